@@ -1,0 +1,506 @@
+//! Storage: one SQLite database, intent-level methods. No SQL leaves this
+//! module.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
+use borne_protocol as wire;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use uuid::Uuid;
+
+pub type Timestamp = i64;
+
+pub fn now() -> Timestamp {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// What `issue_code` needs: a new or existing account, the consent just
+/// given, and the code to deliver.
+#[derive(Debug)]
+pub struct NewCode<'a> {
+    pub phone: &'a PhoneNumber,
+    pub language: Language,
+    pub channel: Channel,
+    pub consent: &'a ConsentRecord,
+    pub code_hash: String,
+    pub code: &'a SecretString,
+    pub now: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActiveCode {
+    pub id: String,
+    pub account_id: String,
+    pub code_hash: String,
+    pub attempts: i64,
+    pub expires_at: Timestamp,
+}
+
+/// A delivery a worker has leased.
+#[derive(Debug, Clone)]
+pub struct DeliveryJob {
+    pub id: String,
+    pub to_phone: String,
+    pub channel: Channel,
+    pub language: Language,
+    pub secret: Option<SecretString>,
+    pub attempts: i64,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent { provider_id: String },
+    Retry { at: Timestamp, error: String },
+    Failed { error: String },
+    Expired,
+}
+
+fn channel_str(c: Channel) -> &'static str {
+    c.as_str()
+}
+
+fn new_id() -> String {
+    Uuid::now_v7().to_string()
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and applies migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| "BORNE_DATABASE_URL is not a valid sqlite:// URL".to_string())?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let in_memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .context("cannot open the central database")?;
+        sqlx::migrate!("../../migrations/central-sqlite")
+            .run(&pool)
+            .await
+            .context("cannot apply the central database migrations")?;
+        Ok(Self { pool })
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// One transaction: the account (created if new), the consent record,
+    /// the new code (superseding any earlier one, and its undelivered
+    /// message), and the delivery in the outbox. Returns the delivery id.
+    pub async fn issue_code(&self, c: NewCode<'_>) -> Result<String, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let phone = c.phone.e164();
+        sqlx::query(
+            "INSERT INTO accounts (id, phone, language, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (phone) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(&phone)
+        .bind(c.language.as_str())
+        .bind(c.now)
+        .execute(&mut *tx)
+        .await?;
+        let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE phone = ?")
+            .bind(&phone)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
+                                   recorded_at, kiosk_id, staff_assisted)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(new_id())
+        .bind(&account_id)
+        .bind(&c.consent.text_version)
+        .bind(c.consent.language.as_str())
+        .bind(c.consent.accepted_at.unix_timestamp())
+        .bind(c.now)
+        .bind(&c.consent.kiosk_id)
+        .bind(c.consent.staff_assisted)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
+                                   updated_at = ?
+             WHERE state = 'pending'
+               AND code_id IN (SELECT id FROM codes WHERE account_id = ? AND state = 'active')",
+        )
+        .bind(c.now)
+        .bind(&account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE codes SET state = 'superseded' WHERE account_id = ? AND state = 'active'",
+        )
+        .bind(&account_id)
+        .execute(&mut *tx)
+        .await?;
+        let code_id = new_id();
+        sqlx::query(
+            "INSERT INTO codes (id, account_id, code_hash, channel, state, created_at, expires_at)
+             VALUES (?, ?, ?, ?, 'active', ?, ?)",
+        )
+        .bind(&code_id)
+        .bind(&account_id)
+        .bind(&c.code_hash)
+        .bind(channel_str(c.channel))
+        .bind(c.now)
+        .bind(c.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        let delivery_id = new_id();
+        sqlx::query(
+            "INSERT INTO deliveries (id, code_id, to_phone, channel, language, secret, state,
+                                     next_attempt_at, expires_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+        )
+        .bind(&delivery_id)
+        .bind(&code_id)
+        .bind(&phone)
+        .bind(channel_str(c.channel))
+        .bind(c.language.as_str())
+        .bind(c.code.expose_secret())
+        .bind(c.now)
+        .bind(c.expires_at)
+        .bind(c.now)
+        .bind(c.now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(delivery_id)
+    }
+
+    /// The code a login for this phone is checked against.
+    pub async fn active_code(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<ActiveCode>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT c.id, c.account_id, c.code_hash, c.attempts, c.expires_at
+             FROM codes c JOIN accounts a ON a.id = c.account_id
+             WHERE a.phone = ? AND c.state = 'active'",
+        )
+        .bind(phone.e164())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| ActiveCode {
+            id: r.get("id"),
+            account_id: r.get("account_id"),
+            code_hash: r.get("code_hash"),
+            attempts: r.get("attempts"),
+            expires_at: r.get("expires_at"),
+        }))
+    }
+
+    /// Counts a wrong try; the code burns at `max_attempts`. Returns the
+    /// number of tries left.
+    pub async fn record_wrong_code(
+        &self,
+        code_id: &str,
+        max_attempts: i64,
+    ) -> Result<i64, sqlx::Error> {
+        let attempts: Option<i64> = sqlx::query_scalar(
+            "UPDATE codes SET attempts = attempts + 1,
+                              state = CASE WHEN attempts + 1 >= ? THEN 'burned' ELSE state END
+             WHERE id = ? AND state = 'active'
+             RETURNING attempts",
+        )
+        .bind(max_attempts)
+        .bind(code_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(attempts.map_or(0, |a| (max_attempts - a).max(0)))
+    }
+
+    /// Uses the code (once: a concurrent login with the same code loses),
+    /// marks the phone verified, and opens a session. False when the code
+    /// was no longer active.
+    pub async fn consume_code(
+        &self,
+        code: &ActiveCode,
+        session_token_hash: &str,
+        now: Timestamp,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let used = sqlx::query(
+            "UPDATE codes SET state = 'used' WHERE id = ? AND state = 'active' AND expires_at > ?",
+        )
+        .bind(&code.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if used != 1 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE accounts SET verified_at = COALESCE(verified_at, ?) WHERE id = ?")
+            .bind(now)
+            .bind(&code.account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(session_token_hash)
+        .bind(&code.account_id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The account behind a session that has been used within `idle`;
+    /// refreshes its idle timer.
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        idle: Duration,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let oldest = now - i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
+        sqlx::query_scalar(
+            "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at > ?
+             RETURNING account_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(oldest)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    pub async fn account_phone(&self, account_id: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT phone FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Replaces the profile and its contact points in one transaction.
+    pub async fn save_profile(
+        &self,
+        account_id: &str,
+        p: &Profile,
+        now: Timestamp,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO profiles (account_id, name, first_name, language, city, street,
+                                   civic_number, apartment, postal_code, newsletter, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (account_id) DO UPDATE SET
+                name = excluded.name, first_name = excluded.first_name,
+                language = excluded.language, city = excluded.city, street = excluded.street,
+                civic_number = excluded.civic_number, apartment = excluded.apartment,
+                postal_code = excluded.postal_code, newsletter = excluded.newsletter,
+                updated_at = excluded.updated_at",
+        )
+        .bind(account_id)
+        .bind(p.name())
+        .bind(p.first_name())
+        .bind(p.language().as_str())
+        .bind(p.city())
+        .bind(p.street())
+        .bind(p.civic_number())
+        .bind(p.apartment())
+        .bind(p.postal_code().map(|c| c.as_str()))
+        .bind(p.newsletter())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM contact_points WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        for c in p.contacts() {
+            sqlx::query(
+                "INSERT INTO contact_points (account_id, position, active, description, kind,
+                                             value, extension, extension_delay_seconds)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(account_id)
+            .bind(c.order())
+            .bind(c.active())
+            .bind(c.description())
+            .bind(c.kind().as_str())
+            .bind(c.value().canonical())
+            .bind(c.extension())
+            .bind(c.extension_delay_seconds())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE accounts SET language = ? WHERE id = ?")
+            .bind(p.language().as_str())
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    /// The stored profile in wire form, contact points in order.
+    pub async fn load_profile(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<wire::Profile>, sqlx::Error> {
+        let Some(r) = sqlx::query("SELECT * FROM profiles WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let text = |col: &str| r.get::<Option<String>, _>(col).unwrap_or_default();
+        let contacts =
+            sqlx::query("SELECT * FROM contact_points WHERE account_id = ? ORDER BY position")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let extension: Option<String> = c.get("extension");
+                    wire::ContactPoint {
+                        active: c.get("active"),
+                        description: c.get("description"),
+                        kind: match c.get::<String, _>("kind").as_str() {
+                            "landline" => wire::ContactType::Landline,
+                            "mobile" => wire::ContactType::Mobile,
+                            _ => wire::ContactType::Email,
+                        },
+                        value: c.get("value"),
+                        extension_delay_seconds: extension
+                            .as_ref()
+                            .map(|_| c.get::<u32, _>("extension_delay_seconds")),
+                        extension: extension.unwrap_or_default(),
+                        order: c.get("position"),
+                    }
+                })
+                .collect();
+        Ok(Some(wire::Profile {
+            name: r.get("name"),
+            first_name: text("first_name"),
+            language: if r.get::<String, _>("language") == "en" {
+                wire::Language::En
+            } else {
+                wire::Language::Fr
+            },
+            city: r.get("city"),
+            street: text("street"),
+            civic_number: text("civic_number"),
+            apartment: text("apartment"),
+            postal_code: text("postal_code"),
+            newsletter: r.get("newsletter"),
+            contacts,
+        }))
+    }
+
+    /// Leases the next due delivery for `lease`. Several workers may run:
+    /// the conditional UPDATE makes the claim atomic in SQLite.
+    pub async fn claim_delivery(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+    ) -> Result<Option<DeliveryJob>, sqlx::Error> {
+        let lease_until = now + i64::try_from(lease.as_secs()).unwrap_or(60);
+        let row = sqlx::query(
+            "UPDATE deliveries SET lease_until = ?, attempts = attempts + 1, updated_at = ?
+             WHERE id = (SELECT id FROM deliveries
+                         WHERE state = 'pending' AND next_attempt_at <= ?
+                           AND (lease_until IS NULL OR lease_until <= ?)
+                         ORDER BY next_attempt_at LIMIT 1)
+               AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+             RETURNING id, to_phone, channel, language, secret, attempts, expires_at",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| DeliveryJob {
+            id: r.get("id"),
+            to_phone: r.get("to_phone"),
+            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+            language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
+            secret: r.get::<Option<String>, _>("secret").map(SecretString::from),
+            attempts: r.get("attempts"),
+            expires_at: r.get("expires_at"),
+        }))
+    }
+
+    /// Records how a delivery attempt ended. Ending states wipe the secret.
+    pub async fn finish_delivery(
+        &self,
+        id: &str,
+        outcome: &DeliveryOutcome,
+        now: Timestamp,
+    ) -> Result<(), sqlx::Error> {
+        let (state, next, provider_id, error) = match outcome {
+            DeliveryOutcome::Sent { provider_id } => {
+                ("sent", None, Some(provider_id.as_str()), None)
+            }
+            DeliveryOutcome::Retry { at, error } => {
+                ("pending", Some(*at), None, Some(error.as_str()))
+            }
+            DeliveryOutcome::Failed { error } => ("failed", None, None, Some(error.as_str())),
+            DeliveryOutcome::Expired => {
+                ("expired", None, None, Some("code expired before delivery"))
+            }
+        };
+        sqlx::query(
+            "UPDATE deliveries SET
+                state = ?,
+                secret = CASE WHEN ? = 'pending' THEN secret ELSE NULL END,
+                next_attempt_at = COALESCE(?, next_attempt_at),
+                lease_until = NULL,
+                provider_id = COALESCE(?, provider_id),
+                last_error = COALESCE(?, last_error),
+                updated_at = ?
+             WHERE id = ? AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(state)
+        .bind(next)
+        .bind(provider_id)
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// The earliest time a pending delivery is due, for the worker's sleep.
+    pub async fn next_delivery_due(&self) -> Result<Option<Timestamp>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) FROM deliveries
+             WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+    }
+}

@@ -1,0 +1,99 @@
+//! The one error type of the HTTP API. 4xx bodies carry a stable code and
+//! field errors; 5xx bodies are opaque (details go to the log).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use borne_domain::ValidationErrors;
+use borne_protocol::ErrorBody;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed: {0}")]
+    Validation(ValidationErrors),
+    #[error("bad request: {1}")]
+    BadRequest(&'static str, String),
+    #[error("kiosk not authorized")]
+    KioskUnauthorized,
+    #[error("session missing or expired")]
+    SessionExpired,
+    #[error("wrong code")]
+    InvalidCode { attempts_left: i64 },
+    #[error("code expired")]
+    CodeExpired,
+    #[error("api version mismatch: {0}")]
+    VersionMismatch(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            ApiError::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorBody::validation(errors),
+            ),
+            ApiError::BadRequest(code, message) => (
+                StatusCode::BAD_REQUEST,
+                ErrorBody::new(*code, message.clone()),
+            ),
+            ApiError::KioskUnauthorized => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody::new("kiosk.unauthorized", "missing or wrong kiosk token"),
+            ),
+            ApiError::SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody::new("session.expired", "log in again with a new code"),
+            ),
+            ApiError::InvalidCode { attempts_left } => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody::new(
+                    if *attempts_left > 0 {
+                        "login.invalid_code"
+                    } else {
+                        "login.code_burned"
+                    },
+                    format!("wrong phone number or code; {attempts_left} tries left"),
+                ),
+            ),
+            ApiError::CodeExpired => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody::new(
+                    "login.code_expired",
+                    "the code has expired; ask for a new one",
+                ),
+            ),
+            ApiError::VersionMismatch(v) => (
+                StatusCode::BAD_REQUEST,
+                ErrorBody::new(
+                    "api.version_mismatch",
+                    format!(
+                        "this server speaks API {}, not {v}",
+                        borne_protocol::API_VERSION
+                    ),
+                ),
+            ),
+            ApiError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorBody::new("internal", "internal error"),
+                )
+            }
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED && matches!(self, ApiError::KioskUnauthorized) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

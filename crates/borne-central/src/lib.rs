@@ -1,0 +1,14 @@
+//! Borne's central server: kiosks sign residents up here. It keeps
+//! accounts, one-time codes (hashed), profiles and consent records, and has
+//! a telephony provider deliver the codes through an outbox.
+
+pub mod codes;
+pub mod config;
+pub mod db;
+mod http;
+pub mod outbox;
+pub mod startup;
+pub mod telephony;
+
+pub use config::Config;
+pub use startup::Application;

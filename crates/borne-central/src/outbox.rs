@@ -1,0 +1,148 @@
+//! The delivery worker: takes due deliveries from the outbox and hands them
+//! to the telephony provider. Requests never wait on the provider.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use secrecy::ExposeSecret;
+use tokio::sync::{watch, Notify};
+
+use crate::db::{now, DeliveryJob, DeliveryOutcome, Store, Timestamp};
+use crate::telephony::{sms_text, voice_text, OutgoingMessage, SendError, Telephony};
+use borne_domain::Channel;
+
+/// How long a worker holds a claimed delivery before another may take it.
+const LEASE: Duration = Duration::from_secs(60);
+/// Longest sleep between looks at the outbox when nothing is due.
+const IDLE_POLL: Duration = Duration::from_secs(5);
+const BACKOFF_BASE_SECONDS: u64 = 2;
+const BACKOFF_CAP_SECONDS: u64 = 60;
+
+/// Exponential backoff with full jitter: uniform in [0, min(cap, base·2^n)].
+pub fn backoff(attempts: i64) -> Duration {
+    let exp = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
+    let ceiling = BACKOFF_BASE_SECONDS
+        .saturating_mul(1u64 << exp)
+        .min(BACKOFF_CAP_SECONDS);
+    Duration::from_millis(rand::rng().random_range(0..=ceiling * 1000))
+}
+
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub store: Store,
+    pub provider: Arc<dyn Telephony>,
+    pub wake: Arc<Notify>,
+    pub town_name: String,
+}
+
+impl Worker {
+    /// Runs until `shutdown` turns true; finishes the delivery in hand first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!("delivery worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let pause = match self.deliver_due().await {
+                Ok(()) => self.sleep_until_next_due().await,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox unavailable");
+                    IDLE_POLL
+                }
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!("delivery worker stopped");
+    }
+
+    /// Delivers everything currently due.
+    pub async fn deliver_due(&self) -> Result<(), sqlx::Error> {
+        while let Some(job) = self.store.claim_delivery(now(), LEASE).await? {
+            let outcome = self.attempt(&job).await;
+            match &outcome {
+                DeliveryOutcome::Sent { .. } => {
+                    tracing::info!(delivery = %job.id, attempts = job.attempts, "code delivered to provider")
+                }
+                DeliveryOutcome::Retry { error, .. } => {
+                    tracing::warn!(delivery = %job.id, attempts = job.attempts, %error, "delivery will be retried")
+                }
+                DeliveryOutcome::Failed { error } => {
+                    tracing::warn!(delivery = %job.id, %error, "delivery failed")
+                }
+                DeliveryOutcome::Expired => {
+                    tracing::warn!(delivery = %job.id, "code expired before delivery")
+                }
+            }
+            self.store.finish_delivery(&job.id, &outcome, now()).await?;
+        }
+        Ok(())
+    }
+
+    async fn attempt(&self, job: &DeliveryJob) -> DeliveryOutcome {
+        let now = now();
+        let Some(secret) = job.secret.as_ref().filter(|_| job.expires_at > now) else {
+            return DeliveryOutcome::Expired;
+        };
+        // Always the same code for a delivery: a send that timed out may
+        // have gone out, and the resident may be reading it already.
+        let code = secret.expose_secret();
+        let text = match job.channel {
+            Channel::Sms => sms_text(&self.town_name, code, job.language),
+            Channel::Voice => voice_text(&self.town_name, code, job.language),
+        };
+        let message = OutgoingMessage {
+            to: job.to_phone.clone(),
+            channel: job.channel,
+            language: job.language,
+            text,
+        };
+        match self.provider.send(&message).await {
+            Ok(receipt) => DeliveryOutcome::Sent {
+                provider_id: receipt.provider_id,
+            },
+            Err(SendError::Permanent { reason }) => DeliveryOutcome::Failed { error: reason },
+            Err(SendError::Retryable {
+                reason,
+                retry_after,
+            }) => {
+                let wait = retry_after.unwrap_or_else(|| backoff(job.attempts));
+                let at: Timestamp = now + i64::try_from(wait.as_secs()).unwrap_or(60).max(1);
+                if at >= job.expires_at {
+                    DeliveryOutcome::Expired
+                } else {
+                    DeliveryOutcome::Retry { at, error: reason }
+                }
+            }
+        }
+    }
+
+    async fn sleep_until_next_due(&self) -> Duration {
+        match self.store.next_delivery_due().await {
+            Ok(Some(at)) => {
+                let secs = u64::try_from((at - now()).max(0)).unwrap_or(0);
+                Duration::from_secs(secs).clamp(Duration::from_millis(200), IDLE_POLL)
+            }
+            _ => IDLE_POLL,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        for attempts in 0..30 {
+            assert!(backoff(attempts) <= Duration::from_secs(BACKOFF_CAP_SECONDS));
+        }
+        assert!(backoff(1) <= Duration::from_secs(4));
+        let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(10)).collect();
+        assert!(samples.len() > 1, "full jitter varies");
+    }
+}

@@ -1,0 +1,82 @@
+//! Builds the server: database, HTTP API and delivery worker, side by side,
+//! with graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+
+use crate::config::TelephonyKind;
+use crate::db::Store;
+use crate::http::{router, AppState};
+use crate::outbox::Worker;
+use crate::telephony::{ConsoleProvider, Telephony};
+use crate::Config;
+
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    worker: Worker,
+}
+
+impl Application {
+    /// Opens the database (running migrations) and binds the listener.
+    /// `127.0.0.1:0` picks a free port; see [`Application::port`].
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if config.database_url.starts_with("sqlite://") && !config.database_url.contains(":memory:")
+        {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data directory {}", config.data_dir.display())
+            })?;
+        }
+        let store = Store::connect(&config.database_url).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let provider: Arc<dyn Telephony> = match config.telephony {
+            TelephonyKind::Console => Arc::new(ConsoleProvider::new(config.console_outbox.clone())),
+        };
+        let wake = Arc::new(Notify::new());
+        let worker = Worker {
+            store: store.clone(),
+            provider,
+            wake: wake.clone(),
+            town_name: config.town_name.clone(),
+        };
+        let state = AppState {
+            store,
+            config: Arc::new(config),
+            wake,
+        };
+        Ok(Self {
+            listener,
+            state,
+            worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests and
+    /// the delivery in hand finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = tokio::spawn(self.worker.run(stop_rx));
+        tracing::info!(addr = %self.listener.local_addr()?, "borne-central listening");
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("HTTP server failed")?;
+        let _ = stop_tx.send(true);
+        worker.await.context("delivery worker panicked")?;
+        Ok(())
+    }
+}

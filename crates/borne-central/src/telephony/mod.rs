@@ -1,0 +1,59 @@
+//! Telephony providers deliver one-time codes by SMS or voice call.
+//!
+//! Only the `console` provider exists so far (demo, tests). A real provider
+//! (Twilio's REST API) implements the same trait.
+
+mod console;
+mod messages;
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use borne_domain::{Channel, Language};
+
+pub use console::ConsoleProvider;
+pub use messages::{sms_text, voice_text};
+
+/// One SMS or call to place.
+#[derive(Clone)]
+pub struct OutgoingMessage {
+    /// E.164.
+    pub to: String,
+    pub channel: Channel,
+    pub language: Language,
+    /// The SMS body, or what the call says.
+    pub text: String,
+}
+
+impl Debug for OutgoingMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingMessage")
+            .field("channel", &self.channel)
+            .field("language", &self.language)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The provider accepted the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub provider_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Timeouts, 5xx, 429: the same message may be sent again later.
+    #[error("temporary failure: {reason}")]
+    Retryable {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// Invalid or unreachable destination: retrying cannot help.
+    #[error("permanent failure: {reason}")]
+    Permanent { reason: String },
+}
+
+#[async_trait::async_trait]
+pub trait Telephony: Send + Sync + Debug {
+    async fn send(&self, message: &OutgoingMessage) -> Result<Receipt, SendError>;
+}

@@ -1,0 +1,173 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use borne_central::{Application, Config};
+use serde_json::{json, Value};
+
+pub const KIOSK_TOKEN: &str = "test-kiosk-token-0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub outbox: PathBuf,
+    pub db_url: String,
+    _dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+fn init_logs() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox.jsonl");
+    let db_url = format!("sqlite://{}", dir.path().join("central.sqlite").display());
+    let vars = [
+        ("BORNE_LISTEN", "127.0.0.1:0".to_string()),
+        ("BORNE_DATABASE_URL", db_url.clone()),
+        ("BORNE_DATA_DIR", dir.path().display().to_string()),
+        ("BORNE_KIOSK_TOKEN", KIOSK_TOKEN.to_string()),
+        ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
+    ];
+    let mut config =
+        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+            .unwrap();
+    tweak(&mut config);
+    let app = Application::build(config).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        outbox,
+        db_url,
+        _dir: dir,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+pub fn consent() -> Value {
+    json!({
+        "text_version": borne_domain::CONSENT_TEXT_VERSION,
+        "language": "fr",
+        "accepted_at": "2026-11-26T10:00:00Z",
+        "kiosk_id": "kiosk-bibliotheque",
+        "staff_assisted": false
+    })
+}
+
+pub fn signup_body(phone: &str, channel: &str) -> Value {
+    json!({ "phone": phone, "channel": channel, "language": "fr", "consent": consent() })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(KIOSK_TOKEN)
+            .json(body)
+    }
+
+    pub async fn signup(&self, phone: &str, channel: &str) -> reqwest::Response {
+        self.post("/v1/signup", &signup_body(phone, channel))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Lines the console provider wrote so far.
+    pub fn sent(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.outbox)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Waits for the n-th message (1-based) and returns the code in it.
+    pub async fn wait_for_code(&self, n: usize) -> String {
+        for _ in 0..200 {
+            if let Some(m) = self.sent().get(n - 1) {
+                let text = m["text"].as_str().unwrap();
+                return code_in(text);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no message #{n} in the console outbox");
+    }
+
+    pub async fn login(&self, phone: &str, code: &str) -> reqwest::Response {
+        self.post("/v1/login", &json!({ "phone": phone, "code": code }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs up and logs in; returns the session token.
+    pub async fn session(&self, phone: &str) -> String {
+        let before = self.sent().len();
+        assert_eq!(self.signup(phone, "sms").await.status(), 202);
+        let code = self.wait_for_code(before + 1).await;
+        let r = self.login(phone, &code).await;
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().await.unwrap()["session_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&self.db_url).await.unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+}
+
+pub async fn error_code(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+/// The code in an SMS text (a run of 6 digits) or a call (6 single digits
+/// separated by commas, said twice).
+pub fn code_in(text: &str) -> String {
+    if let Some(run) = text
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|t| t.len() == 6)
+    {
+        return run.to_string();
+    }
+    let singles: String = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| t.len() == 1)
+        .collect();
+    singles[..6].to_string()
+}

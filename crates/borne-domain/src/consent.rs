@@ -1,0 +1,54 @@
+//! The consent a resident gives in step 1, recorded as Law 25 requires:
+//! which text, in which language, when, where, and whether staff helped.
+
+use time::OffsetDateTime;
+
+use crate::Language;
+
+/// Identifies the exact wording below. Change the id whenever the wording
+/// changes: stored consents must keep pointing at the text that was shown.
+pub const CONSENT_TEXT_VERSION: &str = "urgence-2026-1";
+
+const TEXT_FR: &str = "J'accepte que la ville communique avec moi lors de mesures d'urgence, \
+d'une action en sécurité civile ou de situations majeures (p. ex. : Panne électrique prolongée)";
+const TEXT_EN: &str = "I agree that the town may contact me during emergency measures, \
+a civil security action or major situations (e.g. an extended power outage)";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub text_version: String,
+    pub language: Language,
+    pub accepted_at: OffsetDateTime,
+    pub kiosk_id: String,
+    pub staff_assisted: bool,
+}
+
+impl ConsentRecord {
+    /// The wording a given version showed, when Borne knows it.
+    pub fn text(version: &str, language: Language) -> Option<&'static str> {
+        match (version, language) {
+            (CONSENT_TEXT_VERSION, Language::Fr) => Some(TEXT_FR),
+            (CONSENT_TEXT_VERSION, Language::En) => Some(TEXT_EN),
+            _ => None,
+        }
+    }
+
+    pub fn is_known_version(version: &str) -> bool {
+        Self::text(version, Language::Fr).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_text_is_the_seed_wording() {
+        let fr = ConsentRecord::text(CONSENT_TEXT_VERSION, Language::Fr).unwrap();
+        assert!(
+            fr.starts_with("J'accepte que la ville communique avec moi lors de mesures d'urgence")
+        );
+        assert!(fr.ends_with("(p. ex. : Panne électrique prolongée)"));
+        assert!(ConsentRecord::text("inconnue", Language::Fr).is_none());
+    }
+}

@@ -1,0 +1,22 @@
+//! Borne's domain: the types a registration is made of, each built by a
+//! parser that refuses bad input with a stable error code.
+//!
+//! Nothing here does IO. The kiosk validates with these types before it
+//! sends anything; the central server validates again with the same code.
+
+mod consent;
+mod contact;
+mod error;
+mod phone;
+mod postal;
+mod profile;
+
+pub use consent::{ConsentRecord, CONSENT_TEXT_VERSION};
+pub use contact::{
+    Channel, ContactPoint, ContactPointInput, ContactType, ContactValue, EmailAddress,
+    MAX_EXTENSION_DELAY_SECONDS,
+};
+pub use error::{ErrorCode, FieldError, ValidationErrors};
+pub use phone::{AreaCodes, AreaCodesError, PhoneError, PhoneNumber};
+pub use postal::{PostalCode, PostalCodeError};
+pub use profile::{Language, Profile, ProfileInput, MAX_CONTACT_POINTS};

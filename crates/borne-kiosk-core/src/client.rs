@@ -1,0 +1,154 @@
+//! HTTP client for the central server's `/v1` API.
+
+use std::time::Duration;
+
+use borne_protocol::{self as wire, ErrorBody, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Connection refused, DNS, timeout: the central server cannot be reached.
+    #[error("central server unreachable: {0}")]
+    Unreachable(String),
+    /// The server answered with an API error.
+    #[error("central server refused ({status}): {body}")]
+    Api { status: u16, body: ErrorBody },
+    /// The server speaks another major API version.
+    #[error("central server speaks API {0}, this kiosk {API_VERSION}")]
+    Incompatible(String),
+    /// The server answered something this kiosk cannot read.
+    #[error("unexpected answer from the central server: {0}")]
+    Protocol(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct CentralClient {
+    http: reqwest::Client,
+    base: String,
+    kiosk_token: SecretString,
+}
+
+impl CentralClient {
+    pub fn new(
+        base: &str,
+        kiosk_token: SecretString,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        crate::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3).min(timeout))
+            .timeout(timeout)
+            .user_agent(concat!("borne-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            kiosk_token,
+        })
+    }
+
+    pub async fn health(&self) -> Result<wire::Health, ClientError> {
+        self.call::<(), _>(Method::GET, "/healthz", None, None)
+            .await
+    }
+
+    pub async fn signup(
+        &self,
+        req: &wire::SignupRequest,
+    ) -> Result<wire::SignupResponse, ClientError> {
+        self.call(Method::POST, "/v1/signup", Some(req), None).await
+    }
+
+    pub async fn login(
+        &self,
+        req: &wire::LoginRequest,
+    ) -> Result<wire::LoginResponse, ClientError> {
+        self.call(Method::POST, "/v1/login", Some(req), None).await
+    }
+
+    pub async fn profile(
+        &self,
+        session: &SecretString,
+    ) -> Result<Option<wire::Profile>, ClientError> {
+        self.call::<(), _>(Method::GET, "/v1/profile", None, Some(session))
+            .await
+    }
+
+    pub async fn save_profile(
+        &self,
+        session: &SecretString,
+        profile: &wire::Profile,
+    ) -> Result<wire::SavedProfile, ClientError> {
+        self.call(Method::PUT, "/v1/profile", Some(profile), Some(session))
+            .await
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        session: Option<&SecretString>,
+    ) -> Result<T, ClientError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(self.kiosk_token.expose_secret())
+            .header(API_VERSION_HEADER, API_VERSION);
+        if let Some(session) = session {
+            request = request.header(SESSION_HEADER, session.expose_secret());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable(without_url(&e)))?;
+        if let Some(v) = response.headers().get(API_VERSION_HEADER) {
+            let v = v.to_str().unwrap_or_default();
+            if !wire::api_compatible(v) {
+                return Err(ClientError::Incompatible(v.to_owned()));
+            }
+        }
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Unreachable(without_url(&e)))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| ClientError::Protocol(e.to_string()));
+        }
+        if status == StatusCode::BAD_GATEWAY
+            || status == StatusCode::SERVICE_UNAVAILABLE
+            || status == StatusCode::GATEWAY_TIMEOUT
+        {
+            return Err(ClientError::Unreachable(format!("HTTP {status}")));
+        }
+        let body = serde_json::from_slice::<ErrorBody>(&bytes)
+            .unwrap_or_else(|_| ErrorBody::new("central.error", format!("HTTP {status}")));
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            body,
+        })
+    }
+}
+
+/// reqwest errors can quote the URL; keep only the kind of failure.
+fn without_url(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "broken response"
+    } else {
+        "request failed"
+    };
+    kind.to_owned()
+}

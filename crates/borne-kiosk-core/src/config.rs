@@ -1,0 +1,102 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use borne_domain::AreaCodes;
+use secrecy::SecretString;
+
+/// The kiosk's configuration, from `BORNE_*` environment variables.
+#[derive(Debug, Clone)]
+pub struct KioskConfig {
+    /// `BORNE_CENTRAL_URL`, default `http://127.0.0.1:8080`.
+    pub central_url: String,
+    /// `BORNE_KIOSK_TOKEN`: the secret shared with the central server.
+    pub kiosk_token: SecretString,
+    /// `BORNE_KIOSK_ID`, recorded with each consent; default `kiosk-<hostname>`.
+    pub kiosk_id: String,
+    /// `BORNE_KIOSK_DATA_DIR`; default: the app's data directory.
+    pub data_dir: PathBuf,
+    /// `BORNE_TOWN_NAME`, default `Mille-Isles`.
+    pub town_name: String,
+    /// `BORNE_KIOSK_ENGLISH` (`1`/`0`), default on: shows the English toggle.
+    pub english_enabled: bool,
+    /// `BORNE_AREA_CODES_FILE`, as on the central server.
+    pub area_codes: AreaCodes,
+    /// `BORNE_CENTRAL_TIMEOUT_SECONDS`, default 10: longest wait on the
+    /// central server before telling the resident it is unavailable.
+    pub request_timeout: Duration,
+}
+
+impl KioskConfig {
+    pub fn from_env(default_data_dir: PathBuf) -> Result<Self, String> {
+        Self::from_lookup(|k| std::env::var(k).ok(), default_data_dir)
+    }
+
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        default_data_dir: PathBuf,
+    ) -> Result<Self, String> {
+        let central_url =
+            get("BORNE_CENTRAL_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        if !(central_url.starts_with("http://") || central_url.starts_with("https://")) {
+            return Err(format!(
+                "BORNE_CENTRAL_URL must start with http:// or https://, got `{central_url}`"
+            ));
+        }
+        let kiosk_token = get("BORNE_KIOSK_TOKEN")
+            .filter(|t| !t.is_empty())
+            .ok_or("BORNE_KIOSK_TOKEN must be set: the secret shared with the central server")?;
+        let area_codes = match get("BORNE_AREA_CODES_FILE") {
+            Some(path) => std::fs::read_to_string(&path)
+                .map_err(|e| format!("BORNE_AREA_CODES_FILE: cannot read {path}: {e}"))
+                .and_then(|t| {
+                    AreaCodes::parse(&t).map_err(|e| format!("BORNE_AREA_CODES_FILE: {e}"))
+                })?,
+            None => AreaCodes::canada(),
+        };
+        let timeout = match get("BORNE_CENTRAL_TIMEOUT_SECONDS") {
+            Some(v) => v.parse().map_err(|_| {
+                "BORNE_CENTRAL_TIMEOUT_SECONDS must be a number of seconds".to_string()
+            })?,
+            None => 10,
+        };
+        let hostname = std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            central_url: central_url.trim_end_matches('/').to_owned(),
+            kiosk_token: SecretString::from(kiosk_token),
+            kiosk_id: get("BORNE_KIOSK_ID").unwrap_or_else(|| format!("kiosk-{hostname}")),
+            data_dir: get("BORNE_KIOSK_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or(default_data_dir),
+            town_name: get("BORNE_TOWN_NAME").unwrap_or_else(|| "Mille-Isles".into()),
+            english_enabled: get("BORNE_KIOSK_ENGLISH").is_none_or(|v| v != "0"),
+            area_codes,
+            request_timeout: Duration::from_secs(timeout),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_checks_the_environment() {
+        let c = KioskConfig::from_lookup(
+            |k| match k {
+                "BORNE_KIOSK_TOKEN" => Some("secret-secret-secret".into()),
+                "BORNE_CENTRAL_URL" => Some("http://127.0.0.1:9000/".into()),
+                "BORNE_KIOSK_ENGLISH" => Some("0".into()),
+                _ => None,
+            },
+            "/tmp/k".into(),
+        )
+        .unwrap();
+        assert_eq!(c.central_url, "http://127.0.0.1:9000");
+        assert!(!c.english_enabled);
+        assert!(!format!("{c:?}").contains("secret-secret"));
+        let e = KioskConfig::from_lookup(|_| None, "/tmp/k".into()).unwrap_err();
+        assert!(e.contains("BORNE_KIOSK_TOKEN"));
+    }
+}

@@ -1,0 +1,65 @@
+//! Generates `ui/src/bindings.ts` from the types of this crate.
+
+use ts_rs::{Config, TS};
+
+use crate::ipc::{CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome};
+use crate::{
+    Channel, Consent, ContactPoint, ContactType, ErrorBody, FieldError, Health, Language, Profile,
+    SavedProfile,
+};
+
+fn decl<T: TS>(cfg: &Config) -> String {
+    format!("export {}\n", T::decl(cfg))
+}
+
+/// The whole TypeScript file the UI imports. Regenerate with
+/// `BORNE_WRITE_BINDINGS=1 cargo test -p borne-protocol bindings`.
+pub fn typescript_bindings() -> String {
+    let cfg = Config::default();
+    let mut out = String::from(
+        "// Generated from crates/borne-protocol by `typescript_bindings()`. Do not edit.\n\
+         // Regenerate: BORNE_WRITE_BINDINGS=1 cargo test -p borne-protocol bindings\n\n",
+    );
+    for d in [
+        decl::<Channel>(&cfg),
+        decl::<Language>(&cfg),
+        decl::<ContactType>(&cfg),
+        decl::<Consent>(&cfg),
+        decl::<ContactPoint>(&cfg),
+        decl::<Profile>(&cfg),
+        decl::<SavedProfile>(&cfg),
+        decl::<FieldError>(&cfg),
+        decl::<ErrorBody>(&cfg),
+        decl::<Health>(&cfg),
+        decl::<KioskInfo>(&cfg),
+        decl::<CaptchaImage>(&cfg),
+        decl::<CodeRequestForm>(&cfg),
+        decl::<CodeSent>(&cfg),
+        decl::<LoginForm>(&cfg),
+        decl::<LoginOutcome>(&cfg),
+    ] {
+        out.push_str(&d);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn bindings_match_the_committed_file() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings.ts");
+        let fresh = super::typescript_bindings();
+        if std::env::var_os("BORNE_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/bindings.ts is out of date: run \
+             `BORNE_WRITE_BINDINGS=1 cargo test -p borne-protocol bindings`"
+        );
+    }
+}

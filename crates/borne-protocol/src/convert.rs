@@ -1,0 +1,172 @@
+//! Wire ↔ domain conversions, at the edge.
+
+use borne_domain as d;
+
+use crate::{Channel, ContactPoint, ContactType, Language, Profile};
+
+impl From<Channel> for d::Channel {
+    fn from(c: Channel) -> Self {
+        match c {
+            Channel::Sms => d::Channel::Sms,
+            Channel::Voice => d::Channel::Voice,
+        }
+    }
+}
+
+impl From<d::Channel> for Channel {
+    fn from(c: d::Channel) -> Self {
+        match c {
+            d::Channel::Sms => Channel::Sms,
+            d::Channel::Voice => Channel::Voice,
+        }
+    }
+}
+
+impl From<Language> for d::Language {
+    fn from(l: Language) -> Self {
+        match l {
+            Language::Fr => d::Language::Fr,
+            Language::En => d::Language::En,
+        }
+    }
+}
+
+impl From<d::Language> for Language {
+    fn from(l: d::Language) -> Self {
+        match l {
+            d::Language::Fr => Language::Fr,
+            d::Language::En => Language::En,
+        }
+    }
+}
+
+impl From<d::ContactType> for ContactType {
+    fn from(t: d::ContactType) -> Self {
+        match t {
+            d::ContactType::Landline => ContactType::Landline,
+            d::ContactType::Mobile => ContactType::Mobile,
+            d::ContactType::Email => ContactType::Email,
+        }
+    }
+}
+
+impl From<ContactType> for d::ContactType {
+    fn from(t: ContactType) -> Self {
+        match t {
+            ContactType::Landline => d::ContactType::Landline,
+            ContactType::Mobile => d::ContactType::Mobile,
+            ContactType::Email => d::ContactType::Email,
+        }
+    }
+}
+
+impl Profile {
+    /// Parses the form into a domain profile, with every field error.
+    pub fn parse(&self, area_codes: &d::AreaCodes) -> Result<d::Profile, d::ValidationErrors> {
+        let input = d::ProfileInput {
+            name: self.name.clone(),
+            first_name: self.first_name.clone(),
+            language: d::Language::from(self.language).as_str().to_owned(),
+            city: self.city.clone(),
+            street: self.street.clone(),
+            civic_number: self.civic_number.clone(),
+            apartment: self.apartment.clone(),
+            postal_code: self.postal_code.clone(),
+            newsletter: self.newsletter,
+            contacts: self
+                .contacts
+                .iter()
+                .map(|c| d::ContactPointInput {
+                    active: c.active,
+                    description: c.description.clone(),
+                    kind: d::ContactType::from(c.kind).as_str().to_owned(),
+                    value: c.value.clone(),
+                    extension: Some(c.extension.clone()),
+                    extension_delay_seconds: c.extension_delay_seconds,
+                    order: c.order,
+                })
+                .collect(),
+        };
+        d::Profile::parse(&input, area_codes)
+    }
+
+    /// The wire form of a stored profile: phones in E.164.
+    pub fn from_domain(p: &d::Profile) -> Self {
+        let text = |s: Option<&str>| s.unwrap_or_default().to_owned();
+        Self {
+            name: p.name().to_owned(),
+            first_name: text(p.first_name()),
+            language: p.language().into(),
+            city: p.city().to_owned(),
+            street: text(p.street()),
+            civic_number: text(p.civic_number()),
+            apartment: text(p.apartment()),
+            postal_code: p
+                .postal_code()
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            newsletter: p.newsletter(),
+            contacts: p.contacts().iter().map(ContactPoint::from_domain).collect(),
+        }
+    }
+}
+
+impl ContactPoint {
+    pub fn from_domain(c: &d::ContactPoint) -> Self {
+        Self {
+            active: c.active(),
+            description: c.description().to_owned(),
+            kind: c.kind().into(),
+            value: c.value().canonical(),
+            extension: c.extension().unwrap_or_default().to_owned(),
+            extension_delay_seconds: c.extension().map(|_| c.extension_delay_seconds()),
+            order: c.order(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_round_trips_through_the_domain() {
+        let wire = Profile {
+            name: "Tremblay".into(),
+            first_name: "Marie".into(),
+            language: Language::En,
+            city: "Mille-Isles".into(),
+            postal_code: "j0r 1a0".into(),
+            contacts: vec![
+                ContactPoint {
+                    active: true,
+                    description: "Bureau".into(),
+                    kind: ContactType::Landline,
+                    value: "450 555-0142".into(),
+                    extension: "214".into(),
+                    extension_delay_seconds: Some(4),
+                    order: 2,
+                },
+                ContactPoint {
+                    active: true,
+                    description: String::new(),
+                    kind: ContactType::Mobile,
+                    value: "(514) 555-0101".into(),
+                    extension: String::new(),
+                    extension_delay_seconds: None,
+                    order: 1,
+                },
+            ],
+            ..Default::default()
+        };
+        let parsed = wire.parse(&d::AreaCodes::canada()).unwrap();
+        let back = Profile::from_domain(&parsed);
+        assert_eq!(back.postal_code, "J0R 1A0");
+        assert_eq!(back.language, Language::En);
+        assert_eq!(back.contacts[0].value, "+15145550101");
+        assert_eq!(back.contacts[1].extension, "214");
+        assert_eq!(back.contacts[1].extension_delay_seconds, Some(4));
+        // Parsing the stored form again gives the same profile.
+        assert_eq!(back.parse(&d::AreaCodes::canada()).unwrap(), parsed);
+    }
+}

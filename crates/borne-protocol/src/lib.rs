@@ -1,0 +1,252 @@
+//! Wire types, and only wire types: what crosses HTTP between a kiosk and
+//! the central server, and what crosses Tauri IPC between the kiosk UI and
+//! its Rust side. Domain rules live in `borne-domain`; these types carry
+//! strings and are parsed into domain types at the edge.
+//!
+//! The TypeScript side of every type here is generated (`bindings.rs`) into
+//! `ui/src/bindings.ts`; a test fails when that file drifts.
+
+mod bindings;
+mod convert;
+pub mod ipc;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use bindings::typescript_bindings;
+
+/// The HTTP API version. A client refuses a server whose major differs.
+pub const API_VERSION: &str = "1.0";
+/// Sent on every request and response.
+pub const API_VERSION_HEADER: &str = "borne-api-version";
+/// Carries a resident's session token after login.
+pub const SESSION_HEADER: &str = "borne-session";
+
+/// The major number of a version string such as `1.0`.
+pub fn api_major(version: &str) -> Option<u32> {
+    version.split('.').next()?.trim().parse().ok()
+}
+
+/// True when a peer speaking `version` understands us.
+pub fn api_compatible(version: &str) -> bool {
+    api_major(version) == api_major(API_VERSION)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Sms,
+    Voice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactType {
+    Landline,
+    Mobile,
+    Email,
+}
+
+/// Step 1's consent, as recorded (Law 25): which text, which language,
+/// when (RFC 3339), at which kiosk, helped by staff or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Consent {
+    pub text_version: String,
+    pub language: Language,
+    pub accepted_at: String,
+    pub kiosk_id: String,
+    pub staff_assisted: bool,
+}
+
+/// `POST /v1/signup`: send a one-time code to this phone. Creates the
+/// account when the number is new; otherwise issues a fresh code
+/// (the « Mot de passe oublié? » path).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignupRequest {
+    pub phone: String,
+    pub channel: Channel,
+    pub language: Language,
+    pub consent: Consent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignupResponse {
+    /// E.164, `+15142335785`.
+    pub phone: String,
+    pub channel: Channel,
+    /// When the code stops working (RFC 3339).
+    pub code_expires_at: String,
+}
+
+/// `POST /v1/login`: phone + the one-time code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LoginRequest {
+    pub phone: String,
+    pub code: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginRequest { .. }")
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LoginResponse {
+    /// Goes back in the `borne-session` header.
+    pub session_token: String,
+    /// Idle expiry of the session, in seconds.
+    pub session_idle_seconds: u64,
+    /// The stored profile, if the resident saved one before.
+    pub profile: Option<Profile>,
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("has_profile", &self.profile.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Step 5, « Formulaire ». Empty strings mean « not given ».
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+pub struct Profile {
+    /// « Identifiant/Nom »
+    pub name: String,
+    /// « Responsable/Prénom »
+    pub first_name: String,
+    pub language: Language,
+    pub city: String,
+    pub street: String,
+    pub civic_number: String,
+    pub apartment: String,
+    pub postal_code: String,
+    /// « Info Lettre »: newsletter, separate from the emergency consent.
+    pub newsletter: bool,
+    /// « Coordonnées », in any order; stored sorted by `order`.
+    pub contacts: Vec<ContactPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ContactPoint {
+    pub active: bool,
+    pub description: String,
+    pub kind: ContactType,
+    /// A phone number (E.164 when it comes from the server) or an e-mail.
+    pub value: String,
+    /// « Poste »: digits dialed once the call is answered; empty for none.
+    pub extension: String,
+    /// « Délai pour poste », seconds to wait before dialing the extension.
+    pub extension_delay_seconds: Option<u32>,
+    /// « Ordre »: 1 is tried first.
+    pub order: u32,
+}
+
+/// `PUT /v1/profile` answers with what was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SavedProfile {
+    pub profile: Profile,
+    pub saved_at: String,
+}
+
+/// One rejected field; `field` is e.g. `phone`, `name`, `contacts.1.value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+}
+
+/// Every error, over HTTP and over IPC. `code` is stable and translated by
+/// the UI; `message` is English, for logs and operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default)]
+    pub fields: Vec<FieldError>,
+    #[serde(default)]
+    pub retry_after_seconds: Option<u32>,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            fields: Vec::new(),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// `validation` with one entry per rejected field.
+    pub fn validation(errors: &borne_domain::ValidationErrors) -> Self {
+        Self {
+            fields: errors
+                .0
+                .iter()
+                .map(|e| FieldError {
+                    field: e.field.clone(),
+                    code: e.code.to_owned(),
+                })
+                .collect(),
+            ..Self::new("validation", "some fields are invalid")
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ErrorBody {}
+
+/// `GET /healthz`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Health {
+    pub status: String,
+    pub api_version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(api_compatible("1.0"));
+        assert!(api_compatible("1.7"));
+        assert!(!api_compatible("2.0"));
+        assert!(!api_compatible("x"));
+    }
+
+    #[test]
+    fn enums_are_snake_case_on_the_wire() {
+        assert_eq!(serde_json::to_string(&Channel::Voice).unwrap(), "\"voice\"");
+        assert_eq!(
+            serde_json::to_string(&ContactType::Landline).unwrap(),
+            "\"landline\""
+        );
+        assert!(serde_json::from_str::<Channel>("\"fax\"").is_err());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let r = LoginRequest {
+            phone: "5145550100".into(),
+            code: "123456".into(),
+        };
+        let d = format!("{r:?}");
+        assert!(!d.contains("123456") && !d.contains("555"));
+    }
+}

@@ -1,0 +1,18 @@
+const COMMANDS: &[&str] = &[
+    "kiosk_info",
+    "captcha_new",
+    "request_code",
+    "login",
+    "save_profile",
+    "reset_session",
+];
+
+fn main() {
+    // Deny by default: only these commands exist for the webview, and
+    // capabilities/ grants them to the main window.
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script failed");
+}

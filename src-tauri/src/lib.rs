@@ -1,0 +1,50 @@
+//! The kiosk window. Thin: configuration, logging, and IPC commands that
+//! call `borne-kiosk-core`. No SQL, no HTTP, no business rule lives here.
+
+mod commands;
+
+use borne_kiosk_core::{CaptchaService, Kiosk, KioskConfig};
+use tauri::{Manager, Runtime};
+use tracing_subscriber::EnvFilter;
+
+/// Registers state and commands; `run` adds the real runtime, tests may use
+/// `tauri::test::mock_builder()`.
+pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .setup(|app| {
+            let default_dir = app
+                .path()
+                .app_data_dir()
+                .unwrap_or_else(|_| std::env::temp_dir().join("borne-kiosk"));
+            let config = KioskConfig::from_env(default_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            std::fs::create_dir_all(&config.data_dir)?;
+            tracing::info!(central = %config.central_url, kiosk_id = %config.kiosk_id, "kiosk starting");
+            let kiosk = Kiosk::new(config, CaptchaService::from_env())?;
+            app.manage(kiosk);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::kiosk_info,
+            commands::captcha_new,
+            commands::request_code,
+            commands::login,
+            commands::save_profile,
+            commands::reset_session,
+        ])
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("BORNE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    borne_kiosk_core::install_crypto_provider();
+    let result = build(tauri::Builder::default()).run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "kiosk stopped");
+        eprintln!("borne-kiosk: {e}");
+        std::process::exit(1);
+    }
+}

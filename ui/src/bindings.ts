@@ -1,0 +1,83 @@
+// Generated from crates/borne-protocol by `typescript_bindings()`. Do not edit.
+// Regenerate: BORNE_WRITE_BINDINGS=1 cargo test -p borne-protocol bindings
+
+export type Channel = "sms" | "voice";
+
+export type Language = "fr" | "en";
+
+export type ContactType = "landline" | "mobile" | "email";
+
+export type Consent = { text_version: string, language: Language, accepted_at: string, kiosk_id: string, staff_assisted: boolean, };
+
+export type ContactPoint = { active: boolean, description: string, kind: ContactType, 
+/**
+ * A phone number (E.164 when it comes from the server) or an e-mail.
+ */
+value: string, 
+/**
+ * « Poste »: digits dialed once the call is answered; empty for none.
+ */
+extension: string, 
+/**
+ * « Délai pour poste », seconds to wait before dialing the extension.
+ */
+extension_delay_seconds: number | null, 
+/**
+ * « Ordre »: 1 is tried first.
+ */
+order: number, };
+
+export type Profile = { 
+/**
+ * « Identifiant/Nom »
+ */
+name: string, 
+/**
+ * « Responsable/Prénom »
+ */
+first_name: string, language: Language, city: string, street: string, civic_number: string, apartment: string, postal_code: string, 
+/**
+ * « Info Lettre »: newsletter, separate from the emergency consent.
+ */
+newsletter: boolean, 
+/**
+ * « Coordonnées », in any order; stored sorted by `order`.
+ */
+contacts: Array<ContactPoint>, };
+
+export type SavedProfile = { profile: Profile, saved_at: string, };
+
+export type FieldError = { field: string, code: string, };
+
+export type ErrorBody = { code: string, message: string, fields: Array<FieldError>, retry_after_seconds: number | null, };
+
+export type Health = { status: string, api_version: string, };
+
+export type KioskInfo = { town_name: string, 
+/**
+ * French is always on; English only where the town allows it.
+ */
+english_enabled: boolean, consent_text_version: string, app_version: string, };
+
+export type CaptchaImage = { 
+/**
+ * `data:image/png;base64,...`
+ */
+data_url: string, };
+
+export type CodeRequestForm = { phone: string, 
+/**
+ * `null` until the resident picks « par téléphone » or « par SMS ».
+ */
+channel: Channel | null, captcha_answer: string, consent_accepted: boolean, language: Language, };
+
+export type CodeSent = { 
+/**
+ * `514 233-5785`
+ */
+phone_display: string, channel: Channel, code_expires_at: string, };
+
+export type LoginForm = { phone: string, code: string, };
+
+export type LoginOutcome = { phone_display: string, existing_profile: boolean, profile: Profile, };
+
