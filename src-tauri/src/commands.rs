@@ -21,7 +21,7 @@ pub async fn captcha_new(kiosk: State<'_, Kiosk>) -> Result<CaptchaImage, ErrorB
 }
 
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Display))]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn request_code(
     kiosk: State<'_, Kiosk>,
     form: CodeRequestForm,
@@ -30,13 +30,13 @@ pub async fn request_code(
 }
 
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Display))]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn login(kiosk: State<'_, Kiosk>, form: LoginForm) -> Result<LoginOutcome, ErrorBody> {
     kiosk.login(form).await
 }
 
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Display))]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn save_profile(
     kiosk: State<'_, Kiosk>,
     profile: Profile,

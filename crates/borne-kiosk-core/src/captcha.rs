@@ -44,7 +44,7 @@ impl Captcha {
 /// tests can pass step 1; release builds refuse to compile with it.
 #[derive(Debug, Clone, Default)]
 pub struct CaptchaService {
-    fixed_answer: Option<String>,
+    pub(crate) fixed_answer: Option<String>,
 }
 
 #[cfg(all(feature = "dangerous-fixed-captcha", not(debug_assertions)))]

@@ -277,3 +277,223 @@ impl Kiosk {
             .map_err(from_client)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const TOKEN: &str = "kiosk-core-test-token-0123";
+
+    struct Central {
+        url: String,
+        outbox: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn central() -> Central {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = dir.path().join("outbox.jsonl");
+        let vars = [
+            ("BORNE_LISTEN", "127.0.0.1:0".to_string()),
+            ("BORNE_DATA_DIR", dir.path().display().to_string()),
+            ("BORNE_KIOSK_TOKEN", TOKEN.to_string()),
+            ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
+        ];
+        let config = borne_central::Config::from_lookup(|k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let app = borne_central::Application::build(config).await.unwrap();
+        let url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        Central {
+            url,
+            outbox,
+            _dir: dir,
+        }
+    }
+
+    fn kiosk(url: &str, token: &str) -> Kiosk {
+        let config = KioskConfig::from_lookup(
+            |k| match k {
+                "BORNE_CENTRAL_URL" => Some(url.to_string()),
+                "BORNE_KIOSK_TOKEN" => Some(token.to_string()),
+                "BORNE_KIOSK_ID" => Some("kiosk-test".into()),
+                "BORNE_CENTRAL_TIMEOUT_SECONDS" => Some("2".into()),
+                _ => None,
+            },
+            std::env::temp_dir(),
+        )
+        .unwrap();
+        Kiosk::new(
+            config,
+            CaptchaService {
+                fixed_answer: Some("ABCDE".into()),
+            },
+        )
+        .unwrap()
+    }
+
+    fn form(phone: &str) -> CodeRequestForm {
+        CodeRequestForm {
+            phone: phone.into(),
+            channel: Some(wire::Channel::Sms),
+            captcha_answer: "abcde".into(),
+            consent_accepted: true,
+            language: wire::Language::Fr,
+        }
+    }
+
+    async fn code_from(outbox: &std::path::Path) -> String {
+        for _ in 0..200 {
+            if let Ok(text) = std::fs::read_to_string(outbox) {
+                if let Some(line) = text.lines().last() {
+                    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let t = v["text"].as_str().unwrap().to_owned();
+                    return t
+                        .split(|c: char| !c.is_ascii_digit())
+                        .find(|s| s.len() == 6)
+                        .unwrap()
+                        .to_owned();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no code sent");
+    }
+
+    fn fields(e: &ErrorBody) -> Vec<String> {
+        e.fields
+            .iter()
+            .map(|f| format!("{}={}", f.field, f.code))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn step_one_checks_everything_locally_and_uses_up_the_captcha() {
+        let c = central().await;
+        let k = kiosk(&c.url, TOKEN);
+        // No captcha drawn yet: even the right answer fails.
+        let mut f = form("514 555-0100");
+        f.channel = None;
+        f.consent_accepted = false;
+        f.phone = "876 555-0100".into();
+        let e = k.request_code(f).await.unwrap_err();
+        assert_eq!(e.code, "validation");
+        let got = fields(&e);
+        for want in [
+            "phone=phone.area_code_not_accepted",
+            "channel=channel.required",
+            "consent=consent.required",
+            "captcha=captcha.wrong",
+        ] {
+            assert!(got.contains(&want.to_string()), "{want} in {got:?}");
+        }
+        k.new_captcha();
+        assert!(k.request_code(form("514 555-0100")).await.is_ok());
+        // The captcha was used: the same answer again is refused.
+        let e = k.request_code(form("514 555-0100")).await.unwrap_err();
+        assert!(fields(&e).contains(&"captcha=captcha.wrong".to_string()));
+    }
+
+    #[tokio::test]
+    async fn full_online_signup_through_the_real_central_server() {
+        let c = central().await;
+        let k = kiosk(&c.url, TOKEN);
+        k.new_captcha();
+        let sent = k.request_code(form("(514) 555-0100")).await.unwrap();
+        assert_eq!(sent.phone_display, "514 555-0100");
+        let code = code_from(&c.outbox).await;
+        let outcome = k
+            .login(LoginForm {
+                phone: sent.phone_display.clone(),
+                code,
+            })
+            .await
+            .unwrap();
+        assert!(!outcome.existing_profile);
+        // Prefilled: the town, and the signup phone as an SMS-capable first contact.
+        assert_eq!(outcome.profile.city, "Mille-Isles");
+        assert_eq!(outcome.profile.contacts.len(), 1);
+        assert_eq!(outcome.profile.contacts[0].value, "+15145550100");
+        assert_eq!(outcome.profile.contacts[0].kind, wire::ContactType::Mobile);
+
+        let mut profile = outcome.profile;
+        profile.name = "Tremblay".into();
+        profile.contacts.push(wire::ContactPoint {
+            active: true,
+            description: "Bureau".into(),
+            kind: wire::ContactType::Landline,
+            value: "450 555-0177".into(),
+            extension: "214".into(),
+            extension_delay_seconds: Some(6),
+            order: 2,
+        });
+        let saved = k.save_profile(profile).await.unwrap();
+        assert_eq!(saved.profile.contacts[1].value, "+14505550177");
+
+        // A wiped session cannot save any more.
+        k.reset();
+        let e = k.save_profile(saved.profile).await.unwrap_err();
+        assert_eq!(e.code, "session.expired");
+    }
+
+    #[tokio::test]
+    async fn local_profile_errors_do_not_need_the_network() {
+        let k = kiosk("http://127.0.0.1:9", TOKEN);
+        let e = k.save_profile(wire::Profile::default()).await.unwrap_err();
+        let got = fields(&e);
+        assert!(
+            got.contains(&"name=profile.name_required".to_string()),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&"contacts=profile.no_active_contact".to_string()),
+            "{got:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn unreachable_and_unauthorized_central_map_to_stable_codes() {
+        let k = kiosk("http://127.0.0.1:9", TOKEN);
+        k.new_captcha();
+        assert_eq!(
+            k.request_code(form("514 555-0100")).await.unwrap_err().code,
+            "central.unreachable"
+        );
+        let c = central().await;
+        let k = kiosk(&c.url, "wrong-token-wrong-token");
+        k.new_captcha();
+        assert_eq!(
+            k.request_code(form("514 555-0100")).await.unwrap_err().code,
+            "kiosk.unauthorized"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_code_is_reported_on_the_code_field() {
+        let c = central().await;
+        let k = kiosk(&c.url, TOKEN);
+        k.new_captcha();
+        k.request_code(form("514 555-0100")).await.unwrap();
+        let code = code_from(&c.outbox).await;
+        let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+        let e = k
+            .login(LoginForm {
+                phone: "514 555-0100".into(),
+                code: wrong,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "login.invalid_code");
+        let e = k
+            .login(LoginForm {
+                phone: "514 555-0100".into(),
+                code: "12".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(fields(&e), ["code=code.invalid_format"]);
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The demo: builds what is needed, starts borne-central on embedded SQLite
+# with the console telephony provider (codes are printed here), and opens
+# the kiosk window pointed at it. Uses Xvfb when there is no display.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+scripts/setup.sh
+echo "[demo] building the UI and the binaries (first time: several minutes)"
+npm --prefix ui run --silent build
+cargo build --bins --features borne-kiosk/custom-protocol -p borne-central -p borne-kiosk
+
+DEMO_DIR="$PWD/.borne/demo"
+mkdir -p "$DEMO_DIR"
+TOKEN="demo-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+PORT="${BORNE_DEMO_PORT:-8080}"
+
+BORNE_LISTEN="127.0.0.1:$PORT" \
+BORNE_DATA_DIR="$DEMO_DIR" \
+BORNE_KIOSK_TOKEN="$TOKEN" \
+BORNE_CONSOLE_OUTBOX="$DEMO_DIR/outbox.jsonl" \
+    target/debug/borne-central serve &
+CENTRAL=$!
+trap 'kill $CENTRAL 2>/dev/null || true' EXIT
+
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+    sleep 0.2
+done
+echo "[demo] borne-central on http://127.0.0.1:$PORT, database $DEMO_DIR/borne-central.sqlite"
+echo "[demo] codes sent by SMS or call are printed below as JSON lines (console telephony)"
+
+run_kiosk() {
+    BORNE_CENTRAL_URL="http://127.0.0.1:$PORT" \
+    BORNE_KIOSK_TOKEN="$TOKEN" \
+    BORNE_KIOSK_ID="kiosk-demo" \
+    BORNE_KIOSK_DATA_DIR="$DEMO_DIR/kiosk" \
+        "$@" target/debug/borne-kiosk
+}
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+    run_kiosk
+else
+    echo "[demo] no display found: running the kiosk window inside Xvfb (virtual screen 1280x800)."
+    echo "[demo] Stop with Ctrl+C."
+    NO_AT_BRIDGE=1 run_kiosk xvfb-run -a -s "-screen 0 1280x800x24"
+fi

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every check and test Borne has: formatting, lints, UI type checks and
+# unit tests, Rust unit/integration tests, the release guard, and the
+# end-to-end test driving the real kiosk window under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+started=$(date +%s)
+
+step "setup"
+scripts/setup.sh
+
+# One feature set for every Rust step: the embedded UI and the test-only
+# captcha switch. Switching feature sets would rebuild Tauri each time.
+FEATURES="borne-kiosk/custom-protocol,borne-kiosk/dangerous-fixed-captcha"
+
+step "format"
+cargo fmt --all --check
+
+step "UI: type check, lint, unit tests, build"
+npm --prefix ui run --silent typecheck
+npm --prefix ui run --silent lint
+npm --prefix ui run --silent test
+npm --prefix ui run --silent build
+
+step "clippy"
+cargo clippy --workspace --all-targets --features "$FEATURES" -- -D warnings
+
+step "build (kiosk with embedded UI, central server)"
+cargo build --workspace --bins --features "$FEATURES"
+
+step "Rust tests"
+cargo test --workspace --features "$FEATURES"
+
+step "release guard: the fixed-captcha switch cannot be built in release mode"
+if out=$(cargo check --release -p borne-kiosk-core --features dangerous-fixed-captcha --message-format short 2>&1); then
+    echo "FAIL: a release build accepted the dangerous-fixed-captcha feature"
+    exit 1
+fi
+grep -q "must never be in a release build" <<<"$out" || { echo "$out"; echo "FAIL: unexpected error"; exit 1; }
+echo "ok: refused as expected"
+
+step "end to end: real kiosk window under Xvfb, real central server"
+NO_AT_BRIDGE=1 xvfb-run -a -s "-screen 0 1280x800x24" \
+    dbus-run-session -- \
+    cargo test -p borne-e2e --test e2e -- --ignored --nocapture
+
+step "all tests passed in $(( $(date +%s) - started )) s"

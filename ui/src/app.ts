@@ -1,0 +1,600 @@
+import type {
+  Channel,
+  CodeRequestForm,
+  CodeSent,
+  ErrorBody,
+  KioskInfo,
+  Language,
+  LoginOutcome,
+  Profile,
+  SavedProfile,
+} from './bindings';
+import { createContactsEditor, type ContactsEditor } from './contacts';
+import { byId, h } from './dom';
+import { formatPhone } from './format';
+import { currentLanguage, errorMessage, setLanguage, t, type TranslationKey } from './i18n';
+import { api, toErrorBody } from './ipc';
+import {
+  applyTranslations,
+  button,
+  clearErrorsOfControl,
+  clearFieldErrors,
+  errorElement,
+  fieldBlock,
+  input,
+  setI18n,
+  showFieldError,
+} from './ui';
+
+export type ScreenId = 'home' | 'request' | 'code' | 'login' | 'profile' | 'done';
+
+const STEPS: Record<ScreenId, number> = { home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5 };
+const TOTAL_STEPS = 5;
+const NEW_CODE_ERRORS = new Set(['login.code_expired', 'login.code_burned']);
+
+export interface App {
+  /** Resolves once kiosk_info has been loaded (or failed). */
+  ready: Promise<void>;
+  current(): ScreenId;
+  show(screen: ScreenId): void;
+  contacts: ContactsEditor;
+  /** Same as pressing « Annuler ». */
+  reset(): Promise<void>;
+}
+
+interface State {
+  info: KioskInfo | null;
+  screen: ScreenId;
+  codeSent: CodeSent | null;
+  outcome: LoginOutcome | null;
+  saved: SavedProfile | null;
+  bannerCodes: string[];
+  retryAfter: number | null;
+}
+
+function screen(id: ScreenId, title: TranslationKey, children: Node[]): HTMLElement {
+  return h('section', { class: 'screen', id: `screen-${id}`, hidden: true, 'aria-labelledby': `title-${id}` }, [
+    h('h1', { id: `title-${id}`, tabindex: '-1', i18n: title }),
+    ...children,
+  ]);
+}
+
+function requiredNote(): HTMLElement {
+  return h('p', { class: 'required-note', i18n: 'app.required_note' });
+}
+
+function buttonRow(children: Node[]): HTMLElement {
+  return h('div', { class: 'button-row' }, children);
+}
+
+function form(id: string, children: Node[]): HTMLFormElement {
+  return h('form', { id, novalidate: true, autocomplete: 'off' }, children);
+}
+
+export function mountApp(root: HTMLElement): App {
+  const state: State = {
+    info: null,
+    screen: 'home',
+    codeSent: null,
+    outcome: null,
+    saved: null,
+    bannerCodes: [],
+    retryAfter: null,
+  };
+  const contacts = createContactsEditor();
+
+  // ---------- header, banner, step indicator ----------
+  const townName = h('p', { class: 'town', id: 'town-name' });
+  const langButton = h('button', { id: 'btn-lang', type: 'button', class: 'btn btn-lang', i18n: 'app.lang_toggle', hidden: true });
+  const header = h('header', { class: 'topbar' }, [townName, langButton]);
+  const stepIndicator = h('p', { id: 'step-indicator', class: 'step', hidden: true });
+  const banner = h('div', { id: 'form-error', class: 'banner', role: 'alert', 'aria-live': 'assertive', hidden: true });
+
+  // ---------- 1. home ----------
+  const home = screen('home', 'home.title', [
+    h('p', { class: 'subtitle', i18n: 'home.subtitle' }),
+    h('p', { class: 'intro', i18n: 'home.intro' }),
+    h('div', { class: 'button-column' }, [
+      button('btn-new-user', 'home.new_user', 'primary'),
+      button('btn-forgot', 'home.forgot', 'secondary'),
+    ]),
+  ]);
+
+  // ---------- 2. request a code ----------
+  const phone = input({ type: 'tel', inputmode: 'tel', autocomplete: 'off' });
+  const channelError = errorElement('error-channel', 'channel');
+  const channelChoice = (value: Channel, title: TranslationKey, help: TranslationKey): HTMLElement => {
+    const id = `channel-${value}`;
+    const radio = h('input', {
+      type: 'radio',
+      name: 'channel',
+      id,
+      value,
+      'aria-describedby': `help-${id} error-channel`,
+    });
+    return h('div', { class: 'choice' }, [
+      radio,
+      h('div', { class: 'choice-text' }, [
+        h('label', { for: id, i18n: title }),
+        h('p', { class: 'help', id: `help-${id}`, i18n: help }),
+      ]),
+    ]);
+  };
+  const captchaImg = h('img', { id: 'captcha-img', class: 'captcha', 'data-i18n': 'request.captcha_alt', 'data-i18n-attr': 'alt', alt: '' });
+  const captchaAnswer = input({ autocapitalize: 'characters', autocorrect: 'off', spellcheck: 'false', autocomplete: 'off' });
+  const consent = h('input', { type: 'checkbox', id: 'consent', 'aria-describedby': 'error-consent', 'aria-required': 'true' });
+  const requestSubmit = button('btn-request-submit', 'common.confirm', 'primary', 'submit');
+  const requestForm = form('form-request', [
+    requiredNote(),
+    fieldBlock({ id: 'phone', field: 'phone', label: 'request.phone', control: phone, required: true, help: 'request.phone_help' }),
+    h('fieldset', { class: 'group', 'aria-describedby': 'error-channel' }, [
+      h('legend', {}, [h('span', { i18n: 'request.channel' }), h('span', { class: 'required-mark', 'aria-hidden': 'true' }, [' *'])]),
+      channelChoice('voice', 'request.channel_voice', 'request.channel_voice_help'),
+      channelChoice('sms', 'request.channel_sms', 'request.channel_sms_help'),
+      channelError,
+    ]),
+    h('fieldset', { class: 'group' }, [
+      h('legend', { i18n: 'request.security' }),
+      h('div', { class: 'captcha-row' }, [captchaImg, button('btn-captcha-refresh', 'request.captcha_refresh', 'secondary')]),
+      fieldBlock({ id: 'captcha-answer', field: 'captcha', label: 'request.captcha_answer', control: captchaAnswer, required: true }),
+    ]),
+    h('fieldset', { class: 'group' }, [
+      h('legend', { i18n: 'request.conditions' }),
+      h('div', { class: 'check' }, [
+        consent,
+        h('label', { for: 'consent', i18n: 'request.consent' }),
+        h('span', { class: 'required-mark', 'aria-hidden': 'true' }, ['*']),
+      ]),
+      errorElement('error-consent', 'consent'),
+    ]),
+    buttonRow([requestSubmit, button('btn-cancel-request', 'common.cancel', 'ghost')]),
+  ]);
+  const request = screen('request', 'request.title', [requestForm]);
+
+  // ---------- 3. type the code ----------
+  const sentText = h('p', { id: 'code-sent', class: 'lead' });
+  const code = input({ inputmode: 'numeric', maxlength: 7, autocomplete: 'one-time-code' });
+  const codeForm = form('form-code', [
+    sentText,
+    requiredNote(),
+    fieldBlock({ id: 'code', field: 'code', label: 'code.label', control: code, required: true }),
+    buttonRow([
+      button('btn-code-submit', 'code.submit', 'primary', 'submit'),
+      button('btn-code-resend', 'code.resend', 'secondary'),
+      button('btn-cancel-code', 'common.cancel', 'ghost'),
+    ]),
+  ]);
+  const codeScreen = screen('code', 'code.title', [codeForm]);
+
+  // ---------- 4. login ----------
+  const loginPhone = input({ type: 'tel', inputmode: 'tel' });
+  const loginCode = input({ type: 'password', inputmode: 'numeric', maxlength: 7 });
+  const loginSubmit = button('btn-login', 'login.submit', 'primary', 'submit');
+  const newCodeButton = button('btn-new-code', 'login.new_code', 'secondary');
+  newCodeButton.hidden = true;
+  const loginForm = form('form-login', [
+    requiredNote(),
+    fieldBlock({ id: 'login-phone', field: 'phone', label: 'login.phone', control: loginPhone, required: true }),
+    fieldBlock({ id: 'login-code', field: 'code', label: 'login.code', control: loginCode, required: true }),
+    buttonRow([loginSubmit, newCodeButton, button('btn-cancel-login', 'common.cancel', 'ghost')]),
+  ]);
+  const login = screen('login', 'login.title', [loginForm]);
+
+  // ---------- 5. profile ----------
+  const name = input({ autocomplete: 'off' });
+  const firstName = input();
+  const language = h('select', {}, [
+    h('option', { value: 'fr', i18n: 'lang.fr' }),
+    h('option', { value: 'en', i18n: 'lang.en' }),
+  ]);
+  const city = input();
+  const street = input();
+  const civicNumber = input({ inputmode: 'numeric' });
+  const apartment = input();
+  const postalCode = input({ autocapitalize: 'characters' });
+  const newsletter = h('input', { type: 'checkbox', id: 'newsletter', 'aria-describedby': 'help-newsletter' });
+  const newsletterLabel = h('label', { for: 'newsletter', i18n: 'profile.newsletter' });
+  const profileSubmit = button('btn-profile-submit', 'common.confirm', 'primary', 'submit');
+  const profileForm = form('form-profile', [
+    requiredNote(),
+    h('div', { class: 'grid' }, [
+      fieldBlock({ id: 'name', field: 'name', label: 'profile.name', control: name, required: true }),
+      fieldBlock({ id: 'first-name', field: 'first_name', label: 'profile.first_name', control: firstName }),
+      fieldBlock({ id: 'language', field: 'language', label: 'profile.language', control: language, required: true }),
+      fieldBlock({ id: 'city', field: 'city', label: 'profile.city', control: city, required: true }),
+      fieldBlock({ id: 'street', field: 'street', label: 'profile.street', control: street }),
+      fieldBlock({ id: 'civic-number', field: 'civic_number', label: 'profile.civic_number', control: civicNumber }),
+      fieldBlock({ id: 'apartment', field: 'apartment', label: 'profile.apartment', control: apartment }),
+      fieldBlock({ id: 'postal-code', field: 'postal_code', label: 'profile.postal_code', control: postalCode }),
+    ]),
+    h('div', { class: 'check' }, [newsletter, newsletterLabel]),
+    h('p', { class: 'help', id: 'help-newsletter', i18n: 'profile.newsletter_help' }),
+    h('fieldset', { class: 'group' }, [
+      h('legend', {}, [h('span', { i18n: 'profile.contacts' }), h('span', { class: 'required-mark', 'aria-hidden': 'true' }, [' *'])]),
+      h('p', { class: 'help', id: 'help-contacts', i18n: 'profile.contacts_help' }),
+      contacts.element,
+    ]),
+    buttonRow([profileSubmit, button('btn-cancel-profile', 'common.cancel', 'ghost')]),
+  ]);
+  const profile = screen('profile', 'profile.title', [profileForm]);
+
+  // ---------- 6. done ----------
+  const confirmation = h('div', { id: 'confirmation', class: 'summary' });
+  const done = screen('done', 'done.title', [
+    confirmation,
+    buttonRow([button('btn-finish', 'done.finish', 'primary')]),
+  ]);
+
+  const screens: Record<ScreenId, HTMLElement> = { home, request, code: codeScreen, login, profile, done };
+  const main = h('main', { class: 'content' }, [stepIndicator, banner, ...Object.values(screens)]);
+  root.replaceChildren(header, main);
+
+  // ---------- rendering helpers ----------
+  function renderTown(): void {
+    const town = state.info?.town_name ?? '';
+    townName.hidden = town === '';
+    setI18n(townName, 'app.town', { town });
+    newsletterLabel.dataset.i18nArgs = JSON.stringify({ town });
+    langButton.hidden = !(state.info?.english_enabled ?? false);
+  }
+
+  function renderBanner(): void {
+    const messages = state.bannerCodes.map((c) => errorMessage(c));
+    if (state.retryAfter !== null && state.retryAfter > 0) {
+      messages.push(t('app.retry_after', { seconds: state.retryAfter }));
+    }
+    banner.replaceChildren(...messages.map((m) => h('p', {}, [m])));
+    banner.hidden = messages.length === 0;
+  }
+
+  function setBanner(codes: string[], retryAfter: number | null = null): void {
+    state.bannerCodes = codes;
+    state.retryAfter = retryAfter;
+    renderBanner();
+  }
+
+  function renderStep(): void {
+    const step = STEPS[state.screen];
+    stepIndicator.hidden = step === 0;
+    setI18n(stepIndicator, 'app.step', { step, total: TOTAL_STEPS });
+  }
+
+  function languageName(lang: Language): string {
+    return t(lang === 'en' ? 'lang.en' : 'lang.fr');
+  }
+
+  function renderSummary(): void {
+    const saved = state.saved;
+    if (!saved) {
+      confirmation.replaceChildren();
+      return;
+    }
+    const p = saved.profile;
+    const address = [
+      [p.civic_number, p.street].filter(Boolean).join(' '),
+      p.apartment ? `${t('profile.apartment')} ${p.apartment}` : '',
+      p.city,
+      p.postal_code,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const row = (key: TranslationKey, value: string): Node[] => [h('dt', {}, [t(key)]), h('dd', {}, [value])];
+    const list = [...p.contacts].sort((a, b) => a.order - b.order);
+    confirmation.replaceChildren(
+      h('p', {}, [t('done.intro')]),
+      h('dl', {}, [
+        ...row('done.name', p.name),
+        ...row('done.first_name', p.first_name),
+        ...row('done.language', languageName(p.language)),
+        ...row('done.address', address),
+        ...row('done.newsletter', t(p.newsletter ? 'done.yes' : 'done.no')),
+      ]),
+      h('h2', {}, [t('done.contacts')]),
+      h(
+        'ol',
+        { class: 'summary-contacts' },
+        list.map((c) => {
+          const parts = [
+            t(`contacts.kind_${c.kind}` as TranslationKey),
+            c.kind === 'email' ? c.value : formatPhone(c.value),
+          ];
+          if (c.extension) parts.push(t('done.extension', { extension: c.extension }));
+          if (c.extension_delay_seconds !== null) {
+            parts.push(t('done.delay', { seconds: c.extension_delay_seconds }));
+          }
+          if (c.description) parts.push(c.description);
+          if (!c.active) parts.push(`(${t('done.inactive')})`);
+          return h('li', { class: c.active ? '' : 'inactive' }, [parts.join(' — ')]);
+        }),
+      ),
+    );
+  }
+
+  function retranslate(): void {
+    const lang = currentLanguage();
+    document.documentElement.lang = lang;
+    applyTranslations(root);
+    renderBanner();
+    renderSummary();
+  }
+
+  function show(id: ScreenId): void {
+    state.screen = id;
+    for (const [key, el] of Object.entries(screens)) el.hidden = key !== id;
+    setBanner([]);
+    renderStep();
+    byId(screens[id], `title-${id}`).focus();
+  }
+
+  /** Places field errors next to their fields; anything else goes to the banner. */
+  function showErrors(error: unknown, scope: HTMLElement): ErrorBody {
+    const body = toErrorBody(error);
+    clearFieldErrors(scope);
+    const targets = Array.from(scope.querySelectorAll<HTMLElement>('.field-error[data-error-for]'));
+    const bannerCodes: string[] = [];
+    let first: HTMLElement | null = null;
+    for (const fe of body.fields) {
+      const target = targets.find((el) => el.dataset.errorFor === fe.field);
+      if (target) {
+        // The first error of a field wins; later ones are usually consequences.
+        if (target.dataset.errorCode === undefined) showFieldError(target, fe.code);
+        first ??= target;
+      } else if (!bannerCodes.includes(fe.code)) {
+        bannerCodes.push(fe.code);
+      }
+    }
+    if (body.code !== 'validation' || body.fields.length === 0) bannerCodes.unshift(body.code);
+    else if (first) bannerCodes.unshift('validation');
+    setBanner(bannerCodes, body.retry_after_seconds);
+    const control = first ? scope.querySelector<HTMLElement>(
+          `:is(input, select, textarea)[aria-describedby~="${first.id}"]`,
+        ) : null;
+    control?.focus();
+    return body;
+  }
+
+  async function withBusy(btn: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
+    if (btn.disabled) return;
+    btn.disabled = true;
+    btn.setAttribute('aria-busy', 'true');
+    try {
+      await work();
+    } finally {
+      btn.disabled = false;
+      btn.removeAttribute('aria-busy');
+    }
+  }
+
+  // ---------- captcha ----------
+  async function refreshCaptcha(): Promise<void> {
+    captchaAnswer.value = '';
+    try {
+      const img = await api.captchaNew();
+      if (img.data_url.startsWith('data:image/')) captchaImg.src = img.data_url;
+    } catch (e) {
+      captchaImg.removeAttribute('src');
+      const body = toErrorBody(e);
+      setBanner([...state.bannerCodes.filter((c) => c !== body.code), body.code]);
+    }
+  }
+
+  // ---------- navigation ----------
+  async function goRequest(keepTyped: boolean): Promise<void> {
+    if (!keepTyped) {
+      requestForm.reset();
+      state.codeSent = null;
+    }
+    clearFieldErrors(request);
+    show('request');
+    await refreshCaptcha();
+  }
+
+  function clearAll(): void {
+    for (const f of [requestForm, codeForm, loginForm, profileForm]) f.reset();
+    for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) {
+      if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) el.checked = false;
+      else if (el instanceof HTMLInputElement) el.value = '';
+    }
+    contacts.clear();
+    clearFieldErrors(root);
+    captchaImg.removeAttribute('src');
+    sentText.replaceChildren();
+    delete sentText.dataset.i18n;
+    newCodeButton.hidden = true;
+    state.codeSent = null;
+    state.outcome = null;
+    state.saved = null;
+    renderSummary();
+    setBanner([]);
+    try {
+      sessionStorage.clear();
+      localStorage.clear();
+    } catch {
+      // Storage may be unavailable; nothing of the resident is kept there anyway.
+    }
+  }
+
+  async function reset(): Promise<void> {
+    const pending = api.resetSession().catch(() => null);
+    clearAll();
+    // The next resident starts in French, the default language.
+    if (currentLanguage() !== 'fr') {
+      setLanguage('fr');
+      retranslate();
+    }
+    show('home');
+    await pending;
+  }
+
+  // ---------- events ----------
+  langButton.addEventListener('click', () => {
+    setLanguage(currentLanguage() === 'fr' ? 'en' : 'fr');
+    retranslate();
+  });
+
+  byId(home, 'btn-new-user').addEventListener('click', () => void goRequest(false));
+  byId(home, 'btn-forgot').addEventListener('click', () => void goRequest(false));
+  byId(request, 'btn-captcha-refresh').addEventListener('click', () => {
+    clearErrorsOfControl(captchaAnswer);
+    void refreshCaptcha();
+  });
+
+  requestForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void withBusy(requestSubmit, async () => {
+      const checked = requestForm.querySelector<HTMLInputElement>('input[name="channel"]:checked');
+      const payload: CodeRequestForm = {
+        phone: phone.value,
+        channel: checked ? (checked.value as Channel) : null,
+        captcha_answer: captchaAnswer.value,
+        consent_accepted: consent.checked,
+        language: currentLanguage(),
+      };
+      try {
+        state.codeSent = await api.requestCode(payload);
+      } catch (e) {
+        showErrors(e, request);
+        // Every request_code consumes the captcha, right or wrong.
+        await refreshCaptcha();
+        return;
+      }
+      goCode();
+    });
+  });
+
+  function goCode(): void {
+    const sent = state.codeSent;
+    if (!sent) return;
+    code.value = '';
+    clearFieldErrors(codeScreen);
+    setI18n(sentText, sent.channel === 'sms' ? 'code.sent_sms' : 'code.sent_voice', { phone: sent.phone_display });
+    show('code');
+  }
+
+  codeForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearFieldErrors(codeScreen);
+    if (code.value.trim() === '') {
+      showErrors({ code: 'validation', message: '', fields: [{ field: 'code', code: 'code.required' }], retry_after_seconds: null }, codeScreen);
+      return;
+    }
+    clearFieldErrors(login);
+    newCodeButton.hidden = true;
+    loginPhone.value = state.codeSent?.phone_display ?? phone.value;
+    loginCode.value = code.value;
+    show('login');
+  });
+
+  byId(codeScreen, 'btn-code-resend').addEventListener('click', () => void goRequest(true));
+  newCodeButton.addEventListener('click', () => {
+    newCodeButton.hidden = true;
+    void goRequest(true);
+  });
+
+  loginForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void withBusy(loginSubmit, async () => {
+      newCodeButton.hidden = true;
+      try {
+        state.outcome = await api.login({ phone: loginPhone.value, code: loginCode.value });
+      } catch (e) {
+        const body = showErrors(e, login);
+        if (NEW_CODE_ERRORS.has(body.code) || body.fields.some((f) => NEW_CODE_ERRORS.has(f.code))) {
+          newCodeButton.hidden = false;
+        }
+        return;
+      }
+      goProfile(state.outcome);
+    });
+  });
+
+  function goProfile(outcome: LoginOutcome): void {
+    const p = outcome.profile;
+    profileForm.reset();
+    clearFieldErrors(profile);
+    name.value = p.name;
+    firstName.value = p.first_name;
+    language.value = p.language;
+    city.value = p.city || (state.info?.town_name ?? '');
+    street.value = p.street;
+    civicNumber.value = p.civic_number;
+    apartment.value = p.apartment;
+    postalCode.value = p.postal_code;
+    newsletter.checked = p.newsletter;
+    contacts.setContacts(p.contacts);
+    if (p.contacts.length === 0) {
+      contacts.addRow({
+        kind: state.codeSent?.channel === 'voice' ? 'landline' : 'mobile',
+        value: outcome.phone_display,
+        order: 1,
+        active: true,
+      });
+    }
+    show('profile');
+  }
+
+  function readProfile(): Profile {
+    return {
+      name: name.value,
+      first_name: firstName.value,
+      language: language.value === 'en' ? 'en' : 'fr',
+      city: city.value,
+      street: street.value,
+      civic_number: civicNumber.value,
+      apartment: apartment.value,
+      postal_code: postalCode.value,
+      newsletter: newsletter.checked,
+      contacts: contacts.read(),
+    };
+  }
+
+  profileForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void withBusy(profileSubmit, async () => {
+      try {
+        state.saved = await api.saveProfile(readProfile());
+      } catch (e) {
+        showErrors(e, profile);
+        return;
+      }
+      renderSummary();
+      show('done');
+    });
+  });
+
+  for (const id of ['btn-cancel-request', 'btn-cancel-code', 'btn-cancel-login', 'btn-cancel-profile', 'btn-finish']) {
+    byId(root, id).addEventListener('click', () => void reset());
+  }
+
+  // Editing a field clears its error (and only its error).
+  const onEdit = (event: Event): void => {
+    if (event.target instanceof HTMLElement) clearErrorsOfControl(event.target);
+  };
+  root.addEventListener('input', onEdit);
+  root.addEventListener('change', onEdit);
+
+  // ---------- start ----------
+  retranslate();
+  show('home');
+  const ready = api
+    .kioskInfo()
+    .then((info) => {
+      state.info = info;
+      if (!info.english_enabled && currentLanguage() !== 'fr') setLanguage('fr');
+    })
+    .catch((e: unknown) => {
+      setBanner([toErrorBody(e).code]);
+    })
+    .finally(() => {
+      renderTown();
+      retranslate();
+    });
+
+  return {
+    ready,
+    current: () => state.screen,
+    show,
+    contacts,
+    reset,
+  };
+}

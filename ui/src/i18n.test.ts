@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ERROR_CODES, errorMessage, setLanguage, t } from './i18n';
+import { en } from './locales/en';
+import { fr } from './locales/fr';
+
+// The list of the IPC contract, written out so a code dropped from the dictionary fails here.
+const CONTRACT_CODES = [
+  'phone.required', 'phone.invalid_format', 'phone.invalid_area_code', 'phone.area_code_not_accepted',
+  'phone.invalid_exchange', 'postal_code.invalid_format', 'postal_code.outside_quebec', 'email.invalid',
+  'contact.description_too_long', 'contact.invalid_type', 'contact.value_required',
+  'contact.extension_not_for_email', 'contact.invalid_extension', 'contact.invalid_extension_delay',
+  'contact.delay_without_extension', 'contact.invalid_order', 'contact.duplicate_order',
+  'profile.name_required', 'profile.too_long', 'profile.language_required', 'profile.city_required',
+  'profile.invalid_civic_number', 'profile.too_many_contacts', 'profile.no_active_contact',
+  'channel.required', 'consent.required', 'captcha.required', 'captcha.wrong', 'code.required',
+  'code.invalid_format', 'login.invalid_code', 'login.code_burned', 'login.code_expired',
+  'session.expired', 'central.unreachable', 'central.incompatible', 'central.error',
+  'kiosk.unauthorized', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
+  'not_found', 'consent.unknown_version', 'consent.invalid_time', 'consent.invalid_kiosk_id',
+];
+
+const GENERIC_FR = 'Une erreur est survenue. Veuillez réessayer.';
+const GENERIC_EN = 'Something went wrong. Please try again.';
+
+afterEach(() => {
+  setLanguage('fr');
+});
+
+describe('error dictionary', () => {
+  it.each(CONTRACT_CODES)('has %s in French and English', (code) => {
+    expect(Object.keys(fr.errors)).toContain(code);
+    expect(Object.keys(en.errors)).toContain(code);
+    expect(errorMessage(code, 'fr').length).toBeGreaterThan(5);
+    expect(errorMessage(code, 'en').length).toBeGreaterThan(5);
+    expect(errorMessage(code, 'fr')).not.toBe(errorMessage(code, 'en'));
+  });
+
+  it('has no codes outside the contract', () => {
+    expect([...ERROR_CODES].sort()).toEqual([...CONTRACT_CODES].sort());
+  });
+
+  it('gives specific messages, not the generic one, for known codes', () => {
+    expect(errorMessage('phone.required', 'fr')).toBe('Veuillez entrer votre numéro de téléphone.');
+    expect(errorMessage('captcha.wrong', 'en')).toContain('security code');
+    expect(errorMessage('phone.invalid_format', 'fr')).not.toBe(GENERIC_FR);
+  });
+
+  it('falls back to the generic message for unknown codes', () => {
+    expect(errorMessage('nope.unknown', 'fr')).toBe(GENERIC_FR);
+    expect(errorMessage('nope.unknown', 'en')).toBe(GENERIC_EN);
+    expect(errorMessage('', 'fr')).toBe(GENERIC_FR);
+    // Keys of the UI namespace are not error codes.
+    expect(errorMessage('home.title', 'en')).toBe(GENERIC_EN);
+    expect(errorMessage('toString', 'fr')).toBe(GENERIC_FR);
+  });
+
+  it('uses the current language by default', () => {
+    expect(errorMessage('consent.required')).toContain('cocher');
+    setLanguage('en');
+    expect(errorMessage('consent.required')).toContain('check the box');
+    expect(t('home.new_user')).toBe('New user');
+  });
+
+  it('has every UI text in English too', () => {
+    for (const key of Object.keys(fr.translation)) {
+      expect(en.translation[key as keyof typeof en.translation], key).toBeTruthy();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+// Shared helpers for the vitest suites (not part of the app bundle).
+import { mockIPC } from '@tauri-apps/api/mocks';
+import { mountApp, type App } from './app';
+import type { ContactPoint, KioskInfo, Profile } from './bindings';
+
+export interface Call {
+  cmd: string;
+  args: unknown;
+}
+
+export type Handler = (cmd: string, args: unknown) => unknown;
+
+export const INFO: KioskInfo = {
+  town_name: 'Sainte-Adèle',
+  english_enabled: true,
+  consent_text_version: '2024-01',
+  app_version: '0.1.0',
+};
+
+export function contact(partial: Partial<ContactPoint>): ContactPoint {
+  return {
+    active: true,
+    description: '',
+    kind: 'mobile',
+    value: '',
+    extension: '',
+    extension_delay_seconds: null,
+    order: 1,
+    ...partial,
+  };
+}
+
+export function emptyProfile(partial: Partial<Profile> = {}): Profile {
+  return {
+    name: '',
+    first_name: '',
+    language: 'fr',
+    city: '',
+    street: '',
+    civic_number: '',
+    apartment: '',
+    postal_code: '',
+    newsletter: false,
+    contacts: [],
+    ...partial,
+  };
+}
+
+/** Waits until pending promises (mocked IPC) have settled. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+export interface Mounted {
+  app: App;
+  root: HTMLElement;
+  calls: Call[];
+  count(cmd: string): number;
+  $<T extends HTMLElement = HTMLElement>(selector: string): T;
+}
+
+/** Mounts the app with a mocked IPC; `handler` may override any command. */
+export async function mount(handler: Handler = () => undefined, info: KioskInfo = INFO): Promise<Mounted> {
+  const calls: Call[] = [];
+  let captchas = 0;
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args });
+    const result = handler(cmd, args);
+    if (result !== undefined) return result;
+    switch (cmd) {
+      case 'kiosk_info':
+        return info;
+      case 'captcha_new':
+        captchas += 1;
+        return { data_url: `data:image/png;base64,CAPTCHA${captchas}` };
+      case 'reset_session':
+        return null;
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  });
+  document.body.innerHTML = '<div id="app"></div>';
+  const root = document.getElementById('app');
+  if (!root) throw new Error('no root');
+  const app = mountApp(root);
+  await app.ready;
+  await flush();
+  return {
+    app,
+    root,
+    calls,
+    count: (cmd) => calls.filter((c) => c.cmd === cmd).length,
+    $: <T extends HTMLElement = HTMLElement>(selector: string): T => {
+      const el = root.querySelector<T>(selector);
+      if (!el) throw new Error(`missing ${selector}`);
+      return el;
+    },
+  };
+}
+
+export function type(el: HTMLInputElement | HTMLSelectElement, value: string): void {
+  el.value = value;
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+  el.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+export function labelText(root: ParentNode, forId: string): string {
+  return root.querySelector(`label[for="${forId}"]`)?.textContent ?? '';
+}
+
+export function visibleScreen(root: ParentNode): string {
+  const shown = Array.from(root.querySelectorAll<HTMLElement>('section.screen')).filter((s) => !s.hidden);
+  return shown.map((s) => s.id).join(',');
+}
