@@ -51,11 +51,6 @@ impl CentralClient {
         })
     }
 
-    pub async fn health(&self) -> Result<wire::Health, ClientError> {
-        self.call::<(), _>(Method::GET, "/healthz", None, None)
-            .await
-    }
-
     pub async fn signup(
         &self,
         req: &wire::SignupRequest,
@@ -68,14 +63,6 @@ impl CentralClient {
         req: &wire::LoginRequest,
     ) -> Result<wire::LoginResponse, ClientError> {
         self.call(Method::POST, "/v1/login", Some(req), None).await
-    }
-
-    pub async fn profile(
-        &self,
-        session: &SecretString,
-    ) -> Result<Option<wire::Profile>, ClientError> {
-        self.call::<(), _>(Method::GET, "/v1/profile", None, Some(session))
-            .await
     }
 
     pub async fn save_profile(

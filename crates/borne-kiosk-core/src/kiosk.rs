@@ -90,10 +90,6 @@ impl Kiosk {
         })
     }
 
-    pub fn config(&self) -> &KioskConfig {
-        &self.config
-    }
-
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -1,6 +1,7 @@
 //! Black-box tests of the central server: a real server on port 0, a fresh
 //! SQLite file, the console provider writing to a file.
 
+mod garbage;
 mod helpers;
 mod login;
 mod profile;
