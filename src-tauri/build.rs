@@ -4,6 +4,8 @@ const COMMANDS: &[&str] = &[
     "request_code",
     "login",
     "save_profile",
+    "resend_code",
+    "delivery_status",
     "reset_session",
 ];
 

@@ -353,6 +353,27 @@ async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
     // Steps 2–3: the code goes out through the telephony layer.
     wait_visible(c, "#screen-code").await?;
     let code = code_from_outbox(outbox).await?;
+    // The resident sees where the SMS stands (polled from the central server).
+    let start = Instant::now();
+    loop {
+        let status = c
+            .find(Locator::Css("#delivery-status"))
+            .await?
+            .text()
+            .await?;
+        if status.contains("Envoyé") {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(15) {
+            bail!("delivery status never said « Envoyé »: {status:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let resend = c.find(Locator::Css("#btn-code-resend-voice")).await?;
+    assert!(
+        !resend.is_enabled().await?,
+        "resend waits for the countdown"
+    );
     type_into(c, "#code", &code).await?;
     shots.take(c, "step3-code").await?;
     click(c, "#btn-code-submit").await?;

@@ -5,7 +5,7 @@ use borne_kiosk_core::Kiosk;
 use borne_protocol::ipc::{
     CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome,
 };
-use borne_protocol::{ErrorBody, Profile, SavedProfile};
+use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile, SavedProfile};
 use tauri::State;
 
 #[tauri::command]
@@ -49,4 +49,16 @@ pub async fn save_profile(
 pub async fn reset_session(kiosk: State<'_, Kiosk>) -> Result<(), ErrorBody> {
     kiosk.reset();
     Ok(())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn resend_code(kiosk: State<'_, Kiosk>, channel: Channel) -> Result<CodeSent, ErrorBody> {
+    kiosk.resend_code(channel).await
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn delivery_status(kiosk: State<'_, Kiosk>) -> Result<DeliveryStatus, ErrorBody> {
+    kiosk.delivery_status().await
 }

@@ -29,6 +29,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::request_code,
             commands::login,
             commands::save_profile,
+            commands::resend_code,
+            commands::delivery_status,
             commands::reset_session,
         ])
 }

@@ -2,7 +2,10 @@ import type {
   Channel,
   CodeRequestForm,
   CodeSent,
+  DeliveryState,
+  DeliveryStatus,
   ErrorBody,
+  Fallback,
   KioskInfo,
   Language,
   LoginOutcome,
@@ -31,6 +34,11 @@ export type ScreenId = 'home' | 'request' | 'code' | 'login' | 'profile' | 'done
 const STEPS: Record<ScreenId, number> = { home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5 };
 const TOTAL_STEPS = 5;
 const NEW_CODE_ERRORS = new Set(['login.code_expired', 'login.code_burned']);
+const RATE_LIMITED = 'rate_limited';
+/** How often `delivery_status` is asked while step 3 is shown. */
+export const POLL_MS = 3000;
+/** After these, the delivery will not change any more: polling stops. */
+const FINAL_STATES: ReadonlySet<DeliveryState> = new Set<DeliveryState>(['delivered', 'failed', 'expired', 'superseded']);
 
 export interface App {
   /** Resolves once kiosk_info has been loaded (or failed). */
@@ -49,7 +57,15 @@ interface State {
   outcome: LoginOutcome | null;
   saved: SavedProfile | null;
   bannerCodes: string[];
+  /** Seconds left of the wait asked by the server (counts down); null for none. */
   retryAfter: number | null;
+  /** Bumped on every reset: a reply arriving after it belongs to the previous resident. */
+  session: number;
+  /** Where the code really goes, from CodeSent then updated by delivery_status. */
+  delivery: { channel: Channel; fallback: Fallback | null } | null;
+  /** Seconds before another code may be asked (step 3). */
+  resendLeft: number;
+  resendBusy: boolean;
 }
 
 function screen(id: ScreenId, title: TranslationKey, children: Node[]): HTMLElement {
@@ -80,7 +96,16 @@ export function mountApp(root: HTMLElement): App {
     saved: null,
     bannerCodes: [],
     retryAfter: null,
+    session: 0,
+    delivery: null,
+    resendLeft: 0,
+    resendBusy: false,
   };
+  // Every timer of the app; all of them are cleared by reset().
+  let bannerTimer: ReturnType<typeof setInterval> | null = null;
+  let pollTimer: ReturnType<typeof setTimeout> | null = null;
+  let pollGeneration = 0;
+  let countdownTimer: ReturnType<typeof setInterval> | null = null;
   const contacts = createContactsEditor();
 
   // ---------- header, banner, step indicator ----------
@@ -153,9 +178,16 @@ export function mountApp(root: HTMLElement): App {
 
   // ---------- 3. type the code ----------
   const sentText = h('p', { id: 'code-sent', class: 'lead' });
+  const fallbackText = h('p', { id: 'code-fallback', class: 'notice', hidden: true });
+  const deliveryStatus = h('p', { id: 'delivery-status', class: 'delivery-status', role: 'status', 'aria-live': 'polite' });
   const code = input({ inputmode: 'numeric', maxlength: 7, autocomplete: 'one-time-code' });
+  const resendCountdown = h('p', { id: 'resend-countdown', class: 'countdown', hidden: true });
+  const resendSms = button('btn-code-resend-sms', 'code.resend_sms', 'secondary');
+  const resendVoice = button('btn-code-resend-voice', 'code.resend_voice', 'secondary');
   const codeForm = form('form-code', [
     sentText,
+    fallbackText,
+    deliveryStatus,
     requiredNote(),
     fieldBlock({ id: 'code', field: 'code', label: 'code.label', control: code, required: true }),
     buttonRow([
@@ -163,6 +195,7 @@ export function mountApp(root: HTMLElement): App {
       button('btn-code-resend', 'code.resend', 'secondary'),
       button('btn-cancel-code', 'common.cancel', 'ghost'),
     ]),
+    h('div', { id: 'resend-area', class: 'resend-area' }, [resendCountdown, buttonRow([resendSms, resendVoice])]),
   ]);
   const codeScreen = screen('code', 'code.title', [codeForm]);
 
@@ -238,18 +271,61 @@ export function mountApp(root: HTMLElement): App {
     langButton.hidden = !(state.info?.english_enabled ?? false);
   }
 
-  function renderBanner(): void {
-    const messages = state.bannerCodes.map((c) => errorMessage(c));
-    if (state.retryAfter !== null && state.retryAfter > 0) {
-      messages.push(t('app.retry_after', { seconds: state.retryAfter }));
+  /** The banner's messages; `countdown` marks the one holding the seconds left. */
+  function bannerEntries(): { text: string; countdown: boolean }[] {
+    const seconds = state.retryAfter;
+    const entries = state.bannerCodes.map((c) => {
+      if (c !== RATE_LIMITED) return { text: errorMessage(c), countdown: false };
+      // « Trop de demandes… dans N secondes »: the wait is part of the message itself.
+      return seconds !== null
+        ? { text: errorMessage(c, currentLanguage(), { seconds }), countdown: true }
+        : { text: t('app.too_many_requests'), countdown: false };
+    });
+    if (seconds !== null && !state.bannerCodes.includes(RATE_LIMITED)) {
+      entries.push({ text: t('app.retry_after', { seconds }), countdown: true });
     }
-    banner.replaceChildren(...messages.map((m) => h('p', {}, [m])));
-    banner.hidden = messages.length === 0;
+    return entries;
+  }
+
+  function renderBanner(): void {
+    const entries = bannerEntries();
+    banner.replaceChildren(...entries.map((e) => h('p', { 'data-countdown': e.countdown }, [e.text])));
+    banner.hidden = entries.length === 0;
+  }
+
+  function stopBannerTimer(): void {
+    if (bannerTimer !== null) clearInterval(bannerTimer);
+    bannerTimer = null;
+  }
+
+  /** One second of the server's wait has passed; at 0 the wait (and « Trop de demandes ») goes away. */
+  function tickBanner(): void {
+    if (state.retryAfter === null || !root.isConnected) {
+      stopBannerTimer();
+      return;
+    }
+    state.retryAfter -= 1;
+    if (state.retryAfter > 0) {
+      const entry = bannerEntries().find((e) => e.countdown);
+      const p = banner.querySelector<HTMLElement>('p[data-countdown]');
+      if (entry && p) {
+        // Only the number changes: screen readers need not re-read the alert every second.
+        p.setAttribute('aria-live', 'off');
+        p.textContent = entry.text;
+      }
+      return;
+    }
+    stopBannerTimer();
+    state.retryAfter = null;
+    state.bannerCodes = state.bannerCodes.filter((c) => c !== RATE_LIMITED);
+    renderBanner();
   }
 
   function setBanner(codes: string[], retryAfter: number | null = null): void {
+    stopBannerTimer();
     state.bannerCodes = codes;
-    state.retryAfter = retryAfter;
+    state.retryAfter = retryAfter !== null && retryAfter > 0 ? Math.ceil(retryAfter) : null;
+    if (state.retryAfter !== null) bannerTimer = setInterval(tickBanner, 1000);
     renderBanner();
   }
 
@@ -319,6 +395,7 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function show(id: ScreenId): void {
+    if (id !== 'code') stopCodeTimers();
     state.screen = id;
     for (const [key, el] of Object.entries(screens)) el.hidden = key !== id;
     setBanner([]);
@@ -374,7 +451,8 @@ export function mountApp(root: HTMLElement): App {
     } catch (e) {
       captchaImg.removeAttribute('src');
       const body = toErrorBody(e);
-      setBanner([...state.bannerCodes.filter((c) => c !== body.code), body.code]);
+      // Keep the wait (if any) of the error already shown.
+      setBanner([...state.bannerCodes.filter((c) => c !== body.code), body.code], state.retryAfter);
     }
   }
 
@@ -398,9 +476,9 @@ export function mountApp(root: HTMLElement): App {
     contacts.clear();
     clearFieldErrors(root);
     captchaImg.removeAttribute('src');
-    sentText.replaceChildren();
-    delete sentText.dataset.i18n;
+    clearCodeScreen();
     newCodeButton.hidden = true;
+    state.session += 1;
     state.codeSent = null;
     state.outcome = null;
     state.saved = null;
@@ -450,14 +528,20 @@ export function mountApp(root: HTMLElement): App {
         consent_accepted: consent.checked,
         language: currentLanguage(),
       };
+      const session = state.session;
+      let sent: CodeSent;
       try {
-        state.codeSent = await api.requestCode(payload);
+        sent = await api.requestCode(payload);
       } catch (e) {
+        if (session !== state.session) return;
         showErrors(e, request);
         // Every request_code consumes the captcha, right or wrong.
         await refreshCaptcha();
         return;
       }
+      // « Annuler » pressed meanwhile: this code belongs to no one on screen any more.
+      if (session !== state.session) return;
+      state.codeSent = sent;
       goCode();
     });
   });
@@ -467,9 +551,207 @@ export function mountApp(root: HTMLElement): App {
     if (!sent) return;
     code.value = '';
     clearFieldErrors(codeScreen);
-    setI18n(sentText, sent.channel === 'sms' ? 'code.sent_sms' : 'code.sent_voice', { phone: sent.phone_display });
     show('code');
+    trackCode(sent);
   }
+
+  // ---------- step 3: where the code is, resending it ----------
+  function clearText(el: HTMLElement): void {
+    el.replaceChildren();
+    delete el.dataset.i18n;
+    delete el.dataset.i18nArgs;
+  }
+
+  function smsPossible(): boolean {
+    return state.delivery?.fallback == null;
+  }
+
+  /** « Un mot de passe a été envoyé… » with the channel actually used, and why when it is not the one asked for. */
+  function renderSent(): void {
+    const sent = state.codeSent;
+    const delivery = state.delivery;
+    if (!sent || !delivery) {
+      clearText(sentText);
+      clearText(fallbackText);
+      fallbackText.hidden = true;
+      return;
+    }
+    setI18n(sentText, delivery.channel === 'sms' ? 'code.sent_sms' : 'code.sent_voice', { phone: sent.phone_display });
+    if (delivery.fallback === null) clearText(fallbackText);
+    else setI18n(fallbackText, 'code.fallback');
+    fallbackText.hidden = delivery.fallback === null;
+    // Texts do not reach this number: only a call is offered.
+    resendSms.hidden = !smsPossible();
+  }
+
+  function statusKey(status: DeliveryStatus): TranslationKey | null {
+    switch (status.state) {
+      case 'pending':
+        return 'code.status_pending';
+      case 'sent':
+        return 'code.status_sent';
+      case 'delivered':
+        return status.channel === 'sms' ? 'code.status_delivered_sms' : 'code.status_delivered_voice';
+      case 'failed':
+        if (status.channel === 'sms') return 'code.status_failed_sms';
+        return smsPossible() ? 'code.status_failed_voice' : 'code.status_failed_voice_only';
+      case 'expired':
+        return 'code.status_expired';
+      case 'superseded':
+        return null;
+    }
+  }
+
+  /** Puts forward the resend button of the given channel (null: none). */
+  function suggest(channel: Channel | null): void {
+    for (const [btn, c] of [[resendSms, 'sms'], [resendVoice, 'voice']] as const) {
+      const on = c === channel;
+      btn.classList.toggle('btn-primary', on);
+      btn.classList.toggle('btn-secondary', !on);
+      btn.classList.toggle('btn-suggested', on);
+    }
+  }
+
+  function applyDelivery(status: DeliveryStatus): void {
+    const delivery = state.delivery;
+    if (delivery && (status.channel !== delivery.channel || (status.fallback !== null && status.fallback !== delivery.fallback))) {
+      // E.g. the network refused the SMS: a call is coming instead.
+      state.delivery = { channel: status.channel, fallback: status.fallback ?? delivery.fallback };
+      renderSent();
+    }
+    const key = statusKey(status);
+    if (key === null) clearText(deliveryStatus);
+    // Same words as before: leave the live region alone (no repeated announcement).
+    else if (deliveryStatus.dataset.i18n !== key) setI18n(deliveryStatus, key);
+    if (status.state === 'failed') {
+      // The server still enforces the wait: the countdown stays, the other way is put forward.
+      suggest(status.channel === 'sms' || !smsPossible() ? 'voice' : 'sms');
+    }
+    if (FINAL_STATES.has(status.state)) stopPolling();
+  }
+
+  function stopPolling(): void {
+    pollGeneration += 1;
+    if (pollTimer !== null) clearTimeout(pollTimer);
+    pollTimer = null;
+  }
+
+  /** Asks delivery_status now, then every POLL_MS while step 3 is shown and the state is not final. */
+  function startPolling(): void {
+    stopPolling();
+    const generation = pollGeneration;
+    const poll = async (): Promise<void> => {
+      pollTimer = null;
+      let status: DeliveryStatus | null = null;
+      try {
+        status = await api.deliveryStatus();
+      } catch {
+        // Only a hint for the resident: keep the last status, never block.
+      }
+      if (generation !== pollGeneration || state.screen !== 'code' || !root.isConnected) return;
+      if (status) applyDelivery(status);
+      if (generation === pollGeneration) pollTimer = setTimeout(() => void poll(), POLL_MS);
+    };
+    void poll();
+  }
+
+  function stopCountdown(): void {
+    if (countdownTimer !== null) clearInterval(countdownTimer);
+    countdownTimer = null;
+  }
+
+  function renderResend(): void {
+    const waiting = state.resendLeft > 0;
+    resendCountdown.hidden = !waiting;
+    if (waiting) setI18n(resendCountdown, 'code.resend_countdown', { seconds: state.resendLeft });
+    else clearText(resendCountdown);
+    for (const btn of [resendSms, resendVoice]) {
+      btn.disabled = waiting || state.resendBusy;
+      if (waiting) btn.setAttribute('aria-describedby', 'resend-countdown');
+      else btn.removeAttribute('aria-describedby');
+    }
+  }
+
+  /** « Vous pourrez demander un nouveau mot de passe dans N s. »; the resend buttons wait for it. */
+  function startCountdown(seconds: number): void {
+    stopCountdown();
+    state.resendLeft = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 0;
+    renderResend();
+    if (state.resendLeft === 0) return;
+    countdownTimer = setInterval(() => {
+      if (!root.isConnected) {
+        stopCountdown();
+        return;
+      }
+      state.resendLeft = Math.max(0, state.resendLeft - 1);
+      if (state.resendLeft === 0) stopCountdown();
+      renderResend();
+    }, 1000);
+  }
+
+  function stopCodeTimers(): void {
+    stopPolling();
+    stopCountdown();
+  }
+
+  /** A code just went out: say where, follow its delivery, start the wait before another. */
+  function trackCode(sent: CodeSent): void {
+    state.codeSent = sent;
+    state.delivery = { channel: sent.channel, fallback: sent.fallback ?? null };
+    clearText(deliveryStatus);
+    suggest(null);
+    renderSent();
+    startCountdown(sent.resend_after_seconds);
+    startPolling();
+  }
+
+  function clearCodeScreen(): void {
+    stopCodeTimers();
+    state.delivery = null;
+    state.resendLeft = 0;
+    state.resendBusy = false;
+    for (const el of [sentText, fallbackText, deliveryStatus, resendCountdown]) clearText(el);
+    fallbackText.hidden = true;
+    resendCountdown.hidden = true;
+    resendSms.hidden = false;
+    suggest(null);
+    for (const btn of [resendSms, resendVoice]) {
+      btn.disabled = false;
+      btn.removeAttribute('aria-busy');
+      btn.removeAttribute('aria-describedby');
+    }
+  }
+
+  async function resend(channel: Channel, btn: HTMLButtonElement): Promise<void> {
+    if (state.resendBusy || state.resendLeft > 0) return;
+    const session = state.session;
+    state.resendBusy = true;
+    btn.setAttribute('aria-busy', 'true');
+    renderResend();
+    let sent: CodeSent;
+    try {
+      sent = await api.resendCode(channel);
+    } catch (e) {
+      if (session !== state.session || state.screen !== 'code') return;
+      const body = showErrors(e, codeScreen);
+      // Too many codes: the buttons wait as long as the server asks.
+      if (body.code === RATE_LIMITED && body.retry_after_seconds !== null) startCountdown(body.retry_after_seconds);
+      return;
+    } finally {
+      state.resendBusy = false;
+      btn.removeAttribute('aria-busy');
+      if (session === state.session) renderResend();
+    }
+    if (session !== state.session || state.screen !== 'code') return;
+    code.value = '';
+    clearFieldErrors(codeScreen);
+    setBanner([]);
+    trackCode(sent);
+    code.focus();
+  }
+
+  resendSms.addEventListener('click', () => void resend('sms', resendSms));
+  resendVoice.addEventListener('click', () => void resend('voice', resendVoice));
 
   codeForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -495,16 +777,22 @@ export function mountApp(root: HTMLElement): App {
     event.preventDefault();
     void withBusy(loginSubmit, async () => {
       newCodeButton.hidden = true;
+      const session = state.session;
+      let outcome: LoginOutcome;
       try {
-        state.outcome = await api.login({ phone: loginPhone.value, code: loginCode.value });
+        outcome = await api.login({ phone: loginPhone.value, code: loginCode.value });
       } catch (e) {
+        if (session !== state.session) return;
         const body = showErrors(e, login);
         if (NEW_CODE_ERRORS.has(body.code) || body.fields.some((f) => NEW_CODE_ERRORS.has(f.code))) {
           newCodeButton.hidden = false;
         }
         return;
       }
-      goProfile(state.outcome);
+      // « Annuler » pressed meanwhile: nothing of this resident may stay.
+      if (session !== state.session) return;
+      state.outcome = outcome;
+      goProfile(outcome);
     });
   });
 
@@ -551,12 +839,17 @@ export function mountApp(root: HTMLElement): App {
   profileForm.addEventListener('submit', (event) => {
     event.preventDefault();
     void withBusy(profileSubmit, async () => {
+      const session = state.session;
+      let saved: SavedProfile;
       try {
-        state.saved = await api.saveProfile(readProfile());
+        saved = await api.saveProfile(readProfile());
       } catch (e) {
+        if (session !== state.session) return;
         showErrors(e, profile);
         return;
       }
+      if (session !== state.session) return;
+      state.saved = saved;
       renderSummary();
       show('done');
     });

@@ -9,6 +9,12 @@ export type ContactType = "landline" | "mobile" | "email";
 
 export type Consent = { text_version: string, language: Language, accepted_at: string, kiosk_id: string, staff_assisted: boolean, };
 
+export type Fallback = "sms_opted_out" | "sms_refused";
+
+export type DeliveryState = "pending" | "sent" | "delivered" | "failed" | "expired" | "superseded";
+
+export type DeliveryStatus = { state: DeliveryState, channel: Channel, fallback: Fallback | null, };
+
 export type ContactPoint = { active: boolean, description: string, kind: ContactType, 
 /**
  * A phone number (E.164 when it comes from the server) or an e-mail.
@@ -75,7 +81,16 @@ export type CodeSent = {
 /**
  * `514 233-5785`
  */
-phone_display: string, channel: Channel, code_expires_at: string, };
+phone_display: string, 
+/**
+ * The channel carrying the code (see `fallback`).
+ */
+channel: Channel, code_expires_at: string, fallback: Fallback | null, 
+/**
+ * Seconds before « Renvoyer le code » may be offered (the per-number
+ * minimum interval).
+ */
+resend_after_seconds: number, };
 
 export type LoginForm = { phone: string, code: string, };
 

@@ -17,6 +17,7 @@ const CONTRACT_CODES = [
   'session.expired', 'central.unreachable', 'central.incompatible', 'central.error',
   'kiosk.unauthorized', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
   'not_found', 'consent.unknown_version', 'consent.invalid_time', 'consent.invalid_kiosk_id',
+  'rate_limited',
 ];
 
 const GENERIC_FR = 'Une erreur est survenue. Veuillez réessayer.';
@@ -43,6 +44,17 @@ describe('error dictionary', () => {
     expect(errorMessage('phone.required', 'fr')).toBe('Veuillez entrer votre numéro de téléphone.');
     expect(errorMessage('captcha.wrong', 'en')).toContain('security code');
     expect(errorMessage('phone.invalid_format', 'fr')).not.toBe(GENERIC_FR);
+  });
+
+  it('has rate_limited in French and English, with the seconds to wait', () => {
+    expect(fr.errors).toHaveProperty(['rate_limited']);
+    expect(en.errors).toHaveProperty(['rate_limited']);
+    expect(errorMessage('rate_limited', 'fr', { seconds: 42 })).toBe(
+      'Trop de demandes. Veuillez réessayer dans 42 secondes.',
+    );
+    expect(errorMessage('rate_limited', 'en', { seconds: 42 })).toBe(
+      'Too many requests. Please try again in 42 seconds.',
+    );
   });
 
   it('falls back to the generic message for unknown codes', () => {

@@ -55,12 +55,19 @@ function hasOwn(obj: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
 
-/** The plain-words message for an error code; unknown codes get the generic message. */
-export function errorMessage(code: string, lang: Language = currentLanguage()): string {
+/**
+ * The plain-words message for an error code; unknown codes get the generic message.
+ * `options` fills placeholders such as `{{seconds}}` (code `rate_limited`).
+ */
+export function errorMessage(
+  code: string,
+  lang: Language = currentLanguage(),
+  options: Record<string, string | number> = {},
+): string {
   if (!hasOwn(resources[lang].errors, code)) {
     return t('app.generic_error', {}, lang);
   }
-  return i18n().getFixedT(lang, 'errors')(code);
+  return i18n().getFixedT(lang, 'errors')(code, options);
 }
 
 export function isKnownErrorCode(code: string): boolean {

@@ -1,8 +1,10 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   CaptchaImage,
+  Channel,
   CodeRequestForm,
   CodeSent,
+  DeliveryStatus,
   ErrorBody,
   FieldError,
   KioskInfo,
@@ -18,6 +20,10 @@ export const api = {
   captchaNew: (): Promise<CaptchaImage> => invoke<CaptchaImage>('captcha_new'),
   requestCode: (form: CodeRequestForm): Promise<CodeSent> =>
     invoke<CodeSent>('request_code', { form }),
+  /** A fresh code to the number of this session, by the channel picked now (no captcha). */
+  resendCode: (channel: Channel): Promise<CodeSent> => invoke<CodeSent>('resend_code', { channel }),
+  /** Where the last code's SMS or call stands. */
+  deliveryStatus: (): Promise<DeliveryStatus> => invoke<DeliveryStatus>('delivery_status'),
   login: (form: LoginForm): Promise<LoginOutcome> => invoke<LoginOutcome>('login', { form }),
   saveProfile: (profile: Profile): Promise<SavedProfile> =>
     invoke<SavedProfile>('save_profile', { profile }),

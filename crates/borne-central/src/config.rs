@@ -9,10 +9,62 @@ use anyhow::Context;
 use borne_domain::AreaCodes;
 use secrecy::SecretString;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use crate::codes::token_hash;
+use crate::telephony::{Sender, TwilioConfig};
+
+#[derive(Debug, Clone)]
 pub enum TelephonyKind {
     /// Writes each SMS or call as a JSON line (demo, tests).
     Console,
+    /// Twilio's REST API (`BORNE_TWILIO_*`).
+    Twilio(TwilioConfig),
+}
+
+/// A kiosk credential. Only the SHA-256 of the token is kept in memory.
+#[derive(Debug, Clone)]
+pub struct KioskCredential {
+    /// The kiosk's name when the token is its own (`BORNE_KIOSK_TOKENS`);
+    /// `None` for the shared `BORNE_KIOSK_TOKEN`, whose kiosks name
+    /// themselves in each request.
+    pub id: Option<String>,
+    pub token_hash: String,
+}
+
+/// Caps against abuse (SMS pumping, code guessing). `BORNE_LIMIT_*`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Per number: at least this long between two codes (default 60 s).
+    pub number_min_interval: Duration,
+    /// Per number: at most this many codes in 10 minutes (default 3).
+    pub number_per_10_min: u32,
+    /// Per number: at most this many codes in 24 hours (default 5).
+    pub number_per_day: u32,
+    /// Per kiosk: at most this many codes per hour (default 30).
+    pub kiosk_per_hour: u32,
+    /// Consecutive failed logins on an account before delays start (default 10).
+    pub login_failures_before_delay: u32,
+    /// Cost breaker: warn above this multiple of the average hour (default 3).
+    pub breaker_warn_ratio: f64,
+    /// Cost breaker: pause sends above this multiple (default 10).
+    pub breaker_pause_ratio: f64,
+    /// Cost breaker: the average hour is taken as at least this many sends,
+    /// so a new deployment is not paused by its first residents (default 20).
+    pub breaker_min_baseline_per_hour: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            number_min_interval: Duration::from_secs(60),
+            number_per_10_min: 3,
+            number_per_day: 5,
+            kiosk_per_hour: 30,
+            login_failures_before_delay: 10,
+            breaker_warn_ratio: 3.0,
+            breaker_pause_ratio: 10.0,
+            breaker_min_baseline_per_hour: 20.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -24,10 +76,16 @@ pub struct Config {
     pub database_url: String,
     /// `BORNE_DATA_DIR`, default `./.borne/central`.
     pub data_dir: PathBuf,
-    /// `BORNE_KIOSK_TOKEN`: the shared secret kiosks present.
-    pub kiosk_token: SecretString,
+    /// `BORNE_KIOSK_TOKEN` (one secret shared by kiosks) and/or
+    /// `BORNE_KIOSK_TOKENS` (`name=token,name=token`: one per kiosk, so
+    /// per-kiosk caps apply to an authenticated name).
+    pub kiosks: Vec<KioskCredential>,
     /// `BORNE_TELEPHONY`, default `console`.
     pub telephony: TelephonyKind,
+    /// `BORNE_PUBLIC_URL`: how the provider reaches this server, e.g.
+    /// `https://alertes.ville.ca`; status callbacks and signature checks use it.
+    pub public_url: Option<String>,
+    pub limits: Limits,
     /// `BORNE_CONSOLE_OUTBOX`: the console provider also appends here.
     pub console_outbox: Option<PathBuf>,
     /// `BORNE_TOWN_NAME`, default `Mille-Isles`; spoken and written in codes.
@@ -47,40 +105,59 @@ impl Config {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
+    /// The data directory and database URL alone (`BORNE_DATA_DIR`,
+    /// `BORNE_DATABASE_URL`), for administration commands.
+    pub fn database_from_lookup(get: impl Fn(&str) -> Option<String>) -> (PathBuf, String) {
+        let data_dir =
+            PathBuf::from(get("BORNE_DATA_DIR").unwrap_or_else(|| ".borne/central".into()));
+        let database_url = get("BORNE_DATABASE_URL").unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                data_dir.join("borne-central.sqlite").display()
+            )
+        });
+        (data_dir, database_url)
+    }
+
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let listen = get("BORNE_LISTEN")
             .unwrap_or_else(|| "127.0.0.1:8080".into())
             .parse()
             .context("BORNE_LISTEN must be an address such as 127.0.0.1:8080")?;
-        let data_dir =
-            PathBuf::from(get("BORNE_DATA_DIR").unwrap_or_else(|| ".borne/central".into()));
-        let database_url = match get("BORNE_DATABASE_URL") {
-            Some(url) => url,
-            None => format!(
-                "sqlite://{}",
-                data_dir.join("borne-central.sqlite").display()
-            ),
-        };
-        let kiosk_token = get("BORNE_KIOSK_TOKEN")
-            .filter(|t| !t.is_empty())
-            .context("BORNE_KIOSK_TOKEN must be set: the secret kiosks present")?;
-        if kiosk_token.len() < 16 {
-            anyhow::bail!("BORNE_KIOSK_TOKEN must be at least 16 characters");
+        let (data_dir, database_url) = Self::database_from_lookup(&get);
+        let mut kiosks = Vec::new();
+        if let Some(token) = get("BORNE_KIOSK_TOKEN").filter(|t| !t.is_empty()) {
+            if token.len() < 16 {
+                anyhow::bail!("BORNE_KIOSK_TOKEN must be at least 16 characters");
+            }
+            kiosks.push(KioskCredential {
+                id: None,
+                token_hash: token_hash(&token),
+            });
         }
-        let telephony = match get("BORNE_TELEPHONY").as_deref() {
-            None | Some("console") => TelephonyKind::Console,
-            Some(other) => {
-                anyhow::bail!("BORNE_TELEPHONY: unknown provider `{other}` (known: console)")
+        for pair in get("BORNE_KIOSK_TOKENS").unwrap_or_default().split(',') {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
             }
-        };
-        let area_codes = match get("BORNE_AREA_CODES_FILE") {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("BORNE_AREA_CODES_FILE: cannot read {path}"))?;
-                AreaCodes::parse(&text).with_context(|| format!("BORNE_AREA_CODES_FILE: {path}"))?
+            let (name, token) = pair
+                .split_once('=')
+                .context("BORNE_KIOSK_TOKENS must look like name=token,name=token")?;
+            if name.trim().is_empty() || token.trim().len() < 16 {
+                anyhow::bail!(
+                    "BORNE_KIOSK_TOKENS: each kiosk needs a name and a token of at least 16 characters"
+                );
             }
-            None => AreaCodes::canada(),
-        };
+            kiosks.push(KioskCredential {
+                id: Some(name.trim().to_owned()),
+                token_hash: token_hash(token.trim()),
+            });
+        }
+        if kiosks.is_empty() {
+            anyhow::bail!(
+                "BORNE_KIOSK_TOKEN or BORNE_KIOSK_TOKENS must be set: the secrets kiosks present"
+            );
+        }
         let seconds = |key: &str, default: u64| -> anyhow::Result<Duration> {
             match get(key) {
                 Some(v) => v
@@ -90,12 +167,98 @@ impl Config {
                 None => Ok(Duration::from_secs(default)),
             }
         };
+        let number = |key: &str, default: f64| -> anyhow::Result<f64> {
+            match get(key) {
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .with_context(|| format!("{key} must be a positive number")),
+                None => Ok(default),
+            }
+        };
+        let count = |key: &str, default: u32| -> anyhow::Result<u32> {
+            match get(key) {
+                Some(v) => v
+                    .parse()
+                    .with_context(|| format!("{key} must be a whole number")),
+                None => Ok(default),
+            }
+        };
+        let public_url = get("BORNE_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        let telephony = match get("BORNE_TELEPHONY").as_deref() {
+            None | Some("console") => TelephonyKind::Console,
+            Some("twilio") => {
+                let need = |key: &str| {
+                    get(key)
+                        .filter(|v| !v.is_empty())
+                        .with_context(|| format!("{key} must be set when BORNE_TELEPHONY=twilio"))
+                };
+                let sender = match (
+                    get("BORNE_TWILIO_MESSAGING_SERVICE_SID").filter(|v| !v.is_empty()),
+                    get("BORNE_TWILIO_FROM").filter(|v| !v.is_empty()),
+                ) {
+                    (Some(sid), _) => Sender::MessagingService(sid),
+                    (None, Some(from)) => Sender::From(from),
+                    (None, None) => anyhow::bail!(
+                        "BORNE_TWILIO_FROM or BORNE_TWILIO_MESSAGING_SERVICE_SID must be set"
+                    ),
+                };
+                if public_url.is_none() {
+                    anyhow::bail!("BORNE_PUBLIC_URL must be set with Twilio: status callbacks and their signatures use it");
+                }
+                TelephonyKind::Twilio(TwilioConfig {
+                    account_sid: need("BORNE_TWILIO_ACCOUNT_SID")?,
+                    auth_token: SecretString::from(need("BORNE_TWILIO_AUTH_TOKEN")?),
+                    sender,
+                    voice_from: need("BORNE_TWILIO_VOICE_FROM")
+                        .or_else(|_| need("BORNE_TWILIO_FROM"))?,
+                    base_url: get("BORNE_TWILIO_BASE_URL")
+                        .unwrap_or_else(|| "https://api.twilio.com".into()),
+                    status_callback: public_url.as_ref().map(|u| format!("{u}/v1/twilio/status")),
+                    connect_timeout: seconds("BORNE_TWILIO_CONNECT_TIMEOUT_SECONDS", 5)?,
+                    timeout: seconds("BORNE_TWILIO_TIMEOUT_SECONDS", 15)?,
+                })
+            }
+            Some(other) => {
+                anyhow::bail!(
+                    "BORNE_TELEPHONY: unknown provider `{other}` (known: console, twilio)"
+                )
+            }
+        };
+        let d = Limits::default();
+        let limits = Limits {
+            number_min_interval: seconds("BORNE_LIMIT_NUMBER_MIN_INTERVAL_SECONDS", 60)?,
+            number_per_10_min: count("BORNE_LIMIT_NUMBER_PER_10_MIN", d.number_per_10_min)?,
+            number_per_day: count("BORNE_LIMIT_NUMBER_PER_DAY", d.number_per_day)?,
+            kiosk_per_hour: count("BORNE_LIMIT_KIOSK_PER_HOUR", d.kiosk_per_hour)?,
+            login_failures_before_delay: count(
+                "BORNE_LIMIT_LOGIN_FAILURES",
+                d.login_failures_before_delay,
+            )?,
+            breaker_warn_ratio: number("BORNE_BREAKER_WARN_RATIO", d.breaker_warn_ratio)?,
+            breaker_pause_ratio: number("BORNE_BREAKER_PAUSE_RATIO", d.breaker_pause_ratio)?,
+            breaker_min_baseline_per_hour: number(
+                "BORNE_BREAKER_MIN_BASELINE",
+                d.breaker_min_baseline_per_hour,
+            )?,
+        };
+        let area_codes = match get("BORNE_AREA_CODES_FILE") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("BORNE_AREA_CODES_FILE: cannot read {path}"))?;
+                AreaCodes::parse(&text).with_context(|| format!("BORNE_AREA_CODES_FILE: {path}"))?
+            }
+            None => AreaCodes::canada(),
+        };
         Ok(Self {
             listen,
             database_url,
             data_dir,
-            kiosk_token: SecretString::from(kiosk_token),
+            kiosks,
             telephony,
+            public_url,
+            limits,
             console_outbox: get("BORNE_CONSOLE_OUTBOX").map(PathBuf::from),
             town_name: get("BORNE_TOWN_NAME").unwrap_or_else(|| "Mille-Isles".into()),
             area_codes,
@@ -108,7 +271,6 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
@@ -128,11 +290,14 @@ mod tests {
                 && c.database_url.ends_with("borne-central.sqlite")
         );
         assert_eq!(c.code_ttl, Duration::from_secs(600));
-        assert_eq!(c.kiosk_token.expose_secret(), "0123456789abcdef");
+        assert_eq!(c.kiosks.len(), 1);
+        assert_eq!(c.kiosks[0].id, None);
         assert!(
             !format!("{c:?}").contains("0123456789abcdef"),
-            "Debug must redact the token"
+            "Debug must not show the token"
         );
+        assert_eq!(c.limits, Limits::default());
+        assert!(matches!(c.telephony, TelephonyKind::Console));
     }
 
     #[test]

@@ -33,8 +33,57 @@ pub struct NewCode<'a> {
     pub consent: &'a ConsentRecord,
     pub code_hash: String,
     pub code: &'a SecretString,
+    /// The kiosk that asked (authenticated name, or the one it declared).
+    pub kiosk_id: &'a str,
     pub now: Timestamp,
     pub expires_at: Timestamp,
+}
+
+/// A code was issued and its delivery queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub delivery_id: String,
+    /// The channel that will be used: a number that opted out of SMS gets
+    /// a call instead.
+    pub channel: Channel,
+    pub fallback: Option<&'static str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// A cap was reached; nothing was written.
+    #[error("limit {limit} reached")]
+    Limited {
+        limit: &'static str,
+        retry_after: Duration,
+    },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Per-number and per-kiosk caps, as `issue_code` applies them.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub number_min_interval: Duration,
+    pub number_per_10_min: u32,
+    pub number_per_day: u32,
+    pub kiosk_per_hour: u32,
+}
+
+/// The cost breaker's stored state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakerState {
+    pub paused_at: Option<Timestamp>,
+    pub reason: Option<String>,
+    pub resumed_at: Option<Timestamp>,
+}
+
+/// What a delivery looks like to the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryView {
+    pub state: String,
+    pub channel: Channel,
+    pub fallback: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,14 +109,89 @@ pub struct DeliveryJob {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryOutcome {
-    Sent { provider_id: String },
-    Retry { at: Timestamp, error: String },
-    Failed { error: String },
+    Sent {
+        provider_id: String,
+    },
+    /// The number takes no SMS: send the same code by call, now.
+    SwitchToVoice {
+        error: String,
+    },
+    Retry {
+        at: Timestamp,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
     Expired,
 }
 
 fn channel_str(c: Channel) -> &'static str {
     c.as_str()
+}
+
+/// Which cap, if any, refuses one more code for this number from this
+/// kiosk, and for how long. A cap of 0 is off.
+async fn caps_wait(
+    conn: &mut sqlx::SqliteConnection,
+    phone: &str,
+    kiosk_id: &str,
+    caps: Caps,
+    now: Timestamp,
+) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
+    let checks = [
+        (
+            "number_interval",
+            "to_phone",
+            phone,
+            secs(caps.number_min_interval),
+            1,
+        ),
+        (
+            "number_10_min",
+            "to_phone",
+            phone,
+            600,
+            caps.number_per_10_min,
+        ),
+        ("number_day", "to_phone", phone, 86_400, caps.number_per_day),
+        (
+            "kiosk_hour",
+            "kiosk_id",
+            kiosk_id,
+            3_600,
+            caps.kiosk_per_hour,
+        ),
+    ];
+    let mut limited: Option<(&'static str, i64)> = None;
+    for (limit, column, key, window, cap) in checks {
+        if cap == 0 || window == 0 {
+            continue;
+        }
+        // The cap-th most recent code in the window, if there is one,
+        // decides when the next code is allowed.
+        let sql = format!(
+            "SELECT created_at FROM deliveries WHERE {column} = ? AND created_at > ?
+             ORDER BY created_at DESC LIMIT 1 OFFSET ?"
+        );
+        let nth: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(key)
+            .bind(now - window)
+            .bind(i64::from(cap) - 1)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(t) = nth {
+            let wait = (t + window - now).max(1);
+            if limited.is_none_or(|(_, w)| wait > w) {
+                limited = Some((limit, wait));
+            }
+        }
+    }
+    Ok(limited.map(|(limit, wait)| (limit, Duration::from_secs(u64::try_from(wait).unwrap_or(1)))))
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
 fn new_id() -> String {
@@ -109,7 +233,11 @@ impl Store {
     /// One transaction: the account (created if new), the consent record,
     /// the new code (superseding any earlier one, and its undelivered
     /// message), and the delivery in the outbox. Returns the delivery id.
-    pub async fn issue_code(&self, c: NewCode<'_>) -> Result<String, sqlx::Error> {
+    ///
+    /// The caps are checked inside the same transaction, after its first
+    /// write: SQLite then holds the write lock, so two concurrent requests
+    /// cannot both pass a cap that only one of them fits under.
+    pub async fn issue_code(&self, c: NewCode<'_>, caps: Caps) -> Result<Issued, IssueError> {
         let mut tx = self.pool.begin().await?;
         let phone = c.phone.e164();
         sqlx::query(
@@ -122,6 +250,20 @@ impl Store {
         .bind(c.now)
         .execute(&mut *tx)
         .await?;
+        if let Some((limit, retry_after)) =
+            caps_wait(&mut tx, &phone, c.kiosk_id, caps, c.now).await?
+        {
+            return Err(IssueError::Limited { limit, retry_after });
+        }
+        let opted_out: Option<bool> =
+            sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
+                .bind(&phone)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (channel, fallback) = match (c.channel, opted_out) {
+            (Channel::Sms, Some(true)) => (Channel::Voice, Some("sms_opted_out")),
+            (other, _) => (other, None),
+        };
         let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE phone = ?")
             .bind(&phone)
             .fetch_one(&mut *tx)
@@ -165,7 +307,7 @@ impl Store {
         .bind(&code_id)
         .bind(&account_id)
         .bind(&c.code_hash)
-        .bind(channel_str(c.channel))
+        .bind(channel_str(channel))
         .bind(c.now)
         .bind(c.expires_at)
         .execute(&mut *tx)
@@ -173,23 +315,43 @@ impl Store {
         let delivery_id = new_id();
         sqlx::query(
             "INSERT INTO deliveries (id, code_id, to_phone, channel, language, secret, state,
-                                     next_attempt_at, expires_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+                                     next_attempt_at, expires_at, created_at, updated_at,
+                                     kiosk_id, fallback)
+             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
         )
         .bind(&delivery_id)
         .bind(&code_id)
         .bind(&phone)
-        .bind(channel_str(c.channel))
+        .bind(channel_str(channel))
         .bind(c.language.as_str())
         .bind(c.code.expose_secret())
         .bind(c.now)
         .bind(c.expires_at)
         .bind(c.now)
         .bind(c.now)
+        .bind(c.kiosk_id)
+        .bind(fallback)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(delivery_id)
+        Ok(Issued {
+            delivery_id,
+            channel,
+            fallback,
+        })
+    }
+
+    /// The same caps as `issue_code`, read outside a transaction: lets a
+    /// request be refused before any work (hashing) is spent on it.
+    pub async fn caps_wait(
+        &self,
+        phone: &PhoneNumber,
+        kiosk_id: &str,
+        caps: Caps,
+        now: Timestamp,
+    ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        caps_wait(&mut conn, &phone.e164(), kiosk_id, caps, now).await
     }
 
     /// The code a login for this phone is checked against.
@@ -255,11 +417,15 @@ impl Store {
         if used != 1 {
             return Ok(false);
         }
-        sqlx::query("UPDATE accounts SET verified_at = COALESCE(verified_at, ?) WHERE id = ?")
-            .bind(now)
-            .bind(&code.account_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE accounts SET verified_at = COALESCE(verified_at, ?), failed_logins = 0,
+                                 login_locked_until = NULL
+             WHERE id = ?",
+        )
+        .bind(now)
+        .bind(&code.account_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
         )
@@ -459,7 +625,22 @@ impl Store {
         outcome: &DeliveryOutcome,
         now: Timestamp,
     ) -> Result<(), sqlx::Error> {
+        if let DeliveryOutcome::SwitchToVoice { error } = outcome {
+            sqlx::query(
+                "UPDATE deliveries SET channel = 'voice', fallback = 'sms_refused',
+                    next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ?
+                 WHERE id = ? AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(error)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+            return Ok(());
+        }
         let (state, next, provider_id, error) = match outcome {
+            DeliveryOutcome::SwitchToVoice { .. } => return Ok(()),
             DeliveryOutcome::Sent { provider_id } => {
                 ("sent", None, Some(provider_id.as_str()), None)
             }
@@ -479,6 +660,7 @@ impl Store {
                 lease_until = NULL,
                 provider_id = COALESCE(?, provider_id),
                 last_error = COALESCE(?, last_error),
+                sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
                 updated_at = ?
              WHERE id = ? AND state = 'pending'",
         )
@@ -487,6 +669,8 @@ impl Store {
         .bind(next)
         .bind(provider_id)
         .bind(error)
+        .bind(state)
+        .bind(now)
         .bind(now)
         .bind(id)
         .execute(&self.pool)
@@ -502,5 +686,183 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await
+    }
+
+    /// What the kiosk may show about a delivery.
+    pub async fn delivery_view(&self, id: &str) -> Result<Option<DeliveryView>, sqlx::Error> {
+        let row = sqlx::query("SELECT state, channel, fallback FROM deliveries WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| DeliveryView {
+            state: r.get("state"),
+            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+            fallback: r.get("fallback"),
+        }))
+    }
+
+    /// The provider's final word on a message or call. Only a delivery in
+    /// `sent` moves: duplicates and late, out-of-order callbacks change
+    /// nothing. Returns whether a row changed.
+    pub async fn provider_outcome(
+        &self,
+        provider_id: &str,
+        delivered: bool,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = ?, last_error = COALESCE(?, last_error), updated_at = ?
+             WHERE provider_id = ? AND state = 'sent'",
+        )
+        .bind(if delivered { "delivered" } else { "failed" })
+        .bind(error)
+        .bind(now)
+        .bind(provider_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Records a STOP (`opted_out`) or START keyword from a number.
+    pub async fn set_sms_opt_out(
+        &self,
+        phone: &str,
+        opted_out: bool,
+        keyword: &str,
+        now: Timestamp,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sms_opt_outs (phone, opted_out, keyword, changed_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (phone) DO UPDATE SET opted_out = excluded.opted_out,
+                keyword = excluded.keyword, changed_at = excluded.changed_at",
+        )
+        .bind(phone)
+        .bind(opted_out)
+        .bind(keyword)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn sms_opted_out(&self, phone: &str) -> Result<bool, sqlx::Error> {
+        let v: Option<bool> =
+            sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
+                .bind(phone)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v.unwrap_or(false))
+    }
+
+    /// The language of the account behind a number, if there is one.
+    pub async fn phone_language(&self, phone: &str) -> Result<Option<Language>, sqlx::Error> {
+        let v: Option<String> = sqlx::query_scalar("SELECT language FROM accounts WHERE phone = ?")
+            .bind(phone)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.as_deref().and_then(Language::parse))
+    }
+
+    /// Until when logins for this number must wait, if they must.
+    pub async fn login_locked_until(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<Option<Timestamp>, sqlx::Error> {
+        let v: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT login_locked_until FROM accounts WHERE phone = ?")
+                .bind(phone.e164())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v.flatten())
+    }
+
+    /// Counts a failed login on an existing account. From the
+    /// `threshold`-th consecutive failure on, each one locks logins for
+    /// twice as long as the previous (1 s, 2 s, 4 s … at most 15 min).
+    pub async fn record_failed_login(
+        &self,
+        phone: &PhoneNumber,
+        threshold: u32,
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, sqlx::Error> {
+        let failures: Option<i64> = sqlx::query_scalar(
+            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE phone = ?
+             RETURNING failed_logins",
+        )
+        .bind(phone.e164())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(failures) = failures else {
+            return Ok(None);
+        };
+        let over = failures - i64::from(threshold);
+        if threshold == 0 || over < 0 {
+            return Ok(None);
+        }
+        let delay = 1i64
+            .checked_shl(u32::try_from(over.min(20)).unwrap_or(20))
+            .unwrap_or(900)
+            .min(900);
+        let until = now + delay;
+        sqlx::query("UPDATE accounts SET login_locked_until = ? WHERE phone = ?")
+            .bind(until)
+            .bind(phone.e164())
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(until))
+    }
+
+    pub async fn breaker(&self) -> Result<BreakerState, sqlx::Error> {
+        let r = sqlx::query("SELECT paused_at, reason, resumed_at FROM cost_breaker WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(BreakerState {
+            paused_at: r.get("paused_at"),
+            reason: r.get("reason"),
+            resumed_at: r.get("resumed_at"),
+        })
+    }
+
+    /// Pauses automatic sends (only if not paused already).
+    pub async fn pause_sends(&self, reason: &str, now: Timestamp) -> Result<bool, sqlx::Error> {
+        let r = sqlx::query(
+            "UPDATE cost_breaker SET paused_at = ?, reason = ? WHERE id = 1 AND paused_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// An administrator resumes sends.
+    pub async fn resume_sends(&self, now: Timestamp) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE cost_breaker SET paused_at = NULL, reason = NULL, resumed_at = ? WHERE id = 1",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// Messages and calls the provider accepted since `since`.
+    pub async fn sends_since(&self, since: Timestamp) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE sent_at >= ?")
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Pending deliveries and the age of the oldest, for metrics.
+    pub async fn outbox_depth(&self, now: Timestamp) -> Result<(i64, i64), sqlx::Error> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM deliveries WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let oldest: Option<i64> = r.get("oldest");
+        Ok((r.get("n"), oldest.map_or(0, |t| now - t)))
     }
 }

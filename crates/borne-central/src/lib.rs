@@ -6,6 +6,7 @@ pub mod codes;
 pub mod config;
 pub mod db;
 mod http;
+pub mod metrics;
 pub mod outbox;
 pub mod startup;
 pub mod telephony;

@@ -8,7 +8,9 @@ use rand::Rng;
 use secrecy::ExposeSecret;
 use tokio::sync::{watch, Notify};
 
+use crate::config::Limits;
 use crate::db::{now, DeliveryJob, DeliveryOutcome, Store, Timestamp};
+use crate::metrics::Metrics;
 use crate::telephony::{sms_text, voice_text, OutgoingMessage, SendError, Telephony};
 use borne_domain::Channel;
 
@@ -34,6 +36,16 @@ pub struct Worker {
     pub provider: Arc<dyn Telephony>,
     pub wake: Arc<Notify>,
     pub town_name: String,
+    pub limits: Limits,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Where the cost breaker stands before a send.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Breaker {
+    Closed { ratio: f64 },
+    Warning { ratio: f64 },
+    Paused,
 }
 
 impl Worker {
@@ -62,9 +74,25 @@ impl Worker {
 
     /// Delivers everything currently due.
     pub async fn deliver_due(&self) -> Result<(), sqlx::Error> {
-        while let Some(job) = self.store.claim_delivery(now(), LEASE).await? {
+        loop {
+            if self.check_breaker().await? == Breaker::Paused {
+                return Ok(());
+            }
+            let Some(job) = self.store.claim_delivery(now(), LEASE).await? else {
+                return Ok(());
+            };
             let outcome = self.attempt(&job).await;
+            self.metrics.delivery(match &outcome {
+                DeliveryOutcome::Sent { .. } => "sent",
+                DeliveryOutcome::SwitchToVoice { .. } => "switched_to_voice",
+                DeliveryOutcome::Retry { .. } => "retry",
+                DeliveryOutcome::Failed { .. } => "failed",
+                DeliveryOutcome::Expired => "expired",
+            });
             match &outcome {
+                DeliveryOutcome::SwitchToVoice { error } => {
+                    tracing::info!(delivery = %job.id, %error, "number takes no SMS: calling instead")
+                }
                 DeliveryOutcome::Sent { .. } => {
                     tracing::info!(delivery = %job.id, attempts = job.attempts, "code delivered to provider")
                 }
@@ -80,7 +108,45 @@ impl Worker {
             }
             self.store.finish_delivery(&job.id, &outcome, now()).await?;
         }
-        Ok(())
+    }
+
+    /// The cost breaker: compares sends in the last hour with the average
+    /// hour of the last 7 days (at least the configured baseline). Above
+    /// the warning ratio it logs; above the pause ratio it pauses sends
+    /// until an administrator runs `borne-central sends resume`.
+    pub async fn check_breaker(&self) -> Result<Breaker, sqlx::Error> {
+        let state = self.store.breaker().await?;
+        if state.paused_at.is_some() {
+            return Ok(Breaker::Paused);
+        }
+        let now = now();
+        let hour_start = (now - 3_600).max(state.resumed_at.unwrap_or(0));
+        let last_hour = self.store.sends_since(hour_start).await? as f64;
+        let week = self.store.sends_since(now - 7 * 86_400).await? as f64;
+        let baseline = (week / 168.0)
+            .max(self.limits.breaker_min_baseline_per_hour)
+            .max(1.0);
+        let ratio = last_hour / baseline;
+        self.metrics.set_breaker_ratio(ratio);
+        if ratio > self.limits.breaker_pause_ratio {
+            let reason = format!(
+                "{last_hour} sends in the last hour, {ratio:.1}× the average hour ({baseline:.1})"
+            );
+            if self.store.pause_sends(&reason, now).await? {
+                tracing::error!(%reason, "cost breaker: automatic sends paused until an administrator resumes them");
+            }
+            return Ok(Breaker::Paused);
+        }
+        if ratio > self.limits.breaker_warn_ratio {
+            tracing::warn!(
+                ratio,
+                last_hour,
+                baseline,
+                "cost breaker: unusual number of sends"
+            );
+            return Ok(Breaker::Warning { ratio });
+        }
+        Ok(Breaker::Closed { ratio })
     }
 
     async fn attempt(&self, job: &DeliveryJob) -> DeliveryOutcome {
@@ -106,6 +172,10 @@ impl Worker {
                 provider_id: receipt.provider_id,
             },
             Err(SendError::Permanent { reason }) => DeliveryOutcome::Failed { error: reason },
+            Err(SendError::UseVoice { reason }) if job.channel == Channel::Sms => {
+                DeliveryOutcome::SwitchToVoice { error: reason }
+            }
+            Err(SendError::UseVoice { reason }) => DeliveryOutcome::Failed { error: reason },
             Err(SendError::Retryable {
                 reason,
                 retry_after,

@@ -11,8 +11,9 @@ use tokio::sync::{watch, Notify};
 use crate::config::TelephonyKind;
 use crate::db::Store;
 use crate::http::{router, AppState};
+use crate::metrics::Metrics;
 use crate::outbox::Worker;
-use crate::telephony::{ConsoleProvider, Telephony};
+use crate::telephony::{ConsoleProvider, Telephony, TwilioProvider};
 use crate::Config;
 
 #[derive(Debug)]
@@ -36,20 +37,32 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let provider: Arc<dyn Telephony> = match config.telephony {
-            TelephonyKind::Console => Arc::new(ConsoleProvider::new(config.console_outbox.clone())),
+        let (provider, twilio_auth_token): (Arc<dyn Telephony>, _) = match &config.telephony {
+            TelephonyKind::Console => (
+                Arc::new(ConsoleProvider::new(config.console_outbox.clone())),
+                None,
+            ),
+            TelephonyKind::Twilio(twilio) => (
+                Arc::new(TwilioProvider::new(twilio.clone()).map_err(anyhow::Error::msg)?),
+                Some(twilio.auth_token.clone()),
+            ),
         };
         let wake = Arc::new(Notify::new());
+        let metrics = Arc::new(Metrics::default());
         let worker = Worker {
             store: store.clone(),
             provider,
             wake: wake.clone(),
             town_name: config.town_name.clone(),
+            limits: config.limits.clone(),
+            metrics: metrics.clone(),
         };
         let state = AppState {
             store,
             config: Arc::new(config),
             wake,
+            metrics,
+            twilio_auth_token,
         };
         Ok(Self {
             listener,

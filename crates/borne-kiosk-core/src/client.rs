@@ -65,6 +65,15 @@ impl CentralClient {
         self.call(Method::POST, "/v1/login", Some(req), None).await
     }
 
+    pub async fn delivery(&self, id: &str) -> Result<wire::DeliveryStatus, ClientError> {
+        // Delivery ids are UUIDs; refuse anything else rather than build a path from it.
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(ClientError::Protocol("invalid delivery id".into()));
+        }
+        self.call::<(), _>(Method::GET, &format!("/v1/deliveries/{id}"), None, None)
+            .await
+    }
+
     pub async fn save_profile(
         &self,
         session: &SecretString,

@@ -23,6 +23,8 @@ struct Session {
     phone: Option<PhoneNumber>,
     channel: Option<wire::Channel>,
     language: wire::Language,
+    /// The last code's delivery, for its status and « Renvoyer ».
+    delivery_id: Option<String>,
     /// The central session after login (step 4).
     token: Option<SecretString>,
     logged_in_phone: Option<PhoneNumber>,
@@ -155,13 +157,23 @@ impl Kiosk {
         let (Some(phone), Some(channel), true) = (phone, form.channel, errors.is_empty()) else {
             return Err(ErrorBody::validation(&errors));
         };
+        self.send_code(phone, channel, form.language).await
+    }
+
+    /// Asks the central server for a code and remembers where it went.
+    async fn send_code(
+        &self,
+        phone: PhoneNumber,
+        channel: wire::Channel,
+        language: wire::Language,
+    ) -> Result<CodeSent, ErrorBody> {
         let request = wire::SignupRequest {
             phone: phone.e164(),
             channel,
-            language: form.language,
+            language,
             consent: wire::Consent {
                 text_version: CONSENT_TEXT_VERSION.into(),
-                language: form.language,
+                language,
                 accepted_at: OffsetDateTime::now_utc()
                     .format(&Rfc3339)
                     .unwrap_or_default(),
@@ -176,12 +188,38 @@ impl Kiosk {
         let mut session = self.session();
         session.phone = Some(phone.clone());
         session.channel = Some(channel);
-        session.language = form.language;
+        session.language = language;
+        session.delivery_id = Some(sent.delivery_id.clone());
         Ok(CodeSent {
             phone_display: phone.to_string(),
             channel: sent.channel,
             code_expires_at: sent.code_expires_at,
+            fallback: sent.fallback,
+            resend_after_seconds: sent.resend_after_seconds,
         })
+    }
+
+    /// « Renvoyer le code » from step 3: a fresh code to the same number,
+    /// by the channel the resident picks now (e.g. a call after an SMS
+    /// that did not arrive). The captcha was passed for this session; the
+    /// central server's caps apply.
+    pub async fn resend_code(&self, channel: wire::Channel) -> Result<CodeSent, ErrorBody> {
+        let (phone, language) = {
+            let s = self.session();
+            (s.phone.clone(), s.language)
+        };
+        let phone = phone.ok_or_else(|| error("session.expired", "start again from step 1"))?;
+        self.send_code(phone, channel, language).await
+    }
+
+    /// Where the last code's SMS or call stands.
+    pub async fn delivery_status(&self) -> Result<wire::DeliveryStatus, ErrorBody> {
+        let id = self
+            .session()
+            .delivery_id
+            .clone()
+            .ok_or_else(|| error("session.expired", "start again from step 1"))?;
+        self.client.delivery(&id).await.map_err(from_client)
     }
 
     /// Step 4: phone + code. On success the form of step 5, prefilled.
@@ -491,5 +529,38 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(fields(&e), ["code=code.invalid_format"]);
+    }
+
+    #[tokio::test]
+    async fn delivery_status_and_resend_within_the_caps() {
+        let c = central().await;
+        let k = kiosk(&c.url, TOKEN);
+        assert_eq!(
+            k.delivery_status().await.unwrap_err().code,
+            "session.expired"
+        );
+        assert_eq!(
+            k.resend_code(wire::Channel::Voice).await.unwrap_err().code,
+            "session.expired"
+        );
+        k.new_captcha();
+        let sent = k.request_code(form("514 555-0100")).await.unwrap();
+        assert_eq!(sent.resend_after_seconds, 60);
+        assert_eq!(sent.fallback, None);
+        code_from(&c.outbox).await;
+        let mut status = k.delivery_status().await.unwrap();
+        for _ in 0..50 {
+            if status.state == wire::DeliveryState::Sent {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            status = k.delivery_status().await.unwrap();
+        }
+        assert_eq!(status.state, wire::DeliveryState::Sent);
+        assert_eq!(status.channel, wire::Channel::Sms);
+        // Asking again within the minute: the central server's cap answers.
+        let e = k.resend_code(wire::Channel::Voice).await.unwrap_err();
+        assert_eq!(e.code, "rate_limited");
+        assert!(e.retry_after_seconds.is_some_and(|s| s > 50 && s <= 60));
     }
 }

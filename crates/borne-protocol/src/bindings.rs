@@ -4,8 +4,8 @@ use ts_rs::{Config, TS};
 
 use crate::ipc::{CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome};
 use crate::{
-    Channel, Consent, ContactPoint, ContactType, ErrorBody, FieldError, Health, Language, Profile,
-    SavedProfile,
+    Channel, Consent, ContactPoint, ContactType, DeliveryState, DeliveryStatus, ErrorBody,
+    Fallback, FieldError, Health, Language, Profile, SavedProfile,
 };
 
 fn decl<T: TS>(cfg: &Config) -> String {
@@ -25,6 +25,9 @@ pub fn typescript_bindings() -> String {
         decl::<Language>(&cfg),
         decl::<ContactType>(&cfg),
         decl::<Consent>(&cfg),
+        decl::<Fallback>(&cfg),
+        decl::<DeliveryState>(&cfg),
+        decl::<DeliveryStatus>(&cfg),
         decl::<ContactPoint>(&cfg),
         decl::<Profile>(&cfg),
         decl::<SavedProfile>(&cfg),

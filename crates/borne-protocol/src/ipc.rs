@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{Channel, Language, Profile};
+use crate::{Channel, Fallback, Language, Profile};
 
 /// What the UI needs to draw the attract screen and step 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -48,8 +48,13 @@ impl std::fmt::Debug for CodeRequestForm {
 pub struct CodeSent {
     /// `514 233-5785`
     pub phone_display: String,
+    /// The channel carrying the code (see `fallback`).
     pub channel: Channel,
     pub code_expires_at: String,
+    pub fallback: Option<Fallback>,
+    /// Seconds before « Renvoyer le code » may be offered (the per-number
+    /// minimum interval).
+    pub resend_after_seconds: u32,
 }
 
 /// Step 4, « Connexion ».

@@ -81,9 +81,63 @@ pub struct SignupRequest {
 pub struct SignupResponse {
     /// E.164, `+15142335785`.
     pub phone: String,
+    /// The channel that will carry the code: a number that texted STOP
+    /// gets a call even when it asked for an SMS.
     pub channel: Channel,
     /// When the code stops working (RFC 3339).
     pub code_expires_at: String,
+    /// For `GET /v1/deliveries/{id}`.
+    pub delivery_id: String,
+    /// Why the channel differs from the one asked for, if it does.
+    pub fallback: Option<Fallback>,
+    /// The soonest another code may be asked for this number, in seconds.
+    pub resend_after_seconds: u32,
+}
+
+/// Why a code goes by call instead of SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Fallback {
+    /// The number replied STOP/ARRET to our texts.
+    SmsOptedOut,
+    /// The provider refused to text it (opted out or not SMS-capable).
+    SmsRefused,
+}
+
+impl Fallback {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sms_opted_out" => Some(Fallback::SmsOptedOut),
+            "sms_refused" => Some(Fallback::SmsRefused),
+            _ => None,
+        }
+    }
+}
+
+/// Where a code's SMS or call stands, in words a resident understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Waiting to go out (or being retried).
+    Pending,
+    /// Handed to the telephone network.
+    Sent,
+    /// The phone received it (SMS) or answered (call).
+    Delivered,
+    /// It could not be delivered: try the other channel.
+    Failed,
+    /// The code expired before it could go out: ask for a new one.
+    Expired,
+    /// A newer code replaced it.
+    Superseded,
+}
+
+/// `GET /v1/deliveries/{id}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DeliveryStatus {
+    pub state: DeliveryState,
+    pub channel: Channel,
+    pub fallback: Option<Fallback>,
 }
 
 /// `POST /v1/login`: phone + the one-time code.

@@ -14,6 +14,7 @@ export const en: {
     'app.generic_error': 'Something went wrong. Please try again.',
     'app.retry_after': 'Please try again in {{seconds}} seconds.',
     'app.loading': 'One moment…',
+    'app.too_many_requests': 'Too many requests. Please try again a little later.',
 
     'home.title': 'Welcome to the citizen portal',
     'home.subtitle': 'Access my file',
@@ -44,6 +45,18 @@ export const en: {
     'code.label': 'Password received',
     'code.submit': 'Continue',
     'code.resend': 'I did not receive anything',
+    'code.fallback': 'This number does not accept text messages: you will get a phone call instead.',
+    'code.status_pending': 'Sending…',
+    'code.status_sent': 'Sent. It should arrive within seconds.',
+    'code.status_delivered_sms': 'Your phone received the message.',
+    'code.status_delivered_voice': 'The call went through.',
+    'code.status_failed_sms': 'The message could not be delivered. Try by phone call.',
+    'code.status_failed_voice': 'The message could not be delivered. Try by text message.',
+    'code.status_failed_voice_only': 'The call did not go through. Ask for a new call.',
+    'code.status_expired': 'The password has expired. Ask for a new one.',
+    'code.resend_sms': 'Send again by text',
+    'code.resend_voice': 'Get a phone call',
+    'code.resend_countdown': 'You can ask for a new password in {{seconds}} s.',
 
     'login.title': 'Log in',
     'login.phone': 'User name (phone number)',
@@ -156,5 +169,6 @@ export const en: {
     "consent.unknown_version": 'The conditions text has changed. Please start again.',
     "consent.invalid_time": 'The kiosk clock is wrong. Please tell a staff member.',
     "consent.invalid_kiosk_id": 'This kiosk is not recognized. Please tell a staff member.',
+    "rate_limited": 'Too many requests. Please try again in {{seconds}} seconds.',
   },
 };

@@ -9,6 +9,7 @@ export const fr = {
     'app.generic_error': 'Une erreur est survenue. Veuillez réessayer.',
     'app.retry_after': 'Veuillez réessayer dans {{seconds}} secondes.',
     'app.loading': 'Un instant…',
+    'app.too_many_requests': 'Trop de demandes. Veuillez réessayer un peu plus tard.',
 
     'home.title': 'Bienvenue sur le portail citoyen',
     'home.subtitle': 'Accéder à mon dossier',
@@ -40,6 +41,18 @@ export const fr = {
     'code.label': 'Mot de passe reçu',
     'code.submit': 'Continuer',
     'code.resend': 'Je n’ai rien reçu',
+    'code.fallback': "Ce numéro n'accepte pas les SMS : vous recevrez plutôt un appel.",
+    'code.status_pending': 'Envoi en cours…',
+    'code.status_sent': "Envoyé. Il devrait arriver d'ici quelques secondes.",
+    'code.status_delivered_sms': 'Votre téléphone a reçu le message.',
+    'code.status_delivered_voice': "L'appel a eu lieu.",
+    'code.status_failed_sms': "Le message n'a pas pu être livré. Essayez par téléphone.",
+    'code.status_failed_voice': "Le message n'a pas pu être livré. Essayez par SMS.",
+    'code.status_failed_voice_only': "L'appel n'a pas pu avoir lieu. Demandez un nouvel appel.",
+    'code.status_expired': 'Le mot de passe a expiré. Demandez-en un nouveau.',
+    'code.resend_sms': 'Renvoyer par SMS',
+    'code.resend_voice': 'Recevoir un appel',
+    'code.resend_countdown': 'Vous pourrez demander un nouveau mot de passe dans {{seconds}} s.',
 
     'login.title': 'Connexion',
     'login.phone': 'Nom d’utilisateur (numéro de téléphone)',
@@ -152,6 +165,7 @@ export const fr = {
     "consent.unknown_version": 'Le texte des conditions a changé. Veuillez recommencer.',
     "consent.invalid_time": 'L’heure de la borne est incorrecte. Veuillez avertir le personnel.',
     "consent.invalid_kiosk_id": 'Cette borne n’est pas reconnue. Veuillez avertir le personnel.',
+    "rate_limited": 'Trop de demandes. Veuillez réessayer dans {{seconds}} secondes.',
   },
 } as const;
 

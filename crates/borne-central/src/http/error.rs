@@ -21,6 +21,15 @@ pub enum ApiError {
     InvalidCode { attempts_left: i64 },
     #[error("code expired")]
     CodeExpired,
+    #[error("rate limited ({limit})")]
+    RateLimited {
+        limit: &'static str,
+        retry_after: std::time::Duration,
+    },
+    #[error("not found")]
+    NotFound,
+    #[error("bad provider signature")]
+    BadSignature,
     #[error("api version mismatch: {0}")]
     VersionMismatch(String),
     #[error(transparent)]
@@ -68,6 +77,30 @@ impl IntoResponse for ApiError {
                 ErrorBody::new(
                     "login.code_expired",
                     "the code has expired; ask for a new one",
+                ),
+            ),
+            ApiError::RateLimited { limit, retry_after } => {
+                let seconds = u32::try_from(retry_after.as_secs().max(1)).unwrap_or(u32::MAX);
+                let mut body = ErrorBody::new(
+                    "rate_limited",
+                    format!("too many requests ({limit}); retry in {seconds} s"),
+                );
+                body.retry_after_seconds = Some(seconds);
+                let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return response;
+            }
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorBody::new("not_found", "no such resource"),
+            ),
+            ApiError::BadSignature => (
+                StatusCode::FORBIDDEN,
+                ErrorBody::new(
+                    "webhook.bad_signature",
+                    "missing or wrong X-Twilio-Signature",
                 ),
             ),
             ApiError::VersionMismatch(v) => (

@@ -1,11 +1,12 @@
 //! The HTTP API: thin handlers that parse, call the store, map errors.
 
 mod error;
+mod twilio;
 
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Extension, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -14,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use borne_domain::{ConsentRecord, PhoneNumber};
 use borne_protocol::{self as wire, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -24,7 +25,8 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 
 use crate::codes::{self, MAX_CODE_ATTEMPTS};
-use crate::db::{now, NewCode, Store};
+use crate::db::{now, Caps, IssueError, NewCode, Store};
+use crate::metrics::Metrics;
 use crate::Config;
 
 #[derive(Debug, Clone)]
@@ -33,16 +35,29 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the delivery worker after a commit.
     pub wake: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+    /// Twilio's auth token, to check webhook signatures; `None` when
+    /// another provider is configured (the webhooks then answer 404).
+    pub twilio_auth_token: Option<SecretString>,
 }
 
+/// The kiosk behind a request: its name when its token is its own.
+#[derive(Debug, Clone)]
+struct KioskIdentity(Option<String>);
+
 pub fn router(state: AppState) -> Router {
-    let v1 = Router::new()
+    let kiosk_api = Router::new()
         .route("/signup", post(signup))
         .route("/login", post(login))
         .route("/profile", get(get_profile).put(put_profile))
+        .route("/deliveries/{id}", get(delivery_status))
         .layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
+    let v1 = kiosk_api
+        .route("/twilio/status", post(twilio::status_callback))
+        .route("/twilio/incoming", post(twilio::incoming_sms));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .nest("/v1", v1)
         .fallback(not_found)
         .layer(middleware::from_fn(api_version))
@@ -72,7 +87,7 @@ async fn api_version(request: Request, next: Next) -> Response {
 
 async fn require_kiosk(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let presented = request
@@ -81,13 +96,28 @@ async fn require_kiosk(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let expected = codes::token_hash(state.config.kiosk_token.expose_secret());
-    let got = codes::token_hash(presented);
-    if bool::from(got.as_bytes().ct_eq(expected.as_bytes())) && !presented.is_empty() {
-        Ok(next.run(request).await)
-    } else {
-        Err(ApiError::KioskUnauthorized)
+    if presented.is_empty() {
+        return Err(ApiError::KioskUnauthorized);
     }
+    let got = codes::token_hash(presented);
+    // Compare with every credential, each in constant time.
+    let mut found: Option<Option<String>> = None;
+    for kiosk in &state.config.kiosks {
+        if bool::from(got.as_bytes().ct_eq(kiosk.token_hash.as_bytes())) {
+            found = Some(kiosk.id.clone());
+        }
+    }
+    let Some(id) = found else {
+        return Err(ApiError::KioskUnauthorized);
+    };
+    request.extensions_mut().insert(KioskIdentity(id));
+    Ok(next.run(request).await)
+}
+
+async fn metrics(State(state): State<AppState>) -> Result<String, ApiError> {
+    let (pending, oldest) = state.store.outbox_depth(now()).await?;
+    let paused = state.store.breaker().await?.paused_at.is_some();
+    Ok(state.metrics.render(pending, oldest, paused))
 }
 
 async fn not_found() -> (StatusCode, Json<wire::ErrorBody>) {
@@ -118,6 +148,7 @@ fn rfc3339(t: i64) -> String {
 
 async fn signup(
     State(state): State<AppState>,
+    Extension(kiosk): Extension<KioskIdentity>,
     body: Result<Json<wire::SignupRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<wire::SignupResponse>), ApiError> {
     let req = json_body(body)?;
@@ -140,13 +171,37 @@ async fn signup(
     let (Some(phone), Some(accepted_at), true) = (phone, accepted_at, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
+    // A kiosk with its own token is known by that token's name, whatever
+    // it declares.
+    let kiosk_id = kiosk.0.clone().unwrap_or_else(|| kiosk_id.to_owned());
     let consent = ConsentRecord {
         text_version: req.consent.text_version.clone(),
         language: req.consent.language.into(),
         accepted_at,
-        kiosk_id: kiosk_id.to_owned(),
+        kiosk_id: kiosk_id.clone(),
         staff_assisted: req.consent.staff_assisted,
     };
+    let limits = &state.config.limits;
+    let caps = Caps {
+        number_min_interval: limits.number_min_interval,
+        number_per_10_min: limits.number_per_10_min,
+        number_per_day: limits.number_per_day,
+        kiosk_per_hour: limits.kiosk_per_hour,
+    };
+    let limited = |limit: &'static str, retry_after: std::time::Duration| {
+        state.metrics.rate_limited(limit);
+        tracing::warn!(limit, kiosk = %kiosk_id, retry_after = retry_after.as_secs(), "code refused by a cap");
+        ApiError::RateLimited { limit, retry_after }
+    };
+    // A cheap look first, so refused requests cost no hashing; the
+    // transaction below decides.
+    if let Some((limit, retry_after)) = state
+        .store
+        .caps_wait(&phone, &kiosk_id, caps, now())
+        .await?
+    {
+        return Err(limited(limit, retry_after));
+    }
     let code = codes::generate_code();
     let code_for_hash = code.clone();
     let code_hash = tokio::task::spawn_blocking(move || codes::hash_code(&code_for_hash))
@@ -154,27 +209,39 @@ async fn signup(
         .map_err(anyhow::Error::from)??;
     let now = now();
     let expires_at = now + i64::try_from(state.config.code_ttl.as_secs()).unwrap_or(600);
-    let delivery = state
+    let issued = state
         .store
-        .issue_code(NewCode {
-            phone: &phone,
-            language: req.language.into(),
-            channel: req.channel.into(),
-            consent: &consent,
-            code_hash,
-            code: &code,
-            now,
-            expires_at,
-        })
-        .await?;
+        .issue_code(
+            NewCode {
+                phone: &phone,
+                language: req.language.into(),
+                channel: req.channel.into(),
+                consent: &consent,
+                code_hash,
+                code: &code,
+                kiosk_id: &kiosk_id,
+                now,
+                expires_at,
+            },
+            caps,
+        )
+        .await
+        .map_err(|e| match e {
+            IssueError::Limited { limit, retry_after } => limited(limit, retry_after),
+            IssueError::Db(e) => ApiError::from(e),
+        })?;
     state.wake.notify_one();
-    tracing::info!(%delivery, channel = ?req.channel, "code issued");
+    tracing::info!(delivery = %issued.delivery_id, channel = issued.channel.as_str(), "code issued");
     Ok((
         StatusCode::ACCEPTED,
         Json(wire::SignupResponse {
             phone: phone.e164(),
-            channel: req.channel,
+            channel: issued.channel.into(),
             code_expires_at: rfc3339(expires_at),
+            delivery_id: issued.delivery_id,
+            fallback: issued.fallback.and_then(wire::Fallback::parse),
+            resend_after_seconds: u32::try_from(limits.number_min_interval.as_secs())
+                .unwrap_or(u32::MAX),
         }),
     ))
 }
@@ -196,11 +263,27 @@ async fn login(
     let (Some(phone), Some(typed), true) = (phone, typed, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
+    let now = now();
+    if let Some(until) = state.store.login_locked_until(&phone).await? {
+        if until > now {
+            state.metrics.rate_limited("login_delay");
+            return Err(ApiError::RateLimited {
+                limit: "login_delay",
+                retry_after: std::time::Duration::from_secs(
+                    u64::try_from(until - now).unwrap_or(1),
+                ),
+            });
+        }
+    }
+    let threshold = state.config.limits.login_failures_before_delay;
     let Some(active) = state.store.active_code(&phone).await? else {
         // Unknown number, or no code outstanding: same answer as a wrong code.
+        state
+            .store
+            .record_failed_login(&phone, threshold, now)
+            .await?;
         return Err(ApiError::InvalidCode { attempts_left: 0 });
     };
-    let now = now();
     if active.expires_at <= now {
         return Err(ApiError::CodeExpired);
     }
@@ -212,6 +295,10 @@ async fn login(
         let attempts_left = state
             .store
             .record_wrong_code(&active.id, MAX_CODE_ATTEMPTS)
+            .await?;
+        state
+            .store
+            .record_failed_login(&phone, threshold, now)
             .await?;
         tracing::info!(attempts_left, "wrong code");
         return Err(ApiError::InvalidCode { attempts_left });
@@ -287,5 +374,29 @@ async fn put_profile(
     Ok(Json(wire::SavedProfile {
         profile: stored,
         saved_at: rfc3339(now),
+    }))
+}
+
+async fn delivery_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<wire::DeliveryStatus>, ApiError> {
+    let view = state
+        .store
+        .delivery_view(&id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let delivery_state = match view.state.as_str() {
+        "pending" => wire::DeliveryState::Pending,
+        "sent" => wire::DeliveryState::Sent,
+        "delivered" => wire::DeliveryState::Delivered,
+        "failed" => wire::DeliveryState::Failed,
+        "expired" => wire::DeliveryState::Expired,
+        _ => wire::DeliveryState::Superseded,
+    };
+    Ok(Json(wire::DeliveryStatus {
+        state: delivery_state,
+        channel: view.channel.into(),
+        fallback: view.fallback.as_deref().and_then(wire::Fallback::parse),
     }))
 }

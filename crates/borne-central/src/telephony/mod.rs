@@ -5,6 +5,8 @@
 
 mod console;
 mod messages;
+mod signature;
+mod twilio;
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -13,6 +15,8 @@ use borne_domain::{Channel, Language};
 
 pub use console::ConsoleProvider;
 pub use messages::{sms_text, voice_text};
+pub use signature::{twilio_signature, verify_twilio_signature};
+pub use twilio::{Sender, TwilioConfig, TwilioProvider};
 
 /// One SMS or call to place.
 #[derive(Clone)]
@@ -51,6 +55,10 @@ pub enum SendError {
     /// Invalid or unreachable destination: retrying cannot help.
     #[error("permanent failure: {reason}")]
     Permanent { reason: String },
+    /// The number takes no SMS (it replied STOP, or it is a landline):
+    /// the same code goes out by voice call instead.
+    #[error("cannot text this number: {reason}")]
+    UseVoice { reason: String },
 }
 
 #[async_trait::async_trait]

@@ -3,6 +3,8 @@
 
 mod garbage;
 mod helpers;
+mod limits;
 mod login;
 mod profile;
 mod signup;
+mod twilio;

@@ -1,0 +1,223 @@
+//! Twilio's webhooks: delivery status callbacks and incoming SMS
+//! (STOP/ARRET, START, HELP/AIDE). Every request must carry a valid
+//! `X-Twilio-Signature`, computed over `BORNE_PUBLIC_URL` + the path.
+
+use axum::extract::{OriginalUri, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use borne_domain::Language;
+use secrecy::ExposeSecret;
+
+use super::{ApiError, AppState};
+use crate::db::now;
+use crate::telephony::verify_twilio_signature;
+
+type Params = Vec<(String, String)>;
+
+fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Checks the signature; 404 when Twilio is not the configured provider.
+fn verify(
+    state: &AppState,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(), ApiError> {
+    let (Some(token), Some(public)) = (&state.twilio_auth_token, &state.config.public_url) else {
+        return Err(ApiError::NotFound);
+    };
+    let path_and_query = uri.0.path_and_query().map_or("", |p| p.as_str());
+    let url = format!("{public}{path_and_query}");
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok());
+    if verify_twilio_signature(token.expose_secret(), &url, params, signature) {
+        Ok(())
+    } else {
+        tracing::warn!("webhook with a missing or wrong signature refused");
+        Err(ApiError::BadSignature)
+    }
+}
+
+/// `POST /v1/twilio/status`: the final state of a message or call.
+pub(super) async fn status_callback(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> Result<StatusCode, ApiError> {
+    verify(&state, &uri, &headers, &params)?;
+    let (sid, status) = match (param(&params, "MessageSid"), param(&params, "CallSid")) {
+        (Some(sid), _) => (sid, param(&params, "MessageStatus")),
+        (None, Some(sid)) => (sid, param(&params, "CallStatus")),
+        (None, None) => return Ok(StatusCode::NO_CONTENT),
+    };
+    let outcome = match status.unwrap_or_default() {
+        "delivered" | "read" | "completed" => Some(true),
+        "undelivered" | "failed" | "busy" | "no-answer" | "canceled" => Some(false),
+        // queued, sending, sent, ringing, in-progress…: not final.
+        _ => None,
+    };
+    if let Some(delivered) = outcome {
+        let error = param(&params, "ErrorCode")
+            .map(|c| format!("twilio {c}"))
+            .or_else(|| {
+                (!delivered).then(|| format!("twilio status {}", status.unwrap_or_default()))
+            });
+        let changed = state
+            .store
+            .provider_outcome(sid, delivered, error.as_deref(), now())
+            .await?;
+        tracing::info!(delivered, changed, "provider status callback");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an incoming text asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keyword {
+    Stop,
+    Start,
+    Help(Option<Language>),
+}
+
+/// Recognizes the opt-out / opt-in / help keywords, in French and
+/// English, whatever the case, accents or surrounding punctuation.
+pub(crate) fn keyword(body: &str) -> Option<Keyword> {
+    let word: String = body
+        .trim()
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .chars()
+        .map(|c| match c {
+            'é' | 'è' | 'ê' | 'É' | 'È' | 'Ê' => 'E',
+            'à' | 'â' | 'À' | 'Â' => 'A',
+            other => other.to_ascii_uppercase(),
+        })
+        .collect();
+    match word.as_str() {
+        "STOP" | "ARRET" | "END" | "QUIT" | "CANCEL" | "UNSUBSCRIBE" | "STOPALL" => {
+            Some(Keyword::Stop)
+        }
+        "START" | "RESUME" | "UNSTOP" => Some(Keyword::Start),
+        "AIDE" => Some(Keyword::Help(Some(Language::Fr))),
+        "HELP" => Some(Keyword::Help(Some(Language::En))),
+        "INFO" => Some(Keyword::Help(None)),
+        _ => None,
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+fn twiml(message: Option<&str>) -> Response {
+    let body = match message {
+        Some(m) => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
+            xml_escape(m)
+        ),
+        None => "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>".to_owned(),
+    };
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// The town's help text, in the resident's language.
+pub(crate) fn help_text(town: &str, language: Language) -> String {
+    match language {
+        Language::Fr => format!(
+            "Alertes d'urgence de {town} : codes d'inscription et avis en cas d'urgence. \
+             Répondez ARRET pour ne plus recevoir de SMS, START pour les réactiver. \
+             Pour de l'aide, communiquez avec votre hôtel de ville."
+        ),
+        Language::En => format!(
+            "{town} emergency alerts: signup codes and emergency notices. \
+             Reply STOP to stop texts, START to receive them again. \
+             For help, contact your town hall."
+        ),
+    }
+}
+
+/// `POST /v1/twilio/incoming`: a text a resident sent to our number.
+pub(super) async fn incoming_sms(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> Result<Response, ApiError> {
+    verify(&state, &uri, &headers, &params)?;
+    let from = param(&params, "From").unwrap_or_default();
+    let body = param(&params, "Body").unwrap_or_default();
+    match keyword(body) {
+        Some(Keyword::Stop) => {
+            state
+                .store
+                .set_sms_opt_out(from, true, "stop", now())
+                .await?;
+            tracing::info!("a number opted out of SMS");
+            Ok(twiml(None))
+        }
+        Some(Keyword::Start) => {
+            state
+                .store
+                .set_sms_opt_out(from, false, "start", now())
+                .await?;
+            tracing::info!("a number opted back in to SMS");
+            Ok(twiml(None))
+        }
+        Some(Keyword::Help(language)) => {
+            let language = match language {
+                Some(l) => l,
+                None => state.store.phone_language(from).await?.unwrap_or_default(),
+            };
+            Ok(twiml(Some(&help_text(&state.config.town_name, language))))
+        }
+        None => Ok(twiml(None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_in_both_languages() {
+        for stop in [
+            "STOP",
+            "stop",
+            " Arrêt ",
+            "ARRET.",
+            "end",
+            "Quit",
+            "CANCEL",
+            "unsubscribe",
+        ] {
+            assert_eq!(keyword(stop), Some(Keyword::Stop), "{stop}");
+        }
+        for start in ["START", "resume", "Unstop"] {
+            assert_eq!(keyword(start), Some(Keyword::Start), "{start}");
+        }
+        assert_eq!(keyword("aide"), Some(Keyword::Help(Some(Language::Fr))));
+        assert_eq!(keyword("HELP"), Some(Keyword::Help(Some(Language::En))));
+        assert_eq!(keyword("info"), Some(Keyword::Help(None)));
+        assert_eq!(keyword("stop please"), None);
+        assert_eq!(keyword("merci"), None);
+    }
+
+    #[test]
+    fn help_is_escaped_twiml() {
+        let r = xml_escape("A & B <c>");
+        assert_eq!(r, "A &amp; B &lt;c&gt;");
+        assert!(help_text("Mille-Isles", Language::Fr).contains("ARRET"));
+        assert!(help_text("Mille-Isles", Language::En).contains("STOP"));
+    }
+}

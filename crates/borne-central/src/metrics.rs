@@ -1,0 +1,107 @@
+//! Counters and gauges in the Prometheus text format (`GET /metrics`).
+//! In-process counters count what this instance did; gauges about the
+//! outbox and the breaker are read from the database, so every instance
+//! reports the same shared state.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Which cap refused a request.
+pub const LIMITS: [&str; 5] = [
+    "number_interval",
+    "number_10_min",
+    "number_day",
+    "kiosk_hour",
+    "login_delay",
+];
+/// How a delivery attempt ended.
+pub const OUTCOMES: [&str; 5] = ["sent", "retry", "failed", "expired", "switched_to_voice"];
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    rate_limited: [AtomicU64; 5],
+    deliveries: [AtomicU64; 5],
+    /// Sends in the last hour over the average hour, ×1000.
+    breaker_ratio_milli: AtomicU64,
+}
+
+impl Metrics {
+    pub fn rate_limited(&self, limit: &str) {
+        if let Some(i) = LIMITS.iter().position(|l| *l == limit) {
+            self.rate_limited[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn rate_limited_count(&self, limit: &str) -> u64 {
+        LIMITS
+            .iter()
+            .position(|l| *l == limit)
+            .map_or(0, |i| self.rate_limited[i].load(Ordering::Relaxed))
+    }
+
+    pub fn delivery(&self, outcome: &str) {
+        if let Some(i) = OUTCOMES.iter().position(|o| *o == outcome) {
+            self.deliveries[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn set_breaker_ratio(&self, ratio: f64) {
+        let milli = (ratio * 1000.0).clamp(0.0, u64::MAX as f64) as u64;
+        self.breaker_ratio_milli.store(milli, Ordering::Relaxed);
+    }
+
+    /// The text exposition, with the database-derived gauges given.
+    pub fn render(
+        &self,
+        outbox_pending: i64,
+        outbox_oldest_seconds: i64,
+        breaker_paused: bool,
+    ) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP borne_rate_limited_total Requests refused by a cap."
+        );
+        let _ = writeln!(out, "# TYPE borne_rate_limited_total counter");
+        for (i, l) in LIMITS.iter().enumerate() {
+            let n = self.rate_limited[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "borne_rate_limited_total{{limit=\"{l}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP borne_deliveries_total Delivery attempts by outcome."
+        );
+        let _ = writeln!(out, "# TYPE borne_deliveries_total counter");
+        for (i, o) in OUTCOMES.iter().enumerate() {
+            let n = self.deliveries[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "borne_deliveries_total{{outcome=\"{o}\"}} {n}");
+        }
+        let ratio = self.breaker_ratio_milli.load(Ordering::Relaxed) as f64 / 1000.0;
+        let _ = writeln!(out, "# HELP borne_cost_breaker_ratio Sends in the last hour over the average hour of the last 7 days.");
+        let _ = writeln!(out, "# TYPE borne_cost_breaker_ratio gauge");
+        let _ = writeln!(out, "borne_cost_breaker_ratio {ratio}");
+        let _ = writeln!(
+            out,
+            "# HELP borne_cost_breaker_paused 1 while automatic sends are paused."
+        );
+        let _ = writeln!(out, "# TYPE borne_cost_breaker_paused gauge");
+        let _ = writeln!(
+            out,
+            "borne_cost_breaker_paused {}",
+            u8::from(breaker_paused)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP borne_outbox_pending Deliveries waiting to be sent."
+        );
+        let _ = writeln!(out, "# TYPE borne_outbox_pending gauge");
+        let _ = writeln!(out, "borne_outbox_pending {outbox_pending}");
+        let _ = writeln!(
+            out,
+            "# HELP borne_outbox_oldest_seconds Age of the oldest waiting delivery."
+        );
+        let _ = writeln!(out, "# TYPE borne_outbox_oldest_seconds gauge");
+        let _ = writeln!(out, "borne_outbox_oldest_seconds {outbox_oldest_seconds}");
+        out
+    }
+}
