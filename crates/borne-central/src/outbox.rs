@@ -205,6 +205,178 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    use borne_domain::{AreaCodes, ConsentRecord, Language, PhoneNumber};
+    use secrecy::SecretString;
+
+    use crate::db::{Caps, NewCode};
+    use crate::telephony::Receipt;
+
+    /// A provider that answers from a script and remembers what it sent.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        answers: Mutex<Vec<Result<Receipt, SendError>>>,
+        sent: Mutex<Vec<OutgoingMessage>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Telephony for Scripted {
+        async fn send(&self, m: &OutgoingMessage) -> Result<Receipt, SendError> {
+            // Slow enough for two workers to overlap.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            self.sent.lock().unwrap().push(m.clone());
+            let mut answers = self.answers.lock().unwrap();
+            if answers.is_empty() {
+                Ok(Receipt {
+                    provider_id: format!("SM{}", self.sent.lock().unwrap().len()),
+                })
+            } else {
+                answers.remove(0)
+            }
+        }
+    }
+
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.sqlite").display());
+        (Store::connect(&url).await.unwrap(), dir)
+    }
+
+    async fn enqueue(store: &Store, phone: &str, ttl: i64) -> String {
+        let phone = PhoneNumber::parse(phone, &AreaCodes::canada()).unwrap();
+        let code = SecretString::from("402917".to_string());
+        let consent = ConsentRecord {
+            text_version: borne_domain::CONSENT_TEXT_VERSION.into(),
+            language: Language::Fr,
+            accepted_at: time::OffsetDateTime::now_utc(),
+            kiosk_id: "k".into(),
+            staff_assisted: false,
+        };
+        let caps = Caps {
+            number_min_interval: Duration::ZERO,
+            number_per_10_min: 0,
+            number_per_day: 0,
+            kiosk_per_hour: 0,
+        };
+        store
+            .issue_code(
+                NewCode {
+                    phone: &phone,
+                    language: Language::Fr,
+                    channel: Channel::Sms,
+                    consent: &consent,
+                    code_hash: "h".into(),
+                    code: &code,
+                    kiosk_id: "k",
+                    now: now(),
+                    expires_at: now() + ttl,
+                },
+                caps,
+            )
+            .await
+            .unwrap()
+            .delivery_id
+    }
+
+    fn worker(store: &Store, provider: Arc<Scripted>) -> Worker {
+        Worker {
+            store: store.clone(),
+            provider,
+            wake: Arc::new(Notify::new()),
+            town_name: "Mille-Isles".into(),
+            limits: Limits {
+                breaker_min_baseline_per_hour: 1_000.0,
+                ..Limits::default()
+            },
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    #[tokio::test]
+    async fn two_workers_deliver_each_code_exactly_once() {
+        let (store, _dir) = store().await;
+        for i in 0..40 {
+            enqueue(&store, &format!("514 555-01{i:02}"), 600).await;
+        }
+        let provider = Arc::new(Scripted::default());
+        let (a, b) = (
+            worker(&store, provider.clone()),
+            worker(&store, provider.clone()),
+        );
+        let (ra, rb) = tokio::join!(a.deliver_due(), b.deliver_due());
+        ra.unwrap();
+        rb.unwrap();
+        let sent = provider.sent.lock().unwrap();
+        let mut to: Vec<&str> = sent.iter().map(|m| m.to.as_str()).collect();
+        to.sort();
+        to.dedup();
+        assert_eq!(sent.len(), 40, "no code sent twice");
+        assert_eq!(to.len(), 40, "no code lost");
+    }
+
+    #[tokio::test]
+    async fn a_retry_sends_the_same_code_and_expiry_stops_it() {
+        let (store, _dir) = store().await;
+        let id = enqueue(&store, "514 555-0142", 600).await;
+        let provider = Arc::new(Scripted::default());
+        provider
+            .answers
+            .lock()
+            .unwrap()
+            .push(Err(SendError::Retryable {
+                reason: "timeout".into(),
+                retry_after: Some(Duration::from_secs(1)),
+            }));
+        let w = worker(&store, provider.clone());
+        w.deliver_due().await.unwrap();
+        assert_eq!(
+            store.delivery_view(&id).await.unwrap().unwrap().state,
+            "pending"
+        );
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        w.deliver_due().await.unwrap();
+        assert_eq!(
+            store.delivery_view(&id).await.unwrap().unwrap().state,
+            "sent"
+        );
+        let sent = provider.sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0].text, sent[1].text, "the very same code again");
+
+        // A code that expires while the provider is down is not sent late.
+        let id = enqueue(&store, "514 555-0143", 2).await;
+        provider
+            .answers
+            .lock()
+            .unwrap()
+            .push(Err(SendError::Retryable {
+                reason: "HTTP 503".into(),
+                retry_after: Some(Duration::from_secs(30)),
+            }));
+        w.deliver_due().await.unwrap();
+        assert_eq!(
+            store.delivery_view(&id).await.unwrap().unwrap().state,
+            "expired"
+        );
+    }
+
+    #[tokio::test]
+    async fn permanent_failures_are_kept_not_deleted() {
+        let (store, _dir) = store().await;
+        let id = enqueue(&store, "514 555-0142", 600).await;
+        let provider = Arc::new(Scripted::default());
+        provider
+            .answers
+            .lock()
+            .unwrap()
+            .push(Err(SendError::Permanent {
+                reason: "twilio 21211 (HTTP 400)".into(),
+            }));
+        worker(&store, provider).deliver_due().await.unwrap();
+        let v = store.delivery_view(&id).await.unwrap().unwrap();
+        assert_eq!(v.state, "failed");
+    }
 
     #[test]
     fn backoff_is_capped_and_jittered() {
