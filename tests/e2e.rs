@@ -188,7 +188,9 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
             .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
             .env("BORNE_KIOSK_TOKEN", KIOSK_TOKEN)
             .env("BORNE_CONSOLE_OUTBOX", &outbox)
-            .stdout(Stdio::null()),
+            .env("BORNE_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(work.join("central.log"))?),
     )?;
     wait_for_port(central_port, "borne-central").await?;
 
@@ -215,7 +217,9 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
             .env("XDG_DATA_HOME", xdg.join("data"))
             .env("XDG_CONFIG_HOME", xdg.join("config"))
             .env("XDG_CACHE_HOME", xdg.join("cache"))
-            .env("NO_AT_BRIDGE", "1"),
+            .env("NO_AT_BRIDGE", "1")
+            .env("BORNE_LOG", "debug")
+            .stderr(std::fs::File::create(work.join("kiosk.log"))?),
     )?;
     wait_for_port(driver_port, "tauri-driver").await?;
 
@@ -245,6 +249,18 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
     let _ = c.close().await;
     result?;
     println!("step screenshots: {}", shots_dir.display());
+
+    // No personal data in either program's logs, even at debug level.
+    let code = code_from_outbox(&outbox).await?;
+    for log in ["central.log", "kiosk.log"] {
+        let text = std::fs::read_to_string(work.join(log))?;
+        assert!(text.lines().count() > 3, "{log} has log lines");
+        for secret in [
+            "5550142", "555-0142", "555 0142", "5550177", "Tremblay", "lise", "J0R", &code,
+        ] {
+            assert!(!text.contains(secret), "{log} contains {secret:?}");
+        }
+    }
 
     // What the central database holds.
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display())).await?;
