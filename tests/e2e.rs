@@ -20,6 +20,8 @@ use serde_json::json;
 const KIOSK_TOKEN: &str = "e2e-kiosk-token-0123456789";
 const CAPTCHA: &str = "BORNE";
 const PHONE: &str = "514 555-0142";
+/// Short, so the idle wipe can be seen; every step's actions come faster.
+const IDLE_SECONDS: u64 = 10;
 
 fn root() -> PathBuf {
     let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -93,6 +95,14 @@ impl Shots {
 }
 
 async fn wait_visible(c: &Client, css: &str) -> Result<fantoccini::elements::Element> {
+    wait_visible_for(c, css, Duration::from_secs(20)).await
+}
+
+async fn wait_visible_for(
+    c: &Client,
+    css: &str,
+    limit: Duration,
+) -> Result<fantoccini::elements::Element> {
     let start = Instant::now();
     loop {
         if let Ok(e) = c.find(Locator::Css(css)).await {
@@ -100,7 +110,7 @@ async fn wait_visible(c: &Client, css: &str) -> Result<fantoccini::elements::Ele
                 return Ok(e);
             }
         }
-        if start.elapsed() > Duration::from_secs(20) {
+        if start.elapsed() > limit {
             bail!("{css} never became visible");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -137,14 +147,18 @@ async fn value(c: &Client, css: &str) -> Result<String> {
         .unwrap_or_default())
 }
 
-/// Waits for the console provider's n-th message and returns its code.
+/// Waits for the console provider's latest SMS to the test resident and
+/// returns its code.
 async fn code_from_outbox(outbox: &Path) -> Result<String> {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
         if let Ok(text) = std::fs::read_to_string(outbox) {
-            if let Some(line) = text.lines().last() {
-                let msg: serde_json::Value = serde_json::from_str(line)?;
-                assert_eq!(msg["to"], "+15145550142");
+            let last = text
+                .lines()
+                .rev()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|m| m["to"] == "+15145550142");
+            if let Some(msg) = last {
                 assert_eq!(msg["channel"], "sms");
                 let body = msg["text"].as_str().unwrap_or_default();
                 if let Some(code) = body
@@ -214,6 +228,8 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
             .env("BORNE_KIOSK_ID", "kiosk-e2e")
             .env("BORNE_KIOSK_DATA_DIR", work.join("kiosk"))
             .env("BORNE_DANGEROUS_FIXED_CAPTCHA", CAPTCHA)
+            .env("BORNE_KIOSK_IDLE_SECONDS", IDLE_SECONDS.to_string())
+            .env("BORNE_KIOSK_IDLE_WARNING_SECONDS", "20")
             .env("XDG_DATA_HOME", xdg.join("data"))
             .env("XDG_CONFIG_HOME", xdg.join("config"))
             .env("XDG_CACHE_HOME", xdg.join("cache"))
@@ -256,7 +272,8 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         let text = std::fs::read_to_string(work.join(log))?;
         assert!(text.lines().count() > 3, "{log} has log lines");
         for secret in [
-            "5550142", "555-0142", "555 0142", "5550177", "Tremblay", "lise", "J0R", &code,
+            "5550142", "5550199", "555-0199", "555-0142", "555 0142", "5550177", "Tremblay",
+            "lise", "J0R", &code,
         ] {
             assert!(!text.contains(secret), "{log} contains {secret:?}");
         }
@@ -337,7 +354,10 @@ fn tempfile_dir() -> Result<PathBuf> {
 }
 
 async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
-    // Home: the portal's welcome.
+    // The attract screen, then the portal's welcome.
+    wait_visible(c, "#screen-attract").await?;
+    shots.take(c, "attract").await?;
+    click(c, "#btn-start").await?;
     wait_visible(c, "#screen-home").await?;
     shots.take(c, "home").await?;
     click(c, "#btn-new-user").await?;
@@ -462,9 +482,9 @@ async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
         .contains("Votre inscription est confirmée"));
     shots.take(c, "step6-confirmed").await?;
 
-    // « Terminer » wipes the session and returns home.
+    // « Terminer » wipes the session and returns to the attract screen.
     click(c, "#btn-finish").await?;
-    wait_visible(c, "#screen-home").await?;
+    wait_visible(c, "#screen-attract").await?;
     let leftovers: serde_json::Value = c
         .execute(
             "return Array.from(document.querySelectorAll('input')).map(i => i.value).join('|')",
@@ -476,5 +496,45 @@ async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
         !leftovers.contains("Tremblay") && !leftovers.contains("555"),
         "{leftovers}"
     );
+
+    // The next resident walks away after asking for a code: the kiosk
+    // warns, counts down, then wipes everything.
+    click(c, "#btn-start").await?;
+    click(c, "#btn-new-user").await?;
+    wait_visible(c, "#screen-request").await?;
+    type_into(c, "#phone", "514 555-0199").await?;
+    click(c, "#channel-voice").await?;
+    type_into(c, "#captcha-answer", CAPTCHA).await?;
+    click(c, "#consent").await?;
+    click(c, "#btn-request-submit").await?;
+    wait_visible(c, "#screen-code").await?;
+    type_into(c, "#code", "12").await?;
+    wait_visible_for(c, "#idle-warning", Duration::from_secs(IDLE_SECONDS + 10)).await?;
+    shots.take(c, "idle-warning").await?;
+    wait_visible_for(c, "#screen-attract", Duration::from_secs(40)).await?;
+    let state: serde_json::Value = c
+        .execute(
+            "const inputs = Array.from(document.querySelectorAll('input')).map(i => i.value).join('|');
+             return [inputs, document.body.textContent, localStorage.length, sessionStorage.length];",
+            vec![],
+        )
+        .await?;
+    let text = state.to_string();
+    assert!(
+        !text.contains("555-0199") && !text.contains("5550199"),
+        "{text}"
+    );
+    assert_eq!(state[2], 0, "localStorage is empty");
+    assert_eq!(state[3], 0, "sessionStorage is empty");
+    // The Rust side forgot the resident too: no delivery to ask about.
+    let rust: serde_json::Value = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('delivery_status')
+               .then(r => done({ok: r}), e => done({err: e}));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(rust["err"]["code"], "session.expired", "{rust}");
     Ok(())
 }

@@ -6,7 +6,7 @@ use borne_protocol::ipc::{
     CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome,
 };
 use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile, SavedProfile};
-use tauri::State;
+use tauri::{Runtime, State, Webview};
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
@@ -44,11 +44,19 @@ pub async fn save_profile(
     kiosk.save_profile(profile).await
 }
 
+/// Wipes the resident's session: Rust state, then the webview's cookies,
+/// caches and storage (the UI clears its DOM itself).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn reset_session(kiosk: State<'_, Kiosk>) -> Result<(), ErrorBody> {
+pub async fn reset_session<R: Runtime>(
+    kiosk: State<'_, Kiosk>,
+    webview: Webview<R>,
+) -> Result<(), ErrorBody> {
     kiosk.reset();
-    Ok(())
+    webview.clear_all_browsing_data().map_err(|e| {
+        tracing::error!(error = %e, "could not clear the webview's browsing data");
+        ErrorBody::new("internal", "could not clear the browsing data")
+    })
 }
 
 #[tauri::command]

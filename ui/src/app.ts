@@ -29,9 +29,9 @@ import {
   showFieldError,
 } from './ui';
 
-export type ScreenId = 'home' | 'request' | 'code' | 'login' | 'profile' | 'done';
+export type ScreenId = 'attract' | 'home' | 'request' | 'code' | 'login' | 'profile' | 'done';
 
-const STEPS: Record<ScreenId, number> = { home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5 };
+const STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5 };
 const TOTAL_STEPS = 5;
 const NEW_CODE_ERRORS = new Set(['login.code_expired', 'login.code_burned']);
 const RATE_LIMITED = 'rate_limited';
@@ -39,6 +39,50 @@ const RATE_LIMITED = 'rate_limited';
 export const POLL_MS = 3000;
 /** After these, the delivery will not change any more: polling stops. */
 const FINAL_STATES: ReadonlySet<DeliveryState> = new Set<DeliveryState>(['delivered', 'failed', 'expired', 'superseded']);
+/** Used until kiosk_info has answered (same defaults as the Rust side). */
+const DEFAULT_IDLE_SECONDS = 90;
+const DEFAULT_IDLE_WARNING_SECONDS = 30;
+/** Any of these on the document means someone is still there. */
+const ACTIVITY_EVENTS = ['pointerdown', 'touchstart', 'keydown', 'input', 'wheel'] as const;
+/** Touching the attract screen: any of these goes to the home screen. */
+const START_EVENTS = ['pointerdown', 'touchstart', 'keydown', 'click'] as const;
+
+function positiveSeconds(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? Math.ceil(value) : fallback;
+}
+
+/**
+ * Empties what the webview may keep between residents (the Rust side also does it on reset_session).
+ * localStorage and sessionStorage are emptied before this returns; IndexedDB and Cache Storage follow.
+ */
+export async function clearBrowserStorage(): Promise<void> {
+  for (const storage of ['localStorage', 'sessionStorage'] as const) {
+    try {
+      globalThis[storage].clear();
+    } catch {
+      // Unavailable storage keeps nothing.
+    }
+  }
+  const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  try {
+    if (idb && typeof idb.databases === 'function') {
+      for (const db of await idb.databases()) {
+        if (db.name) idb.deleteDatabase(db.name);
+      }
+    }
+  } catch {
+    // No IndexedDB here.
+  }
+  const cacheStorage = (globalThis as { caches?: CacheStorage }).caches;
+  try {
+    if (cacheStorage) {
+      const keys = await cacheStorage.keys();
+      await Promise.all(keys.map((key) => cacheStorage.delete(key)));
+    }
+  } catch {
+    // No Cache Storage here (e.g. not a secure context).
+  }
+}
 
 export interface App {
   /** Resolves once kiosk_info has been loaded (or failed). */
@@ -48,6 +92,8 @@ export interface App {
   contacts: ContactsEditor;
   /** Same as pressing « Annuler ». */
   reset(): Promise<void>;
+  /** Ends the idle warning's countdown now: the same wipe as when it reaches 0. */
+  wipe(): Promise<void>;
 }
 
 interface State {
@@ -90,7 +136,7 @@ function form(id: string, children: Node[]): HTMLFormElement {
 export function mountApp(root: HTMLElement): App {
   const state: State = {
     info: null,
-    screen: 'home',
+    screen: 'attract',
     codeSent: null,
     outcome: null,
     saved: null,
@@ -106,6 +152,13 @@ export function mountApp(root: HTMLElement): App {
   let pollTimer: ReturnType<typeof setTimeout> | null = null;
   let pollGeneration = 0;
   let countdownTimer: ReturnType<typeof setInterval> | null = null;
+  // Idle: `idleTimer` runs on every screen but attract; `idleWarningTimer` counts the warning down.
+  let idleTimer: ReturnType<typeof setTimeout> | null = null;
+  let idleWarningTimer: ReturnType<typeof setInterval> | null = null;
+  let idleLeft = 0;
+  let focusBeforeWarning: HTMLElement | null = null;
+  /** A touch (pointerdown) left the attract screen: the click ending that same touch is swallowed. */
+  let swallowClick = false;
   const contacts = createContactsEditor();
 
   // ---------- header, banner, step indicator ----------
@@ -114,6 +167,17 @@ export function mountApp(root: HTMLElement): App {
   const header = h('header', { class: 'topbar' }, [townName, langButton]);
   const stepIndicator = h('p', { id: 'step-indicator', class: 'step', hidden: true });
   const banner = h('div', { id: 'form-error', class: 'banner', role: 'alert', 'aria-live': 'assertive', hidden: true });
+
+  // ---------- 0. attract ----------
+  const attractTitle = h('h1', { id: 'title-attract', class: 'attract-title', tabindex: '-1', i18n: 'attract.title_generic' });
+  const attractPitch = h('p', { id: 'attract-pitch', class: 'attract-pitch', i18n: 'attract.pitch_generic' });
+  const startButton = button('btn-start', 'attract.start', 'primary');
+  startButton.classList.add('btn-start');
+  const attract = h('section', { class: 'screen attract', id: 'screen-attract', hidden: true, 'aria-labelledby': 'title-attract' }, [
+    attractTitle,
+    attractPitch,
+    startButton,
+  ]);
 
   // ---------- 1. home ----------
   const home = screen('home', 'home.title', [
@@ -258,15 +322,48 @@ export function mountApp(root: HTMLElement): App {
     buttonRow([button('btn-finish', 'done.finish', 'primary')]),
   ]);
 
-  const screens: Record<ScreenId, HTMLElement> = { home, request, code: codeScreen, login, profile, done };
+  // ---------- idle warning ----------
+  const idleCountdown = h('p', { id: 'idle-countdown', class: 'idle-countdown', role: 'timer', 'aria-live': 'off' });
+  const idleMessage = h('p', { id: 'idle-message', class: 'idle-message' });
+  const idleContinue = button('btn-idle-continue', 'idle.continue', 'primary');
+  idleContinue.classList.add('btn-idle-continue');
+  const idleWarning = h(
+    'div',
+    {
+      id: 'idle-warning',
+      class: 'idle-overlay',
+      role: 'alertdialog',
+      'aria-modal': 'true',
+      'aria-labelledby': 'idle-title',
+      'aria-describedby': 'idle-message',
+      hidden: true,
+    },
+    [
+      h('div', { class: 'idle-box' }, [
+        h('h2', { id: 'idle-title', class: 'idle-title', i18n: 'idle.title' }),
+        idleCountdown,
+        idleMessage,
+        idleContinue,
+      ]),
+    ],
+  );
+
+  const screens: Record<ScreenId, HTMLElement> = { attract, home, request, code: codeScreen, login, profile, done };
   const main = h('main', { class: 'content' }, [stepIndicator, banner, ...Object.values(screens)]);
-  root.replaceChildren(header, main);
+  root.replaceChildren(header, main, idleWarning);
 
   // ---------- rendering helpers ----------
   function renderTown(): void {
     const town = state.info?.town_name ?? '';
     townName.hidden = town === '';
     setI18n(townName, 'app.town', { town });
+    if (town === '') {
+      setI18n(attractTitle, 'attract.title_generic');
+      setI18n(attractPitch, 'attract.pitch_generic');
+    } else {
+      setI18n(attractTitle, 'app.town', { town });
+      setI18n(attractPitch, 'attract.pitch', { town });
+    }
     newsletterLabel.dataset.i18nArgs = JSON.stringify({ town });
     langButton.hidden = !(state.info?.english_enabled ?? false);
   }
@@ -400,8 +497,133 @@ export function mountApp(root: HTMLElement): App {
     for (const [key, el] of Object.entries(screens)) el.hidden = key !== id;
     setBanner([]);
     renderStep();
-    byId(screens[id], `title-${id}`).focus();
+    if (id === 'attract') {
+      // Nobody is there: no timer at all runs on the attract screen.
+      closeIdleWarning();
+      stopIdleTimer();
+    } else if (!idleWarningOpen()) {
+      armIdleTimer();
+    }
+    if (!idleWarningOpen()) byId(screens[id], `title-${id}`).focus();
   }
+
+  // ---------- idle: « Êtes-vous toujours là? », then the wipe ----------
+  function idleWarningOpen(): boolean {
+    return !idleWarning.hidden;
+  }
+
+  function stopIdleTimer(): void {
+    if (idleTimer !== null) clearTimeout(idleTimer);
+    idleTimer = null;
+  }
+
+  function stopIdleWarningTimer(): void {
+    if (idleWarningTimer !== null) clearInterval(idleWarningTimer);
+    idleWarningTimer = null;
+  }
+
+  /** (Re)starts the wait before the warning. */
+  function armIdleTimer(): void {
+    stopIdleTimer();
+    if (state.screen === 'attract' || !root.isConnected) return;
+    idleTimer = setTimeout(openIdleWarning, positiveSeconds(state.info?.idle_seconds, DEFAULT_IDLE_SECONDS) * 1000);
+  }
+
+  function renderIdleCountdown(): void {
+    idleCountdown.textContent = String(idleLeft);
+    setI18n(idleMessage, 'idle.message', { seconds: idleLeft });
+  }
+
+  function openIdleWarning(): void {
+    idleTimer = null;
+    if (!root.isConnected) {
+      detachActivity();
+      return;
+    }
+    if (state.screen === 'attract') return;
+    idleLeft = positiveSeconds(state.info?.idle_warning_seconds, DEFAULT_IDLE_WARNING_SECONDS);
+    renderIdleCountdown();
+    const active = document.activeElement;
+    focusBeforeWarning = active instanceof HTMLElement && root.contains(active) ? active : null;
+    // Modal: everything behind it is out of reach until « Continuer ».
+    header.setAttribute('inert', '');
+    main.setAttribute('inert', '');
+    idleWarning.hidden = false;
+    idleContinue.focus();
+    stopIdleWarningTimer();
+    idleWarningTimer = setInterval(tickIdleWarning, 1000);
+  }
+
+  function tickIdleWarning(): void {
+    if (!root.isConnected) {
+      stopIdleWarningTimer();
+      detachActivity();
+      return;
+    }
+    idleLeft = Math.max(0, idleLeft - 1);
+    if (idleLeft > 0) {
+      renderIdleCountdown();
+      return;
+    }
+    stopIdleWarningTimer();
+    void wipe();
+  }
+
+  /** Hides the warning and forgets its countdown (no timer left). */
+  function closeIdleWarning(): void {
+    stopIdleWarningTimer();
+    idleWarning.hidden = true;
+    header.removeAttribute('inert');
+    main.removeAttribute('inert');
+    idleLeft = 0;
+    clearText(idleCountdown);
+    clearText(idleMessage);
+  }
+
+  idleContinue.addEventListener('click', () => {
+    if (!idleWarningOpen()) return;
+    closeIdleWarning();
+    const back = focusBeforeWarning;
+    focusBeforeWarning = null;
+    armIdleTimer();
+    if (back?.isConnected) back.focus();
+    else byId(screens[state.screen], `title-${state.screen}`).focus();
+  });
+
+  /** Any input restarts the wait, except while the warning is shown (only its button answers it). */
+  const onActivity = (event: Event): void => {
+    if (!root.isConnected) {
+      detachActivity();
+      return;
+    }
+    // A new touch or key: the click of the touch that left the attract screen has passed.
+    if (event.type === 'pointerdown' || event.type === 'keydown') swallowClick = false;
+    if (state.screen === 'attract' || idleWarningOpen()) return;
+    armIdleTimer();
+  };
+  const onClickCapture = (event: Event): void => {
+    if (!swallowClick) return;
+    swallowClick = false;
+    // The touch that left the attract screen must not also press what is now under the finger.
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  };
+  function detachActivity(): void {
+    for (const type of ACTIVITY_EVENTS) document.removeEventListener(type, onActivity, true);
+    document.removeEventListener('click', onClickCapture, true);
+    stopIdleTimer();
+    stopIdleWarningTimer();
+  }
+  for (const type of ACTIVITY_EVENTS) document.addEventListener(type, onActivity, { capture: true, passive: true });
+  document.addEventListener('click', onClickCapture, true);
+
+  /** Touching the attract screen anywhere starts. */
+  const onStart = (event: Event): void => {
+    if (state.screen !== 'attract') return;
+    if (event.type === 'pointerdown' || event.type === 'touchstart') swallowClick = true;
+    show('home');
+  };
+  for (const type of START_EVENTS) attract.addEventListener(type, onStart);
 
   /** Places field errors next to their fields; anything else goes to the banner. */
   function showErrors(error: unknown, scope: HTMLElement): ErrorBody {
@@ -445,10 +667,14 @@ export function mountApp(root: HTMLElement): App {
   // ---------- captcha ----------
   async function refreshCaptcha(): Promise<void> {
     captchaAnswer.value = '';
+    const session = state.session;
     try {
       const img = await api.captchaNew();
+      // Reset meanwhile: the image belongs to no one any more.
+      if (session !== state.session) return;
       if (img.data_url.startsWith('data:image/')) captchaImg.src = img.data_url;
     } catch (e) {
+      if (session !== state.session) return;
       captchaImg.removeAttribute('src');
       const body = toErrorBody(e);
       // Keep the wait (if any) of the error already shown.
@@ -484,24 +710,30 @@ export function mountApp(root: HTMLElement): App {
     state.saved = null;
     renderSummary();
     setBanner([]);
-    try {
-      sessionStorage.clear();
-      localStorage.clear();
-    } catch {
-      // Storage may be unavailable; nothing of the resident is kept there anyway.
-    }
+    closeIdleWarning();
+    focusBeforeWarning = null;
   }
 
+  /** « Annuler », « Terminer » and the end of the idle warning: nothing of the resident stays. */
   async function reset(): Promise<void> {
     const pending = api.resetSession().catch(() => null);
     clearAll();
+    // localStorage / sessionStorage are emptied synchronously; IndexedDB and caches follow.
+    const storage = clearBrowserStorage();
     // The next resident starts in French, the default language.
     if (currentLanguage() !== 'fr') {
       setLanguage('fr');
       retranslate();
     }
-    show('home');
-    await pending;
+    show('attract');
+    await Promise.all([pending, storage]);
+  }
+
+  /** The idle warning ran out. */
+  async function wipe(): Promise<void> {
+    stopIdleTimer();
+    stopIdleWarningTimer();
+    await reset();
   }
 
   // ---------- events ----------
@@ -868,7 +1100,7 @@ export function mountApp(root: HTMLElement): App {
 
   // ---------- start ----------
   retranslate();
-  show('home');
+  show('attract');
   const ready = api
     .kioskInfo()
     .then((info) => {
@@ -889,5 +1121,6 @@ export function mountApp(root: HTMLElement): App {
     show,
     contacts,
     reset,
+    wipe,
   };
 }

@@ -63,7 +63,15 @@ export type KioskInfo = { town_name: string,
 /**
  * French is always on; English only where the town allows it.
  */
-english_enabled: boolean, consent_text_version: string, app_version: string, };
+english_enabled: boolean, consent_text_version: string, app_version: string, 
+/**
+ * Seconds without a touch before the « Êtes-vous toujours là? » warning.
+ */
+idle_seconds: number, 
+/**
+ * Seconds the warning counts down before everything is wiped (≥ 20).
+ */
+idle_warning_seconds: number, };
 
 export type CaptchaImage = { 
 /**

@@ -161,6 +161,7 @@ describe('profile screen', () => {
       }
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     m.$('#btn-request-submit').click();

@@ -47,6 +47,7 @@ async function wait(ms: number): Promise<void> {
 async function toCodeScreen(handler: Handler): Promise<Mounted> {
   const m = await mount(handler);
   vi.useFakeTimers();
+  m.$('#btn-start').click();
   m.$('#btn-new-user').click();
   await settle();
   type(m.$<HTMLInputElement>('#phone'), '514 555-0100');
@@ -142,7 +143,7 @@ describe('delivery status', () => {
 
     m.$('#btn-cancel-code').click();
     await settle();
-    expect(visibleScreen(m.root)).toBe('screen-home');
+    expect(visibleScreen(m.root)).toBe('screen-attract');
     expect(vi.getTimerCount()).toBe(0);
     await wait(60_000);
     expect(m.count('delivery_status')).toBe(2);
@@ -161,7 +162,8 @@ describe('delivery status', () => {
     m.$('#btn-code-submit').click();
     await settle();
     expect(visibleScreen(m.root)).toBe('screen-login');
-    expect(vi.getTimerCount()).toBe(0);
+    // Only the idle timer (« Êtes-vous toujours là? ») is left.
+    expect(vi.getTimerCount()).toBe(1);
     await wait(30_000);
     expect(m.count('delivery_status')).toBe(1);
   });
@@ -321,6 +323,7 @@ describe('rate_limited', () => {
       return undefined;
     });
     vi.useFakeTimers();
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await settle();
     m.$('#btn-request-submit').click();
@@ -340,7 +343,8 @@ describe('rate_limited', () => {
     await wait(1000);
     expect(banner.hidden).toBe(true);
     expect(banner.textContent).toBe('');
-    expect(vi.getTimerCount()).toBe(0);
+    // Only the idle timer (« Êtes-vous toujours là? ») is left.
+    expect(vi.getTimerCount()).toBe(1);
   });
 
   it('on login shows the wait in the banner', async () => {
@@ -370,6 +374,7 @@ describe('rate_limited', () => {
       return undefined;
     });
     vi.useFakeTimers();
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await settle();
     m.$('#btn-request-submit').click();
@@ -383,6 +388,7 @@ describe('rate_limited', () => {
     expect(banner.textContent).toBe(
       'Le service de la ville ne répond pas pour le moment. Veuillez réessayer dans quelques minutes.',
     );
-    expect(vi.getTimerCount()).toBe(0);
+    // Only the idle timer (« Êtes-vous toujours là? ») is left.
+    expect(vi.getTimerCount()).toBe(1);
   });
 });

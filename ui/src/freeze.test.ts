@@ -19,6 +19,7 @@ describe('with a frozen Object.prototype', () => {
     m.$('#btn-lang').click();
     expect(m.$('#btn-new-user').textContent).toBe('New user');
     m.$('#btn-lang').click();
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     type(m.$<HTMLInputElement>('#phone'), '514 555-0100');

@@ -54,6 +54,7 @@ describe('language toggle', () => {
       }
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     type(m.$<HTMLInputElement>('#captcha-answer'), 'A1B2');

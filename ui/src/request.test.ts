@@ -23,9 +23,11 @@ function validationError(fields: [string, string][]): ErrorBody {
 describe('step 1: getting a password', () => {
   it('shows the home screen with the town name, then opens step 1 with a captcha', async () => {
     const m = await mount();
-    expect(visibleScreen(m.root)).toBe('screen-home');
+    expect(visibleScreen(m.root)).toBe('screen-attract');
     expect(m.$('#town-name').textContent).toBe('Ville de Sainte-Adèle');
     expect(m.$('#btn-lang').hidden).toBe(false);
+    m.$('#btn-start').click();
+    expect(visibleScreen(m.root)).toBe('screen-home');
     m.$('#btn-new-user').click();
     await flush();
     expect(visibleScreen(m.root)).toBe('screen-request');
@@ -49,6 +51,7 @@ describe('step 1: getting a password', () => {
       }
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     type(m.$<HTMLInputElement>('#phone'), '999 555-0100');
@@ -98,6 +101,7 @@ describe('step 1: getting a password', () => {
       if (cmd === 'request_code') throw reply;
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     m.$('#btn-request-submit').click();
@@ -126,6 +130,7 @@ describe('step 1: getting a password', () => {
       }
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     m.$('#btn-request-submit').click();
@@ -146,6 +151,7 @@ describe('step 1: getting a password', () => {
         ? { phone_display: '514 555-0100', channel: 'sms', code_expires_at: '2030-01-01T00:00:00Z' }
         : undefined,
     );
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     type(m.$<HTMLInputElement>('#phone'), '5145550100');

@@ -18,7 +18,7 @@ const outcome: LoginOutcome = {
 };
 
 describe('cancel', () => {
-  it('calls reset_session, clears everything typed and returns home', async () => {
+  it('calls reset_session, clears everything typed and returns to the attract screen', async () => {
     sessionStorage.setItem('x', '1');
     localStorage.setItem('y', '2');
     const m = await mount((cmd) => {
@@ -27,6 +27,7 @@ describe('cancel', () => {
       }
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     type(m.$<HTMLInputElement>('#phone'), '514 555-0100');
@@ -41,7 +42,7 @@ describe('cancel', () => {
     await flush();
 
     expect(m.count('reset_session')).toBe(1);
-    expect(visibleScreen(m.root)).toBe('screen-home');
+    expect(visibleScreen(m.root)).toBe('screen-attract');
     expect(m.$<HTMLInputElement>('#phone').value).toBe('');
     expect(m.$<HTMLInputElement>('#channel-voice').checked).toBe(false);
     expect(m.$<HTMLInputElement>('#captcha-answer').value).toBe('');
@@ -63,6 +64,7 @@ describe('cancel', () => {
       if (cmd === 'login') return outcome;
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     m.$('#btn-request-submit').click();
@@ -79,7 +81,7 @@ describe('cancel', () => {
     m.$('#btn-cancel-profile').click();
     await flush();
     expect(m.count('reset_session')).toBe(1);
-    expect(visibleScreen(m.root)).toBe('screen-home');
+    expect(visibleScreen(m.root)).toBe('screen-attract');
     expect(m.root.querySelectorAll('tr.contact-row')).toHaveLength(0);
     for (const id of ['#name', '#code', '#login-code', '#login-phone', '#city']) {
       expect(m.$<HTMLInputElement>(id).value, id).toBe('');
@@ -95,6 +97,7 @@ describe('login', () => {
       if (cmd === 'login') throw { code: 'login.code_expired', message: '', fields: [], retry_after_seconds: null };
       return undefined;
     });
+    m.$('#btn-start').click();
     m.$('#btn-new-user').click();
     await flush();
     type(m.$<HTMLInputElement>('#phone'), '(514) 555-0100');

@@ -15,6 +15,8 @@ export const INFO: KioskInfo = {
   english_enabled: true,
   consent_text_version: '2024-01',
   app_version: '0.1.0',
+  idle_seconds: 90,
+  idle_warning_seconds: 30,
 };
 
 export function contact(partial: Partial<ContactPoint>): ContactPoint {
@@ -96,6 +98,11 @@ export async function mount(handler: Handler = () => undefined, info: KioskInfo 
       return el;
     },
   };
+}
+
+/** Leaves the attract screen the way a resident does: touching its big button. */
+export function start(m: Mounted): void {
+  m.$('#btn-start').click();
 }
 
 export function type(el: HTMLInputElement | HTMLSelectElement, value: string): void {

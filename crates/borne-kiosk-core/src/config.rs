@@ -24,6 +24,12 @@ pub struct KioskConfig {
     /// `BORNE_CENTRAL_TIMEOUT_SECONDS`, default 10: longest wait on the
     /// central server before telling the resident it is unavailable.
     pub request_timeout: Duration,
+    /// `BORNE_KIOSK_IDLE_SECONDS`, default 90: no touch for this long
+    /// brings the « Êtes-vous toujours là? » warning.
+    pub idle_seconds: u32,
+    /// `BORNE_KIOSK_IDLE_WARNING_SECONDS`, default 30, at least 20: the
+    /// warning's countdown before the session is wiped.
+    pub idle_warning_seconds: u32,
 }
 
 impl KioskConfig {
@@ -59,6 +65,22 @@ impl KioskConfig {
             })?,
             None => 10,
         };
+        let seconds = |key: &str, default: u32| -> Result<u32, String> {
+            match get(key) {
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| format!("{key} must be a number of seconds")),
+                None => Ok(default),
+            }
+        };
+        let idle_seconds = seconds("BORNE_KIOSK_IDLE_SECONDS", 90)?.max(5);
+        let idle_warning_seconds = seconds("BORNE_KIOSK_IDLE_WARNING_SECONDS", 30)?;
+        if idle_warning_seconds < 20 {
+            return Err(
+                "BORNE_KIOSK_IDLE_WARNING_SECONDS must be at least 20: residents need time to answer"
+                    .into(),
+            );
+        }
         let hostname = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_default();
@@ -73,6 +95,8 @@ impl KioskConfig {
             english_enabled: get("BORNE_KIOSK_ENGLISH").is_none_or(|v| v != "0"),
             area_codes,
             request_timeout: Duration::from_secs(timeout),
+            idle_seconds,
+            idle_warning_seconds,
         })
     }
 }
@@ -96,7 +120,18 @@ mod tests {
         assert_eq!(c.central_url, "http://127.0.0.1:9000");
         assert!(!c.english_enabled);
         assert!(!format!("{c:?}").contains("secret-secret"));
+        assert_eq!((c.idle_seconds, c.idle_warning_seconds), (90, 30));
         let e = KioskConfig::from_lookup(|_| None, "/tmp/k".into()).unwrap_err();
         assert!(e.contains("BORNE_KIOSK_TOKEN"));
+        let e = KioskConfig::from_lookup(
+            |k| match k {
+                "BORNE_KIOSK_TOKEN" => Some("secret-secret-secret".into()),
+                "BORNE_KIOSK_IDLE_WARNING_SECONDS" => Some("5".into()),
+                _ => None,
+            },
+            "/tmp/k".into(),
+        )
+        .unwrap_err();
+        assert!(e.contains("at least 20"), "{e}");
     }
 }

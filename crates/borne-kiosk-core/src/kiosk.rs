@@ -102,6 +102,8 @@ impl Kiosk {
             english_enabled: self.config.english_enabled,
             consent_text_version: CONSENT_TEXT_VERSION.into(),
             app_version: env!("CARGO_PKG_VERSION").into(),
+            idle_seconds: self.config.idle_seconds,
+            idle_warning_seconds: self.config.idle_warning_seconds,
         }
     }
 

@@ -14,6 +14,10 @@ pub struct KioskInfo {
     pub english_enabled: bool,
     pub consent_text_version: String,
     pub app_version: String,
+    /// Seconds without a touch before the « Êtes-vous toujours là? » warning.
+    pub idle_seconds: u32,
+    /// Seconds the warning counts down before everything is wiped (≥ 20).
+    pub idle_warning_seconds: u32,
 }
 
 /// The captcha picture; its answer never leaves Rust.

@@ -16,6 +16,17 @@ export const en: {
     'app.loading': 'One moment…',
     'app.too_many_requests': 'Too many requests. Please try again a little later.',
 
+    'attract.title_generic': 'Emergency alerts',
+    'attract.pitch':
+      'Sign up for emergency alerts from {{town}}: in case of a flood, a long power outage or a boil-water advisory, the town reaches you by phone call, text message or email.',
+    'attract.pitch_generic':
+      'Sign up for emergency alerts from your town: in case of a flood, a long power outage or a boil-water advisory, the town reaches you by phone call, text message or email.',
+    'attract.start': 'Touch the screen to start',
+
+    'idle.title': 'Are you still there?',
+    'idle.message': 'To protect your information, everything will be erased in {{seconds}} seconds.',
+    'idle.continue': 'Continue',
+
     'home.title': 'Welcome to the citizen portal',
     'home.subtitle': 'Access my file',
     'home.intro': 'Sign up so the town can reach you during emergencies.',

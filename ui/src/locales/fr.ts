@@ -11,6 +11,17 @@ export const fr = {
     'app.loading': 'Un instant…',
     'app.too_many_requests': 'Trop de demandes. Veuillez réessayer un peu plus tard.',
 
+    'attract.title_generic': 'Alertes d’urgence',
+    'attract.pitch':
+      "Inscrivez-vous aux alertes d'urgence de {{town}} : en cas d'inondation, de panne prolongée ou d'avis d'ébullition, la ville vous joint par appel, SMS ou courriel.",
+    'attract.pitch_generic':
+      "Inscrivez-vous aux alertes d'urgence de votre ville : en cas d'inondation, de panne prolongée ou d'avis d'ébullition, la ville vous joint par appel, SMS ou courriel.",
+    'attract.start': "Touchez l'écran pour commencer",
+
+    'idle.title': 'Êtes-vous toujours là?',
+    'idle.message': 'Pour protéger vos renseignements, tout sera effacé dans {{seconds}} secondes.',
+    'idle.continue': 'Continuer',
+
     'home.title': 'Bienvenue sur le portail citoyen',
     'home.subtitle': 'Accéder à mon dossier',
     'home.intro':
