@@ -79,6 +79,11 @@ async fn webhook(
     r.send().await.unwrap()
 }
 
+/// Posts a webhook with a valid signature.
+async fn signed(app: &TestApp, route: &str, params: &[(&str, &str)]) -> reqwest::Response {
+    webhook(app, route, params, Some(sign(route, params))).await
+}
+
 fn sign(route: &str, params: &[(&str, &str)]) -> String {
     let owned: Vec<(String, String)> = params
         .iter()
@@ -177,17 +182,7 @@ async fn sms_goes_through_twilio_and_a_signed_callback_marks_it_delivered() {
         ("MessageStatus", "failed"),
         ("ErrorCode", "30003"),
     ];
-    assert_eq!(
-        webhook(
-            &app,
-            "/v1/twilio/status",
-            &late,
-            Some(sign("/v1/twilio/status", &late))
-        )
-        .await
-        .status(),
-        204
-    );
+    assert_eq!(signed(&app, "/v1/twilio/status", &late).await.status(), 204);
     assert_eq!(delivery(&app, &id).await["state"], "delivered");
     app.stop().await;
 }
@@ -260,13 +255,7 @@ async fn stop_arret_start_and_aide_by_text() {
             .status(),
         403
     );
-    let r = webhook(
-        &app,
-        "/v1/twilio/incoming",
-        &arret,
-        Some(sign("/v1/twilio/incoming", &arret)),
-    )
-    .await;
+    let r = signed(&app, "/v1/twilio/incoming", &arret).await;
     assert_eq!(r.status(), 200);
     // Opted out: an SMS signup becomes a call, and the kiosk is told why.
     let body: Value = app
@@ -285,13 +274,7 @@ async fn stop_arret_start_and_aide_by_text() {
     assert!(opted_out && keyword == "stop");
     // START opts back in.
     let start = [("From", from), ("Body", "START")];
-    webhook(
-        &app,
-        "/v1/twilio/incoming",
-        &start,
-        Some(sign("/v1/twilio/incoming", &start)),
-    )
-    .await;
+    signed(&app, "/v1/twilio/incoming", &start).await;
     let body: Value = app
         .signup("514 555-0142", "sms")
         .await
@@ -303,13 +286,7 @@ async fn stop_arret_start_and_aide_by_text() {
     // AIDE answers in French, HELP in English.
     for (word, expect) in [("AIDE", "Répondez ARRET"), ("help", "Reply STOP")] {
         let p = [("From", from), ("Body", word)];
-        let r = webhook(
-            &app,
-            "/v1/twilio/incoming",
-            &p,
-            Some(sign("/v1/twilio/incoming", &p)),
-        )
-        .await;
+        let r = signed(&app, "/v1/twilio/incoming", &p).await;
         assert!(r.headers()["content-type"]
             .to_str()
             .unwrap()
@@ -324,13 +301,7 @@ async fn stop_arret_start_and_aide_by_text() {
 async fn webhooks_do_not_exist_without_twilio() {
     let app = spawn_app().await;
     let p = [("From", "+15145550142"), ("Body", "STOP")];
-    let r = webhook(
-        &app,
-        "/v1/twilio/incoming",
-        &p,
-        Some(sign("/v1/twilio/incoming", &p)),
-    )
-    .await;
+    let r = signed(&app, "/v1/twilio/incoming", &p).await;
     assert_eq!(r.status(), 404);
     app.stop().await;
 }
