@@ -114,14 +114,14 @@ mod tests {
                 "BORNE_KIOSK_ENGLISH" => Some("0".into()),
                 _ => None,
             },
-            "/tmp/k".into(),
+            std::env::temp_dir().join("k"),
         )
         .unwrap();
         assert_eq!(c.central_url, "http://127.0.0.1:9000");
         assert!(!c.english_enabled);
         assert!(!format!("{c:?}").contains("secret-secret"));
         assert_eq!((c.idle_seconds, c.idle_warning_seconds), (90, 30));
-        let e = KioskConfig::from_lookup(|_| None, "/tmp/k".into()).unwrap_err();
+        let e = KioskConfig::from_lookup(|_| None, std::env::temp_dir().join("k")).unwrap_err();
         assert!(e.contains("BORNE_KIOSK_TOKEN"));
         let e = KioskConfig::from_lookup(
             |k| match k {
@@ -129,7 +129,7 @@ mod tests {
                 "BORNE_KIOSK_IDLE_WARNING_SECONDS" => Some("5".into()),
                 _ => None,
             },
-            "/tmp/k".into(),
+            std::env::temp_dir().join("k"),
         )
         .unwrap_err();
         assert!(e.contains("at least 20"), "{e}");
