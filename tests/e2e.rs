@@ -87,6 +87,8 @@ struct Shots {
 impl Shots {
     async fn take(&mut self, c: &Client, name: &str) -> Result<()> {
         self.n += 1;
+        // Let WebKit paint what was just typed before the capture.
+        tokio::time::sleep(Duration::from_millis(700)).await;
         let png = c.screenshot().await?;
         let path = self.dir.join(format!("{:02}-{name}.png", self.n));
         std::fs::write(&path, png)?;
