@@ -779,7 +779,7 @@ impl Store {
 
     /// Counts a failed login on an existing account. From the
     /// `threshold`-th consecutive failure on, each one locks logins for
-    /// twice as long as the previous (1 s, 2 s, 4 s … at most 15 min).
+    /// twice as long as the previous (2 s, 4 s, 8 s … at most 15 min).
     pub async fn record_failed_login(
         &self,
         phone: &PhoneNumber,
@@ -800,7 +800,7 @@ impl Store {
         if threshold == 0 || over < 0 {
             return Ok(None);
         }
-        let delay = 1i64
+        let delay = 2i64
             .checked_shl(u32::try_from(over.min(20)).unwrap_or(20))
             .unwrap_or(900)
             .min(900);

@@ -382,7 +382,7 @@ mod tests {
     }
 
     async fn code_from(outbox: &std::path::Path) -> String {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if let Ok(text) = std::fs::read_to_string(outbox) {
                 if let Some(line) = text.lines().last() {
                     let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -551,7 +551,7 @@ mod tests {
         assert_eq!(sent.fallback, None);
         code_from(&c.outbox).await;
         let mut status = k.delivery_status().await.unwrap();
-        for _ in 0..50 {
+        for _ in 0..200 {
             if status.state == wire::DeliveryState::Sent {
                 break;
             }

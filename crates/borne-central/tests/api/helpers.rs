@@ -107,7 +107,7 @@ impl TestApp {
 
     /// Waits for the n-th message (1-based) and returns the code in it.
     pub async fn wait_for_code(&self, n: usize) -> String {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if let Some(m) = self.sent().get(n - 1) {
                 let text = m["text"].as_str().unwrap();
                 return code_in(text);

@@ -46,7 +46,7 @@ fn field(req: &Request, key: &str) -> Option<String> {
 }
 
 async fn requests_to(mock: &MockServer, resource: &str, n: usize) -> Vec<Request> {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let got: Vec<Request> = mock
             .received_requests()
             .await
@@ -129,7 +129,7 @@ async fn sms_goes_through_twilio_and_a_signed_callback_marks_it_delivered() {
         Some("https://alertes.mille-isles.test/v1/twilio/status")
     );
     let mut state = Value::Null;
-    for _ in 0..50 {
+    for _ in 0..200 {
         state = delivery(&app, &id).await;
         if state["state"] == "sent" {
             break;
@@ -225,7 +225,7 @@ async fn a_number_that_refuses_sms_gets_the_same_code_by_call() {
     );
     assert!(twiml.contains("fr-CA"));
     let mut status = Value::Null;
-    for _ in 0..50 {
+    for _ in 0..200 {
         status = delivery(&app, &id).await;
         if status["state"] == "sent" {
             break;
