@@ -120,7 +120,9 @@ impl Worker {
             return Ok(Breaker::Paused);
         }
         let now = now();
-        let hour_start = (now - 3_600).max(state.resumed_at.unwrap_or(0));
+        // Sends up to the second of a resume are forgiven (timestamps are
+        // whole seconds): a resume must not trip on the sends that caused it.
+        let hour_start = (now - 3_600).max(state.resumed_at.map_or(0, |r| r + 1));
         let last_hour = self.store.sends_since(hour_start).await? as f64;
         let week = self.store.sends_since(now - 7 * 86_400).await? as f64;
         let baseline = (week / 168.0)
