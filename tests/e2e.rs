@@ -295,7 +295,7 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
             .await?;
     assert_eq!(
         (version.as_str(), kiosk.as_str()),
-        (borne_version(), "kiosk-e2e")
+        (borne_domain::CONSENT_TEXT_VERSION, "kiosk-e2e")
     );
     let profile: (String, Option<String>, String, String, Option<String>, Option<String>, bool) = sqlx::query_as(
         "SELECT name, first_name, language, city, civic_number, postal_code, newsletter FROM profiles",
@@ -342,10 +342,6 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         ]
     );
     Ok(())
-}
-
-fn borne_version() -> &'static str {
-    "urgence-2026-1"
 }
 
 fn tempfile_dir() -> Result<PathBuf> {

@@ -11,8 +11,6 @@ use rand::{Rng, RngCore};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-/// Digits in a one-time code.
-pub const CODE_DIGITS: usize = 6;
 /// Wrong tries before a code is burned.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
 
@@ -39,15 +37,6 @@ pub fn verify_code(code: &str, hash: &str) -> bool {
             .is_ok(),
         Err(_) => false,
     }
-}
-
-/// Normalizes what a resident typed: `123 456` and `123-456` count.
-pub fn normalize_code(input: &str) -> Option<String> {
-    let digits: String = input
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
-    (digits.len() == CODE_DIGITS && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
 }
 
 /// 256 random bits, URL-safe.
@@ -92,14 +81,6 @@ mod tests {
             seen.insert(generate_code().expose_secret().to_owned());
         }
         assert!(seen.len() > 45);
-    }
-
-    #[test]
-    fn normalizes_typed_codes() {
-        assert_eq!(normalize_code(" 123 456 ").as_deref(), Some("123456"));
-        assert_eq!(normalize_code("123-456").as_deref(), Some("123456"));
-        assert_eq!(normalize_code("12345"), None);
-        assert_eq!(normalize_code("12345a"), None);
     }
 
     #[test]

@@ -12,6 +12,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
+use crate::config::Limits;
+
 pub type Timestamp = i64;
 
 pub fn now() -> Timestamp {
@@ -59,15 +61,6 @@ pub enum IssueError {
     },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
-}
-
-/// Per-number and per-kiosk caps, as `issue_code` applies them.
-#[derive(Debug, Clone, Copy)]
-pub struct Caps {
-    pub number_min_interval: Duration,
-    pub number_per_10_min: u32,
-    pub number_per_day: u32,
-    pub kiosk_per_hour: u32,
 }
 
 /// The cost breaker's stored state.
@@ -126,17 +119,13 @@ pub enum DeliveryOutcome {
     Expired,
 }
 
-fn channel_str(c: Channel) -> &'static str {
-    c.as_str()
-}
-
 /// Which cap, if any, refuses one more code for this number from this
 /// kiosk, and for how long. A cap of 0 is off.
 async fn caps_wait(
     conn: &mut sqlx::SqliteConnection,
     phone: &str,
     kiosk_id: &str,
-    caps: Caps,
+    caps: &Limits,
     now: Timestamp,
 ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
     let checks = [
@@ -237,7 +226,7 @@ impl Store {
     /// The caps are checked inside the same transaction, after its first
     /// write: SQLite then holds the write lock, so two concurrent requests
     /// cannot both pass a cap that only one of them fits under.
-    pub async fn issue_code(&self, c: NewCode<'_>, caps: Caps) -> Result<Issued, IssueError> {
+    pub async fn issue_code(&self, c: NewCode<'_>, caps: &Limits) -> Result<Issued, IssueError> {
         let mut tx = self.pool.begin().await?;
         let phone = c.phone.e164();
         sqlx::query(
@@ -307,7 +296,7 @@ impl Store {
         .bind(&code_id)
         .bind(&account_id)
         .bind(&c.code_hash)
-        .bind(channel_str(channel))
+        .bind(channel.as_str())
         .bind(c.now)
         .bind(c.expires_at)
         .execute(&mut *tx)
@@ -322,7 +311,7 @@ impl Store {
         .bind(&delivery_id)
         .bind(&code_id)
         .bind(&phone)
-        .bind(channel_str(channel))
+        .bind(channel.as_str())
         .bind(c.language.as_str())
         .bind(c.code.expose_secret())
         .bind(c.now)
@@ -347,7 +336,7 @@ impl Store {
         &self,
         phone: &PhoneNumber,
         kiosk_id: &str,
-        caps: Caps,
+        caps: &Limits,
         now: Timestamp,
     ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
@@ -457,13 +446,6 @@ impl Store {
         .bind(oldest)
         .fetch_optional(&self.pool)
         .await
-    }
-
-    pub async fn account_phone(&self, account_id: &str) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar("SELECT phone FROM accounts WHERE id = ?")
-            .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await
     }
 
     /// Replaces the profile and its contact points in one transaction.
@@ -625,22 +607,21 @@ impl Store {
         outcome: &DeliveryOutcome,
         now: Timestamp,
     ) -> Result<(), sqlx::Error> {
-        if let DeliveryOutcome::SwitchToVoice { error } = outcome {
-            sqlx::query(
-                "UPDATE deliveries SET channel = 'voice', fallback = 'sms_refused',
-                    next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ?
-                 WHERE id = ? AND state = 'pending'",
-            )
-            .bind(now)
-            .bind(error)
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-            return Ok(());
-        }
         let (state, next, provider_id, error) = match outcome {
-            DeliveryOutcome::SwitchToVoice { .. } => return Ok(()),
+            DeliveryOutcome::SwitchToVoice { error } => {
+                sqlx::query(
+                    "UPDATE deliveries SET channel = 'voice', fallback = 'sms_refused',
+                        next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ?
+                     WHERE id = ? AND state = 'pending'",
+                )
+                .bind(now)
+                .bind(error)
+                .bind(now)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                return Ok(());
+            }
             DeliveryOutcome::Sent { provider_id } => {
                 ("sent", None, Some(provider_id.as_str()), None)
             }
@@ -744,15 +725,6 @@ impl Store {
         .execute(&self.pool)
         .await
         .map(|_| ())
-    }
-
-    pub async fn sms_opted_out(&self, phone: &str) -> Result<bool, sqlx::Error> {
-        let v: Option<bool> =
-            sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
-                .bind(phone)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(v.unwrap_or(false))
     }
 
     /// The language of the account behind a number, if there is one.

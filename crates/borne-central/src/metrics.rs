@@ -32,13 +32,6 @@ impl Metrics {
         }
     }
 
-    pub fn rate_limited_count(&self, limit: &str) -> u64 {
-        LIMITS
-            .iter()
-            .position(|l| *l == limit)
-            .map_or(0, |i| self.rate_limited[i].load(Ordering::Relaxed))
-    }
-
     pub fn delivery(&self, outcome: &str) {
         if let Some(i) = OUTCOMES.iter().position(|o| *o == outcome) {
             self.deliveries[i].fetch_add(1, Ordering::Relaxed);

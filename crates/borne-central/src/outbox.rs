@@ -41,10 +41,10 @@ pub struct Worker {
 }
 
 /// Where the cost breaker stands before a send.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breaker {
-    Closed { ratio: f64 },
-    Warning { ratio: f64 },
+    Closed,
+    Warning,
     Paused,
 }
 
@@ -146,9 +146,9 @@ impl Worker {
                 baseline,
                 "cost breaker: unusual number of sends"
             );
-            return Ok(Breaker::Warning { ratio });
+            return Ok(Breaker::Warning);
         }
-        Ok(Breaker::Closed { ratio })
+        Ok(Breaker::Closed)
     }
 
     async fn attempt(&self, job: &DeliveryJob) -> DeliveryOutcome {
@@ -212,7 +212,7 @@ mod tests {
     use borne_domain::{AreaCodes, ConsentRecord, Language, PhoneNumber};
     use secrecy::SecretString;
 
-    use crate::db::{Caps, NewCode};
+    use crate::db::NewCode;
     use crate::telephony::Receipt;
 
     /// A provider that answers from a script and remembers what it sent.
@@ -220,6 +220,13 @@ mod tests {
     struct Scripted {
         answers: Mutex<Vec<Result<Receipt, SendError>>>,
         sent: Mutex<Vec<OutgoingMessage>>,
+    }
+
+    impl Scripted {
+        /// The next send gets this error.
+        fn fail_next(&self, e: SendError) {
+            self.answers.lock().unwrap().push(Err(e));
+        }
     }
 
     #[async_trait::async_trait]
@@ -255,11 +262,12 @@ mod tests {
             kiosk_id: "k".into(),
             staff_assisted: false,
         };
-        let caps = Caps {
+        let no_caps = Limits {
             number_min_interval: Duration::ZERO,
             number_per_10_min: 0,
             number_per_day: 0,
             kiosk_per_hour: 0,
+            ..Limits::default()
         };
         store
             .issue_code(
@@ -274,7 +282,7 @@ mod tests {
                     now: now(),
                     expires_at: now() + ttl,
                 },
-                caps,
+                &no_caps,
             )
             .await
             .unwrap()
@@ -322,14 +330,10 @@ mod tests {
         let (store, _dir) = store().await;
         let id = enqueue(&store, "514 555-0142", 600).await;
         let provider = Arc::new(Scripted::default());
-        provider
-            .answers
-            .lock()
-            .unwrap()
-            .push(Err(SendError::Retryable {
-                reason: "timeout".into(),
-                retry_after: Some(Duration::from_secs(1)),
-            }));
+        provider.fail_next(SendError::Retryable {
+            reason: "timeout".into(),
+            retry_after: Some(Duration::from_secs(1)),
+        });
         let w = worker(&store, provider.clone());
         w.deliver_due().await.unwrap();
         assert_eq!(
@@ -348,14 +352,10 @@ mod tests {
 
         // A code that expires while the provider is down is not sent late.
         let id = enqueue(&store, "514 555-0143", 2).await;
-        provider
-            .answers
-            .lock()
-            .unwrap()
-            .push(Err(SendError::Retryable {
-                reason: "HTTP 503".into(),
-                retry_after: Some(Duration::from_secs(30)),
-            }));
+        provider.fail_next(SendError::Retryable {
+            reason: "HTTP 503".into(),
+            retry_after: Some(Duration::from_secs(30)),
+        });
         w.deliver_due().await.unwrap();
         assert_eq!(
             store.delivery_view(&id).await.unwrap().unwrap().state,
@@ -368,13 +368,9 @@ mod tests {
         let (store, _dir) = store().await;
         let id = enqueue(&store, "514 555-0142", 600).await;
         let provider = Arc::new(Scripted::default());
-        provider
-            .answers
-            .lock()
-            .unwrap()
-            .push(Err(SendError::Permanent {
-                reason: "twilio 21211 (HTTP 400)".into(),
-            }));
+        provider.fail_next(SendError::Permanent {
+            reason: "twilio 21211 (HTTP 400)".into(),
+        });
         worker(&store, provider).deliver_due().await.unwrap();
         let v = store.delivery_view(&id).await.unwrap().unwrap();
         assert_eq!(v.state, "failed");

@@ -4,6 +4,7 @@
 //! Nothing here does IO. The kiosk validates with these types before it
 //! sends anything; the central server validates again with the same code.
 
+mod code;
 mod consent;
 mod contact;
 mod error;
@@ -11,6 +12,7 @@ mod phone;
 mod postal;
 mod profile;
 
+pub use code::{CodeError, OneTimeCode, CODE_DIGITS};
 pub use consent::{ConsentRecord, CONSENT_TEXT_VERSION};
 pub use contact::{
     Channel, ContactPoint, ContactPointInput, ContactType, ContactValue, EmailAddress,

@@ -3,7 +3,9 @@
 
 use std::sync::Mutex;
 
-use borne_domain::{ConsentRecord, PhoneNumber, ValidationErrors, CONSENT_TEXT_VERSION};
+use borne_domain::{
+    ConsentRecord, OneTimeCode, PhoneNumber, ValidationErrors, CONSENT_TEXT_VERSION,
+};
 use borne_protocol::ipc::{
     CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome,
 };
@@ -27,7 +29,6 @@ struct Session {
     delivery_id: Option<String>,
     /// The central session after login (step 4).
     token: Option<SecretString>,
-    logged_in_phone: Option<PhoneNumber>,
 }
 
 #[derive(Debug)]
@@ -231,24 +232,15 @@ impl Kiosk {
             "phone",
             PhoneNumber::parse(&form.phone, &self.config.area_codes),
         );
-        let code: String = form
-            .code
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect();
-        if code.is_empty() {
-            errors.push("code", "code.required");
-        } else if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-            errors.push("code", "code.invalid_format");
-        }
-        let Some(phone) = phone.filter(|_| errors.is_empty()) else {
+        let code = errors.check("code", OneTimeCode::parse(&form.code));
+        let (Some(phone), Some(code), true) = (phone, code, errors.is_empty()) else {
             return Err(ErrorBody::validation(&errors));
         };
         let response = self
             .client
             .login(&wire::LoginRequest {
                 phone: phone.e164(),
-                code,
+                code: code.as_str().to_owned(),
             })
             .await
             .map_err(from_client)?;
@@ -265,7 +257,6 @@ impl Kiosk {
             .unwrap_or_else(|| self.default_profile(&phone, channel, language));
         let mut session = self.session();
         session.token = Some(SecretString::from(response.session_token));
-        session.logged_in_phone = Some(phone.clone());
         Ok(LoginOutcome {
             phone_display: phone.to_string(),
             existing_profile: existing,

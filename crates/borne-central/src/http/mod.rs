@@ -13,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use borne_domain::{ConsentRecord, PhoneNumber};
+use borne_domain::{ConsentRecord, OneTimeCode, PhoneNumber};
 use borne_protocol::{self as wire, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
@@ -25,7 +25,7 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 
 use crate::codes::{self, MAX_CODE_ATTEMPTS};
-use crate::db::{now, Caps, IssueError, NewCode, Store};
+use crate::db::{now, IssueError, NewCode, Store};
 use crate::metrics::Metrics;
 use crate::Config;
 
@@ -182,12 +182,6 @@ async fn signup(
         staff_assisted: req.consent.staff_assisted,
     };
     let limits = &state.config.limits;
-    let caps = Caps {
-        number_min_interval: limits.number_min_interval,
-        number_per_10_min: limits.number_per_10_min,
-        number_per_day: limits.number_per_day,
-        kiosk_per_hour: limits.kiosk_per_hour,
-    };
     let limited = |limit: &'static str, retry_after: std::time::Duration| {
         state.metrics.rate_limited(limit);
         tracing::warn!(limit, kiosk = %kiosk_id, retry_after = retry_after.as_secs(), "code refused by a cap");
@@ -197,7 +191,7 @@ async fn signup(
     // transaction below decides.
     if let Some((limit, retry_after)) = state
         .store
-        .caps_wait(&phone, &kiosk_id, caps, now())
+        .caps_wait(&phone, &kiosk_id, limits, now())
         .await?
     {
         return Err(limited(limit, retry_after));
@@ -223,7 +217,7 @@ async fn signup(
                 now,
                 expires_at,
             },
-            caps,
+            limits,
         )
         .await
         .map_err(|e| match e {
@@ -256,10 +250,7 @@ async fn login(
         "phone",
         PhoneNumber::parse(&req.phone, &state.config.area_codes),
     );
-    let typed = codes::normalize_code(&req.code);
-    if typed.is_none() {
-        errors.push("code", "code.invalid_format");
-    }
+    let typed = errors.check("code", OneTimeCode::parse(&req.code));
     let (Some(phone), Some(typed), true) = (phone, typed, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -288,7 +279,7 @@ async fn login(
         return Err(ApiError::CodeExpired);
     }
     let hash = active.code_hash.clone();
-    let matches = tokio::task::spawn_blocking(move || codes::verify_code(&typed, &hash))
+    let matches = tokio::task::spawn_blocking(move || codes::verify_code(typed.as_str(), &hash))
         .await
         .map_err(anyhow::Error::from)?;
     if !matches {

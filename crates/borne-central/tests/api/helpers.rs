@@ -105,6 +105,19 @@ impl TestApp {
             .collect()
     }
 
+    /// Waits (up to 10 s) until `done` holds for the messages sent so far,
+    /// and returns them.
+    pub async fn sent_when(&self, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..200 {
+            let sent = self.sent();
+            if done(&sent) {
+                return sent;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.sent()
+    }
+
     /// Waits for the n-th message (1-based) and returns the code in it.
     pub async fn wait_for_code(&self, n: usize) -> String {
         for _ in 0..400 {

@@ -108,17 +108,9 @@ async fn scripted_attack_from_one_kiosk_stays_under_the_caps() {
     // A resident at another kiosk is not blocked.
     let r = signup_as(&app, TOWN_HALL, "819 555-0150").await;
     assert_eq!(r.status(), 202);
-    let sent = {
-        let mut waited = 0;
-        loop {
-            let sent = app.sent();
-            if sent.iter().any(|m| m["to"] == "+18195550150") || waited > 100 {
-                break sent;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            waited += 1;
-        }
-    };
+    let sent = app
+        .sent_when(|s| s.iter().any(|m| m["to"] == "+18195550150"))
+        .await;
     assert!(sent.iter().any(|m| m["to"] == "+18195550150"));
     assert_eq!(sent.len(), 31, "no more sends than the caps allow");
     let metrics = app
@@ -219,12 +211,7 @@ async fn cost_breaker_pauses_sends_until_resumed() {
             202
         );
     }
-    for _ in 0..200 {
-        if app.sent().len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.sent_when(|s| s.len() >= 3).await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(app.sent().len(), 3, "sends pause once the ratio passes 2×");
     let metrics = app
@@ -245,11 +232,6 @@ async fn cost_breaker_pauses_sends_until_resumed() {
         .unwrap();
     store.resume_sends(borne_central::db::now()).await.unwrap();
     app.signup("514 555-0199", "sms").await; // wakes the worker
-    let mut waited = 0;
-    while app.sent().len() < 5 && waited < 200 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        waited += 1;
-    }
-    assert_eq!(app.sent().len(), 5);
+    assert_eq!(app.sent_when(|s| s.len() >= 5).await.len(), 5);
     app.stop().await;
 }

@@ -104,6 +104,18 @@ async fn delivery(app: &TestApp, id: &str) -> Value {
         .unwrap()
 }
 
+/// Polls the delivery (up to 10 s) until it reaches `state`.
+async fn delivery_when(app: &TestApp, id: &str, state: &str) -> Value {
+    for _ in 0..200 {
+        let d = delivery(app, id).await;
+        if d["state"] == state {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    delivery(app, id).await
+}
+
 #[tokio::test]
 async fn sms_goes_through_twilio_and_a_signed_callback_marks_it_delivered() {
     let mock = MockServer::start().await;
@@ -128,14 +140,7 @@ async fn sms_goes_through_twilio_and_a_signed_callback_marks_it_delivered() {
         field(&sent[0], "StatusCallback").as_deref(),
         Some("https://alertes.mille-isles.test/v1/twilio/status")
     );
-    let mut state = Value::Null;
-    for _ in 0..200 {
-        state = delivery(&app, &id).await;
-        if state["state"] == "sent" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let state = delivery_when(&app, &id, "sent").await;
     assert_eq!(state["state"], "sent");
 
     let params = [
@@ -224,14 +229,7 @@ async fn a_number_that_refuses_sms_gets_the_same_code_by_call() {
         "the call reads the same code: {twiml}"
     );
     assert!(twiml.contains("fr-CA"));
-    let mut status = Value::Null;
-    for _ in 0..200 {
-        status = delivery(&app, &id).await;
-        if status["state"] == "sent" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let status = delivery_when(&app, &id, "sent").await;
     assert_eq!(
         status,
         json!({"state": "sent", "channel": "voice", "fallback": "sms_refused"})
