@@ -96,6 +96,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        let r = self.http.get(self.url("/metrics")).send().await.unwrap();
+        r.text().await.unwrap()
+    }
+
     /// Lines the console provider wrote so far.
     pub fn sent(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.outbox)

@@ -113,15 +113,7 @@ async fn scripted_attack_from_one_kiosk_stays_under_the_caps() {
         .await;
     assert!(sent.iter().any(|m| m["to"] == "+18195550150"));
     assert_eq!(sent.len(), 31, "no more sends than the caps allow");
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("borne_rate_limited_total{limit=\"kiosk_hour\"} 970"),
         "{metrics}"
@@ -214,15 +206,7 @@ async fn cost_breaker_pauses_sends_until_resumed() {
     app.sent_when(|s| s.len() >= 3).await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(app.sent().len(), 3, "sends pause once the ratio passes 2×");
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("borne_cost_breaker_paused 1"), "{metrics}");
     assert!(metrics.contains("borne_outbox_pending 1"), "{metrics}");
 
