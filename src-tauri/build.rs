@@ -7,6 +7,10 @@ const COMMANDS: &[&str] = &[
     "resend_code",
     "delivery_status",
     "reset_session",
+    "decide_pending_change",
+    "connectivity",
+    "queue_status",
+    "sync_now",
 ];
 
 fn main() {

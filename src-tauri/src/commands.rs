@@ -3,9 +3,10 @@
 
 use borne_kiosk_core::Kiosk;
 use borne_protocol::ipc::{
-    CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome,
+    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
+    LoginForm, LoginOutcome, ProfileOutcome, QueueStatus,
 };
-use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile, SavedProfile};
+use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile};
 use tauri::{Runtime, State, Webview};
 
 #[tauri::command]
@@ -25,7 +26,7 @@ pub async fn captcha_new(kiosk: State<'_, Kiosk>) -> Result<CaptchaImage, ErrorB
 pub async fn request_code(
     kiosk: State<'_, Kiosk>,
     form: CodeRequestForm,
-) -> Result<CodeSent, ErrorBody> {
+) -> Result<CodeRequestOutcome, ErrorBody> {
     kiosk.request_code(form).await
 }
 
@@ -40,8 +41,39 @@ pub async fn login(kiosk: State<'_, Kiosk>, form: LoginForm) -> Result<LoginOutc
 pub async fn save_profile(
     kiosk: State<'_, Kiosk>,
     profile: Profile,
-) -> Result<SavedProfile, ErrorBody> {
+) -> Result<ProfileOutcome, ErrorBody> {
     kiosk.save_profile(profile).await
+}
+
+/// After login: apply (`accept`) or discard the offline registration
+/// waiting for the number's owner; answers the profile for the form.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn decide_pending_change(
+    kiosk: State<'_, Kiosk>,
+    accept: bool,
+) -> Result<Profile, ErrorBody> {
+    kiosk.decide_pending_change(accept).await
+}
+
+/// Whether the central server answers (the UI shows the offline banner).
+#[tauri::command]
+pub async fn connectivity(kiosk: State<'_, Kiosk>) -> Result<Connectivity, ErrorBody> {
+    Ok(kiosk.connectivity())
+}
+
+/// The offline queue, for staff.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn queue_status(kiosk: State<'_, Kiosk>) -> Result<QueueStatus, ErrorBody> {
+    kiosk.queue_status().await
+}
+
+/// « Envoyer maintenant » (staff).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn sync_now(kiosk: State<'_, Kiosk>) -> Result<QueueStatus, ErrorBody> {
+    kiosk.sync_now().await
 }
 
 /// Wipes the resident's session: Rust state, then the webview's cookies,

@@ -17,9 +17,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 .app_data_dir()
                 .unwrap_or_else(|_| std::env::temp_dir().join("borne-kiosk"));
             let config = KioskConfig::from_env(default_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-            std::fs::create_dir_all(&config.data_dir)?;
             tracing::info!(central = %config.central_url, kiosk_id = %config.kiosk_id, "kiosk starting");
-            let kiosk = Kiosk::new(config, CaptchaService::from_env())?;
+            let kiosk = tauri::async_runtime::block_on(Kiosk::open(config, CaptchaService::from_env()))?;
+            tauri::async_runtime::spawn(kiosk.sync_worker().run());
             app.manage(kiosk);
             Ok(())
         })
@@ -32,6 +32,10 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::resend_code,
             commands::delivery_status,
             commands::reset_session,
+            commands::decide_pending_change,
+            commands::connectivity,
+            commands::queue_status,
+            commands::sync_now,
         ])
 }
 

@@ -102,5 +102,44 @@ resend_after_seconds: number, };
 
 export type LoginForm = { phone: string, code: string, };
 
-export type LoginOutcome = { phone_display: string, existing_profile: boolean, profile: Profile, };
+export type CodeRequestOutcome = { "mode": "online" } & CodeSent | { "mode": "offline" } & OfflineForm;
+
+export type OfflineForm = { phone_display: string, profile: Profile, };
+
+export type PendingChange = { id: string, 
+/**
+ * RFC 3339.
+ */
+captured_at: string, kiosk_id: string, profile: Profile, };
+
+export type LoginOutcome = { phone_display: string, existing_profile: boolean, profile: Profile, offline: boolean, 
+/**
+ * An offline registration for this number waiting for the owner to
+ * apply or discard it.
+ */
+pending_change: PendingChange | null, };
+
+export type Queued = { 
+/**
+ * What the resident may note, e.g. `7F3A-92C1`.
+ */
+reference: string, phone_display: string, 
+/**
+ * How the code will come once service is back.
+ */
+channel: Channel, profile: Profile, };
+
+export type ProfileOutcome = { "mode": "online" } & SavedProfile | { "mode": "offline" } & Queued;
+
+export type Connectivity = { online: boolean, };
+
+export type QueueStatus = { pending: number, sending: number, acknowledged: number, rejected: number, 
+/**
+ * Age of the oldest registration not yet acknowledged, in seconds.
+ */
+oldest_pending_seconds: number | null, 
+/**
+ * Last time a batch reached the central server (RFC 3339).
+ */
+last_sync_at: string | null, last_error: string | null, online: boolean, };
 

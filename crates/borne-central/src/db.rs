@@ -14,6 +14,9 @@ use uuid::Uuid;
 
 use crate::config::Limits;
 
+mod registrations;
+pub use registrations::{Ingested, NewRegistration, StoredPendingChange};
+
 pub type Timestamp = i64;
 
 pub fn now() -> Timestamp {
@@ -98,6 +101,10 @@ pub struct DeliveryJob {
     pub secret: Option<SecretString>,
     pub attempts: i64,
     pub expires_at: Timestamp,
+    /// `None` for a synced registration's delivery until the worker makes
+    /// its code (`Store::attach_code`).
+    pub code_id: Option<String>,
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,10 +128,15 @@ pub enum DeliveryOutcome {
 
 /// Which cap, if any, refuses one more code for this number from this
 /// kiosk, and for how long. A cap of 0 is off.
+///
+/// `kiosk_id` `None` leaves the per-kiosk cap out (codes for synced
+/// offline registrations); `exclude` is a delivery not to count (the one
+/// being checked).
 async fn caps_wait(
     conn: &mut sqlx::SqliteConnection,
     phone: &str,
-    kiosk_id: &str,
+    kiosk_id: Option<&str>,
+    exclude: Option<&str>,
     caps: &Limits,
     now: Timestamp,
 ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
@@ -147,9 +159,13 @@ async fn caps_wait(
         (
             "kiosk_hour",
             "kiosk_id",
-            kiosk_id,
+            kiosk_id.unwrap_or_default(),
             3_600,
-            caps.kiosk_per_hour,
+            if kiosk_id.is_some() {
+                caps.kiosk_per_hour
+            } else {
+                0
+            },
         ),
     ];
     let mut limited: Option<(&'static str, i64)> = None;
@@ -160,12 +176,13 @@ async fn caps_wait(
         // The cap-th most recent code in the window, if there is one,
         // decides when the next code is allowed.
         let sql = format!(
-            "SELECT created_at FROM deliveries WHERE {column} = ? AND created_at > ?
+            "SELECT created_at FROM deliveries WHERE {column} = ? AND created_at > ? AND id != ?
              ORDER BY created_at DESC LIMIT 1 OFFSET ?"
         );
         let nth: Option<i64> = sqlx::query_scalar(&sql)
             .bind(key)
             .bind(now - window)
+            .bind(exclude.unwrap_or_default())
             .bind(i64::from(cap) - 1)
             .fetch_optional(&mut *conn)
             .await?;
@@ -177,6 +194,91 @@ async fn caps_wait(
         }
     }
     Ok(limited.map(|(limit, wait)| (limit, Duration::from_secs(u64::try_from(wait).unwrap_or(1)))))
+}
+
+/// The profile and its contact points, replacing what the account had.
+async fn write_profile(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    p: &Profile,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO profiles (account_id, name, first_name, language, city, street,
+                               civic_number, apartment, postal_code, newsletter, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET
+            name = excluded.name, first_name = excluded.first_name,
+            language = excluded.language, city = excluded.city, street = excluded.street,
+            civic_number = excluded.civic_number, apartment = excluded.apartment,
+            postal_code = excluded.postal_code, newsletter = excluded.newsletter,
+            updated_at = excluded.updated_at",
+    )
+    .bind(account_id)
+    .bind(p.name())
+    .bind(p.first_name())
+    .bind(p.language().as_str())
+    .bind(p.city())
+    .bind(p.street())
+    .bind(p.civic_number())
+    .bind(p.apartment())
+    .bind(p.postal_code().map(|c| c.as_str()))
+    .bind(p.newsletter())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM contact_points WHERE account_id = ?")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    for c in p.contacts() {
+        sqlx::query(
+            "INSERT INTO contact_points (account_id, position, active, description, kind,
+                                         value, extension, extension_delay_seconds)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(account_id)
+        .bind(c.order())
+        .bind(c.active())
+        .bind(c.description())
+        .bind(c.kind().as_str())
+        .bind(c.value().canonical())
+        .bind(c.extension())
+        .bind(c.extension_delay_seconds())
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("UPDATE accounts SET language = ? WHERE id = ?")
+        .bind(p.language().as_str())
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A consent record (Law 25), as given.
+async fn insert_consent(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    consent: &ConsentRecord,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
+                               recorded_at, kiosk_id, staff_assisted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(new_id())
+    .bind(account_id)
+    .bind(&consent.text_version)
+    .bind(consent.language.as_str())
+    .bind(consent.accepted_at.unix_timestamp())
+    .bind(now)
+    .bind(&consent.kiosk_id)
+    .bind(consent.staff_assisted)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
 }
 
 fn secs(d: Duration) -> i64 {
@@ -240,7 +342,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some((limit, retry_after)) =
-            caps_wait(&mut tx, &phone, c.kiosk_id, caps, c.now).await?
+            caps_wait(&mut tx, &phone, Some(c.kiosk_id), None, caps, c.now).await?
         {
             return Err(IssueError::Limited { limit, retry_after });
         }
@@ -257,21 +359,7 @@ impl Store {
             .bind(&phone)
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
-                                   recorded_at, kiosk_id, staff_assisted)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(new_id())
-        .bind(&account_id)
-        .bind(&c.consent.text_version)
-        .bind(c.consent.language.as_str())
-        .bind(c.consent.accepted_at.unix_timestamp())
-        .bind(c.now)
-        .bind(&c.consent.kiosk_id)
-        .bind(c.consent.staff_assisted)
-        .execute(&mut *tx)
-        .await?;
+        insert_consent(&mut tx, &account_id, c.consent, c.now).await?;
         sqlx::query(
             "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
                                    updated_at = ?
@@ -303,13 +391,14 @@ impl Store {
         .await?;
         let delivery_id = new_id();
         sqlx::query(
-            "INSERT INTO deliveries (id, code_id, to_phone, channel, language, secret, state,
-                                     next_attempt_at, expires_at, created_at, updated_at,
+            "INSERT INTO deliveries (id, code_id, account_id, to_phone, channel, language, secret,
+                                     state, next_attempt_at, expires_at, created_at, updated_at,
                                      kiosk_id, fallback)
-             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
         )
         .bind(&delivery_id)
         .bind(&code_id)
+        .bind(&account_id)
         .bind(&phone)
         .bind(channel.as_str())
         .bind(c.language.as_str())
@@ -340,7 +429,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
-        caps_wait(&mut conn, &phone.e164(), kiosk_id, caps, now).await
+        caps_wait(&mut conn, &phone.e164(), Some(kiosk_id), None, caps, now).await
     }
 
     /// The code a login for this phone is checked against.
@@ -456,56 +545,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO profiles (account_id, name, first_name, language, city, street,
-                                   civic_number, apartment, postal_code, newsletter, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (account_id) DO UPDATE SET
-                name = excluded.name, first_name = excluded.first_name,
-                language = excluded.language, city = excluded.city, street = excluded.street,
-                civic_number = excluded.civic_number, apartment = excluded.apartment,
-                postal_code = excluded.postal_code, newsletter = excluded.newsletter,
-                updated_at = excluded.updated_at",
-        )
-        .bind(account_id)
-        .bind(p.name())
-        .bind(p.first_name())
-        .bind(p.language().as_str())
-        .bind(p.city())
-        .bind(p.street())
-        .bind(p.civic_number())
-        .bind(p.apartment())
-        .bind(p.postal_code().map(|c| c.as_str()))
-        .bind(p.newsletter())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM contact_points WHERE account_id = ?")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        for c in p.contacts() {
-            sqlx::query(
-                "INSERT INTO contact_points (account_id, position, active, description, kind,
-                                             value, extension, extension_delay_seconds)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(account_id)
-            .bind(c.order())
-            .bind(c.active())
-            .bind(c.description())
-            .bind(c.kind().as_str())
-            .bind(c.value().canonical())
-            .bind(c.extension())
-            .bind(c.extension_delay_seconds())
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("UPDATE accounts SET language = ? WHERE id = ?")
-            .bind(p.language().as_str())
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
+        write_profile(&mut tx, account_id, p, now).await?;
         tx.commit().await
     }
 
@@ -580,7 +620,8 @@ impl Store {
                            AND (lease_until IS NULL OR lease_until <= ?)
                          ORDER BY next_attempt_at LIMIT 1)
                AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
-             RETURNING id, to_phone, channel, language, secret, attempts, expires_at",
+             RETURNING id, to_phone, channel, language, secret, attempts, expires_at, code_id,
+                       account_id",
         )
         .bind(lease_until)
         .bind(now)
@@ -597,6 +638,8 @@ impl Store {
             secret: r.get::<Option<String>, _>("secret").map(SecretString::from),
             attempts: r.get("attempts"),
             expires_at: r.get("expires_at"),
+            code_id: r.get("code_id"),
+            account_id: r.get("account_id"),
         }))
     }
 

@@ -17,9 +17,20 @@ pub const LIMITS: [&str; 5] = [
 /// How a delivery attempt ended.
 pub const OUTCOMES: [&str; 5] = ["sent", "retry", "failed", "expired", "switched_to_voice"];
 
+/// What happened to a synced offline registration.
+pub const INGESTS: [&str; 6] = [
+    "created",
+    "updated",
+    "pending_change",
+    "repeated",
+    "rejected",
+    "in_progress",
+];
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     rate_limited: [AtomicU64; 5],
+    registrations: [AtomicU64; 6],
     deliveries: [AtomicU64; 5],
     /// Sends in the last hour over the average hour, ×1000.
     breaker_ratio_milli: AtomicU64,
@@ -35,6 +46,12 @@ impl Metrics {
     pub fn delivery(&self, outcome: &str) {
         if let Some(i) = OUTCOMES.iter().position(|o| *o == outcome) {
             self.deliveries[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn registration(&self, result: &str) {
+        if let Some(i) = INGESTS.iter().position(|o| *o == result) {
+            self.registrations[i].fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -68,6 +85,15 @@ impl Metrics {
         for (i, o) in OUTCOMES.iter().enumerate() {
             let n = self.deliveries[i].load(Ordering::Relaxed);
             let _ = writeln!(out, "borne_deliveries_total{{outcome=\"{o}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP borne_registrations_total Offline registrations received from kiosks, by result."
+        );
+        let _ = writeln!(out, "# TYPE borne_registrations_total counter");
+        for (i, r) in INGESTS.iter().enumerate() {
+            let n = self.registrations[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "borne_registrations_total{{result=\"{r}\"}} {n}");
         }
         let ratio = self.breaker_ratio_milli.load(Ordering::Relaxed) as f64 / 1000.0;
         let _ = writeln!(out, "# HELP borne_cost_breaker_ratio Sends in the last hour over the average hour of the last 7 days.");

@@ -37,6 +37,8 @@ pub struct Worker {
     pub wake: Arc<Notify>,
     pub town_name: String,
     pub limits: Limits,
+    /// How long a code made for a synced registration stays valid.
+    pub code_ttl: Duration,
     pub metrics: Arc<Metrics>,
 }
 
@@ -80,6 +82,15 @@ impl Worker {
             }
             let Some(job) = self.store.claim_delivery(now(), LEASE).await? else {
                 return Ok(());
+            };
+            let job = match self.with_code(job).await? {
+                Ok(job) => job,
+                Err(outcome) => {
+                    self.store
+                        .finish_delivery(&outcome.0, &outcome.1, now())
+                        .await?;
+                    continue;
+                }
             };
             let outcome = self.attempt(&job).await;
             self.metrics.delivery(match &outcome {
@@ -149,6 +160,70 @@ impl Worker {
             return Ok(Breaker::Warning);
         }
         Ok(Breaker::Closed)
+    }
+
+    /// A synced registration's delivery has no code yet: makes it now, so
+    /// its minutes start when it goes out, within the per-number caps
+    /// (a number at its cap waits). Other deliveries pass through.
+    async fn with_code(
+        &self,
+        job: DeliveryJob,
+    ) -> Result<Result<DeliveryJob, (String, DeliveryOutcome)>, sqlx::Error> {
+        if job.code_id.is_some() || job.account_id.is_none() {
+            return Ok(Ok(job));
+        }
+        let now = now();
+        if job.expires_at <= now {
+            return Ok(Err((job.id, DeliveryOutcome::Expired)));
+        }
+        if let Some((limit, wait)) = self
+            .store
+            .registration_caps_wait(&job, &self.limits, now)
+            .await?
+        {
+            tracing::info!(delivery = %job.id, limit, wait = wait.as_secs(), "registration code waits for the number's cap");
+            let at = now + i64::try_from(wait.as_secs()).unwrap_or(60).max(1);
+            return Ok(Err((
+                job.id,
+                DeliveryOutcome::Retry {
+                    at,
+                    error: format!("waiting for the {limit} cap"),
+                },
+            )));
+        }
+        let code = crate::codes::generate_code();
+        let for_hash = code.clone();
+        let hash =
+            match tokio::task::spawn_blocking(move || crate::codes::hash_code(&for_hash)).await {
+                Ok(Ok(hash)) => hash,
+                other => {
+                    tracing::error!(delivery = %job.id, ?other, "could not hash a code");
+                    let at = now + 5;
+                    return Ok(Err((
+                        job.id,
+                        DeliveryOutcome::Retry {
+                            at,
+                            error: "code hashing failed".into(),
+                        },
+                    )));
+                }
+            };
+        let expires_at = now + i64::try_from(self.code_ttl.as_secs()).unwrap_or(600);
+        match self
+            .store
+            .attach_code(&job, &hash, &code, now, expires_at)
+            .await?
+        {
+            Some(ready) => Ok(Ok(ready)),
+            // Another worker got there first (its lease ran out): leave it.
+            None => Ok(Err((
+                job.id,
+                DeliveryOutcome::Retry {
+                    at: now,
+                    error: "code already attached".into(),
+                },
+            ))),
+        }
     }
 
     async fn attempt(&self, job: &DeliveryJob) -> DeliveryOutcome {
@@ -299,6 +374,7 @@ mod tests {
                 breaker_min_baseline_per_hour: 1_000.0,
                 ..Limits::default()
             },
+            code_ttl: Duration::from_secs(600),
             metrics: Arc::new(Metrics::default()),
         }
     }

@@ -55,6 +55,7 @@ impl Application {
             wake: wake.clone(),
             town_name: config.town_name.clone(),
             limits: config.limits.clone(),
+            code_ttl: config.code_ttl,
             metrics: metrics.clone(),
         };
         let state = AppState {
@@ -63,6 +64,7 @@ impl Application {
             wake,
             metrics,
             twilio_auth_token,
+            in_flight: Arc::default(),
         };
         Ok(Self {
             listener,

@@ -1,5 +1,6 @@
 //! HTTP client for the central server's `/v1` API.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use borne_protocol::{self as wire, ErrorBody, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
@@ -7,6 +8,8 @@ use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crate::Connectivity;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -29,6 +32,8 @@ pub struct CentralClient {
     http: reqwest::Client,
     base: String,
     kiosk_token: SecretString,
+    /// Told of every answer and every failure to reach the server.
+    connectivity: Arc<Connectivity>,
 }
 
 impl CentralClient {
@@ -36,6 +41,7 @@ impl CentralClient {
         base: &str,
         kiosk_token: SecretString,
         timeout: Duration,
+        connectivity: Arc<Connectivity>,
     ) -> Result<Self, ClientError> {
         crate::install_crypto_provider();
         let http = reqwest::Client::builder()
@@ -48,7 +54,44 @@ impl CentralClient {
             http,
             base: base.trim_end_matches('/').to_owned(),
             kiosk_token,
+            connectivity,
         })
+    }
+
+    pub fn connectivity(&self) -> &Arc<Connectivity> {
+        &self.connectivity
+    }
+
+    /// `GET /healthz`: is the central server there?
+    pub async fn health(&self) -> Result<wire::Health, ClientError> {
+        self.call::<(), _>(Method::GET, "/healthz", None, None)
+            .await
+    }
+
+    pub async fn send_registrations(
+        &self,
+        batch: &wire::RegistrationBatch,
+    ) -> Result<wire::RegistrationBatchResult, ClientError> {
+        self.call(Method::POST, "/v1/registrations", Some(batch), None)
+            .await
+    }
+
+    pub async fn decide_pending_change(
+        &self,
+        session: &SecretString,
+        id: &str,
+        accept: bool,
+    ) -> Result<wire::PendingDecisionResult, ClientError> {
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(ClientError::Protocol("invalid pending change id".into()));
+        }
+        self.call(
+            Method::POST,
+            &format!("/v1/pending-changes/{id}"),
+            Some(&wire::PendingDecision { accept }),
+            Some(session),
+        )
+        .await
     }
 
     pub async fn signup(
@@ -90,6 +133,21 @@ impl CentralClient {
         body: Option<&B>,
         session: Option<&SecretString>,
     ) -> Result<T, ClientError> {
+        let result = self.call_inner(method, path, body, session).await;
+        match &result {
+            Err(ClientError::Unreachable(_)) => self.connectivity.set_online(false),
+            _ => self.connectivity.set_online(true),
+        }
+        result
+    }
+
+    async fn call_inner<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        session: Option<&SecretString>,
+    ) -> Result<T, ClientError> {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -112,6 +170,11 @@ impl CentralClient {
             }
         }
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u32>().ok());
         let bytes = response
             .bytes()
             .await
@@ -126,8 +189,11 @@ impl CentralClient {
         {
             return Err(ClientError::Unreachable(format!("HTTP {status}")));
         }
-        let body = serde_json::from_slice::<ErrorBody>(&bytes)
+        let mut body = serde_json::from_slice::<ErrorBody>(&bytes)
             .unwrap_or_else(|_| ErrorBody::new("central.error", format!("HTTP {status}")));
+        if body.retry_after_seconds.is_none() {
+            body.retry_after_seconds = retry_after;
+        }
         Err(ClientError::Api {
             status: status.as_u16(),
             body,

@@ -4,6 +4,8 @@ use std::time::Duration;
 use borne_domain::AreaCodes;
 use secrecy::SecretString;
 
+use crate::{KeyStore, SyncConfig};
+
 /// The kiosk's configuration, from `BORNE_*` environment variables.
 #[derive(Debug, Clone)]
 pub struct KioskConfig {
@@ -30,6 +32,14 @@ pub struct KioskConfig {
     /// `BORNE_KIOSK_IDLE_WARNING_SECONDS`, default 30, at least 20: the
     /// warning's countdown before the session is wiped.
     pub idle_warning_seconds: u32,
+    /// Where the offline queue's key lives: `BORNE_KIOSK_KEY_STORE` =
+    /// `auto` (default: the OS keyring, else an owner-only file),
+    /// `keyring` (or refuse to start) or `file`; the file is
+    /// `BORNE_KIOSK_KEY_FILE`, default `<data dir>/queue.key`.
+    pub key_store: KeyStore,
+    /// `BORNE_KIOSK_OFFLINE_CHECK_SECONDS` (default 15) and
+    /// `BORNE_KIOSK_SYNC_BATCH` (default 50).
+    pub sync: SyncConfig,
 }
 
 impl KioskConfig {
@@ -60,10 +70,12 @@ impl KioskConfig {
             None => AreaCodes::canada(),
         };
         let timeout = match get("BORNE_CENTRAL_TIMEOUT_SECONDS") {
-            Some(v) => v.parse().map_err(|_| {
-                "BORNE_CENTRAL_TIMEOUT_SECONDS must be a number of seconds".to_string()
-            })?,
-            None => 10,
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .ok_or("BORNE_CENTRAL_TIMEOUT_SECONDS must be a positive number of seconds")?,
+            None => 10.0,
         };
         let seconds = |key: &str, default: u32| -> Result<u32, String> {
             match get(key) {
@@ -81,6 +93,46 @@ impl KioskConfig {
                     .into(),
             );
         }
+        let data_dir = get("BORNE_KIOSK_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or(default_data_dir);
+        let key_file = get("BORNE_KIOSK_KEY_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("queue.key"));
+        let key_store = match get("BORNE_KIOSK_KEY_STORE").as_deref() {
+            None | Some("auto") => KeyStore::Auto(key_file),
+            Some("keyring") => KeyStore::Keyring,
+            Some("file") => KeyStore::File(key_file),
+            Some(other) => {
+                return Err(format!(
+                    "BORNE_KIOSK_KEY_STORE must be auto, keyring or file, got `{other}`"
+                ))
+            }
+        };
+        let fractional = |key: &str, default: f64| -> Result<Duration, String> {
+            match get(key) {
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| format!("{key} must be a positive number of seconds")),
+                None => Ok(Duration::from_secs_f64(default)),
+            }
+        };
+        let batch_size = match get("BORNE_KIOSK_SYNC_BATCH") {
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or("BORNE_KIOSK_SYNC_BATCH must be between 1 and 100")?,
+            None => 50,
+        };
+        let sync = SyncConfig {
+            batch_size,
+            offline_check: fractional("BORNE_KIOSK_OFFLINE_CHECK_SECONDS", 15.0)?,
+            ..SyncConfig::default()
+        };
         let hostname = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_default();
@@ -88,15 +140,15 @@ impl KioskConfig {
             central_url: central_url.trim_end_matches('/').to_owned(),
             kiosk_token: SecretString::from(kiosk_token),
             kiosk_id: get("BORNE_KIOSK_ID").unwrap_or_else(|| format!("kiosk-{hostname}")),
-            data_dir: get("BORNE_KIOSK_DATA_DIR")
-                .map(PathBuf::from)
-                .unwrap_or(default_data_dir),
+            data_dir,
             town_name: get("BORNE_TOWN_NAME").unwrap_or_else(|| "Mille-Isles".into()),
             english_enabled: get("BORNE_KIOSK_ENGLISH").is_none_or(|v| v != "0"),
             area_codes,
-            request_timeout: Duration::from_secs(timeout),
+            request_timeout: Duration::from_secs_f64(timeout),
             idle_seconds,
             idle_warning_seconds,
+            key_store,
+            sync,
         })
     }
 }

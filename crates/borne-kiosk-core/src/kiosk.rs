@@ -1,20 +1,22 @@
 //! The kiosk service: one resident's session through steps 1 to 6. Every
 //! method returns what the UI shows, or an [`ErrorBody`] it translates.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use borne_domain::{
     ConsentRecord, OneTimeCode, PhoneNumber, ValidationErrors, CONSENT_TEXT_VERSION,
 };
 use borne_protocol::ipc::{
-    CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome,
+    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
+    LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued,
 };
 use borne_protocol::{self as wire, ErrorBody};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::{Captcha, CaptchaService, CentralClient, ClientError, KioskConfig};
+use crate::queue::now_ms;
+use crate::{Captcha, CaptchaService, CentralClient, ClientError, KioskConfig, Queue, SyncWorker};
 
 /// What the kiosk remembers about the resident in front of it. Wiped by
 /// [`Kiosk::reset`].
@@ -27,8 +29,14 @@ struct Session {
     language: wire::Language,
     /// The last code's delivery, for its status and « Renvoyer ».
     delivery_id: Option<String>,
+    /// Step 1's consent, recorded when the resident asked for a code.
+    consent: Option<wire::Consent>,
     /// The central session after login (step 4).
     token: Option<SecretString>,
+    /// The offline variant: step 5 will be queued on this kiosk.
+    offline: bool,
+    /// The pending change shown after login, for the owner's decision.
+    pending_change_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -37,6 +45,21 @@ pub struct Kiosk {
     client: CentralClient,
     captchas: CaptchaService,
     session: Mutex<Session>,
+    queue: Queue,
+    sync: SyncWorker,
+}
+
+/// Why the kiosk cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Key(#[from] crate::KeyError),
+    #[error(transparent)]
+    Queue(#[from] crate::QueueError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
 }
 
 impl std::fmt::Debug for Session {
@@ -49,6 +72,26 @@ impl std::fmt::Debug for Session {
 
 fn error(code: &str, message: &str) -> ErrorBody {
     ErrorBody::new(code, message)
+}
+
+fn queue_error(e: crate::QueueError) -> ErrorBody {
+    tracing::error!(error = %e, "queue unavailable");
+    error(
+        "kiosk.queue_unavailable",
+        "the kiosk could not save the registration",
+    )
+}
+
+/// What a resident may note: the end of the registration id, `7F3A-92C1`.
+fn reference(id: &str) -> String {
+    let hex: String = id.chars().filter(char::is_ascii_hexdigit).collect();
+    let tail = &hex[hex.len().saturating_sub(8)..];
+    let (a, b) = tail.split_at(tail.len() / 2);
+    format!("{a}-{b}").to_uppercase()
+}
+
+fn is_unreachable(e: &ErrorBody) -> bool {
+    e.code == "central.unreachable"
 }
 
 fn from_client(e: ClientError) -> ErrorBody {
@@ -79,18 +122,56 @@ fn from_client(e: ClientError) -> ErrorBody {
 }
 
 impl Kiosk {
-    pub fn new(config: KioskConfig, captchas: CaptchaService) -> Result<Self, ClientError> {
+    /// Opens the queue (making its key on first start) and the client.
+    /// The caller spawns [`Kiosk::sync_worker`]`.run()`.
+    pub async fn open(config: KioskConfig, captchas: CaptchaService) -> Result<Self, StartError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
+        let (key, source) = config.key_store.load_or_create()?;
+        tracing::info!(key_store = ?source, "queue key loaded");
+        let queue = Queue::open(&config.data_dir.join("queue.sqlite"), &key).await?;
         let client = CentralClient::new(
             &config.central_url,
             config.kiosk_token.clone(),
             config.request_timeout,
+            Arc::default(),
         )?;
+        let sync = SyncWorker::new(queue.clone(), client.clone(), config.sync.clone());
         Ok(Self {
             config,
             client,
             captchas,
             session: Mutex::new(Session::default()),
+            queue,
+            sync,
         })
+    }
+
+    /// The background sync loop to spawn, and « Envoyer maintenant ».
+    pub fn sync_worker(&self) -> SyncWorker {
+        self.sync.clone()
+    }
+
+    pub fn connectivity(&self) -> Connectivity {
+        Connectivity {
+            online: self.client.connectivity().is_online(),
+        }
+    }
+
+    pub async fn queue_status(&self) -> Result<QueueStatus, ErrorBody> {
+        self.sync.status().await.map_err(queue_error)
+    }
+
+    /// « Envoyer maintenant »: checks the server, then sends what is due.
+    pub async fn sync_now(&self) -> Result<QueueStatus, ErrorBody> {
+        if self.sync.check().await {
+            self.queue
+                .make_all_due(now_ms())
+                .await
+                .map_err(queue_error)?;
+            self.sync.pass().await.map_err(queue_error)?;
+        }
+        self.queue_status().await
     }
 
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
@@ -125,8 +206,13 @@ impl Kiosk {
     }
 
     /// Step 1 → 2: checks the form, then asks the central server to send a
-    /// code. A wrong captcha answer draws a new captcha.
-    pub async fn request_code(&self, form: CodeRequestForm) -> Result<CodeSent, ErrorBody> {
+    /// code. A wrong captcha answer draws a new captcha. When the server is
+    /// out of reach (known already, or found now), the offline variant
+    /// starts: straight to step 5, queued on this kiosk.
+    pub async fn request_code(
+        &self,
+        form: CodeRequestForm,
+    ) -> Result<CodeRequestOutcome, ErrorBody> {
         let mut errors = ValidationErrors::default();
         let phone = errors.check(
             "phone",
@@ -160,7 +246,58 @@ impl Kiosk {
         let (Some(phone), Some(channel), true) = (phone, form.channel, errors.is_empty()) else {
             return Err(ErrorBody::validation(&errors));
         };
-        self.send_code(phone, channel, form.language).await
+        let consent = self.consent(form.language);
+        {
+            let mut session = self.session();
+            session.phone = Some(phone.clone());
+            session.channel = Some(channel);
+            session.language = form.language;
+            session.consent = Some(consent.clone());
+            session.offline = false;
+        }
+        if !self.client.connectivity().is_online() {
+            return Ok(CodeRequestOutcome::Offline(self.go_offline(&phone)));
+        }
+        match self
+            .send_code(phone.clone(), channel, form.language, consent)
+            .await
+        {
+            Ok(sent) => Ok(CodeRequestOutcome::Online(sent)),
+            Err(e) if is_unreachable(&e) => {
+                Ok(CodeRequestOutcome::Offline(self.go_offline(&phone)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Switches this session to the offline variant: the form of step 5,
+    /// nothing typed in step 1 lost.
+    fn go_offline(&self, phone: &PhoneNumber) -> OfflineForm {
+        let (channel, language) = {
+            let mut s = self.session();
+            s.offline = true;
+            s.token = None;
+            (s.channel, s.language)
+        };
+        tracing::info!("offline variant: the registration will be queued");
+        OfflineForm {
+            phone_display: phone.to_string(),
+            profile: self.default_profile(phone, channel, language),
+        }
+    }
+
+    fn consent(&self, language: wire::Language) -> wire::Consent {
+        let consent = wire::Consent {
+            text_version: CONSENT_TEXT_VERSION.into(),
+            language,
+            accepted_at: OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+            kiosk_id: self.config.kiosk_id.clone(),
+            staff_assisted: false,
+        };
+        debug_assert!(ConsentRecord::is_known_version(&consent.text_version));
+        consent
     }
 
     /// Asks the central server for a code and remembers where it went.
@@ -169,24 +306,14 @@ impl Kiosk {
         phone: PhoneNumber,
         channel: wire::Channel,
         language: wire::Language,
+        consent: wire::Consent,
     ) -> Result<CodeSent, ErrorBody> {
         let request = wire::SignupRequest {
             phone: phone.e164(),
             channel,
             language,
-            consent: wire::Consent {
-                text_version: CONSENT_TEXT_VERSION.into(),
-                language,
-                accepted_at: OffsetDateTime::now_utc()
-                    .format(&Rfc3339)
-                    .unwrap_or_default(),
-                kiosk_id: self.config.kiosk_id.clone(),
-                staff_assisted: false,
-            },
+            consent,
         };
-        debug_assert!(ConsentRecord::is_known_version(
-            &request.consent.text_version
-        ));
         let sent = self.client.signup(&request).await.map_err(from_client)?;
         let mut session = self.session();
         session.phone = Some(phone.clone());
@@ -212,7 +339,8 @@ impl Kiosk {
             (s.phone.clone(), s.language)
         };
         let phone = phone.ok_or_else(|| error("session.expired", "start again from step 1"))?;
-        self.send_code(phone, channel, language).await
+        let consent = self.consent(language);
+        self.send_code(phone, channel, language, consent).await
     }
 
     /// Where the last code's SMS or call stands.
@@ -236,14 +364,39 @@ impl Kiosk {
         let (Some(phone), Some(code), true) = (phone, code, errors.is_empty()) else {
             return Err(ErrorBody::validation(&errors));
         };
-        let response = self
+        // Out of reach after step 1 at this kiosk: continue offline with
+        // what the resident gave there.
+        let offline_fallback = |kiosk: &Self| -> Option<LoginOutcome> {
+            let same = kiosk.session().phone.as_ref() == Some(&phone);
+            same.then(|| {
+                let form = kiosk.go_offline(&phone);
+                LoginOutcome {
+                    phone_display: form.phone_display,
+                    existing_profile: false,
+                    profile: form.profile,
+                    offline: true,
+                    pending_change: None,
+                }
+            })
+        };
+        if !self.client.connectivity().is_online() {
+            if let Some(outcome) = offline_fallback(self) {
+                return Ok(outcome);
+            }
+        }
+        let response = match self
             .client
             .login(&wire::LoginRequest {
                 phone: phone.e164(),
                 code: code.as_str().to_owned(),
             })
             .await
-            .map_err(from_client)?;
+            .map_err(from_client)
+        {
+            Ok(r) => r,
+            Err(e) if is_unreachable(&e) => return offline_fallback(self).ok_or(e),
+            Err(e) => return Err(e),
+        };
         let (channel, language) = {
             let s = self.session();
             (
@@ -257,10 +410,14 @@ impl Kiosk {
             .unwrap_or_else(|| self.default_profile(&phone, channel, language));
         let mut session = self.session();
         session.token = Some(SecretString::from(response.session_token));
+        session.offline = false;
+        session.pending_change_id = response.pending_change.as_ref().map(|p| p.id.clone());
         Ok(LoginOutcome {
             phone_display: phone.to_string(),
             existing_profile: existing,
             profile,
+            offline: false,
+            pending_change: response.pending_change,
         })
     }
 
@@ -286,22 +443,104 @@ impl Kiosk {
 
     /// Step 5 → 6: checks the form here first (instant field errors), then
     /// saves it on the central server, which checks again.
-    pub async fn save_profile(
-        &self,
-        profile: wire::Profile,
-    ) -> Result<wire::SavedProfile, ErrorBody> {
+    ///
+    /// Offline (or when the server stops answering now), the registration
+    /// is queued on this kiosk instead; the answer comes after the commit.
+    pub async fn save_profile(&self, profile: wire::Profile) -> Result<ProfileOutcome, ErrorBody> {
         profile
             .parse(&self.config.area_codes)
             .map_err(|e| ErrorBody::validation(&e))?;
-        let token = self
-            .session()
-            .token
-            .clone()
-            .ok_or_else(|| error("session.expired", "log in again with a new code"))?;
-        self.client
+        let (offline, token) = {
+            let s = self.session();
+            (s.offline, s.token.clone())
+        };
+        if offline {
+            return self.enqueue(profile, None).await;
+        }
+        let token =
+            token.ok_or_else(|| error("session.expired", "log in again with a new code"))?;
+        match self
+            .client
             .save_profile(&token, &profile)
             .await
             .map_err(from_client)
+        {
+            Ok(saved) => Ok(ProfileOutcome::Online(saved)),
+            // The resident proved they own the number: the session goes
+            // along as that proof.
+            Err(e) if is_unreachable(&e) => self.enqueue(profile, Some(token)).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes the registration to the queue (one transaction) and wakes
+    /// the sync worker. Returns only after the commit.
+    async fn enqueue(
+        &self,
+        profile: wire::Profile,
+        owner_session: Option<SecretString>,
+    ) -> Result<ProfileOutcome, ErrorBody> {
+        let (phone, channel, language, consent) = {
+            let s = self.session();
+            (s.phone.clone(), s.channel, s.language, s.consent.clone())
+        };
+        let (Some(phone), Some(channel), Some(consent)) = (phone, channel, consent) else {
+            return Err(error("session.expired", "start again from step 1"));
+        };
+        let registration = wire::Registration {
+            id: uuid::Uuid::now_v7().to_string(),
+            captured_at: OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+            phone: phone.e164(),
+            channel,
+            language,
+            consent,
+            profile: profile.clone(),
+            owner_session: owner_session.map(|t| t.expose_secret().to_owned()),
+        };
+        self.queue
+            .enqueue(&registration, now_ms())
+            .await
+            .map_err(queue_error)?;
+        self.session().offline = true;
+        self.sync.wake();
+        tracing::info!(registration = %registration.id, "registration queued");
+        Ok(ProfileOutcome::Offline(Queued {
+            reference: reference(&registration.id),
+            phone_display: phone.to_string(),
+            channel,
+            profile,
+        }))
+    }
+
+    /// After login, the owner applies or discards the offline registration
+    /// waiting for them; answers the profile to show in the form.
+    pub async fn decide_pending_change(&self, accept: bool) -> Result<wire::Profile, ErrorBody> {
+        let (token, id, phone, channel, language) = {
+            let s = self.session();
+            (
+                s.token.clone(),
+                s.pending_change_id.clone(),
+                s.phone.clone(),
+                s.channel,
+                s.language,
+            )
+        };
+        let token =
+            token.ok_or_else(|| error("session.expired", "log in again with a new code"))?;
+        let id = id.ok_or_else(|| error("session.expired", "log in again with a new code"))?;
+        let result = self
+            .client
+            .decide_pending_change(&token, &id, accept)
+            .await
+            .map_err(from_client)?;
+        self.session().pending_change_id = None;
+        Ok(match (result.profile, phone) {
+            (Some(p), _) => p,
+            (None, Some(phone)) => self.default_profile(&phone, channel, language),
+            (None, None) => wire::Profile::default(),
+        })
     }
 }
 
@@ -320,20 +559,10 @@ mod tests {
 
     async fn central() -> Central {
         let dir = tempfile::tempdir().unwrap();
-        let outbox = dir.path().join("outbox.jsonl");
-        let vars = [
-            ("BORNE_LISTEN", "127.0.0.1:0".to_string()),
-            ("BORNE_DATA_DIR", dir.path().display().to_string()),
-            ("BORNE_KIOSK_TOKEN", TOKEN.to_string()),
-            ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
-        ];
-        let config = borne_central::Config::from_lookup(|k| {
-            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-        })
-        .unwrap();
-        let app = borne_central::Application::build(config).await.unwrap();
-        let url = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let (url, outbox, stop, task) = start_central(dir.path(), "127.0.0.1:0", &[]).await;
+        // Runs until the test ends.
+        std::mem::forget(stop);
+        drop(task);
         Central {
             url,
             outbox,
@@ -341,25 +570,102 @@ mod tests {
         }
     }
 
-    fn kiosk(url: &str, token: &str) -> Kiosk {
+    /// A real central server on `listen`, its data in `dir`; stopped
+    /// (gracefully) by sending on the returned channel.
+    async fn start_central(
+        dir: &std::path::Path,
+        listen: &str,
+        extra: &[(&str, &str)],
+    ) -> (
+        String,
+        std::path::PathBuf,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    ) {
+        let outbox = dir.join("outbox.jsonl");
+        let vars = [
+            ("BORNE_LISTEN", listen.to_string()),
+            ("BORNE_DATA_DIR", dir.display().to_string()),
+            ("BORNE_KIOSK_TOKEN", TOKEN.to_string()),
+            ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
+        ];
+        let config = borne_central::Config::from_lookup(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    extra
+                        .iter()
+                        .find(|(n, _)| *n == k)
+                        .map(|(_, v)| v.to_string())
+                })
+        })
+        .unwrap();
+        let app = borne_central::Application::build(config).await.unwrap();
+        let url = format!("http://127.0.0.1:{}", app.port());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app.run_until_stopped(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        (url, outbox, stop, task)
+    }
+
+    /// A port held (bound, not listening: connections are refused) until
+    /// the socket is dropped, so no other test's server takes it.
+    fn reserved_port() -> (u16, tokio::net::TcpSocket) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        (socket.local_addr().unwrap().port(), socket)
+    }
+
+    struct TestKiosk {
+        kiosk: Kiosk,
+        _dir: tempfile::TempDir,
+    }
+
+    impl std::ops::Deref for TestKiosk {
+        type Target = Kiosk;
+        fn deref(&self) -> &Kiosk {
+            &self.kiosk
+        }
+    }
+
+    async fn kiosk(url: &str, token: &str) -> TestKiosk {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().display().to_string();
         let config = KioskConfig::from_lookup(
             |k| match k {
                 "BORNE_CENTRAL_URL" => Some(url.to_string()),
                 "BORNE_KIOSK_TOKEN" => Some(token.to_string()),
                 "BORNE_KIOSK_ID" => Some("kiosk-test".into()),
                 "BORNE_CENTRAL_TIMEOUT_SECONDS" => Some("2".into()),
+                "BORNE_KIOSK_DATA_DIR" => Some(data.clone()),
+                "BORNE_KIOSK_KEY_STORE" => Some("file".into()),
                 _ => None,
             },
             std::env::temp_dir(),
         )
         .unwrap();
-        Kiosk::new(
+        let kiosk = Kiosk::open(
             config,
             CaptchaService {
                 fixed_answer: Some("ABCDE".into()),
             },
         )
-        .unwrap()
+        .await
+        .unwrap();
+        TestKiosk { kiosk, _dir: dir }
+    }
+
+    fn online(o: CodeRequestOutcome) -> CodeSent {
+        match o {
+            CodeRequestOutcome::Online(sent) => sent,
+            CodeRequestOutcome::Offline(_) => panic!("went offline"),
+        }
     }
 
     fn form(phone: &str) -> CodeRequestForm {
@@ -400,7 +706,7 @@ mod tests {
     #[tokio::test]
     async fn step_one_checks_everything_locally_and_uses_up_the_captcha() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN);
+        let k = kiosk(&c.url, TOKEN).await;
         // No captcha drawn yet: even the right answer fails.
         let mut f = form("514 555-0100");
         f.channel = None;
@@ -427,9 +733,9 @@ mod tests {
     #[tokio::test]
     async fn full_online_signup_through_the_real_central_server() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN);
+        let k = kiosk(&c.url, TOKEN).await;
         k.new_captcha();
-        let sent = k.request_code(form("(514) 555-0100")).await.unwrap();
+        let sent = online(k.request_code(form("(514) 555-0100")).await.unwrap());
         assert_eq!(sent.phone_display, "514 555-0100");
         let code = code_from(&c.outbox).await;
         let outcome = k
@@ -457,7 +763,9 @@ mod tests {
             extension_delay_seconds: Some(6),
             order: 2,
         });
-        let saved = k.save_profile(profile).await.unwrap();
+        let ProfileOutcome::Online(saved) = k.save_profile(profile).await.unwrap() else {
+            panic!("queued instead of saved");
+        };
         assert_eq!(saved.profile.contacts[1].value, "+14505550177");
 
         // A wiped session cannot save any more.
@@ -468,7 +776,7 @@ mod tests {
 
     #[tokio::test]
     async fn local_profile_errors_do_not_need_the_network() {
-        let k = kiosk("http://127.0.0.1:9", TOKEN);
+        let k = kiosk("http://127.0.0.1:9", TOKEN).await;
         let e = k.save_profile(wire::Profile::default()).await.unwrap_err();
         let got = fields(&e);
         assert!(
@@ -482,15 +790,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unreachable_and_unauthorized_central_map_to_stable_codes() {
-        let k = kiosk("http://127.0.0.1:9", TOKEN);
-        k.new_captcha();
-        assert_eq!(
-            k.request_code(form("514 555-0100")).await.unwrap_err().code,
-            "central.unreachable"
-        );
+    async fn an_unauthorized_kiosk_gets_a_stable_code() {
         let c = central().await;
-        let k = kiosk(&c.url, "wrong-token-wrong-token");
+        let k = kiosk(&c.url, "wrong-token-wrong-token").await;
         k.new_captcha();
         assert_eq!(
             k.request_code(form("514 555-0100")).await.unwrap_err().code,
@@ -501,9 +803,9 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_code_is_reported_on_the_code_field() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN);
+        let k = kiosk(&c.url, TOKEN).await;
         k.new_captcha();
-        k.request_code(form("514 555-0100")).await.unwrap();
+        online(k.request_code(form("514 555-0100")).await.unwrap());
         let code = code_from(&c.outbox).await;
         let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
         let e = k
@@ -527,7 +829,7 @@ mod tests {
     #[tokio::test]
     async fn delivery_status_and_resend_within_the_caps() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN);
+        let k = kiosk(&c.url, TOKEN).await;
         assert_eq!(
             k.delivery_status().await.unwrap_err().code,
             "session.expired"
@@ -537,7 +839,7 @@ mod tests {
             "session.expired"
         );
         k.new_captcha();
-        let sent = k.request_code(form("514 555-0100")).await.unwrap();
+        let sent = online(k.request_code(form("514 555-0100")).await.unwrap());
         assert_eq!(sent.resend_after_seconds, 60);
         assert_eq!(sent.fallback, None);
         code_from(&c.outbox).await;
@@ -555,5 +857,169 @@ mod tests {
         let e = k.resend_code(wire::Channel::Voice).await.unwrap_err();
         assert_eq!(e.code, "rate_limited");
         assert!(e.retry_after_seconds.is_some_and(|s| s > 50 && s <= 60));
+    }
+
+    fn offline(o: CodeRequestOutcome) -> OfflineForm {
+        match o {
+            CodeRequestOutcome::Offline(form) => form,
+            CodeRequestOutcome::Online(_) => panic!("went online"),
+        }
+    }
+
+    fn queued(o: ProfileOutcome) -> Queued {
+        match o {
+            ProfileOutcome::Offline(q) => q,
+            ProfileOutcome::Online(_) => panic!("saved online"),
+        }
+    }
+
+    fn named(mut p: wire::Profile, name: &str) -> wire::Profile {
+        p.name = name.into();
+        p
+    }
+
+    #[tokio::test]
+    async fn offline_registration_is_queued_then_synced_once_the_server_is_back() {
+        let (port, reserved) = reserved_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let k = kiosk(&url, TOKEN).await;
+        k.new_captcha();
+        // Nobody listens: the offline variant, straight to step 5.
+        let form = offline(k.request_code(form("514 555-0142")).await.unwrap());
+        assert_eq!(form.phone_display, "514 555-0142");
+        assert_eq!(form.profile.contacts[0].value, "+15145550142");
+        assert!(!k.connectivity().online);
+        let q = queued(k.save_profile(named(form.profile, "Gagnon")).await.unwrap());
+        assert!(
+            q.reference.len() == 9 && q.reference.as_bytes()[4] == b'-',
+            "{}",
+            q.reference
+        );
+        let status = k.queue_status().await.unwrap();
+        assert_eq!((status.pending, status.acknowledged), (1, 0));
+        assert!(status.oldest_pending_seconds.is_some());
+
+        // The server comes up on that port: « Envoyer maintenant ».
+        let dir = tempfile::tempdir().unwrap();
+        drop(reserved);
+        let (_, outbox, _stop, _task) =
+            start_central(dir.path(), &format!("127.0.0.1:{port}"), &[]).await;
+        let status = k.sync_now().await.unwrap();
+        assert_eq!((status.pending, status.acknowledged), (0, 1), "{status:?}");
+        assert!(status.last_sync_at.is_some() && status.online);
+        assert_eq!(k.queue.with_personal_data().await.unwrap(), 0);
+        // The central server made and sent a code for it.
+        let code = code_from(&outbox).await;
+        assert_eq!(code.len(), 6);
+        // The new resident logs in with it: verified, profile there.
+        k.reset();
+        let outcome = k
+            .login(LoginForm {
+                phone: "514 555-0142".into(),
+                code,
+            })
+            .await
+            .unwrap();
+        assert!(outcome.existing_profile && !outcome.offline);
+        assert_eq!(outcome.profile.name, "Gagnon");
+    }
+
+    #[tokio::test]
+    async fn a_server_lost_mid_flow_sends_the_resident_to_the_queue_without_retyping() {
+        let (port, reserved) = reserved_port();
+        drop(reserved);
+        let dir = tempfile::tempdir().unwrap();
+        let listen = format!("127.0.0.1:{port}");
+        let (url, outbox, stop, task) = start_central(dir.path(), &listen, &[]).await;
+        let k = kiosk(&url, TOKEN).await;
+        k.new_captcha();
+        online(k.request_code(form("514 555-0143")).await.unwrap());
+        let code = code_from(&outbox).await;
+        // The server goes away between steps 1 and 4.
+        stop.send(()).unwrap();
+        task.await.unwrap();
+        let outcome = k
+            .login(LoginForm {
+                phone: "514 555-0143".into(),
+                code,
+            })
+            .await
+            .unwrap();
+        assert!(outcome.offline);
+        assert_eq!(outcome.profile.contacts[0].value, "+15145550143");
+        let q = queued(k.save_profile(named(outcome.profile, "Roy")).await.unwrap());
+        assert_eq!(q.phone_display, "514 555-0143");
+        // Back: the worker's sync stores it on the account made in step 1.
+        let (_, _, _stop, _task) = start_central(dir.path(), &listen, &[]).await;
+        let status = k.sync_now().await.unwrap();
+        assert_eq!(status.acknowledged, 1, "{status:?}");
+    }
+
+    #[tokio::test]
+    async fn a_verified_number_is_never_overwritten_by_an_offline_registration() {
+        let (port, reserved) = reserved_port();
+        drop(reserved);
+        let dir = tempfile::tempdir().unwrap();
+        let listen = format!("127.0.0.1:{port}");
+        // No minimum interval: the second code may follow the first at once.
+        let limits = [("BORNE_LIMIT_NUMBER_MIN_INTERVAL_SECONDS", "0")];
+        let (url, outbox, stop, task) = start_central(dir.path(), &listen, &limits).await;
+        // The owner signs up online and saves a profile.
+        let owner = kiosk(&url, TOKEN).await;
+        owner.new_captcha();
+        online(owner.request_code(form("514 555-0144")).await.unwrap());
+        let code = code_from(&outbox).await;
+        let outcome = owner
+            .login(LoginForm {
+                phone: "514 555-0144".into(),
+                code,
+            })
+            .await
+            .unwrap();
+        owner
+            .save_profile(named(outcome.profile, "Propriétaire"))
+            .await
+            .unwrap();
+        // Someone else registers that number at a kiosk during an outage.
+        stop.send(()).unwrap();
+        task.await.unwrap();
+        let other = kiosk(&url, TOKEN).await;
+        other.new_captcha();
+        let form = offline(other.request_code(form("514 555-0144")).await.unwrap());
+        queued(
+            other
+                .save_profile(named(form.profile, "Imposteur"))
+                .await
+                .unwrap(),
+        );
+        let (_, outbox, _stop, _task) = start_central(dir.path(), &listen, &limits).await;
+        assert_eq!(other.sync_now().await.unwrap().acknowledged, 1);
+        // The owner's profile is untouched until they log in and decide:
+        // the registration's code went to the owner's phone.
+        for _ in 0..200 {
+            if std::fs::read_to_string(&outbox).unwrap().lines().count() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let code = code_from(&outbox).await;
+        owner.reset();
+        let outcome = owner
+            .login(LoginForm {
+                phone: "514 555-0144".into(),
+                code,
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome.profile.name, "Propriétaire");
+        let pending = outcome.pending_change.expect("a pending change");
+        assert_eq!(pending.profile.name, "Imposteur");
+        // Discarded: the profile stays the owner's.
+        let profile = owner.decide_pending_change(false).await.unwrap();
+        assert_eq!(profile.name, "Propriétaire");
+        assert_eq!(
+            owner.decide_pending_change(true).await.unwrap_err().code,
+            "session.expired"
+        );
     }
 }

@@ -1,16 +1,25 @@
 //! Everything the kiosk does that needs no window: configuration, the
-//! central server client, the captcha, and the resident's session. The
+//! central server client, the captcha, the resident's session, and the
+//! offline queue with its sync worker. The
 //! Tauri app (`src-tauri`) only forwards IPC calls to [`Kiosk`].
 
 mod captcha;
 mod client;
 mod config;
+mod keystore;
 mod kiosk;
+pub mod queue;
+mod sync;
 
 pub use captcha::{Captcha, CaptchaService};
 pub use client::{CentralClient, ClientError};
 pub use config::KioskConfig;
+pub use keystore::{KeyError, KeySource, KeyStore, QueueKey};
 pub use kiosk::Kiosk;
+pub use queue::{Queue, QueueError};
+pub use sync::{
+    backoff, plan_failure, plan_result, Connectivity, Pass, Step, SyncConfig, SyncWorker,
+};
 
 /// Installs rustls' `ring` provider once; reqwest is built without a
 /// default provider to avoid compiling aws-lc.

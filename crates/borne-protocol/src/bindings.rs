@@ -2,10 +2,13 @@
 
 use ts_rs::{Config, TS};
 
-use crate::ipc::{CaptchaImage, CodeRequestForm, CodeSent, KioskInfo, LoginForm, LoginOutcome};
+use crate::ipc::{
+    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
+    LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued,
+};
 use crate::{
     Channel, Consent, ContactPoint, ContactType, DeliveryState, DeliveryStatus, ErrorBody,
-    Fallback, FieldError, Health, Language, Profile, SavedProfile,
+    Fallback, FieldError, Health, Language, PendingChange, Profile, SavedProfile,
 };
 
 fn decl<T: TS>(cfg: &Config) -> String {
@@ -39,7 +42,14 @@ pub fn typescript_bindings() -> String {
         decl::<CodeRequestForm>(&cfg),
         decl::<CodeSent>(&cfg),
         decl::<LoginForm>(&cfg),
+        decl::<CodeRequestOutcome>(&cfg),
+        decl::<OfflineForm>(&cfg),
+        decl::<PendingChange>(&cfg),
         decl::<LoginOutcome>(&cfg),
+        decl::<Queued>(&cfg),
+        decl::<ProfileOutcome>(&cfg),
+        decl::<Connectivity>(&cfg),
+        decl::<QueueStatus>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{Channel, Fallback, Language, Profile};
+use crate::{Channel, Fallback, Language, PendingChange, Profile, SavedProfile};
 
 /// What the UI needs to draw the attract screen and step 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -74,11 +74,75 @@ impl std::fmt::Debug for LoginForm {
     }
 }
 
+/// Step 1's answer: the code is on its way (online), or the central server
+/// is out of reach and the resident goes straight to the form of step 5,
+/// to be queued on this kiosk (offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum CodeRequestOutcome {
+    Online(CodeSent),
+    Offline(OfflineForm),
+}
+
+/// The offline variant: step 5's form with defaults, nothing to wait for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OfflineForm {
+    pub phone_display: String,
+    pub profile: Profile,
+}
+
 /// Logged in: the form of step 5, prefilled with what is stored, or with
 /// sensible defaults (town, language, the signup phone as first contact).
+/// `offline`: the central server stopped answering before the login
+/// could be checked; the resident fills step 5 and the registration is
+/// queued on this kiosk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct LoginOutcome {
     pub phone_display: String,
     pub existing_profile: bool,
     pub profile: Profile,
+    pub offline: bool,
+    /// An offline registration for this number waiting for the owner to
+    /// apply or discard it.
+    pub pending_change: Option<PendingChange>,
+}
+
+/// Step 5 → 6: saved on the central server, or queued on this kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum ProfileOutcome {
+    Online(SavedProfile),
+    Offline(Queued),
+}
+
+/// A registration safely stored in the kiosk's queue (after the commit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Queued {
+    /// What the resident may note, e.g. `7F3A-92C1`.
+    pub reference: String,
+    pub phone_display: String,
+    /// How the code will come once service is back.
+    pub channel: Channel,
+    pub profile: Profile,
+}
+
+/// Whether the central server answers (the UI shows a banner when not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Connectivity {
+    pub online: bool,
+}
+
+/// The kiosk's queue, for staff and the logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+pub struct QueueStatus {
+    pub pending: u32,
+    pub sending: u32,
+    pub acknowledged: u32,
+    pub rejected: u32,
+    /// Age of the oldest registration not yet acknowledged, in seconds.
+    pub oldest_pending_seconds: Option<u32>,
+    /// Last time a batch reached the central server (RFC 3339).
+    pub last_sync_at: Option<String>,
+    pub last_error: Option<String>,
+    pub online: bool,
 }

@@ -161,6 +161,9 @@ pub struct LoginResponse {
     pub session_idle_seconds: u64,
     /// The stored profile, if the resident saved one before.
     pub profile: Option<Profile>,
+    /// An offline registration for this number waiting for the owner.
+    #[serde(default)]
+    pub pending_change: Option<PendingChange>,
 }
 
 impl std::fmt::Debug for LoginResponse {
@@ -264,6 +267,100 @@ impl std::fmt::Display for ErrorBody {
 }
 
 impl std::error::Error for ErrorBody {}
+
+/// The most registrations one `POST /v1/registrations` may carry.
+pub const REGISTRATION_BATCH_MAX: usize = 100;
+
+/// A registration captured at a kiosk while the central server was out of
+/// reach (steps 1 and 5), queued there and sent later. `id` is a UUIDv7
+/// made at capture: the idempotency key from the kiosk's queue to the
+/// central database. Once queued its content never changes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Registration {
+    pub id: String,
+    /// RFC 3339.
+    pub captured_at: String,
+    pub phone: String,
+    /// How the resident wants the code once service is back.
+    pub channel: Channel,
+    pub language: Language,
+    pub consent: Consent,
+    pub profile: Profile,
+    /// The central session the resident had opened with a code at this
+    /// kiosk before the network failed, if they had: proof that they own
+    /// the number, so their profile is applied directly.
+    pub owner_session: Option<String>,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /v1/registrations`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RegistrationBatch {
+    pub registrations: Vec<Registration>,
+}
+
+/// What the central server did with a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestOutcome {
+    /// A new, unverified account; the code is queued.
+    Created,
+    /// The number's account was unverified (or the resident proved they
+    /// own it): its profile was replaced; a code is queued.
+    Updated,
+    /// The number has a verified account: the registration waits as a
+    /// pending change until the owner logs in with a fresh code and
+    /// accepts it; that code is queued.
+    PendingChange,
+}
+
+/// One registration's result; a batch answers one per registration, in
+/// order. `status` follows HTTP: 200 stored (again, for a repeated id
+/// with the same content), 409 the same id is still being processed
+/// (retry later), 422 invalid or the same id with other content (never
+/// retry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RegistrationResult {
+    pub id: String,
+    pub status: u16,
+    pub outcome: Option<IngestOutcome>,
+    pub error: Option<ErrorBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RegistrationBatchResult {
+    pub results: Vec<RegistrationResult>,
+}
+
+/// An offline registration for a number whose owner had already verified
+/// it, waiting for that owner's decision (shown after login).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PendingChange {
+    pub id: String,
+    /// RFC 3339.
+    pub captured_at: String,
+    pub kiosk_id: String,
+    pub profile: Profile,
+}
+
+/// `POST /v1/pending-changes/{id}`: the owner applies or discards it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PendingDecision {
+    pub accept: bool,
+}
+
+/// The stored profile after the decision (`None`: none was ever saved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PendingDecisionResult {
+    pub profile: Option<Profile>,
+}
 
 /// `GET /healthz`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

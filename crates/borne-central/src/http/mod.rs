@@ -1,6 +1,7 @@
 //! The HTTP API: thin handlers that parse, call the store, map errors.
 
 mod error;
+mod registrations;
 mod twilio;
 
 use std::sync::Arc;
@@ -39,11 +40,13 @@ pub struct AppState {
     /// Twilio's auth token, to check webhook signatures; `None` when
     /// another provider is configured (the webhooks then answer 404).
     pub twilio_auth_token: Option<SecretString>,
+    /// Registration ids a request of this instance is storing right now.
+    pub in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// The kiosk behind a request: its name when its token is its own.
 #[derive(Debug, Clone)]
-struct KioskIdentity(Option<String>);
+pub(crate) struct KioskIdentity(Option<String>);
 
 pub fn router(state: AppState) -> Router {
     let kiosk_api = Router::new()
@@ -51,6 +54,11 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(login))
         .route("/profile", get(get_profile).put(put_profile))
         .route("/deliveries/{id}", get(delivery_status))
+        .route("/registrations", post(registrations::ingest))
+        .route(
+            "/pending-changes/{id}",
+            post(registrations::decide_pending_change),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
     let v1 = kiosk_api
         .route("/twilio/status", post(twilio::status_callback))
@@ -134,12 +142,12 @@ async fn healthz() -> Json<wire::Health> {
     })
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     body.map(|Json(t)| t)
         .map_err(|e| ApiError::BadRequest("request.malformed", e.body_text()))
 }
 
-fn rfc3339(t: i64) -> String {
+pub(crate) fn rfc3339(t: i64) -> String {
     OffsetDateTime::from_unix_timestamp(t)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -303,17 +311,23 @@ async fn login(
         return Err(ApiError::InvalidCode { attempts_left: 0 });
     }
     let profile = state.store.load_profile(&active.account_id).await?;
-    tracing::info!("resident logged in");
+    let pending_change =
+        registrations::pending_change_view(&state.store, &active.account_id).await?;
+    tracing::info!(
+        pending_change = pending_change.is_some(),
+        "resident logged in"
+    );
     Ok(Json(wire::LoginResponse {
         session_token: token.expose_secret().to_owned(),
         session_idle_seconds: state.config.session_idle.as_secs(),
         profile,
+        pending_change,
     }))
 }
 
 /// The account behind the `borne-session` header.
 #[derive(Debug)]
-struct Session {
+pub(crate) struct Session {
     account_id: String,
 }
 

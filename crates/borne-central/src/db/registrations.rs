@@ -1,0 +1,352 @@
+//! Offline registrations synced from kiosk queues: idempotent batch
+//! ingest, pending changes for verified numbers, and the code each one
+//! gets just before its delivery goes out.
+
+use std::time::Duration;
+
+use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::Row;
+
+use super::{caps_wait, insert_consent, new_id, write_profile, DeliveryJob, Store, Timestamp};
+use crate::config::Limits;
+
+/// A registration parsed at the edge, ready to store.
+#[derive(Debug)]
+pub struct NewRegistration {
+    pub id: String,
+    /// SHA-256 of the registration as sent, for the idempotency check.
+    pub content_hash: String,
+    pub phone: PhoneNumber,
+    pub channel: Channel,
+    pub language: Language,
+    pub consent: ConsentRecord,
+    pub profile: Profile,
+    /// The wire forms, kept while a change waits for the owner.
+    pub profile_json: String,
+    pub consent_json: String,
+    /// SHA-256 of the session the resident held at capture, if any.
+    pub owner_session_hash: Option<String>,
+    pub captured_at: Timestamp,
+}
+
+/// What happened to one registration of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// Stored now: `created`, `updated` or `pending_change`.
+    Stored(&'static str),
+    /// This id was stored before with the same content: its outcome then.
+    Repeated(String),
+    /// This id was stored before with other content.
+    ContentMismatch,
+}
+
+/// An offline registration waiting for the verified owner's decision.
+#[derive(Debug, Clone)]
+pub struct StoredPendingChange {
+    pub id: String,
+    pub profile_json: String,
+    pub consent_json: String,
+    pub kiosk_id: String,
+    pub captured_at: Timestamp,
+}
+
+impl Store {
+    /// Stores a batch in one transaction: for each new id, the account
+    /// (created unverified if the number is new), its profile, contact
+    /// points and consent, or a pending change when the number's account
+    /// is verified and the resident did not prove they own it; then the
+    /// code's delivery (its code is made by the worker, see
+    /// [`Store::attach_code`]) and the idempotency record.
+    ///
+    /// A delivery that cannot go out within `delivery_window` seconds
+    /// (provider down for days) expires.
+    pub async fn ingest_registrations(
+        &self,
+        batch: &[NewRegistration],
+        kiosk_id: &str,
+        now: Timestamp,
+        delivery_window: i64,
+    ) -> Result<Vec<Ingested>, sqlx::Error> {
+        // IMMEDIATE: take the write lock first, so the idempotency read
+        // and the writes see one state even with several writers.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for r in batch {
+            let known = sqlx::query("SELECT content_hash, outcome FROM registrations WHERE id = ?")
+                .bind(&r.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(known) = known {
+                let hash: String = known.get("content_hash");
+                out.push(if hash == r.content_hash {
+                    Ingested::Repeated(known.get("outcome"))
+                } else {
+                    Ingested::ContentMismatch
+                });
+                continue;
+            }
+            let phone = r.phone.e164();
+            let existing =
+                sqlx::query("SELECT id, verified_at, language FROM accounts WHERE phone = ?")
+                    .bind(&phone)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (account_id, outcome, language) = match existing {
+                None => {
+                    let id = new_id();
+                    sqlx::query(
+                        "INSERT INTO accounts (id, phone, language, created_at) VALUES (?, ?, ?, ?)",
+                    )
+                    .bind(&id)
+                    .bind(&phone)
+                    .bind(r.language.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    (id, "created", r.language)
+                }
+                Some(row) => {
+                    let id: String = row.get("id");
+                    let verified: Option<i64> = row.get("verified_at");
+                    let proven = match &r.owner_session_hash {
+                        Some(hash) => sqlx::query(
+                            "SELECT 1 FROM sessions WHERE token_hash = ? AND account_id = ?",
+                        )
+                        .bind(hash)
+                        .bind(&id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .is_some(),
+                        None => false,
+                    };
+                    if verified.is_none() || proven {
+                        (id, "updated", r.language)
+                    } else {
+                        let language = Language::parse(&row.get::<String, _>("language"))
+                            .unwrap_or(r.language);
+                        (id, "pending_change", language)
+                    }
+                }
+            };
+            if outcome == "pending_change" {
+                sqlx::query(
+                    "UPDATE pending_changes SET state = 'superseded', decided_at = ?
+                     WHERE account_id = ? AND state = 'pending'",
+                )
+                .bind(now)
+                .bind(&account_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO pending_changes (id, account_id, profile, consent, kiosk_id,
+                                                  captured_at, received_at, state)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+                )
+                .bind(&r.id)
+                .bind(&account_id)
+                .bind(&r.profile_json)
+                .bind(&r.consent_json)
+                .bind(kiosk_id)
+                .bind(r.captured_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                insert_consent(&mut tx, &account_id, &r.consent, now).await?;
+                write_profile(&mut tx, &account_id, &r.profile, now).await?;
+            }
+            sqlx::query(
+                "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel,
+                                         language, state, next_attempt_at, expires_at,
+                                         created_at, updated_at, kiosk_id)
+                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+            )
+            .bind(new_id())
+            .bind(&account_id)
+            .bind(&r.id)
+            .bind(&phone)
+            .bind(r.channel.as_str())
+            .bind(language.as_str())
+            .bind(now)
+            .bind(now + delivery_window)
+            .bind(now)
+            .bind(now)
+            .bind(kiosk_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO registrations (id, content_hash, kiosk_id, account_id, outcome,
+                                            captured_at, received_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&r.id)
+            .bind(&r.content_hash)
+            .bind(kiosk_id)
+            .bind(&account_id)
+            .bind(outcome)
+            .bind(r.captured_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            out.push(Ingested::Stored(outcome));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The newest change waiting for this account's owner.
+    pub async fn pending_change(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<StoredPendingChange>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT id, profile, consent, kiosk_id, captured_at FROM pending_changes
+             WHERE account_id = ? AND state = 'pending' ORDER BY received_at DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| StoredPendingChange {
+            id: r.get("id"),
+            profile_json: r.get("profile"),
+            consent_json: r.get("consent"),
+            kiosk_id: r.get("kiosk_id"),
+            captured_at: r.get("captured_at"),
+        }))
+    }
+
+    /// The owner applies (`Some`: the change's profile and consent, parsed)
+    /// or discards (`None`) a pending change. False when it was not
+    /// pending for this account.
+    pub async fn resolve_pending_change(
+        &self,
+        account_id: &str,
+        id: &str,
+        apply: Option<(&Profile, &ConsentRecord)>,
+        now: Timestamp,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query(
+            "UPDATE pending_changes SET state = ?, decided_at = ?
+             WHERE id = ? AND account_id = ? AND state = 'pending'",
+        )
+        .bind(if apply.is_some() {
+            "applied"
+        } else {
+            "discarded"
+        })
+        .bind(now)
+        .bind(id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        if let Some((profile, consent)) = apply {
+            insert_consent(&mut tx, account_id, consent, now).await?;
+            write_profile(&mut tx, account_id, profile, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The per-number caps for a registration's delivery, itself excluded
+    /// (the per-kiosk cap does not apply: the resident passed it at the
+    /// kiosk, and a kiosk back from an outage sends many at once).
+    pub async fn registration_caps_wait(
+        &self,
+        job: &DeliveryJob,
+        caps: &Limits,
+        now: Timestamp,
+    ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        caps_wait(&mut conn, &job.to_phone, None, Some(&job.id), caps, now).await
+    }
+
+    /// Gives a registration's delivery its code, just before it goes out:
+    /// supersedes the account's active code (and its unsent delivery),
+    /// stores the new code's hash, and puts the code in the delivery.
+    /// A number that texted STOP gets a call. Returns the job ready to
+    /// send, or `None` if the delivery is no longer waiting for a code.
+    pub async fn attach_code(
+        &self,
+        job: &DeliveryJob,
+        code_hash: &str,
+        code: &SecretString,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<Option<DeliveryJob>, sqlx::Error> {
+        let Some(account_id) = job.account_id.as_deref() else {
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let opted_out: Option<bool> =
+            sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
+                .bind(&job.to_phone)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (channel, fallback) = match (job.channel, opted_out) {
+            (Channel::Sms, Some(true)) => (Channel::Voice, Some("sms_opted_out")),
+            (other, _) => (other, None),
+        };
+        sqlx::query(
+            "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
+                                   updated_at = ?
+             WHERE state = 'pending' AND id != ?
+               AND code_id IN (SELECT id FROM codes WHERE account_id = ? AND state = 'active')",
+        )
+        .bind(now)
+        .bind(&job.id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE codes SET state = 'superseded' WHERE account_id = ? AND state = 'active'",
+        )
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        let code_id = new_id();
+        sqlx::query(
+            "INSERT INTO codes (id, account_id, code_hash, channel, state, created_at, expires_at)
+             VALUES (?, ?, ?, ?, 'active', ?, ?)",
+        )
+        .bind(&code_id)
+        .bind(account_id)
+        .bind(code_hash)
+        .bind(channel.as_str())
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        let updated = sqlx::query(
+            "UPDATE deliveries SET code_id = ?, secret = ?, channel = ?,
+                                   fallback = COALESCE(?, fallback), expires_at = ?, updated_at = ?
+             WHERE id = ? AND state = 'pending' AND code_id IS NULL",
+        )
+        .bind(&code_id)
+        .bind(code.expose_secret())
+        .bind(channel.as_str())
+        .bind(fallback)
+        .bind(expires_at)
+        .bind(now)
+        .bind(&job.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok(Some(DeliveryJob {
+            channel,
+            secret: Some(code.clone()),
+            expires_at,
+            code_id: Some(code_id),
+            ..job.clone()
+        }))
+    }
+}

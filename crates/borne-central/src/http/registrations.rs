@@ -1,0 +1,315 @@
+//! `POST /v1/registrations`: offline registrations from kiosk queues, and
+//! `POST /v1/pending-changes/{id}`: the verified owner's decision on one.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Extension, Path, State};
+use axum::Json;
+use borne_domain::{ConsentRecord, PhoneNumber, ValidationErrors};
+use borne_protocol::{self as wire, ErrorBody, REGISTRATION_BATCH_MAX};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::{json_body, rfc3339, ApiError, AppState, KioskIdentity, Session};
+use crate::codes;
+use crate::db::{now, Ingested, NewRegistration, Store};
+
+/// A registration's code must go out within a week of reaching us, or it
+/// expires (the resident can always ask for a fresh one at a kiosk).
+const DELIVERY_WINDOW_SECONDS: i64 = 7 * 86_400;
+
+/// Removes a request's ids from the in-flight set when it ends, however
+/// it ends.
+struct InFlight<'a> {
+    state: &'a AppState,
+    ids: Vec<String>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut set = self
+            .state
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for id in &self.ids {
+            set.remove(id);
+        }
+    }
+}
+
+fn result(
+    id: &str,
+    status: u16,
+    outcome: Option<wire::IngestOutcome>,
+    error: Option<ErrorBody>,
+) -> wire::RegistrationResult {
+    wire::RegistrationResult {
+        id: id.to_owned(),
+        status,
+        outcome,
+        error,
+    }
+}
+
+fn outcome(s: &str) -> Option<wire::IngestOutcome> {
+    match s {
+        "created" => Some(wire::IngestOutcome::Created),
+        "updated" => Some(wire::IngestOutcome::Updated),
+        "pending_change" => Some(wire::IngestOutcome::PendingChange),
+        _ => None,
+    }
+}
+
+/// Parses one registration, with every field error.
+fn parse(
+    r: &wire::Registration,
+    kiosk_id: &str,
+    state: &AppState,
+) -> Result<NewRegistration, ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    if uuid::Uuid::parse_str(&r.id).map(|u| u.get_version_num()) != Ok(7) {
+        errors.push("id", "registration.invalid_id");
+    }
+    let captured_at = OffsetDateTime::parse(&r.captured_at, &Rfc3339).ok();
+    if captured_at.is_none() {
+        errors.push("captured_at", "registration.invalid_time");
+    }
+    let phone = errors.check(
+        "phone",
+        PhoneNumber::parse(&r.phone, &state.config.area_codes),
+    );
+    if !ConsentRecord::is_known_version(&r.consent.text_version) {
+        errors.push("consent.text_version", "consent.unknown_version");
+    }
+    let accepted_at = OffsetDateTime::parse(&r.consent.accepted_at, &Rfc3339).ok();
+    if accepted_at.is_none() {
+        errors.push("consent.accepted_at", "consent.invalid_time");
+    }
+    let profile = match r.profile.parse(&state.config.area_codes) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            for f in e.0 {
+                errors.push(format!("profile.{}", f.field), f.code);
+            }
+            None
+        }
+    };
+    let (Some(captured_at), Some(phone), Some(accepted_at), Some(profile), true) =
+        (captured_at, phone, accepted_at, profile, errors.is_empty())
+    else {
+        return Err(errors);
+    };
+    let bytes = serde_json::to_vec(r).unwrap_or_default();
+    Ok(NewRegistration {
+        id: r.id.clone(),
+        content_hash: Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        phone,
+        channel: r.channel.into(),
+        language: r.language.into(),
+        consent: ConsentRecord {
+            text_version: r.consent.text_version.clone(),
+            language: r.consent.language.into(),
+            accepted_at,
+            kiosk_id: kiosk_id.to_owned(),
+            staff_assisted: r.consent.staff_assisted,
+        },
+        profile,
+        profile_json: serde_json::to_string(&r.profile).unwrap_or_default(),
+        consent_json: serde_json::to_string(&wire::Consent {
+            kiosk_id: kiosk_id.to_owned(),
+            ..r.consent.clone()
+        })
+        .unwrap_or_default(),
+        owner_session_hash: r.owner_session.as_deref().map(codes::token_hash),
+        captured_at: captured_at.unix_timestamp(),
+    })
+}
+
+/// One transaction for the whole batch; one result per registration, in
+/// order. A registration another request is storing right now gets 409;
+/// an invalid one, or a known id with other content, 422.
+pub(super) async fn ingest(
+    State(state): State<AppState>,
+    Extension(kiosk): Extension<KioskIdentity>,
+    body: Result<Json<wire::RegistrationBatch>, JsonRejection>,
+) -> Result<Json<wire::RegistrationBatchResult>, ApiError> {
+    let batch = json_body(body)?;
+    if batch.registrations.len() > REGISTRATION_BATCH_MAX {
+        return Err(ApiError::BadRequest(
+            "registrations.too_many",
+            format!("at most {REGISTRATION_BATCH_MAX} registrations per request"),
+        ));
+    }
+    let mut results: Vec<Option<wire::RegistrationResult>> = vec![None; batch.registrations.len()];
+    let mut guard = InFlight {
+        state: &state,
+        ids: Vec::new(),
+    };
+    let mut to_store = Vec::new();
+    let mut positions = Vec::new();
+    {
+        let mut set = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, r) in batch.registrations.iter().enumerate() {
+            // A kiosk with its own token is known by that token's name.
+            let kiosk_id = kiosk
+                .0
+                .clone()
+                .unwrap_or_else(|| r.consent.kiosk_id.trim().to_owned());
+            match parse(r, &kiosk_id, &state) {
+                Err(errors) => {
+                    state.metrics.registration("rejected");
+                    results[i] = Some(result(
+                        &r.id,
+                        422,
+                        None,
+                        Some(ErrorBody::validation(&errors)),
+                    ));
+                }
+                Ok(parsed) => {
+                    let mine = guard.ids.contains(&r.id);
+                    if !mine && !set.insert(r.id.clone()) {
+                        state.metrics.registration("in_progress");
+                        results[i] = Some(result(
+                            &r.id,
+                            409,
+                            None,
+                            Some(ErrorBody::new(
+                                "registration.in_progress",
+                                "this registration is being stored by another request",
+                            )),
+                        ));
+                        continue;
+                    }
+                    if !mine {
+                        guard.ids.push(r.id.clone());
+                    }
+                    to_store.push((parsed, kiosk_id));
+                    positions.push(i);
+                }
+            }
+        }
+    }
+    // Batches carry one kiosk's registrations; store per kiosk name in
+    // case a shared token sent several.
+    let now = now();
+    let mut groups: Vec<(String, Vec<NewRegistration>)> = Vec::new();
+    for (r, k) in to_store {
+        match groups.last_mut() {
+            Some((gk, v)) if *gk == k => v.push(r),
+            _ => groups.push((k, vec![r])),
+        }
+    }
+    let mut stored = Vec::with_capacity(positions.len());
+    for (kiosk_id, regs) in groups {
+        stored.extend(
+            state
+                .store
+                .ingest_registrations(&regs, &kiosk_id, now, DELIVERY_WINDOW_SECONDS)
+                .await?,
+        );
+    }
+    for (i, done) in positions.into_iter().zip(stored) {
+        let id = &batch.registrations[i].id;
+        results[i] = Some(match done {
+            Ingested::Stored(o) => {
+                state.metrics.registration(o);
+                tracing::info!(registration = %id, outcome = o, "offline registration stored");
+                result(id, 200, outcome(o), None)
+            }
+            Ingested::Repeated(o) => {
+                state.metrics.registration("repeated");
+                tracing::info!(registration = %id, outcome = %o, "offline registration received again");
+                result(id, 200, outcome(&o), None)
+            }
+            Ingested::ContentMismatch => {
+                state.metrics.registration("rejected");
+                tracing::warn!(registration = %id, "registration id reused with other content");
+                result(
+                    id,
+                    422,
+                    None,
+                    Some(ErrorBody::new(
+                        "registration.content_mismatch",
+                        "this registration id was stored before with other content",
+                    )),
+                )
+            }
+        });
+    }
+    drop(guard);
+    state.wake.notify_one();
+    Ok(Json(wire::RegistrationBatchResult {
+        results: results.into_iter().flatten().collect(),
+    }))
+}
+
+/// The pending change shown to the owner after login, if any.
+pub(super) async fn pending_change_view(
+    store: &Store,
+    account_id: &str,
+) -> Result<Option<wire::PendingChange>, ApiError> {
+    let Some(p) = store.pending_change(account_id).await? else {
+        return Ok(None);
+    };
+    let profile: wire::Profile = serde_json::from_str(&p.profile_json)
+        .map_err(|e| anyhow::anyhow!("stored pending change unreadable: {e}"))?;
+    Ok(Some(wire::PendingChange {
+        id: p.id,
+        captured_at: rfc3339(p.captured_at),
+        kiosk_id: p.kiosk_id,
+        profile,
+    }))
+}
+
+pub(super) async fn decide_pending_change(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    body: Result<Json<wire::PendingDecision>, JsonRejection>,
+) -> Result<Json<wire::PendingDecisionResult>, ApiError> {
+    let decision = json_body(body)?;
+    let pending = state
+        .store
+        .pending_change(&session.account_id)
+        .await?
+        .filter(|p| p.id == id)
+        .ok_or(ApiError::NotFound)?;
+    let now = now();
+    let done = if decision.accept {
+        let profile: wire::Profile = serde_json::from_str(&pending.profile_json)
+            .map_err(|e| anyhow::anyhow!("stored pending change unreadable: {e}"))?;
+        let consent: wire::Consent = serde_json::from_str(&pending.consent_json)
+            .map_err(|e| anyhow::anyhow!("stored pending change unreadable: {e}"))?;
+        let profile = profile
+            .parse(&state.config.area_codes)
+            .map_err(ApiError::Validation)?;
+        let consent = ConsentRecord {
+            text_version: consent.text_version,
+            language: consent.language.into(),
+            accepted_at: OffsetDateTime::parse(&consent.accepted_at, &Rfc3339)
+                .map_err(|e| anyhow::anyhow!("stored consent time unreadable: {e}"))?,
+            kiosk_id: consent.kiosk_id,
+            staff_assisted: consent.staff_assisted,
+        };
+        state
+            .store
+            .resolve_pending_change(&session.account_id, &id, Some((&profile, &consent)), now)
+            .await?
+    } else {
+        state
+            .store
+            .resolve_pending_change(&session.account_id, &id, None, now)
+            .await?
+    };
+    if !done {
+        return Err(ApiError::NotFound);
+    }
+    tracing::info!(registration = %id, accepted = decision.accept, "pending change decided");
+    Ok(Json(wire::PendingDecisionResult {
+        profile: state.store.load_profile(&session.account_id).await?,
+    }))
+}
