@@ -1,6 +1,7 @@
 import type {
   Channel,
   CodeRequestForm,
+  CodeRequestOutcome,
   CodeSent,
   DeliveryState,
   DeliveryStatus,
@@ -9,12 +10,15 @@ import type {
   KioskInfo,
   Language,
   LoginOutcome,
+  PendingChange,
   Profile,
+  ProfileOutcome,
+  Queued,
   SavedProfile,
 } from './bindings';
 import { createContactsEditor, type ContactsEditor } from './contacts';
 import { byId, h } from './dom';
-import { formatPhone } from './format';
+import { formatDateTime, formatPhone } from './format';
 import { currentLanguage, errorMessage, setLanguage, t, type TranslationKey } from './i18n';
 import { api, toErrorBody } from './ipc';
 import {
@@ -33,6 +37,14 @@ export type ScreenId = 'attract' | 'home' | 'request' | 'code' | 'login' | 'prof
 
 const STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5 };
 const TOTAL_STEPS = 5;
+/** Offline from step 1: no code to type, straight to the form (steps 2 and 3 of 3). */
+const OFFLINE_STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 0, login: 0, profile: 2, done: 3 };
+const OFFLINE_TOTAL_STEPS = 3;
+/** How often `connectivity` is asked, on every screen, for the offline banner. */
+export const CONNECTIVITY_POLL_MS = 5000;
+const UNREACHABLE = 'central.unreachable';
+/** Stands for the reference number inside its translated sentence (replaced by an element). */
+const REFERENCE_MARK = '\u0000reference\u0000';
 const NEW_CODE_ERRORS = new Set(['login.code_expired', 'login.code_burned']);
 const RATE_LIMITED = 'rate_limited';
 /** How often `delivery_status` is asked while step 3 is shown. */
@@ -112,6 +124,19 @@ interface State {
   /** Seconds before another code may be asked (step 3). */
   resendLeft: number;
   resendBusy: boolean;
+  /** Whether the central server answers (kiosk-wide: kept across residents, follows `connectivity`). */
+  online: boolean;
+  /**
+   * Offline variant of this resident's form: `request` when step 1 went straight to the form (no code),
+   * `login` when the code typed could not be checked. Null online.
+   */
+  offline: 'request' | 'login' | null;
+  /** The number shown on the form (offline variant) and put as first contact when there is none. */
+  phoneDisplay: string | null;
+  /** An offline registration for this number waiting for the verified owner's decision. */
+  pendingChange: PendingChange | null;
+  /** Saved in the kiosk's queue instead of the central server (offline confirmation). */
+  queued: Queued | null;
 }
 
 function screen(id: ScreenId, title: TranslationKey, children: Node[]): HTMLElement {
@@ -146,8 +171,14 @@ export function mountApp(root: HTMLElement): App {
     delivery: null,
     resendLeft: 0,
     resendBusy: false,
+    online: true,
+    offline: null,
+    phoneDisplay: null,
+    pendingChange: null,
+    queued: null,
   };
-  // Every timer of the app; all of them are cleared by reset().
+  // Every timer of the resident's session; all of them are cleared by reset() (the kiosk-wide
+  // `connectivity` poll, started at the end of mountApp, is not: it runs while the app is mounted).
   let bannerTimer: ReturnType<typeof setInterval> | null = null;
   let pollTimer: ReturnType<typeof setTimeout> | null = null;
   let pollGeneration = 0;
@@ -167,6 +198,8 @@ export function mountApp(root: HTMLElement): App {
   const header = h('header', { class: 'topbar' }, [townName, langButton]);
   const stepIndicator = h('p', { id: 'step-indicator', class: 'step', hidden: true });
   const banner = h('div', { id: 'form-error', class: 'banner', role: 'alert', 'aria-live': 'assertive', hidden: true });
+  // Kiosk-wide, on every screen: shown while `connectivity` says the central server is out of reach.
+  const offlineBanner = h('div', { id: 'offline-banner', class: 'offline-banner', role: 'status', hidden: true });
 
   // ---------- 0. attract ----------
   const attractTitle = h('h1', { id: 'title-attract', class: 'attract-title', tabindex: '-1', i18n: 'attract.title_generic' });
@@ -313,11 +346,36 @@ export function mountApp(root: HTMLElement): App {
     ]),
     buttonRow([profileSubmit, button('btn-cancel-profile', 'common.cancel', 'ghost')]),
   ]);
-  const profile = screen('profile', 'profile.title', [profileForm]);
+  // Offline variant: the number (not verified) and why no code was asked.
+  const profilePhone = h('p', { id: 'profile-phone', class: 'lead', hidden: true });
+  const offlineNote = h('p', { id: 'offline-note', class: 'notice', hidden: true });
+  // After login: an offline registration for this number waiting for the owner's decision.
+  const pendingText = h('p', { id: 'pending-change-text', class: 'lead' });
+  const pendingSummary = h('div', { id: 'pending-change-summary', class: 'summary' });
+  const pendingAccept = button('pending-accept', 'pending.accept', 'primary');
+  const pendingDiscard = button('pending-discard', 'pending.discard', 'secondary');
+  const pendingPanel = h(
+    'section',
+    { id: 'pending-change', class: 'pending-change', role: 'region', 'aria-labelledby': 'pending-change-title', hidden: true },
+    [
+      h('h2', { id: 'pending-change-title', i18n: 'pending.title' }),
+      pendingText,
+      pendingSummary,
+      buttonRow([pendingAccept, pendingDiscard]),
+    ],
+  );
+  // Says what the decision did (empty, and unstyled, until then).
+  const pendingResult = h('p', { id: 'pending-result', class: 'status-line', role: 'status' });
+  const profile = screen('profile', 'profile.title', [profilePhone, offlineNote, pendingResult, pendingPanel, profileForm]);
 
   // ---------- 6. done ----------
   const confirmation = h('div', { id: 'confirmation', class: 'summary' });
+  // Offline confirmation: when it will be sent, how the code will come, the reference to note.
+  const doneOfflineText = h('p', { id: 'done-offline-text', class: 'lead' });
+  const doneReferenceLine = h('p', { id: 'done-reference-line', class: 'reference' });
+  const doneOffline = h('div', { id: 'done-offline', class: 'done-offline', hidden: true }, [doneOfflineText, doneReferenceLine]);
   const done = screen('done', 'done.title', [
+    doneOffline,
     confirmation,
     buttonRow([button('btn-finish', 'done.finish', 'primary')]),
   ]);
@@ -349,7 +407,8 @@ export function mountApp(root: HTMLElement): App {
   );
 
   const screens: Record<ScreenId, HTMLElement> = { attract, home, request, code: codeScreen, login, profile, done };
-  const main = h('main', { class: 'content' }, [stepIndicator, banner, ...Object.values(screens)]);
+  const main = h('main', { class: 'content' }, [offlineBanner, stepIndicator, banner, ...Object.values(screens)]);
+  const doneTitle = byId(done, 'title-done');
   root.replaceChildren(header, main, idleWarning);
 
   // ---------- rendering helpers ----------
@@ -427,22 +486,81 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function renderStep(): void {
-    const step = STEPS[state.screen];
+    // Offline from step 1, steps 2–4 (code, login) are skipped: « Étape 2 de 3 » is the form.
+    const skipped = state.offline === 'request';
+    const step = (skipped ? OFFLINE_STEPS : STEPS)[state.screen];
     stepIndicator.hidden = step === 0;
-    setI18n(stepIndicator, 'app.step', { step, total: TOTAL_STEPS });
+    setI18n(stepIndicator, 'app.step', { step, total: skipped ? OFFLINE_TOTAL_STEPS : TOTAL_STEPS });
+  }
+
+  // ---------- offline: banner, form notes, pending change ----------
+  function renderOfflineBanner(): void {
+    offlineBanner.hidden = state.online;
+    if (state.online) clearText(offlineBanner);
+    else if (offlineBanner.dataset.i18n !== 'app.offline_banner') setI18n(offlineBanner, 'app.offline_banner');
+  }
+
+  function setOnline(online: boolean): void {
+    if (state.online === online) return;
+    state.online = online;
+    renderOfflineBanner();
+  }
+
+  let connectivityAsked = 0;
+  /** Asks `connectivity`; only the answer to the latest question counts. Failures keep the banner as it is. */
+  async function refreshConnectivity(): Promise<void> {
+    connectivityAsked += 1;
+    const asked = connectivityAsked;
+    let online: boolean;
+    try {
+      online = (await api.connectivity()).online;
+    } catch {
+      return;
+    }
+    if (asked !== connectivityAsked || !root.isConnected) return;
+    setOnline(online);
+  }
+
+  /** A command failed: if the central server is out of reach, the banner is checked now rather than in 5 s. */
+  function noticeError(body: ErrorBody): void {
+    if (body.code === UNREACHABLE) void refreshConnectivity();
+  }
+
+  function renderProfileNotes(): void {
+    const offline = state.offline;
+    const phoneShown = offline !== null && state.phoneDisplay !== null;
+    if (phoneShown) setI18n(profilePhone, 'profile.phone', { phone: state.phoneDisplay ?? '' });
+    else clearText(profilePhone);
+    profilePhone.hidden = !phoneShown;
+    if (offline === null) clearText(offlineNote);
+    else setI18n(offlineNote, offline === 'request' ? 'profile.offline_note' : 'profile.offline_note_login');
+    offlineNote.hidden = offline === null;
+  }
+
+  function renderPending(): void {
+    const pending = state.pendingChange;
+    pendingPanel.hidden = pending === null;
+    if (!pending) {
+      pendingText.replaceChildren();
+      pendingSummary.replaceChildren();
+      return;
+    }
+    pendingText.textContent = t('pending.text', { date: formatDateTime(pending.captured_at, currentLanguage()) });
+    pendingSummary.replaceChildren(
+      h('p', {}, [t('pending.intro')]),
+      ...profileDetails(pending.profile, { full: false, heading: 'h3', contactsTitle: 'profile.contacts' }),
+    );
   }
 
   function languageName(lang: Language): string {
     return t(lang === 'en' ? 'lang.en' : 'lang.fr');
   }
 
-  function renderSummary(): void {
-    const saved = state.saved;
-    if (!saved) {
-      confirmation.replaceChildren();
-      return;
-    }
-    const p = saved.profile;
+  /** Name, address and contact points of a profile, as a definition list and an ordered list. */
+  function profileDetails(
+    p: Profile,
+    options: { full: boolean; heading: 'h2' | 'h3'; contactsTitle: TranslationKey },
+  ): Node[] {
     const address = [
       [p.civic_number, p.street].filter(Boolean).join(' '),
       p.apartment ? `${t('profile.apartment')} ${p.apartment}` : '',
@@ -453,16 +571,15 @@ export function mountApp(root: HTMLElement): App {
       .join(', ');
     const row = (key: TranslationKey, value: string): Node[] => [h('dt', {}, [t(key)]), h('dd', {}, [value])];
     const list = [...p.contacts].sort((a, b) => a.order - b.order);
-    confirmation.replaceChildren(
-      h('p', {}, [t('done.intro')]),
+    return [
       h('dl', {}, [
         ...row('done.name', p.name),
         ...row('done.first_name', p.first_name),
-        ...row('done.language', languageName(p.language)),
+        ...(options.full ? row('done.language', languageName(p.language)) : []),
         ...row('done.address', address),
-        ...row('done.newsletter', t(p.newsletter ? 'done.yes' : 'done.no')),
+        ...(options.full ? row('done.newsletter', t(p.newsletter ? 'done.yes' : 'done.no')) : []),
       ]),
-      h('h2', {}, [t('done.contacts')]),
+      h(options.heading, {}, [t(options.contactsTitle)]),
       h(
         'ol',
         { class: 'summary-contacts' },
@@ -480,6 +597,35 @@ export function mountApp(root: HTMLElement): App {
           return h('li', { class: c.active ? '' : 'inactive' }, [parts.join(' — ')]);
         }),
       ),
+    ];
+  }
+
+  /** Step 6: the summary of what was saved, and, when queued on this kiosk, the offline variant's texts. */
+  function renderSummary(): void {
+    const queued = state.queued;
+    setI18n(doneTitle, queued ? 'done.title_offline' : 'done.title');
+    doneOffline.hidden = queued === null;
+    if (queued) {
+      const town = state.info?.town_name ?? '';
+      doneOfflineText.textContent = [
+        town === '' ? t('done.offline_town_generic') : t('done.offline_town', { town }),
+        t(queued.channel === 'voice' ? 'done.offline_code_voice' : 'done.offline_code_sms', { phone: queued.phone_display }),
+      ].join(' ');
+      // « Numéro de référence : 7F3A-92C1 », the number in its own element (#done-reference).
+      const [before = '', after = ''] = t('done.reference', { reference: REFERENCE_MARK }).split(REFERENCE_MARK);
+      doneReferenceLine.replaceChildren(before, h('strong', { id: 'done-reference' }, [queued.reference]), after);
+    } else {
+      doneOfflineText.replaceChildren();
+      doneReferenceLine.replaceChildren();
+    }
+    const p = state.saved?.profile ?? queued?.profile;
+    if (!p) {
+      confirmation.replaceChildren();
+      return;
+    }
+    confirmation.replaceChildren(
+      h('p', {}, [t('done.intro')]),
+      ...profileDetails(p, { full: true, heading: 'h2', contactsTitle: 'done.contacts' }),
     );
   }
 
@@ -489,6 +635,7 @@ export function mountApp(root: HTMLElement): App {
     applyTranslations(root);
     renderBanner();
     renderSummary();
+    renderPending();
   }
 
   function show(id: ScreenId): void {
@@ -628,6 +775,7 @@ export function mountApp(root: HTMLElement): App {
   /** Places field errors next to their fields; anything else goes to the banner. */
   function showErrors(error: unknown, scope: HTMLElement): ErrorBody {
     const body = toErrorBody(error);
+    noticeError(body);
     clearFieldErrors(scope);
     const targets = Array.from(scope.querySelectorAll<HTMLElement>('.field-error[data-error-for]'));
     const bannerCodes: string[] = [];
@@ -677,6 +825,7 @@ export function mountApp(root: HTMLElement): App {
       if (session !== state.session) return;
       captchaImg.removeAttribute('src');
       const body = toErrorBody(e);
+      noticeError(body);
       // Keep the wait (if any) of the error already shown.
       setBanner([...state.bannerCodes.filter((c) => c !== body.code), body.code], state.retryAfter);
     }
@@ -708,7 +857,18 @@ export function mountApp(root: HTMLElement): App {
     state.codeSent = null;
     state.outcome = null;
     state.saved = null;
+    state.offline = null;
+    state.phoneDisplay = null;
+    state.pendingChange = null;
+    state.queued = null;
     renderSummary();
+    renderProfileNotes();
+    renderPending();
+    clearText(pendingResult);
+    for (const btn of [pendingAccept, pendingDiscard]) {
+      btn.disabled = false;
+      btn.removeAttribute('aria-busy');
+    }
     setBanner([]);
     closeIdleWarning();
     focusBeforeWarning = null;
@@ -752,18 +912,17 @@ export function mountApp(root: HTMLElement): App {
   requestForm.addEventListener('submit', (event) => {
     event.preventDefault();
     void withBusy(requestSubmit, async () => {
-      const checked = requestForm.querySelector<HTMLInputElement>('input[name="channel"]:checked');
       const payload: CodeRequestForm = {
         phone: phone.value,
-        channel: checked ? (checked.value as Channel) : null,
+        channel: chosenChannel(),
         captcha_answer: captchaAnswer.value,
         consent_accepted: consent.checked,
         language: currentLanguage(),
       };
       const session = state.session;
-      let sent: CodeSent;
+      let outcome: CodeRequestOutcome;
       try {
-        sent = await api.requestCode(payload);
+        outcome = await api.requestCode(payload);
       } catch (e) {
         if (session !== state.session) return;
         showErrors(e, request);
@@ -773,10 +932,26 @@ export function mountApp(root: HTMLElement): App {
       }
       // « Annuler » pressed meanwhile: this code belongs to no one on screen any more.
       if (session !== state.session) return;
-      state.codeSent = sent;
+      if (outcome.mode === 'offline') {
+        // Central server out of reach: no code now, straight to the form (queued on this kiosk).
+        void refreshConnectivity();
+        state.codeSent = null;
+        state.outcome = null;
+        state.pendingChange = null;
+        state.offline = 'request';
+        goProfile(outcome.phone_display, outcome.profile);
+        return;
+      }
+      state.offline = null;
+      state.codeSent = outcome;
       goCode();
     });
   });
+
+  function chosenChannel(): Channel | null {
+    const checked = requestForm.querySelector<HTMLInputElement>('input[name="channel"]:checked');
+    return checked ? (checked.value as Channel) : null;
+  }
 
   function goCode(): void {
     const sent = state.codeSent;
@@ -877,8 +1052,9 @@ export function mountApp(root: HTMLElement): App {
       let status: DeliveryStatus | null = null;
       try {
         status = await api.deliveryStatus();
-      } catch {
+      } catch (e) {
         // Only a hint for the resident: keep the last status, never block.
+        noticeError(toErrorBody(e));
       }
       if (generation !== pollGeneration || state.screen !== 'code' || !root.isConnected) return;
       if (status) applyDelivery(status);
@@ -1024,14 +1200,32 @@ export function mountApp(root: HTMLElement): App {
       // « Annuler » pressed meanwhile: nothing of this resident may stay.
       if (session !== state.session) return;
       state.outcome = outcome;
-      goProfile(outcome);
+      if (outcome.offline) {
+        // The server stopped answering after step 1: the form, offline, with what step 1 gave.
+        void refreshConnectivity();
+        state.offline = 'login';
+        state.pendingChange = null;
+      } else {
+        state.offline = null;
+        state.pendingChange = outcome.pending_change ?? null;
+      }
+      goProfile(outcome.phone_display, outcome.profile);
     });
   });
 
-  function goProfile(outcome: LoginOutcome): void {
-    const p = outcome.profile;
+  function goProfile(phoneDisplay: string, p: Profile): void {
+    state.phoneDisplay = phoneDisplay;
     profileForm.reset();
     clearFieldErrors(profile);
+    fillProfile(p);
+    renderProfileNotes();
+    clearText(pendingResult);
+    renderPending();
+    show('profile');
+  }
+
+  /** Puts a profile in the form; with no contact at all, the resident's number comes first. */
+  function fillProfile(p: Profile): void {
     name.value = p.name;
     firstName.value = p.first_name;
     language.value = p.language;
@@ -1042,16 +1236,48 @@ export function mountApp(root: HTMLElement): App {
     postalCode.value = p.postal_code;
     newsletter.checked = p.newsletter;
     contacts.setContacts(p.contacts);
-    if (p.contacts.length === 0) {
+    if (p.contacts.length === 0 && state.phoneDisplay !== null) {
       contacts.addRow({
-        kind: state.codeSent?.channel === 'voice' ? 'landline' : 'mobile',
-        value: outcome.phone_display,
+        kind: (state.codeSent?.channel ?? chosenChannel()) === 'voice' ? 'landline' : 'mobile',
+        value: state.phoneDisplay,
         order: 1,
         active: true,
       });
     }
-    show('profile');
   }
+
+  /** « Appliquer ces informations » / « Garder mes informations actuelles ». */
+  async function decidePending(accept: boolean, btn: HTMLButtonElement): Promise<void> {
+    if (pendingAccept.disabled || pendingDiscard.disabled || state.pendingChange === null) return;
+    const session = state.session;
+    pendingAccept.disabled = true;
+    pendingDiscard.disabled = true;
+    btn.setAttribute('aria-busy', 'true');
+    let decided: Profile;
+    try {
+      decided = await api.decidePendingChange(accept);
+    } catch (e) {
+      if (session === state.session) showErrors(e, profile);
+      return;
+    } finally {
+      pendingAccept.disabled = false;
+      pendingDiscard.disabled = false;
+      btn.removeAttribute('aria-busy');
+    }
+    // « Annuler » pressed meanwhile: this profile belongs to no one on screen any more.
+    if (session !== state.session) return;
+    state.pendingChange = null;
+    setBanner([]);
+    clearFieldErrors(profile);
+    fillProfile(decided);
+    renderPending();
+    setI18n(pendingResult, accept ? 'pending.accepted' : 'pending.discarded');
+    // The pressed button is gone: back to the top of the form.
+    if (state.screen === 'profile' && !idleWarningOpen()) byId(profile, 'title-profile').focus();
+  }
+
+  pendingAccept.addEventListener('click', () => void decidePending(true, pendingAccept));
+  pendingDiscard.addEventListener('click', () => void decidePending(false, pendingDiscard));
 
   function readProfile(): Profile {
     return {
@@ -1072,16 +1298,24 @@ export function mountApp(root: HTMLElement): App {
     event.preventDefault();
     void withBusy(profileSubmit, async () => {
       const session = state.session;
-      let saved: SavedProfile;
+      let outcome: ProfileOutcome;
       try {
-        saved = await api.saveProfile(readProfile());
+        outcome = await api.saveProfile(readProfile());
       } catch (e) {
         if (session !== state.session) return;
         showErrors(e, profile);
         return;
       }
       if (session !== state.session) return;
-      state.saved = saved;
+      if (outcome.mode === 'offline') {
+        // Saved in the kiosk's queue: sent when the service is back.
+        void refreshConnectivity();
+        state.saved = null;
+        state.queued = outcome;
+      } else {
+        state.queued = null;
+        state.saved = outcome;
+      }
       renderSummary();
       show('done');
     });
@@ -1101,6 +1335,15 @@ export function mountApp(root: HTMLElement): App {
   // ---------- start ----------
   retranslate();
   show('attract');
+  // Kiosk-wide: runs on every screen, for as long as the app is mounted.
+  void refreshConnectivity();
+  const connectivityTimer = setInterval(() => {
+    if (!root.isConnected) {
+      clearInterval(connectivityTimer);
+      return;
+    }
+    void refreshConnectivity();
+  }, CONNECTIVITY_POLL_MS);
   const ready = api
     .kioskInfo()
     .then((info) => {
@@ -1108,7 +1351,9 @@ export function mountApp(root: HTMLElement): App {
       if (!info.english_enabled && currentLanguage() !== 'fr') setLanguage('fr');
     })
     .catch((e: unknown) => {
-      setBanner([toErrorBody(e).code]);
+      const body = toErrorBody(e);
+      noticeError(body);
+      setBanner([body.code]);
     })
     .finally(() => {
       renderTown();

@@ -1,6 +1,6 @@
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ErrorBody, LoginOutcome, Profile, SavedProfile } from './bindings';
+import type { ErrorBody, LoginOutcome, Profile, ProfileOutcome } from './bindings';
 import { createContactsEditor } from './contacts';
 import { formatPhone } from './format';
 import { setLanguage } from './i18n';
@@ -148,11 +148,13 @@ describe('profile screen', () => {
         contact({ kind: 'email', value: 'marie@exemple.ca', order: 2 }),
       ],
     }),
+    offline: false,
+    pending_change: null,
   };
 
-  async function toProfile(saveReply: (p: Profile) => SavedProfile | ErrorBody) {
+  async function toProfile(saveReply: (p: Profile) => ProfileOutcome | ErrorBody) {
     const m = await mount((cmd, args) => {
-      if (cmd === 'request_code') return { phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x' };
+      if (cmd === 'request_code') return { mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x' };
       if (cmd === 'login') return outcome;
       if (cmd === 'save_profile') {
         const reply = saveReply((args as { profile: Profile }).profile);
@@ -211,7 +213,7 @@ describe('profile screen', () => {
     let sent: Profile | null = null;
     const m = await toProfile((p) => {
       sent = p;
-      return { profile: { ...p, contacts: [contact({ kind: 'mobile', value: '+15145550100', order: 1, extension: '7', extension_delay_seconds: 3 }), contact({ kind: 'email', value: 'marie@exemple.ca', order: 2 })] }, saved_at: '2030-01-01T00:00:00Z' };
+      return { mode: 'online', profile: { ...p, contacts: [contact({ kind: 'mobile', value: '+15145550100', order: 1, extension: '7', extension_delay_seconds: 3 }), contact({ kind: 'email', value: 'marie@exemple.ca', order: 2 })] }, saved_at: '2030-01-01T00:00:00Z' };
     });
     expect(m.$<HTMLInputElement>('#city').value).toBe('Sainte-Adèle');
     type(m.$<HTMLInputElement>('#street'), 'rue Morin');

@@ -1,7 +1,7 @@
 // Step 3: delivery status, resending the code, and « Trop de demandes » waits.
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Channel, CodeSent, DeliveryState, DeliveryStatus, ErrorBody } from './bindings';
+import type { Channel, CodeRequestOutcome, CodeSent, DeliveryState, DeliveryStatus, ErrorBody } from './bindings';
 import { setLanguage } from './i18n';
 import { mount, type Handler, type Mounted, type, visibleScreen } from './test-helpers';
 
@@ -22,6 +22,11 @@ function codeSent(partial: Partial<CodeSent> = {}): CodeSent {
     resend_after_seconds: 60,
     ...partial,
   };
+}
+
+/** request_code's answer when the central server is reachable. */
+function requested(partial: Partial<CodeSent> = {}): CodeRequestOutcome {
+  return { mode: 'online', ...codeSent(partial) };
 }
 
 function status(state: DeliveryState, partial: Partial<DeliveryStatus> = {}): DeliveryStatus {
@@ -75,7 +80,7 @@ describe('delivery status', () => {
   it('polls every 3 s, says pending → sent → delivered in plain words, then stops', async () => {
     const next = statuses(status('pending'), status('sent'), status('delivered'));
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent();
+      if (cmd === 'request_code') return requested();
       if (cmd === 'delivery_status') return next();
       return undefined;
     });
@@ -108,7 +113,7 @@ describe('delivery status', () => {
 
   it('says the call went through for a voice code', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent({ channel: 'voice' });
+      if (cmd === 'request_code') return requested({ channel: 'voice' });
       if (cmd === 'delivery_status') return status('delivered', { channel: 'voice' });
       return undefined;
     });
@@ -120,7 +125,7 @@ describe('delivery status', () => {
   it('ignores delivery_status errors: keeps the last words and keeps polling', async () => {
     const next = statuses(status('sent'), new Error('down'), status('sent'));
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent();
+      if (cmd === 'request_code') return requested();
       if (cmd === 'delivery_status') return next();
       return undefined;
     });
@@ -134,7 +139,7 @@ describe('delivery status', () => {
 
   it('stops polling on « Annuler » and leaves no timer behind', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent();
+      if (cmd === 'request_code') return requested();
       if (cmd === 'delivery_status') return status('sent');
       return undefined;
     });
@@ -154,7 +159,7 @@ describe('delivery status', () => {
 
   it('stops polling when leaving step 3', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent();
+      if (cmd === 'request_code') return requested();
       if (cmd === 'delivery_status') return status('sent');
       return undefined;
     });
@@ -170,7 +175,7 @@ describe('delivery status', () => {
 
   it('on failure says to try the other way, puts that button forward and keeps the countdown', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent({ resend_after_seconds: 30 });
+      if (cmd === 'request_code') return requested({ resend_after_seconds: 30 });
       if (cmd === 'delivery_status') return status('failed');
       return undefined;
     });
@@ -191,7 +196,7 @@ describe('delivery status', () => {
 
   it('says when the code expired', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent();
+      if (cmd === 'request_code') return requested();
       if (cmd === 'delivery_status') return status('expired');
       return undefined;
     });
@@ -202,7 +207,7 @@ describe('delivery status', () => {
 describe('fallback to a call', () => {
   it('explains that the number does not take texts, and offers only a call', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent({ channel: 'voice', fallback: 'sms_opted_out', resend_after_seconds: 5 });
+      if (cmd === 'request_code') return requested({ channel: 'voice', fallback: 'sms_opted_out', resend_after_seconds: 5 });
       if (cmd === 'delivery_status') return status('pending', { channel: 'voice', fallback: 'sms_opted_out' });
       return undefined;
     });
@@ -221,7 +226,7 @@ describe('fallback to a call', () => {
   it('switches the sentence to a call when the network refuses the SMS later', async () => {
     const next = statuses(status('pending'), status('pending', { channel: 'voice', fallback: 'sms_refused' }));
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent();
+      if (cmd === 'request_code') return requested();
       if (cmd === 'delivery_status') return next();
       return undefined;
     });
@@ -238,7 +243,7 @@ describe('resending the code', () => {
     let resent = codeSent({ channel: 'voice', resend_after_seconds: 90 });
     let channelNow: Channel = 'sms';
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent({ resend_after_seconds: 60 });
+      if (cmd === 'request_code') return requested({ resend_after_seconds: 60 });
       if (cmd === 'resend_code') {
         channelNow = resent.channel;
         return resent;
@@ -301,7 +306,7 @@ describe('resending the code', () => {
 
   it('on rate_limited keeps the buttons waiting as long as the server asks', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent({ resend_after_seconds: 1 });
+      if (cmd === 'request_code') return requested({ resend_after_seconds: 1 });
       if (cmd === 'resend_code') throw rateLimited(120);
       if (cmd === 'delivery_status') return status('sent');
       return undefined;
@@ -349,7 +354,7 @@ describe('rate_limited', () => {
 
   it('on login shows the wait in the banner', async () => {
     const m = await toCodeScreen((cmd) => {
-      if (cmd === 'request_code') return codeSent();
+      if (cmd === 'request_code') return requested();
       if (cmd === 'delivery_status') return status('sent');
       if (cmd === 'login') throw rateLimited(600);
       return undefined;

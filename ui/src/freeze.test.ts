@@ -13,7 +13,7 @@ afterAll(() => {
 describe('with a frozen Object.prototype', () => {
   it('mounts, translates, toggles the language and reaches the code screen', async () => {
     const m = await mount((cmd) =>
-      cmd === 'request_code' ? { phone_display: '514 555-0100', channel: 'voice', code_expires_at: 'x' } : undefined,
+      cmd === 'request_code' ? { mode: 'online', phone_display: '514 555-0100', channel: 'voice', code_expires_at: 'x' } : undefined,
     );
     expect(Object.isFrozen(Object.prototype)).toBe(true);
     m.$('#btn-lang').click();

@@ -15,7 +15,7 @@ const CONTRACT_CODES = [
   'channel.required', 'consent.required', 'captcha.required', 'captcha.wrong', 'code.required',
   'code.invalid_format', 'login.invalid_code', 'login.code_burned', 'login.code_expired',
   'session.expired', 'central.unreachable', 'central.incompatible', 'central.error',
-  'kiosk.unauthorized', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
+  'kiosk.unauthorized', 'kiosk.queue_unavailable', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
   'not_found', 'consent.unknown_version', 'consent.invalid_time', 'consent.invalid_kiosk_id',
   'rate_limited',
 ];
@@ -54,6 +54,15 @@ describe('error dictionary', () => {
     );
     expect(errorMessage('rate_limited', 'en', { seconds: 42 })).toBe(
       'Too many requests. Please try again in 42 seconds.',
+    );
+  });
+
+  it('has kiosk.queue_unavailable in French and English, asking for staff', () => {
+    expect(errorMessage('kiosk.queue_unavailable', 'fr')).toBe(
+      'Cette borne n’a pas pu enregistrer votre inscription. Veuillez avertir le personnel.',
+    );
+    expect(errorMessage('kiosk.queue_unavailable', 'en')).toBe(
+      'This kiosk could not save your registration. Please tell a staff member.',
     );
   });
 

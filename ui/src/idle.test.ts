@@ -21,6 +21,8 @@ const outcome: LoginOutcome = {
   phone_display: PHONE,
   existing_profile: false,
   profile: emptyProfile({ name: 'Tremblay', contacts: [contact({ value: '+15145550199' })] }),
+  offline: false,
+  pending_change: null,
 };
 
 /** Lets the mocked IPC promises settle without letting fake time pass. */
@@ -247,7 +249,7 @@ describe('wipe at the end of the countdown', () => {
     localStorage.setItem('l', PHONE);
     const m = await mountFake((cmd) => {
       if (cmd === 'request_code') {
-        return { phone_display: PHONE, channel: 'sms', code_expires_at: 'x', fallback: null, resend_after_seconds: 60 };
+        return { mode: 'online', phone_display: PHONE, channel: 'sms', code_expires_at: 'x', fallback: null, resend_after_seconds: 60 };
       }
       if (cmd === 'delivery_status') return { state: 'sent', channel: 'sms', fallback: null };
       if (cmd === 'login') return outcome;

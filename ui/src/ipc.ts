@@ -3,7 +3,9 @@ import type {
   CaptchaImage,
   Channel,
   CodeRequestForm,
+  CodeRequestOutcome,
   CodeSent,
+  Connectivity,
   DeliveryStatus,
   ErrorBody,
   FieldError,
@@ -11,22 +13,37 @@ import type {
   LoginForm,
   LoginOutcome,
   Profile,
-  SavedProfile,
+  ProfileOutcome,
+  QueueStatus,
 } from './bindings';
 
 /** Typed wrappers around the Rust commands. */
 export const api = {
   kioskInfo: (): Promise<KioskInfo> => invoke<KioskInfo>('kiosk_info'),
   captchaNew: (): Promise<CaptchaImage> => invoke<CaptchaImage>('captcha_new'),
-  requestCode: (form: CodeRequestForm): Promise<CodeSent> =>
-    invoke<CodeSent>('request_code', { form }),
+  /**
+   * Online: the code is on its way (step 2). Offline: the central server is out of reach,
+   * straight to the form of step 5 (queued on this kiosk, the code comes later).
+   */
+  requestCode: (form: CodeRequestForm): Promise<CodeRequestOutcome> =>
+    invoke<CodeRequestOutcome>('request_code', { form }),
   /** A fresh code to the number of this session, by the channel picked now (no captcha). */
   resendCode: (channel: Channel): Promise<CodeSent> => invoke<CodeSent>('resend_code', { channel }),
   /** Where the last code's SMS or call stands. */
   deliveryStatus: (): Promise<DeliveryStatus> => invoke<DeliveryStatus>('delivery_status'),
+  /** `offline`: the code could not be checked, step 5 continues offline; `pending_change`: see decidePendingChange. */
   login: (form: LoginForm): Promise<LoginOutcome> => invoke<LoginOutcome>('login', { form }),
-  saveProfile: (profile: Profile): Promise<SavedProfile> =>
-    invoke<SavedProfile>('save_profile', { profile }),
+  /** Online: saved on the central server. Offline: saved in the kiosk's encrypted queue, sent later. */
+  saveProfile: (profile: Profile): Promise<ProfileOutcome> =>
+    invoke<ProfileOutcome>('save_profile', { profile }),
+  /** After login: apply (`accept`) or discard the offline registration waiting; answers the profile for the form. */
+  decidePendingChange: (accept: boolean): Promise<Profile> => invoke<Profile>('decide_pending_change', { accept }),
+  /** Whether the central server answers (the offline banner). */
+  connectivity: (): Promise<Connectivity> => invoke<Connectivity>('connectivity'),
+  /** The kiosk's offline queue (staff). */
+  queueStatus: (): Promise<QueueStatus> => invoke<QueueStatus>('queue_status'),
+  /** « Envoyer maintenant » (staff): checks the server, sends what is due, answers the queue. */
+  syncNow: (): Promise<QueueStatus> => invoke<QueueStatus>('sync_now'),
   resetSession: (): Promise<null> => invoke<null>('reset_session'),
 };
 

@@ -140,7 +140,7 @@ describe('step 1: getting a password', () => {
     m.$<HTMLFormElement>('#form-request').requestSubmit();
     await flush();
     expect(m.count('request_code')).toBe(1);
-    release({ phone_display: '514 555-0100', channel: 'sms', code_expires_at: '2030-01-01T00:00:00Z' });
+    release({ mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: '2030-01-01T00:00:00Z' });
     await flush();
     expect(visibleScreen(m.root)).toBe('screen-code');
   });
@@ -148,7 +148,7 @@ describe('step 1: getting a password', () => {
   it('on success goes to the code screen showing where the code was sent', async () => {
     const m = await mount((cmd) =>
       cmd === 'request_code'
-        ? { phone_display: '514 555-0100', channel: 'sms', code_expires_at: '2030-01-01T00:00:00Z' }
+        ? { mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: '2030-01-01T00:00:00Z' }
         : undefined,
     );
     m.$('#btn-start').click();

@@ -15,6 +15,8 @@ const outcome: LoginOutcome = {
   phone_display: '514 555-0100',
   existing_profile: false,
   profile: emptyProfile({ name: 'Gagnon', contacts: [contact({ value: '+15145550100' })] }),
+  offline: false,
+  pending_change: null,
 };
 
 describe('cancel', () => {
@@ -60,7 +62,7 @@ describe('cancel', () => {
 
   it('after login, Annuler clears the profile form, contact rows and code fields', async () => {
     const m = await mount((cmd) => {
-      if (cmd === 'request_code') return { phone_display: '514 555-0100', channel: 'voice', code_expires_at: 'x' };
+      if (cmd === 'request_code') return { mode: 'online', phone_display: '514 555-0100', channel: 'voice', code_expires_at: 'x' };
       if (cmd === 'login') return outcome;
       return undefined;
     });
@@ -93,7 +95,7 @@ describe('cancel', () => {
 describe('login', () => {
   it('asks for the code locally, then offers a new code when it expired', async () => {
     const m = await mount((cmd) => {
-      if (cmd === 'request_code') return { phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x' };
+      if (cmd === 'request_code') return { mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x' };
       if (cmd === 'login') throw { code: 'login.code_expired', message: '', fields: [], retry_after_seconds: null };
       return undefined;
     });

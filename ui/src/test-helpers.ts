@@ -1,5 +1,6 @@
 // Shared helpers for the vitest suites (not part of the app bundle).
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { vi } from 'vitest';
 import { mountApp, type App } from './app';
 import type { ContactPoint, KioskInfo, Profile } from './bindings';
 
@@ -48,9 +49,12 @@ export function emptyProfile(partial: Partial<Profile> = {}): Profile {
   };
 }
 
-/** Waits until pending promises (mocked IPC) have settled. */
+/** Waits until pending promises (mocked IPC) have settled (without letting fake time pass, if faked). */
 export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+  for (let i = 0; i < 5; i++) {
+    if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0);
+    else await new Promise((r) => setTimeout(r, 0));
+  }
 }
 
 export interface Mounted {
@@ -61,7 +65,11 @@ export interface Mounted {
   $<T extends HTMLElement = HTMLElement>(selector: string): T;
 }
 
-/** Mounts the app with a mocked IPC; `handler` may override any command. */
+/**
+ * Mounts the app with a mocked IPC; `handler` may override any command (`connectivity` answers online).
+ * The app's 5 s `connectivity` poll starts here: suites that fake timers only after mounting
+ * do not see it in `vi.getTimerCount()`, which then counts the resident's timers only.
+ */
 export async function mount(handler: Handler = () => undefined, info: KioskInfo = INFO): Promise<Mounted> {
   const calls: Call[] = [];
   let captchas = 0;
@@ -77,6 +85,8 @@ export async function mount(handler: Handler = () => undefined, info: KioskInfo 
         return { data_url: `data:image/png;base64,CAPTCHA${captchas}` };
       case 'reset_session':
         return null;
+      case 'connectivity':
+        return { online: true };
       default:
         throw new Error(`unexpected command ${cmd}`);
     }

@@ -15,6 +15,8 @@ export const en: {
     'app.retry_after': 'Please try again in {{seconds}} seconds.',
     'app.loading': 'One moment…',
     'app.too_many_requests': 'Too many requests. Please try again a little later.',
+    'app.offline_banner':
+      'Central service unreachable: your registration will be saved on this kiosk and sent as soon as service is back.',
 
     'attract.title_generic': 'Emergency alerts',
     'attract.pitch':
@@ -91,6 +93,19 @@ export const en: {
     'profile.contacts_help':
       'The town reaches you in the order shown (1 first). Only active lines are used.',
     'profile.add_contact': 'Add contact information',
+    'profile.phone': 'Phone number: {{phone}}',
+    'profile.offline_note':
+      'Offline mode: your number cannot be verified right now. Fill in the form: your code will be sent to you as soon as service is back.',
+    'profile.offline_note_login':
+      'Offline mode: the central service stopped answering and your password could not be checked. Fill in the form: a new code will be sent to you as soon as service is back.',
+
+    'pending.title': 'Registration waiting for your approval',
+    'pending.text': 'A registration made offline for this number on {{date}} is waiting for your approval.',
+    'pending.intro': 'Information in this registration:',
+    'pending.accept': 'Apply this information',
+    'pending.discard': 'Keep my current information',
+    'pending.accepted': 'The information from the offline registration was applied. Check the form below, then confirm.',
+    'pending.discarded': 'Your current information is kept and the offline registration was discarded.',
 
     'lang.fr': 'Français',
     'lang.en': 'English',
@@ -116,6 +131,12 @@ export const en: {
     'contacts.row_label': 'Contact {{n}}',
 
     'done.title': 'Your registration is confirmed',
+    'done.title_offline': 'Your registration is saved',
+    'done.offline_town': 'It will be sent to the {{town}} alert service as soon as service is back.',
+    'done.offline_town_generic': "It will be sent to your town's alert service as soon as service is back.",
+    'done.offline_code_sms': 'Your code will then come by text message to {{phone}}.',
+    'done.offline_code_voice': 'Your code will then come by phone call at {{phone}}.',
+    'done.reference': 'Reference number: {{reference}}',
     'done.intro': 'Here is the information saved:',
     'done.name': 'Identifier/Last name',
     'done.first_name': 'Contact person/First name',
@@ -172,6 +193,7 @@ export const en: {
     "central.incompatible": 'This kiosk needs an update. Please tell a staff member.',
     "central.error": 'The town service has a problem. Please try again later.',
     "kiosk.unauthorized": 'This kiosk is not authorized. Please tell a staff member.',
+    "kiosk.queue_unavailable": 'This kiosk could not save your registration. Please tell a staff member.',
     "api.version_mismatch": 'This kiosk needs an update. Please tell a staff member.',
     "internal": 'Something went wrong. Please try again.',
     "validation": 'Some information needs to be corrected.',

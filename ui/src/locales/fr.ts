@@ -10,6 +10,8 @@ export const fr = {
     'app.retry_after': 'Veuillez réessayer dans {{seconds}} secondes.',
     'app.loading': 'Un instant…',
     'app.too_many_requests': 'Trop de demandes. Veuillez réessayer un peu plus tard.',
+    'app.offline_banner':
+      'Service central injoignable : votre inscription sera enregistrée sur cette borne et transmise dès le retour du service.',
 
     'attract.title_generic': 'Alertes d’urgence',
     'attract.pitch':
@@ -87,6 +89,20 @@ export const fr = {
     'profile.contacts_help':
       'La ville vous joint dans l’ordre indiqué (1 en premier). Seules les lignes actives sont utilisées.',
     'profile.add_contact': 'Ajouter une coordonnée',
+    'profile.phone': 'Numéro de téléphone : {{phone}}',
+    'profile.offline_note':
+      'Mode hors ligne : votre numéro ne peut pas être vérifié pour le moment. Remplissez le formulaire : votre code vous sera envoyé dès le retour du service.',
+    'profile.offline_note_login':
+      'Mode hors ligne : le service central a cessé de répondre et votre mot de passe n’a pas pu être vérifié. Remplissez le formulaire : un nouveau code vous sera envoyé dès le retour du service.',
+
+    'pending.title': 'Inscription en attente de votre approbation',
+    'pending.text': 'Une inscription faite hors ligne pour ce numéro le {{date}} attend votre approbation.',
+    'pending.intro': 'Renseignements de cette inscription :',
+    'pending.accept': 'Appliquer ces informations',
+    'pending.discard': 'Garder mes informations actuelles',
+    'pending.accepted':
+      'Les informations de l’inscription faite hors ligne ont été appliquées. Vérifiez le formulaire ci-dessous, puis confirmez.',
+    'pending.discarded': 'Vos informations actuelles sont gardées et l’inscription faite hors ligne a été écartée.',
 
     'lang.fr': 'Français',
     'lang.en': 'English',
@@ -112,6 +128,12 @@ export const fr = {
     'contacts.row_label': 'Coordonnée {{n}}',
 
     'done.title': 'Votre inscription est confirmée',
+    'done.title_offline': 'Votre inscription est enregistrée',
+    'done.offline_town': "Elle sera transmise au service d'alerte de {{town}} dès le retour du service.",
+    'done.offline_town_generic': "Elle sera transmise au service d'alerte de votre ville dès le retour du service.",
+    'done.offline_code_sms': 'Votre code arrivera alors par SMS au {{phone}}.',
+    'done.offline_code_voice': 'Votre code arrivera alors par appel au {{phone}}.',
+    'done.reference': 'Numéro de référence : {{reference}}',
     'done.intro': 'Voici les renseignements enregistrés :',
     'done.name': 'Identifiant/Nom',
     'done.first_name': 'Responsable/Prénom',
@@ -168,6 +190,7 @@ export const fr = {
     "central.incompatible": 'Cette borne doit être mise à jour. Veuillez avertir le personnel.',
     "central.error": 'Le service de la ville a un problème. Veuillez réessayer plus tard.',
     "kiosk.unauthorized": 'Cette borne n’est pas autorisée. Veuillez avertir le personnel.',
+    "kiosk.queue_unavailable": 'Cette borne n’a pas pu enregistrer votre inscription. Veuillez avertir le personnel.',
     "api.version_mismatch": 'Cette borne doit être mise à jour. Veuillez avertir le personnel.',
     "internal": 'Une erreur est survenue. Veuillez réessayer.',
     "validation": 'Certains renseignements sont à corriger.',
