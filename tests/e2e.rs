@@ -119,6 +119,25 @@ async fn wait_visible_for(
     }
 }
 
+/// The captcha picture has arrived (the answer is checked against it).
+async fn wait_captcha(c: &Client) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        let drawn = c
+            .execute(
+                "const i = document.querySelector('#captcha-img');
+                 return !!(i && (i.getAttribute('src') || '').startsWith('data:image/'));",
+                vec![],
+            )
+            .await?;
+        if drawn == serde_json::Value::Bool(true) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("the captcha picture never arrived")
+}
+
 async fn type_into(c: &Client, css: &str, text: &str) -> Result<()> {
     let e = c
         .find(Locator::Css(css))
@@ -196,18 +215,26 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
 
     // The central server, a real process on a fresh SQLite file.
     let central_port = free_port();
-    let _central = spawn(
-        Command::new(&central_bin)
-            .arg("serve")
-            .env("BORNE_LISTEN", format!("127.0.0.1:{central_port}"))
-            .env("BORNE_DATA_DIR", work.join("central"))
-            .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env("BORNE_KIOSK_TOKEN", KIOSK_TOKEN)
-            .env("BORNE_CONSOLE_OUTBOX", &outbox)
-            .env("BORNE_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(work.join("central.log"))?),
-    )?;
+    let start_central = || -> Result<Proc> {
+        spawn(
+            Command::new(&central_bin)
+                .arg("serve")
+                .env("BORNE_LISTEN", format!("127.0.0.1:{central_port}"))
+                .env("BORNE_DATA_DIR", work.join("central"))
+                .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
+                .env("BORNE_KIOSK_TOKEN", KIOSK_TOKEN)
+                .env("BORNE_CONSOLE_OUTBOX", &outbox)
+                .env("BORNE_LOG", "debug")
+                .stdout(Stdio::null())
+                .stderr(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(work.join("central.log"))?,
+                ),
+        )
+    };
+    let central = start_central()?;
     wait_for_port(central_port, "borne-central").await?;
 
     // The kiosk, launched by tauri-driver; its environment reaches the app.
@@ -232,6 +259,8 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
             .env("BORNE_DANGEROUS_FIXED_CAPTCHA", CAPTCHA)
             .env("BORNE_KIOSK_IDLE_SECONDS", IDLE_SECONDS.to_string())
             .env("BORNE_KIOSK_IDLE_WARNING_SECONDS", "20")
+            .env("BORNE_KIOSK_OFFLINE_CHECK_SECONDS", "1")
+            .env("BORNE_KIOSK_KEY_STORE", "file")
             .env("XDG_DATA_HOME", xdg.join("data"))
             .env("XDG_CONFIG_HOME", xdg.join("config"))
             .env("XDG_CACHE_HOME", xdg.join("cache"))
@@ -248,15 +277,25 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
         .context("WebDriver session")?;
-    let result = drive(
-        &c,
-        &outbox,
-        &mut Shots {
-            dir: shots_dir.clone(),
-            n: 0,
-        },
-    )
-    .await;
+    let mut shots = Shots {
+        dir: shots_dir.clone(),
+        n: 0,
+    };
+    let mut result = drive(&c, &outbox, &mut shots).await;
+    if result.is_ok() {
+        // The central server goes down; a resident registers anyway.
+        drop(central);
+        result = drive_offline(&c, &mut shots).await;
+    }
+    let _central = if result.is_ok() {
+        // Back up: the kiosk notices within a second and sends the queue.
+        let central = start_central()?;
+        wait_for_port(central_port, "borne-central").await?;
+        result = offline_registration_arrives(&db, &outbox).await;
+        Some(central)
+    } else {
+        None
+    };
     if result.is_err() {
         let mut shots = Shots {
             dir: shots_dir.clone(),
@@ -275,7 +314,7 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         assert!(text.lines().count() > 3, "{log} has log lines");
         for secret in [
             "5550142", "5550199", "555-0199", "555-0142", "555 0142", "5550177", "Tremblay",
-            "lise", "J0R", &code,
+            "Élise", "J0R", "5550143", "555-0143", "Bouchard", &code,
         ] {
             assert!(!text.contains(secret), "{log} contains {secret:?}");
         }
@@ -284,21 +323,30 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
     // What the central database holds.
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display())).await?;
     let (phone, verified): (String, Option<i64>) =
-        sqlx::query_as("SELECT phone, verified_at FROM accounts")
+        sqlx::query_as("SELECT phone, verified_at FROM accounts WHERE phone = '+15145550142'")
             .fetch_one(&pool)
             .await?;
     assert_eq!(phone, "+15145550142");
     assert!(verified.is_some(), "the phone is verified by the login");
     let (version, kiosk): (String, String) =
-        sqlx::query_as("SELECT text_version, kiosk_id FROM consents")
+        sqlx::query_as("SELECT text_version, kiosk_id FROM consents ORDER BY recorded_at LIMIT 1")
             .fetch_one(&pool)
             .await?;
     assert_eq!(
         (version.as_str(), kiosk.as_str()),
         (borne_domain::CONSENT_TEXT_VERSION, "kiosk-e2e")
     );
-    let profile: (String, Option<String>, String, String, Option<String>, Option<String>, bool) = sqlx::query_as(
-        "SELECT name, first_name, language, city, civic_number, postal_code, newsletter FROM profiles",
+    let profile: (
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        bool,
+    ) = sqlx::query_as(
+        "SELECT name, first_name, language, city, civic_number, postal_code, newsletter
+         FROM profiles WHERE name = 'Tremblay'",
     )
     .fetch_one(&pool)
     .await?;
@@ -315,8 +363,10 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         )
     );
     let contacts: Vec<(i64, String, String, Option<String>, i64, String)> = sqlx::query_as(
-        "SELECT position, kind, value, extension, extension_delay_seconds, description
-         FROM contact_points ORDER BY position",
+        "SELECT c.position, c.kind, c.value, c.extension, c.extension_delay_seconds,
+                c.description
+         FROM contact_points c JOIN accounts a ON a.id = c.account_id
+         WHERE a.phone = '+15145550142' ORDER BY c.position",
     )
     .fetch_all(&pool)
     .await?;
@@ -344,6 +394,84 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
     Ok(())
 }
 
+const OFFLINE_PHONE: &str = "514 555-0143";
+
+/// The offline variant through the window: step 1, straight to step 5,
+/// a confirmation with a reference number; the banner says why.
+async fn drive_offline(c: &Client, shots: &mut Shots) -> Result<()> {
+    wait_visible(c, "#screen-attract").await?;
+    click(c, "#btn-start").await?;
+    wait_visible(c, "#screen-home").await?;
+    click(c, "#btn-new-user").await?;
+    wait_visible(c, "#screen-request").await?;
+    wait_captcha(c).await?;
+    type_into(c, "#phone", OFFLINE_PHONE).await?;
+    click(c, "#channel-sms").await?;
+    type_into(c, "#captcha-answer", CAPTCHA).await?;
+    click(c, "#consent").await?;
+    click(c, "#btn-request-submit").await?;
+    // No code now: the form of step 5, the phone kept from step 1.
+    wait_visible(c, "#screen-profile").await?;
+    wait_visible(c, "#offline-note").await?;
+    wait_visible(c, "#offline-banner").await?;
+    let first_contact = value(c, "#contacts tbody tr:nth-child(1) [data-field='value']").await?;
+    assert!(
+        first_contact.contains("555") && first_contact.contains("0143"),
+        "the signup phone is the first contact: {first_contact:?}"
+    );
+    type_into(c, "#name", "Bouchard").await?;
+    type_into(c, "#postal-code", "J0R 1A0").await?;
+    shots.take(c, "offline-step5").await?;
+    click(c, "#btn-profile-submit").await?;
+    wait_visible(c, "#screen-done").await?;
+    wait_visible(c, "#done-offline").await?;
+    let reference = c
+        .find(Locator::Css("#done-reference"))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        reference.trim().len() == 9 && reference.contains('-'),
+        "a reference number: {reference:?}"
+    );
+    shots.take(c, "offline-confirmed").await?;
+    click(c, "#btn-finish").await?;
+    wait_visible(c, "#screen-attract").await?;
+    Ok(())
+}
+
+/// Once the central server is back, the queued registration reaches it
+/// and its code goes out.
+async fn offline_registration_arrives(db: &Path, outbox: &Path) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display())).await?;
+        let row: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT p.name, a.verified_at FROM accounts a JOIN profiles p ON p.account_id = a.id
+             WHERE a.phone = '+15145550143'",
+        )
+        .fetch_optional(&pool)
+        .await?;
+        pool.close().await;
+        let sent = std::fs::read_to_string(outbox)
+            .unwrap_or_default()
+            .contains("+15145550143");
+        if let Some((name, verified)) = row {
+            assert_eq!(name, "Bouchard");
+            assert!(verified.is_none(), "unverified until the resident logs in");
+            if sent {
+                println!(
+                    "offline registration synced and its code sent {:.1} s after the central server came back",
+                    start.elapsed().as_secs_f64()
+                );
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    bail!("the offline registration did not reach the central server, or its code was not sent")
+}
+
 fn tempfile_dir() -> Result<PathBuf> {
     let dir = target_dir().join("e2e-work");
     let _ = std::fs::remove_dir_all(&dir);
@@ -363,7 +491,7 @@ async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
     // Step 1: « Obtention du mot de passe ». First with a mistake: the
     // resident keeps what they typed and sees the error next to the field.
     wait_visible(c, "#screen-request").await?;
-    wait_visible(c, "#captcha-img").await?;
+    wait_captcha(c).await?;
     type_into(c, "#phone", "876 555-0142").await?;
     click(c, "#channel-sms").await?;
     type_into(c, "#captcha-answer", CAPTCHA).await?;
@@ -500,6 +628,7 @@ async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
     click(c, "#btn-start").await?;
     click(c, "#btn-new-user").await?;
     wait_visible(c, "#screen-request").await?;
+    wait_captcha(c).await?;
     type_into(c, "#phone", "514 555-0199").await?;
     click(c, "#channel-voice").await?;
     type_into(c, "#captcha-answer", CAPTCHA).await?;
