@@ -6,5 +6,6 @@ mod helpers;
 mod limits;
 mod login;
 mod profile;
+mod registrations;
 mod signup;
 mod twilio;

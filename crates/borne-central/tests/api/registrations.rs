@@ -1,0 +1,157 @@
+//! `POST /v1/registrations`: offline registrations synced from kiosks.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{consent, spawn_app};
+
+fn registration(id: &str, phone: &str, name: &str) -> Value {
+    json!({
+        "id": id,
+        "captured_at": "2026-11-26T10:00:00Z",
+        "phone": phone,
+        "channel": "sms",
+        "language": "fr",
+        "consent": consent(),
+        "profile": {
+            "name": name, "first_name": "", "language": "fr", "city": "Mille-Isles",
+            "street": "", "civic_number": "", "apartment": "", "postal_code": "J0R 1A0",
+            "newsletter": false,
+            "contacts": [{
+                "active": true, "description": "", "kind": "mobile", "value": phone,
+                "extension": "", "extension_delay_seconds": null, "order": 1
+            }]
+        },
+        "owner_session": null
+    })
+}
+
+fn id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_once_per_id_whatever_the_retries() {
+    let app = spawn_app().await;
+    let (a, b) = (id(), id());
+    let batch = json!({ "registrations": [
+        registration(&a, "514 555-0150", "Gagnon"),
+        registration(&b, "514 555-0151", "Roy"),
+    ]});
+    let first: Value = app
+        .post("/v1/registrations", &batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["results"][0]["status"], 200);
+    assert_eq!(first["results"][0]["outcome"], "created");
+    assert_eq!(first["results"][1]["outcome"], "created");
+    // The kiosk never saw the answer and sends the same batch again.
+    let again: Value = app
+        .post("/v1/registrations", &batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again, first, "the stored result, again");
+    // One code per registration goes out, made by the worker.
+    let sent = app.sent_when(|s| s.len() >= 2).await;
+    assert_eq!(sent.len(), 2);
+    let pool = sqlx::SqlitePool::connect(&app.db_url).await.unwrap();
+    let n: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM deliveries),
+                (SELECT COUNT(*) FROM accounts WHERE verified_at IS NULL)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(n, (2, 2, 2), "two unverified accounts, one delivery each");
+}
+
+#[tokio::test]
+async fn a_reused_id_with_other_content_and_invalid_registrations_are_refused_one_by_one() {
+    let app = spawn_app().await;
+    let a = id();
+    let ok: Value = app
+        .post(
+            "/v1/registrations",
+            &json!({ "registrations": [registration(&a, "514 555-0152", "Côté")] }),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["results"][0]["status"], 200);
+    let good = id();
+    let answer: Value = app
+        .post(
+            "/v1/registrations",
+            &json!({ "registrations": [
+                registration(&a, "514 555-0152", "Autre nom"),
+                registration("not-a-uuid", "514 555-0153", "Lavoie"),
+                registration(&id(), "876 555-0154", "Pelletier"),
+                registration(&good, "514 555-0155", "Bélanger"),
+            ]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = &answer["results"];
+    assert_eq!(
+        (r[0]["status"].as_u64(), r[0]["error"]["code"].as_str()),
+        (Some(422), Some("registration.content_mismatch"))
+    );
+    assert_eq!(r[1]["status"], 422);
+    assert_eq!(
+        r[1]["error"]["fields"][0]["code"],
+        "registration.invalid_id"
+    );
+    assert_eq!(r[2]["status"], 422);
+    assert_eq!(
+        r[2]["error"]["fields"][0]["code"],
+        "phone.area_code_not_accepted"
+    );
+    // The good one in the same batch is stored anyway.
+    assert_eq!(
+        (r[3]["status"].as_u64(), r[3]["outcome"].as_str()),
+        (Some(200), Some("created"))
+    );
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("borne_registrations_total{result=\"rejected\"} 3"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn batches_are_capped_and_need_a_kiosk_token() {
+    let app = spawn_app().await;
+    let many: Vec<Value> = (0..101)
+        .map(|i| registration(&id(), &format!("514 555-01{:02}", i % 100), "X"))
+        .collect();
+    let r = app
+        .post("/v1/registrations", &json!({ "registrations": many }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "registrations.too_many");
+    let r = app
+        .http
+        .post(app.url("/v1/registrations"))
+        .json(&json!({ "registrations": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
