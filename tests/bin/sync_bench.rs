@@ -1,0 +1,597 @@
+//! Benchmark of the kiosk's offline-queue sync (not a test).
+//!
+//! 1. Starts a real `borne-central` process on a fresh SQLite file.
+//! 2. Fills a fresh kiosk queue with N registrations (one encrypted,
+//!    fsync'd transaction each), timed.
+//! 3. Drains it with one `SyncWorker::pass()` (batches of 100, the
+//!    protocol's maximum) over loopback HTTP, timed, then checks that every
+//!    registration arrived once and nothing readable is left on the kiosk.
+//! 4. Baseline, same run: the same central rows written with plain
+//!    `INSERT`s into a fresh database of the same engine, with the central
+//!    server's pragmas and migrations, 100 registrations per transaction.
+//!
+//! Usage: sync-bench [--count N]   (default 10000)
+//!
+//! `BORNE_CENTRAL_BIN` names the central server binary; default:
+//! `target/debug/borne-central`, or `target/release/borne-central` when
+//! this benchmark is a release build. `scripts/bench-sync.sh` builds both
+//! in release mode and runs it.
+
+use std::collections::HashSet;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use borne_kiosk_core::queue::now_ms;
+use borne_kiosk_core::{CentralClient, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
+use borne_protocol as wire;
+use secrecy::SecretString;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+const KIOSK_TOKEN: &str = "sync-bench-kiosk-token-0123";
+const DEFAULT_COUNT: u32 = 10_000;
+/// Fixture indices start here: below 1,200, `borne_e2e::phone(i)` repeats
+/// `phone(i + 1200)`, and a repeated number would be an update of the same
+/// account, not a new one. From 1,200 on, every index has its own number,
+/// up to 12 × 10,000.
+const FIRST_INDEX: u32 = 1_200;
+const MAX_COUNT: u32 = 12 * 10_000 - FIRST_INDEX;
+/// The central tables one registration writes to, in `ingest_registrations`.
+const TABLES: [&str; 6] = [
+    "accounts",
+    "consents",
+    "profiles",
+    "contact_points",
+    "deliveries",
+    "registrations",
+];
+
+fn usage() -> String {
+    format!(
+        "usage: sync-bench [--count N]   (N registrations, default {DEFAULT_COUNT}, at most {MAX_COUNT})\n\
+         BORNE_CENTRAL_BIN: the borne-central binary (default: target/<this build's profile>/borne-central)"
+    )
+}
+
+fn parse_count() -> Result<u32> {
+    let mut count = DEFAULT_COUNT;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "-h" | "--help" => {
+                println!("{}", usage());
+                std::process::exit(0);
+            }
+            "--count" => args.next().with_context(usage)?,
+            other => match other.strip_prefix("--count=") {
+                Some(v) => v.to_owned(),
+                None => bail!("unknown argument `{other}`\n{}", usage()),
+            },
+        };
+        count = value
+            .parse()
+            .with_context(|| format!("--count: `{value}` is not a whole number"))?;
+    }
+    ensure!(
+        (1..=MAX_COUNT).contains(&count),
+        "--count must be between 1 and {MAX_COUNT}"
+    );
+    Ok(count)
+}
+
+fn profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
+fn target_dir() -> PathBuf {
+    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || tests.parent().unwrap_or(&tests).join("target"),
+        PathBuf::from,
+    )
+}
+
+fn central_bin() -> PathBuf {
+    std::env::var_os("BORNE_CENTRAL_BIN").map_or_else(
+        || target_dir().join(profile()).join("borne-central"),
+        PathBuf::from,
+    )
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn rate(n: u32, elapsed: Duration) -> f64 {
+    f64::from(n) / elapsed.as_secs_f64()
+}
+
+/// `10000 registrations in 4.21 s = 2375 /s`
+fn timing(n: u32, elapsed: Duration) -> String {
+    format!(
+        "{n} registrations in {:.2} s = {:.0} /s",
+        elapsed.as_secs_f64(),
+        rate(n, elapsed)
+    )
+}
+
+// ------------------------------------------------------------ the central
+
+/// A real `borne-central` process; killed when dropped.
+#[derive(Debug)]
+struct Central {
+    child: Option<Child>,
+    port: u16,
+    db: PathBuf,
+    log: PathBuf,
+    outbox: PathBuf,
+}
+
+impl Central {
+    fn start(bin: &Path, work: &Path) -> Result<Self> {
+        ensure!(
+            bin.exists(),
+            "{} is missing: build it (cargo build -p borne-central --bin borne-central) \
+             or point BORNE_CENTRAL_BIN at it",
+            bin.display()
+        );
+        let port = free_port()?;
+        let db = work.join("central.sqlite");
+        let log = work.join("central.log");
+        let outbox = work.join("outbox.jsonl");
+        let child = Command::new(bin)
+            .arg("serve")
+            .env("BORNE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BORNE_DATA_DIR", work.join("central"))
+            .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("BORNE_KIOSK_TOKEN", KIOSK_TOKEN)
+            .env("BORNE_TELEPHONY", "console")
+            .env("BORNE_CONSOLE_OUTBOX", &outbox)
+            // The cost breaker pauses sends after the first one: the
+            // delivery worker (argon2 per code) does not compete for CPU.
+            .env("BORNE_BREAKER_PAUSE_RATIO", "0.001")
+            .env("BORNE_BREAKER_MIN_BASELINE", "1")
+            .env("BORNE_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        Ok(Self {
+            child: Some(child),
+            port,
+            db,
+            log,
+            outbox,
+        })
+    }
+
+    async fn wait_ready(&mut self) -> Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait()? {
+                    bail!("borne-central exited ({status}):\n{}", self.log_tail());
+                }
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!(
+            "borne-central did not listen within 30 s:\n{}",
+            self.log_tail()
+        )
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Codes the console provider sent (one JSON line each).
+    fn codes_sent(&self) -> usize {
+        std::fs::read_to_string(&self.outbox)
+            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+            .unwrap_or(0)
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Rows per table, in `TABLES` order.
+async fn row_counts(pool: &SqlitePool) -> Result<Vec<i64>> {
+    let mut counts = Vec::with_capacity(TABLES.len());
+    for table in TABLES {
+        counts.push(
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(pool)
+                .await?,
+        );
+    }
+    Ok(counts)
+}
+
+/// Every table holds exactly `n` rows.
+fn ensure_rows(what: &str, counts: &[i64], n: u32) -> Result<()> {
+    for (table, count) in TABLES.iter().zip(counts) {
+        ensure!(
+            *count == i64::from(n),
+            "{what}: {count} rows in `{table}`, expected {n}"
+        );
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ the baseline
+
+/// The central server's connection settings (`Store::connect`): WAL,
+/// synchronous=FULL, foreign keys, and its migrations.
+async fn central_like_database(path: &Path) -> Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str("sqlite://")?
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("../migrations/central-sqlite")
+        .run(&pool)
+        .await?;
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await?;
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&pool)
+        .await?;
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&pool)
+        .await?;
+    ensure!(
+        journal.eq_ignore_ascii_case("wal") && sync == 2 && fk == 1,
+        "baseline database: journal_mode={journal}, synchronous={sync}, foreign_keys={fk}"
+    );
+    Ok(pool)
+}
+
+/// The values `ingest_registrations` stores for one new registration.
+#[derive(Debug)]
+struct Rows {
+    account_id: String,
+    consent_id: String,
+    delivery_id: String,
+    content_hash: String,
+    /// `captured_at` and the consent's `accepted_at`, Unix seconds.
+    captured_at: i64,
+    accepted_at: i64,
+    r: wire::Registration,
+}
+
+fn language(l: wire::Language) -> &'static str {
+    match l {
+        wire::Language::Fr => "fr",
+        wire::Language::En => "en",
+    }
+}
+
+/// An RFC 3339 time in Unix seconds (SQLite's parser; before any timer).
+async fn unix(pool: &SqlitePool, rfc3339: &str) -> Result<i64> {
+    sqlx::query_scalar::<_, Option<i64>>("SELECT unixepoch(?)")
+        .bind(rfc3339)
+        .fetch_one(pool)
+        .await?
+        .with_context(|| format!("`{rfc3339}` is not a time"))
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
+/// Plain INSERTs of the rows ingest writes for each registration, one
+/// `BEGIN IMMEDIATE` transaction per `batch` registrations (as ingest).
+async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()> {
+    const KIOSK: &str = "kiosk-fixture";
+    const WINDOW: i64 = 7 * 86_400;
+    let now = now_ms() / 1000;
+    for chunk in rows.chunks(batch) {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        for x in chunk {
+            let r = &x.r;
+            let p = &r.profile;
+            sqlx::query(
+                "INSERT INTO accounts (id, phone, language, created_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(&x.account_id)
+            .bind(&r.phone)
+            .bind(language(r.language))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
+                                       recorded_at, kiosk_id, staff_assisted)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&x.consent_id)
+            .bind(&x.account_id)
+            .bind(&r.consent.text_version)
+            .bind(language(r.consent.language))
+            .bind(x.accepted_at)
+            .bind(now)
+            .bind(KIOSK)
+            .bind(r.consent.staff_assisted)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO profiles (account_id, name, first_name, language, city, street,
+                                       civic_number, apartment, postal_code, newsletter, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&x.account_id)
+            .bind(&p.name)
+            .bind(non_empty(&p.first_name))
+            .bind(language(p.language))
+            .bind(&p.city)
+            .bind(non_empty(&p.street))
+            .bind(non_empty(&p.civic_number))
+            .bind(non_empty(&p.apartment))
+            .bind(non_empty(&p.postal_code))
+            .bind(p.newsletter)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            for c in &p.contacts {
+                sqlx::query(
+                    "INSERT INTO contact_points (account_id, position, active, description, kind,
+                                                 value, extension, extension_delay_seconds)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&x.account_id)
+                .bind(c.order)
+                .bind(c.active)
+                .bind(&c.description)
+                .bind(match c.kind {
+                    wire::ContactType::Landline => "landline",
+                    wire::ContactType::Mobile => "mobile",
+                    wire::ContactType::Email => "email",
+                })
+                .bind(&c.value)
+                .bind(non_empty(&c.extension))
+                .bind(c.extension_delay_seconds.unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel,
+                                         language, state, next_attempt_at, expires_at,
+                                         created_at, updated_at, kiosk_id)
+                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+            )
+            .bind(&x.delivery_id)
+            .bind(&x.account_id)
+            .bind(&r.id)
+            .bind(&r.phone)
+            .bind(match r.channel {
+                wire::Channel::Sms => "sms",
+                wire::Channel::Voice => "voice",
+            })
+            .bind(language(r.language))
+            .bind(now)
+            .bind(now + WINDOW)
+            .bind(now)
+            .bind(now)
+            .bind(KIOSK)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO registrations (id, content_hash, kiosk_id, account_id, outcome,
+                                            captured_at, received_at)
+                 VALUES (?, ?, ?, ?, 'created', ?, ?)",
+            )
+            .bind(&r.id)
+            .bind(&x.content_hash)
+            .bind(KIOSK)
+            .bind(&x.account_id)
+            .bind(x.captured_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ the run
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let n = parse_count()?;
+    let cores = std::thread::available_parallelism().map_or(0, |c| c.get());
+    let batch = u32::try_from(wire::REGISTRATION_BATCH_MAX)?;
+    let bin = central_bin();
+    println!(
+        "sync-bench: {n} registrations, {} build, {cores} cores (available_parallelism), \
+         databases in {}",
+        profile(),
+        std::env::temp_dir().display()
+    );
+
+    // Fixtures, made before any timer starts.
+    let registrations: Vec<wire::Registration> = (FIRST_INDEX..FIRST_INDEX + n)
+        .map(|i| borne_e2e::registration(i, &uuid::Uuid::now_v7().to_string()))
+        .collect();
+    let phones: HashSet<&str> = registrations.iter().map(|r| r.phone.as_str()).collect();
+    ensure!(
+        phones.len() == registrations.len(),
+        "fixtures: {} distinct phone numbers for {n} registrations",
+        phones.len()
+    );
+
+    // 1. The central server.
+    let work = tempfile::tempdir()?;
+    let mut central = Central::start(&bin, work.path())?;
+    central.wait_ready().await?;
+    println!(
+        "central: {} on 127.0.0.1:{}, fresh SQLite file (WAL, synchronous=FULL), console telephony",
+        bin.display(),
+        central.port
+    );
+    println!(
+        "central: cost breaker set to pause sends after the first code \
+         (BORNE_BREAKER_PAUSE_RATIO=0.001, BORNE_BREAKER_MIN_BASELINE=1), \
+         so the code-sending worker does not compete for CPU"
+    );
+
+    // 2. Fill the kiosk queue.
+    let kiosk = tempfile::tempdir()?;
+    let (key, _) = KeyStore::File(kiosk.path().join("queue.key")).load_or_create()?;
+    let queue = Queue::open(&kiosk.path().join("queue.sqlite"), &key).await?;
+    let started = Instant::now();
+    for r in &registrations {
+        queue.enqueue(r, now_ms()).await?;
+    }
+    let fill = started.elapsed();
+    let c = queue.counts().await?;
+    ensure!(c.pending == i64::from(n), "after the fill: {c:?}");
+    println!(
+        "fill: {} (each enqueue is its own encrypted, fsync'd transaction)",
+        timing(n, fill)
+    );
+
+    // 3. Drain it to the central server.
+    let client = CentralClient::new(
+        &format!("http://127.0.0.1:{}", central.port),
+        SecretString::from(KIOSK_TOKEN.to_owned()),
+        Duration::from_secs(120),
+        Arc::default(),
+    )?;
+    let worker = SyncWorker::new(
+        queue.clone(),
+        client,
+        SyncConfig {
+            batch_size: batch,
+            ..SyncConfig::default()
+        },
+    );
+    ensure!(worker.check().await, "the central server's /healthz fails");
+    let started = Instant::now();
+    let pass = worker.pass().await?;
+    let drain = started.elapsed();
+    ensure!(
+        pass == Pass::Drained,
+        "the pass stopped: {:?}",
+        worker.report().last_error
+    );
+    println!(
+        "drain: one SyncWorker::pass(), {} requests of {batch}: {}",
+        n.div_ceil(batch),
+        timing(n, drain)
+    );
+
+    // Every registration arrived once; nothing readable is left.
+    let c = queue.counts().await?;
+    ensure!(
+        (c.acknowledged, c.pending, c.sending, c.rejected) == (i64::from(n), 0, 0, 0),
+        "kiosk queue after the drain: {c:?} (expected {n} acknowledged), last error: {:?}",
+        worker.report().last_error
+    );
+    let left = queue.with_personal_data().await?;
+    ensure!(
+        left == 0,
+        "{left} queue rows still hold personal data after the drain"
+    );
+    queue.close().await;
+    let central_db = SqlitePool::connect(&format!("sqlite://{}?mode=ro", central.db.display()))
+        .await
+        .context("cannot open the central database")?;
+    let central_rows = row_counts(&central_db).await?;
+    central_db.close().await;
+    ensure_rows("central database", &central_rows, n)?;
+    let codes = central.codes_sent();
+    println!(
+        "verified: central holds {n} rows in each of {}; kiosk queue: {n} acknowledged, \
+         0 with personal data; codes sent by the central meanwhile: {codes}",
+        TABLES.join(", ")
+    );
+    // Done with it: the baseline runs on a quiet machine.
+    central.kill();
+
+    // 4. Baseline: the same rows, plain INSERTs, same engine and pragmas.
+    let raw_dir = tempfile::tempdir()?;
+    let raw_db = central_like_database(&raw_dir.path().join("raw.sqlite")).await?;
+    let mut rows = Vec::with_capacity(registrations.len());
+    for r in registrations {
+        rows.push(Rows {
+            account_id: uuid::Uuid::now_v7().to_string(),
+            consent_id: uuid::Uuid::now_v7().to_string(),
+            delivery_id: uuid::Uuid::now_v7().to_string(),
+            // A SHA-256 in hex in the central; same length here.
+            content_hash: format!("{:064x}", uuid::Uuid::new_v4().as_u128()),
+            captured_at: unix(&raw_db, &r.captured_at).await?,
+            accepted_at: unix(&raw_db, &r.consent.accepted_at).await?,
+            r,
+        });
+    }
+    let started = Instant::now();
+    raw_insert(&raw_db, &rows, wire::REGISTRATION_BATCH_MAX).await?;
+    let raw = started.elapsed();
+    let raw_rows = row_counts(&raw_db).await?;
+    raw_db.close().await;
+    ensure_rows("baseline database", &raw_rows, n)?;
+    println!(
+        "baseline: plain INSERTs into {}, {batch} registrations per transaction: {}",
+        TABLES.join(", "),
+        timing(n, raw)
+    );
+
+    // 5. Summary.
+    let line = |label: &str, elapsed: Duration| println!("{label:<50}{}", timing(n, elapsed));
+    println!();
+    println!(
+        "summary ({} build, {cores} cores, SQLite WAL + synchronous=FULL everywhere)",
+        profile()
+    );
+    line("kiosk queue fill (1 fsync'd transaction each):", fill);
+    line(
+        &format!("sync (queue -> HTTP -> central, batches of {batch}):"),
+        drain,
+    );
+    line("raw batched insert, same rows, same engine:", raw);
+    println!(
+        "ratio sync / raw: {:.0} %",
+        100.0 * rate(n, drain) / rate(n, raw)
+    );
+    Ok(())
+}
