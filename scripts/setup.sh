@@ -14,7 +14,7 @@ as_root() {
 APT_PACKAGES=(
     build-essential pkg-config curl file ca-certificates git
     libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
-    libdbus-1-dev xvfb xauth webkit2gtk-driver dbus dbus-x11
+    libdbus-1-dev xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -122,6 +122,48 @@ async fn every_registration_reported_committed_survives_sigkill() -> Result<()> 
     Ok(())
 }
 
+// -------------------------------------------------------------- the key
+
+/// Where the session has a Secret Service (here: a private D-Bus session
+/// with an unlocked gnome-keyring), the queue key lives there and nowhere
+/// on disk, and a second start reads the queue with it.
+#[test]
+fn the_queue_key_lives_in_the_os_keyring_when_the_session_has_one() -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("kiosk");
+    std::fs::create_dir_all(&data)?;
+    let probe = env!("CARGO_BIN_EXE_keyring-probe");
+    let script = format!(
+        "printf 'borne-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || exit 90; \
+         '{probe}' '{dir}' write && '{probe}' '{dir}' read",
+        dir = data.display()
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_RUNTIME_DIR", home.path())
+        .stderr(Stdio::piped())
+        .output()
+        .context("dbus-run-session (scripts/setup.sh installs it)")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.code() != Some(90),
+        "gnome-keyring-daemon is missing or failed (scripts/setup.sh installs it)"
+    );
+    ensure!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ensure!(
+        stdout.lines().collect::<Vec<_>>() == ["source=Keyring", "source=Keyring", "read=same"],
+        "{stdout}"
+    );
+    ensure!(!data.join("queue.key").exists(), "a key file was written");
+    Ok(())
+}
+
 // ------------------------------------------------------------ the proxy
 
 #[derive(Debug, Default)]
