@@ -228,6 +228,7 @@ impl SyncWorker {
         tracing::info!("sync worker started");
         let mut last_check = tokio::time::Instant::now();
         self.check().await;
+        self.log_status().await;
         loop {
             if self.connectivity().is_online() {
                 if let Err(e) = self.pass().await {
