@@ -14,7 +14,8 @@ const AREA_CODES: [&str; 12] = [
 pub fn phone(i: u32) -> String {
     let area = AREA_CODES[(i % 12) as usize];
     let n = i / 12;
-    let line = if i < 1_200 { 100 + n } else { n % 10_000 };
+    // 0100–0199 first, then 0200 upwards, wrapping to 0000–0099 last.
+    let line = (100 + n) % 10_000;
     format!("+1{area}555{line:04}")
 }
 

@@ -35,11 +35,9 @@ use sqlx::SqlitePool;
 
 const KIOSK_TOKEN: &str = "sync-bench-kiosk-token-0123";
 const DEFAULT_COUNT: u32 = 10_000;
-/// Fixture indices start here: below 1,200, `borne_e2e::phone(i)` repeats
-/// `phone(i + 1200)`, and a repeated number would be an update of the same
-/// account, not a new one. From 1,200 on, every index has its own number,
-/// up to 12 × 10,000.
-const FIRST_INDEX: u32 = 1_200;
+/// Fixture indices start here; every index below 12 × 10,000 has its own
+/// number, so each registration makes a new account.
+const FIRST_INDEX: u32 = 0;
 const MAX_COUNT: u32 = 12 * 10_000 - FIRST_INDEX;
 /// The central tables one registration writes to, in `ingest_registrations`.
 const TABLES: [&str; 6] = [
