@@ -155,3 +155,45 @@ async fn batches_are_capped_and_need_a_kiosk_token() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+#[tokio::test]
+async fn an_id_still_being_stored_gets_409_then_the_stored_result() {
+    use sqlx::Connection;
+    let app = spawn_app().await;
+    let batch = json!({ "registrations": [registration(&id(), "514 555-0156", "Fortin")] });
+    // Another writer holds the database: the first request waits inside
+    // its transaction, its id in flight.
+    let mut blocker = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let first = tokio::spawn(app.post("/v1/registrations", &batch).send());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The kiosk gave up on it and sends it again.
+    let second: Value = app
+        .post("/v1/registrations", &batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["results"][0]["status"], 409);
+    assert_eq!(
+        second["results"][0]["error"]["code"],
+        "registration.in_progress"
+    );
+    sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
+    let first: Value = first.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(first["results"][0]["outcome"], "created");
+    let third: Value = app
+        .post("/v1/registrations", &batch)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(third, first);
+}
