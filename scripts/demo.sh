@@ -9,7 +9,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 scripts/setup.sh
 echo "[demo] building the UI and the binaries (first time: several minutes)"
 npm --prefix ui run --silent build
-cargo build --bins --features borne-kiosk/custom-protocol -p borne-central -p borne-kiosk
+cargo build --bins --features borne-kiosk/custom-protocol -p borne-central -p borne-kiosk -p borne-kiosk-core
 
 DEMO_DIR="$PWD/.borne/demo"
 mkdir -p "$DEMO_DIR"
@@ -31,11 +31,17 @@ done
 echo "[demo] borne-central on http://127.0.0.1:$PORT, database $DEMO_DIR/borne-central.sqlite"
 echo "[demo] codes sent by SMS or call are printed below as JSON lines (console telephony)"
 
+# Staff mode (the discreet button on the attract screen) for the demo.
+STAFF_PIN="2468"
+STAFF_PIN_HASH="$(printf '%s' "$STAFF_PIN" | target/debug/borne-staff-pin)"
+echo "[demo] staff PIN: $STAFF_PIN"
+
 run_kiosk() {
     BORNE_CENTRAL_URL="http://127.0.0.1:$PORT" \
     BORNE_KIOSK_TOKEN="$TOKEN" \
     BORNE_KIOSK_ID="kiosk-demo" \
     BORNE_KIOSK_DATA_DIR="$DEMO_DIR/kiosk" \
+    BORNE_KIOSK_STAFF_PIN_HASH="$STAFF_PIN_HASH" \
         "$@" target/debug/borne-kiosk
 }
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then

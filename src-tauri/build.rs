@@ -11,6 +11,9 @@ const COMMANDS: &[&str] = &[
     "connectivity",
     "queue_status",
     "sync_now",
+    "staff_login",
+    "staff_logout",
+    "staff_exit",
 ];
 
 fn main() {

@@ -21,6 +21,7 @@ const PREFIXES: &[&str] = &[
     "kiosk",
     "api",
     "request",
+    "staff",
 ];
 /// Field names written like codes (`consent.accepted_at` is a field).
 const FIELD_NAMES: &[&str] = &[

@@ -4,10 +4,10 @@
 use borne_kiosk_core::Kiosk;
 use borne_protocol::ipc::{
     CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
-    LoginForm, LoginOutcome, ProfileOutcome, QueueStatus,
+    LoginForm, LoginOutcome, ProfileOutcome, QueueStatus, StaffPinForm,
 };
 use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile};
-use tauri::{Runtime, State, Webview};
+use tauri::{AppHandle, Runtime, State, Webview};
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
@@ -101,4 +101,34 @@ pub async fn resend_code(kiosk: State<'_, Kiosk>, channel: Channel) -> Result<Co
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn delivery_status(kiosk: State<'_, Kiosk>) -> Result<DeliveryStatus, ErrorBody> {
     kiosk.delivery_status().await
+}
+
+/// Opens staff mode with the staff PIN; answers the queue's status.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn staff_login(
+    kiosk: State<'_, Kiosk>,
+    form: StaffPinForm,
+) -> Result<QueueStatus, ErrorBody> {
+    kiosk.staff_login(form.pin).await
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn staff_logout(kiosk: State<'_, Kiosk>) -> Result<(), ErrorBody> {
+    kiosk.staff_logout();
+    Ok(())
+}
+
+/// « Quitter le mode borne » (staff): closes the kiosk for maintenance.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn staff_exit<R: Runtime>(
+    kiosk: State<'_, Kiosk>,
+    app: AppHandle<R>,
+) -> Result<(), ErrorBody> {
+    kiosk.require_staff()?;
+    tracing::info!("staff closed the kiosk for maintenance");
+    app.exit(0);
+    Ok(())
 }

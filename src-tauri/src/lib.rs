@@ -36,6 +36,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::connectivity,
             commands::queue_status,
             commands::sync_now,
+            commands::staff_login,
+            commands::staff_logout,
+            commands::staff_exit,
         ])
 }
 

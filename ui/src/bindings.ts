@@ -71,7 +71,11 @@ idle_seconds: number,
 /**
  * Seconds the warning counts down before everything is wiped (≥ 20).
  */
-idle_warning_seconds: number, };
+idle_warning_seconds: number, 
+/**
+ * Staff mode exists (a staff PIN is configured).
+ */
+staff_enabled: boolean, };
 
 export type CaptchaImage = { 
 /**
@@ -83,7 +87,12 @@ export type CodeRequestForm = { phone: string,
 /**
  * `null` until the resident picks « par téléphone » or « par SMS ».
  */
-channel: Channel | null, captcha_answer: string, consent_accepted: boolean, language: Language, };
+channel: Channel | null, captcha_answer: string, consent_accepted: boolean, language: Language, 
+/**
+ * A staff member is signing the resident up (staff mode only): no
+ * captcha, and the consent record says so.
+ */
+staff_assisted: boolean, };
 
 export type CodeSent = { 
 /**
@@ -142,4 +151,6 @@ oldest_pending_seconds: number | null,
  * Last time a batch reached the central server (RFC 3339).
  */
 last_sync_at: string | null, last_error: string | null, online: boolean, };
+
+export type StaffPinForm = { pin: string, };
 

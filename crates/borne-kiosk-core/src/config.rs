@@ -40,6 +40,12 @@ pub struct KioskConfig {
     /// `BORNE_KIOSK_OFFLINE_CHECK_SECONDS` (default 15) and
     /// `BORNE_KIOSK_SYNC_BATCH` (default 50).
     pub sync: SyncConfig,
+    /// `BORNE_KIOSK_STAFF_PIN_HASH`: the staff PIN as an argon2id hash
+    /// (`borne-staff-pin` makes one). Unset: no staff mode.
+    pub staff_pin_hash: Option<String>,
+    /// `BORNE_KIOSK_STAFF_LOCK_SECONDS`, default 300: how long 5 wrong PINs
+    /// lock staff mode.
+    pub staff_lock: Duration,
 }
 
 impl KioskConfig {
@@ -133,6 +139,18 @@ impl KioskConfig {
             offline_check: fractional("BORNE_KIOSK_OFFLINE_CHECK_SECONDS", 15.0)?,
             ..SyncConfig::default()
         };
+        let staff_pin_hash = get("BORNE_KIOSK_STAFF_PIN_HASH").filter(|h| !h.is_empty());
+        if let Some(h) = &staff_pin_hash {
+            let ok = argon2::PasswordHash::new(h).is_ok_and(|p| p.algorithm.as_str() == "argon2id");
+            if !ok {
+                return Err(
+                    "BORNE_KIOSK_STAFF_PIN_HASH must be an argon2id hash (make one with borne-staff-pin)"
+                        .into(),
+                );
+            }
+        }
+        let staff_lock =
+            Duration::from_secs(u64::from(seconds("BORNE_KIOSK_STAFF_LOCK_SECONDS", 300)?));
         let hostname = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_default();
@@ -149,6 +167,8 @@ impl KioskConfig {
             idle_warning_seconds,
             key_store,
             sync,
+            staff_pin_hash,
+            staff_lock,
         })
     }
 }

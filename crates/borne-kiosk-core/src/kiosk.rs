@@ -37,6 +37,8 @@ struct Session {
     offline: bool,
     /// The pending change shown after login, for the owner's decision.
     pending_change_id: Option<String>,
+    /// Staff mode is open (PIN accepted); wiped with the session.
+    staff: bool,
 }
 
 #[derive(Debug)]
@@ -47,6 +49,7 @@ pub struct Kiosk {
     session: Mutex<Session>,
     queue: Queue,
     sync: SyncWorker,
+    pin_guard: Mutex<crate::staff::PinGuard>,
 }
 
 /// Why the kiosk cannot start.
@@ -144,6 +147,7 @@ impl Kiosk {
             session: Mutex::new(Session::default()),
             queue,
             sync,
+            pin_guard: Mutex::default(),
         })
     }
 
@@ -158,12 +162,81 @@ impl Kiosk {
         }
     }
 
+    /// The queue, for staff.
     pub async fn queue_status(&self) -> Result<QueueStatus, ErrorBody> {
+        self.require_staff()?;
         self.sync.status().await.map_err(queue_error)
     }
 
-    /// « Envoyer maintenant »: checks the server, then sends what is due.
+    /// Staff mode: the PIN against its argon2id hash; 5 wrong in a row
+    /// lock staff mode for `staff_lock`. Staff mode ends with the session
+    /// (« Terminer », idle wipe) or [`Kiosk::staff_logout`].
+    pub async fn staff_login(&self, pin: String) -> Result<QueueStatus, ErrorBody> {
+        let Some(hash) = self.config.staff_pin_hash.clone() else {
+            return Err(error("staff.disabled", "no staff PIN is configured"));
+        };
+        let locked = {
+            let guard = self.pin_guard.lock().unwrap_or_else(|e| e.into_inner());
+            guard.locked_for(std::time::Instant::now())
+        };
+        if let Some(wait) = locked {
+            return Err(ErrorBody {
+                retry_after_seconds: Some(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX)),
+                ..error(
+                    "staff.locked",
+                    "too many wrong PINs; staff mode is locked for a while",
+                )
+            });
+        }
+        let right = tokio::task::spawn_blocking(move || crate::staff::verify(&pin, &hash))
+            .await
+            .unwrap_or(false);
+        let wrong = {
+            let mut guard = self.pin_guard.lock().unwrap_or_else(|e| e.into_inner());
+            if right {
+                guard.right();
+                None
+            } else {
+                Some(guard.wrong(std::time::Instant::now(), self.config.staff_lock))
+            }
+        };
+        if let Some(left) = wrong {
+            tracing::warn!(tries_left = left, "wrong staff PIN");
+            return Err(if left == 0 {
+                ErrorBody {
+                    retry_after_seconds: Some(
+                        u32::try_from(self.config.staff_lock.as_secs()).unwrap_or(u32::MAX),
+                    ),
+                    ..error(
+                        "staff.locked",
+                        "too many wrong PINs; staff mode is locked for a while",
+                    )
+                }
+            } else {
+                error("staff.wrong_pin", "wrong staff PIN")
+            });
+        }
+        self.session().staff = true;
+        tracing::info!("staff mode opened");
+        self.sync.status().await.map_err(queue_error)
+    }
+
+    pub fn staff_logout(&self) {
+        self.session().staff = false;
+        tracing::info!("staff mode closed");
+    }
+
+    pub fn require_staff(&self) -> Result<(), ErrorBody> {
+        if self.session().staff {
+            Ok(())
+        } else {
+            Err(error("staff.required", "open staff mode first"))
+        }
+    }
+
+    /// « Envoyer maintenant » (staff): checks the server, then sends what is due.
     pub async fn sync_now(&self) -> Result<QueueStatus, ErrorBody> {
+        self.require_staff()?;
         if self.sync.check().await {
             self.queue
                 .make_all_due(now_ms())
@@ -186,6 +259,7 @@ impl Kiosk {
             app_version: env!("CARGO_PKG_VERSION").into(),
             idle_seconds: self.config.idle_seconds,
             idle_warning_seconds: self.config.idle_warning_seconds,
+            staff_enabled: self.config.staff_pin_hash.is_some(),
         }
     }
 
@@ -224,7 +298,11 @@ impl Kiosk {
         if !form.consent_accepted {
             errors.push("consent", "consent.required");
         }
-        {
+        if form.staff_assisted {
+            // A staff member is at the screen: no captcha, and the consent
+            // record says the signup was assisted.
+            self.require_staff()?;
+        } else {
             let mut session = self.session();
             let captcha_ok = session
                 .captcha
@@ -246,7 +324,7 @@ impl Kiosk {
         let (Some(phone), Some(channel), true) = (phone, form.channel, errors.is_empty()) else {
             return Err(ErrorBody::validation(&errors));
         };
-        let consent = self.consent(form.language);
+        let consent = self.consent(form.language, form.staff_assisted);
         {
             let mut session = self.session();
             session.phone = Some(phone.clone());
@@ -286,7 +364,7 @@ impl Kiosk {
         }
     }
 
-    fn consent(&self, language: wire::Language) -> wire::Consent {
+    fn consent(&self, language: wire::Language, staff_assisted: bool) -> wire::Consent {
         let consent = wire::Consent {
             text_version: CONSENT_TEXT_VERSION.into(),
             language,
@@ -294,7 +372,7 @@ impl Kiosk {
                 .format(&Rfc3339)
                 .unwrap_or_default(),
             kiosk_id: self.config.kiosk_id.clone(),
-            staff_assisted: false,
+            staff_assisted,
         };
         debug_assert!(ConsentRecord::is_known_version(&consent.text_version));
         consent
@@ -334,12 +412,16 @@ impl Kiosk {
     /// that did not arrive). The captcha was passed for this session; the
     /// central server's caps apply.
     pub async fn resend_code(&self, channel: wire::Channel) -> Result<CodeSent, ErrorBody> {
-        let (phone, language) = {
+        let (phone, language, staff_assisted) = {
             let s = self.session();
-            (s.phone.clone(), s.language)
+            (
+                s.phone.clone(),
+                s.language,
+                s.consent.as_ref().is_some_and(|c| c.staff_assisted),
+            )
         };
         let phone = phone.ok_or_else(|| error("session.expired", "start again from step 1"))?;
-        let consent = self.consent(language);
+        let consent = self.consent(language, staff_assisted);
         self.send_code(phone, channel, language, consent).await
     }
 
@@ -635,6 +717,10 @@ mod tests {
     }
 
     async fn kiosk(url: &str, token: &str) -> TestKiosk {
+        kiosk_with(url, token, &[]).await
+    }
+
+    async fn kiosk_with(url: &str, token: &str, extra: &[(&str, String)]) -> TestKiosk {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().display().to_string();
         let config = KioskConfig::from_lookup(
@@ -645,7 +731,10 @@ mod tests {
                 "BORNE_CENTRAL_TIMEOUT_SECONDS" => Some("2".into()),
                 "BORNE_KIOSK_DATA_DIR" => Some(data.clone()),
                 "BORNE_KIOSK_KEY_STORE" => Some("file".into()),
-                _ => None,
+                other => extra
+                    .iter()
+                    .find(|(n, _)| *n == other)
+                    .map(|(_, v)| v.clone()),
             },
             std::env::temp_dir(),
         )
@@ -675,6 +764,7 @@ mod tests {
             captcha_answer: "abcde".into(),
             consent_accepted: true,
             language: wire::Language::Fr,
+            staff_assisted: false,
         }
     }
 
@@ -859,6 +949,14 @@ mod tests {
         assert!(e.retry_after_seconds.is_some_and(|s| s > 50 && s <= 60));
     }
 
+    /// What « Envoyer maintenant » does, without opening staff mode.
+    async fn sync(k: &Kiosk) -> QueueStatus {
+        k.sync.check().await;
+        k.queue.make_all_due(now_ms()).await.unwrap();
+        k.sync.pass().await.unwrap();
+        k.sync.status().await.unwrap()
+    }
+
     fn offline(o: CodeRequestOutcome) -> OfflineForm {
         match o {
             CodeRequestOutcome::Offline(form) => form,
@@ -895,7 +993,7 @@ mod tests {
             "{}",
             q.reference
         );
-        let status = k.queue_status().await.unwrap();
+        let status = k.sync.status().await.unwrap();
         assert_eq!((status.pending, status.acknowledged), (1, 0));
         assert!(status.oldest_pending_seconds.is_some());
 
@@ -904,7 +1002,7 @@ mod tests {
         drop(reserved);
         let (_, outbox, _stop, _task) =
             start_central(dir.path(), &format!("127.0.0.1:{port}"), &[]).await;
-        let status = k.sync_now().await.unwrap();
+        let status = sync(&k).await;
         assert_eq!((status.pending, status.acknowledged), (0, 1), "{status:?}");
         assert!(status.last_sync_at.is_some() && status.online);
         assert_eq!(k.queue.with_personal_data().await.unwrap(), 0);
@@ -951,7 +1049,7 @@ mod tests {
         assert_eq!(q.phone_display, "514 555-0143");
         // Back: the worker's sync stores it on the account made in step 1.
         let (_, _, _stop, _task) = start_central(dir.path(), &listen, &[]).await;
-        let status = k.sync_now().await.unwrap();
+        let status = sync(&k).await;
         assert_eq!(status.acknowledged, 1, "{status:?}");
     }
 
@@ -993,7 +1091,7 @@ mod tests {
                 .unwrap(),
         );
         let (_, outbox, _stop, _task) = start_central(dir.path(), &listen, &limits).await;
-        assert_eq!(other.sync_now().await.unwrap().acknowledged, 1);
+        assert_eq!(sync(&other).await.acknowledged, 1);
         // The owner's profile is untouched until they log in and decide:
         // the registration's code went to the owner's phone.
         for _ in 0..200 {
@@ -1021,5 +1119,75 @@ mod tests {
             owner.decide_pending_change(true).await.unwrap_err().code,
             "session.expired"
         );
+    }
+
+    #[tokio::test]
+    async fn staff_mode_needs_the_pin_and_locks_after_five_wrong_ones() {
+        let k = kiosk("http://127.0.0.1:9", TOKEN).await;
+        assert_eq!(
+            k.staff_login("1234".into()).await.unwrap_err().code,
+            "staff.disabled"
+        );
+        let hash = crate::hash_staff_pin("482913").unwrap();
+        let k = kiosk_with(
+            "http://127.0.0.1:9",
+            TOKEN,
+            &[("BORNE_KIOSK_STAFF_PIN_HASH", hash)],
+        )
+        .await;
+        assert!(k.info().staff_enabled);
+        assert_eq!(k.queue_status().await.unwrap_err().code, "staff.required");
+        assert_eq!(k.sync_now().await.unwrap_err().code, "staff.required");
+        for _ in 0..4 {
+            assert_eq!(
+                k.staff_login("000000".into()).await.unwrap_err().code,
+                "staff.wrong_pin"
+            );
+        }
+        let e = k.staff_login("000000".into()).await.unwrap_err();
+        assert_eq!(e.code, "staff.locked");
+        assert_eq!(e.retry_after_seconds, Some(300));
+        // Locked: even the right PIN waits.
+        assert_eq!(
+            k.staff_login("482913".into()).await.unwrap_err().code,
+            "staff.locked"
+        );
+        assert_eq!(k.queue_status().await.unwrap_err().code, "staff.required");
+    }
+
+    #[tokio::test]
+    async fn staff_assisted_signup_skips_the_captcha_and_is_recorded_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, outbox, _stop, _task) = start_central(dir.path(), "127.0.0.1:0", &[]).await;
+        let hash = crate::hash_staff_pin("482913").unwrap();
+        let k = kiosk_with(&url, TOKEN, &[("BORNE_KIOSK_STAFF_PIN_HASH", hash)]).await;
+        let mut assisted = form("514 555-0145");
+        assisted.captcha_answer = String::new();
+        assisted.staff_assisted = true;
+        // Not without staff mode.
+        assert_eq!(
+            k.request_code(assisted.clone()).await.unwrap_err().code,
+            "staff.required"
+        );
+        let status = k.staff_login("482913".into()).await.unwrap();
+        assert_eq!(status.pending, 0);
+        assert!(
+            k.sync_now().await.unwrap().online,
+            "« Envoyer maintenant » in staff mode"
+        );
+        online(k.request_code(assisted).await.unwrap());
+        code_from(&outbox).await;
+        let db = dir.path().join("borne-central.sqlite");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display()))
+            .await
+            .unwrap();
+        let staff: bool = sqlx::query_scalar("SELECT staff_assisted FROM consents")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(staff, "the consent record says staff-assisted");
+        // The session ends: staff mode with it.
+        k.reset();
+        assert_eq!(k.queue_status().await.unwrap_err().code, "staff.required");
     }
 }

@@ -9,6 +9,7 @@ mod config;
 mod keystore;
 mod kiosk;
 pub mod queue;
+mod staff;
 mod sync;
 
 pub use captcha::{Captcha, CaptchaService};
@@ -17,6 +18,7 @@ pub use config::KioskConfig;
 pub use keystore::{KeyError, KeySource, KeyStore, QueueKey};
 pub use kiosk::Kiosk;
 pub use queue::{Queue, QueueError};
+pub use staff::hash_staff_pin;
 pub use sync::{
     backoff, plan_failure, plan_result, Connectivity, Pass, Step, SyncConfig, SyncWorker,
 };

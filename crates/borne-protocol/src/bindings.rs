@@ -4,7 +4,7 @@ use ts_rs::{Config, TS};
 
 use crate::ipc::{
     CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
-    LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued,
+    LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued, StaffPinForm,
 };
 use crate::{
     Channel, Consent, ContactPoint, ContactType, DeliveryState, DeliveryStatus, ErrorBody,
@@ -50,6 +50,7 @@ pub fn typescript_bindings() -> String {
         decl::<ProfileOutcome>(&cfg),
         decl::<Connectivity>(&cfg),
         decl::<QueueStatus>(&cfg),
+        decl::<StaffPinForm>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');

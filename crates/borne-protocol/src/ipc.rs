@@ -18,6 +18,8 @@ pub struct KioskInfo {
     pub idle_seconds: u32,
     /// Seconds the warning counts down before everything is wiped (≥ 20).
     pub idle_warning_seconds: u32,
+    /// Staff mode exists (a staff PIN is configured).
+    pub staff_enabled: bool,
 }
 
 /// The captcha picture; its answer never leaves Rust.
@@ -36,6 +38,10 @@ pub struct CodeRequestForm {
     pub captcha_answer: String,
     pub consent_accepted: bool,
     pub language: Language,
+    /// A staff member is signing the resident up (staff mode only): no
+    /// captcha, and the consent record says so.
+    #[serde(default)]
+    pub staff_assisted: bool,
 }
 
 impl std::fmt::Debug for CodeRequestForm {
@@ -145,4 +151,16 @@ pub struct QueueStatus {
     pub last_sync_at: Option<String>,
     pub last_error: Option<String>,
     pub online: bool,
+}
+
+/// The staff PIN, typed on the kiosk's keypad.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StaffPinForm {
+    pub pin: String,
+}
+
+impl std::fmt::Debug for StaffPinForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaffPinForm { .. }")
+    }
 }
