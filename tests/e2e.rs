@@ -261,6 +261,10 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
             .env("BORNE_KIOSK_IDLE_WARNING_SECONDS", "20")
             .env("BORNE_KIOSK_OFFLINE_CHECK_SECONDS", "1")
             .env("BORNE_KIOSK_KEY_STORE", "file")
+            .env(
+                "BORNE_KIOSK_STAFF_PIN_HASH",
+                borne_kiosk_core::hash_staff_pin(STAFF_PIN).map_err(anyhow::Error::msg)?,
+            )
             .env("XDG_DATA_HOME", xdg.join("data"))
             .env("XDG_CONFIG_HOME", xdg.join("config"))
             .env("XDG_CACHE_HOME", xdg.join("cache"))
@@ -292,6 +296,9 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         let central = start_central()?;
         wait_for_port(central_port, "borne-central").await?;
         result = offline_registration_arrives(&db, &outbox).await;
+        if result.is_ok() {
+            result = staff_panel(&c, &mut shots).await;
+        }
         Some(central)
     } else {
         None
@@ -395,6 +402,65 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
 }
 
 const OFFLINE_PHONE: &str = "514 555-0143";
+const STAFF_PIN: &str = "2468";
+
+/// Staff mode from the attract screen: the PIN typed on the on-screen
+/// keypad (a wrong one first), the queue's figures, then closed.
+async fn staff_panel(c: &Client, shots: &mut Shots) -> Result<()> {
+    wait_visible(c, "#screen-attract").await?;
+    click(c, "#btn-staff").await?;
+    wait_visible(c, "#staff-pin-dialog").await?;
+    for digit in "1357".chars() {
+        click(c, &format!("#pin-key-{digit}")).await?;
+    }
+    click(c, "#pin-submit").await?;
+    let start = Instant::now();
+    while c
+        .find(Locator::Css("#pin-error"))
+        .await?
+        .text()
+        .await?
+        .trim()
+        .is_empty()
+    {
+        if start.elapsed() > Duration::from_secs(10) {
+            bail!("a wrong PIN is not said so");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for digit in STAFF_PIN.chars() {
+        click(c, &format!("#pin-key-{digit}")).await?;
+    }
+    let dots = c.find(Locator::Css("#pin-dots")).await?.text().await?;
+    assert!(
+        !dots.contains(STAFF_PIN),
+        "the PIN is never shown: {dots:?}"
+    );
+    click(c, "#pin-submit").await?;
+    wait_visible(c, "#screen-staff").await?;
+    // The offline registration went out: one acknowledged, none waiting.
+    let start = Instant::now();
+    loop {
+        let acknowledged = c
+            .find(Locator::Css("#staff-acknowledged"))
+            .await?
+            .text()
+            .await?;
+        let pending = c.find(Locator::Css("#staff-pending")).await?.text().await?;
+        if acknowledged.trim() == "1" && pending.trim() == "0" {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            bail!("staff panel shows {pending:?} pending, {acknowledged:?} acknowledged");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    click(c, "#btn-staff-sync").await?;
+    shots.take(c, "staff-panel").await?;
+    click(c, "#btn-staff-close").await?;
+    wait_visible(c, "#screen-attract").await?;
+    Ok(())
+}
 
 /// The offline variant through the window: step 1, straight to step 5,
 /// a confirmation with a reference number; the banner says why.

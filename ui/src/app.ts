@@ -13,6 +13,7 @@ import type {
   PendingChange,
   Profile,
   ProfileOutcome,
+  QueueStatus,
   Queued,
   SavedProfile,
 } from './bindings';
@@ -33,12 +34,21 @@ import {
   showFieldError,
 } from './ui';
 
-export type ScreenId = 'attract' | 'home' | 'request' | 'code' | 'login' | 'profile' | 'done';
+export type ScreenId = 'attract' | 'home' | 'request' | 'code' | 'login' | 'profile' | 'done' | 'staff';
 
-const STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5 };
+const STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5, staff: 0 };
 const TOTAL_STEPS = 5;
 /** Offline from step 1: no code to type, straight to the form (steps 2 and 3 of 3). */
-const OFFLINE_STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 0, login: 0, profile: 2, done: 3 };
+const OFFLINE_STEPS: Record<ScreenId, number> = {
+  attract: 0,
+  home: 0,
+  request: 1,
+  code: 0,
+  login: 0,
+  profile: 2,
+  done: 3,
+  staff: 0,
+};
 const OFFLINE_TOTAL_STEPS = 3;
 /** How often `connectivity` is asked, on every screen, for the offline banner. */
 export const CONNECTIVITY_POLL_MS = 5000;
@@ -58,6 +68,14 @@ const DEFAULT_IDLE_WARNING_SECONDS = 30;
 const ACTIVITY_EVENTS = ['pointerdown', 'touchstart', 'keydown', 'input', 'wheel'] as const;
 /** Touching the attract screen: any of these goes to the home screen. */
 const START_EVENTS = ['pointerdown', 'touchstart', 'keydown', 'click'] as const;
+/** How often `queue_status` is asked while the staff panel is shown. */
+export const STAFF_POLL_MS = 5000;
+/** Longest PIN the keypad takes. */
+const PIN_MAX_LENGTH = 12;
+/** Dot shown for each digit typed (the digits themselves are never shown). */
+const PIN_DOT = '●';
+const STAFF_LOCKED = 'staff.locked';
+const STAFF_REQUIRED = 'staff.required';
 
 function positiveSeconds(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? Math.ceil(value) : fallback;
@@ -137,6 +155,12 @@ interface State {
   pendingChange: PendingChange | null;
   /** Saved in the kiosk's queue instead of the central server (offline confirmation). */
   queued: Queued | null;
+  /** Staff mode is open (PIN accepted); it ends with the session (reset_session). */
+  staff: boolean;
+  /** This resident is signed up by a staff member: no captcha, consent recorded as staff-assisted. */
+  assisted: boolean;
+  /** The kiosk's queue, for the staff panel. */
+  queue: QueueStatus | null;
 }
 
 function screen(id: ScreenId, title: TranslationKey, children: Node[]): HTMLElement {
@@ -176,6 +200,9 @@ export function mountApp(root: HTMLElement): App {
     phoneDisplay: null,
     pendingChange: null,
     queued: null,
+    staff: false,
+    assisted: false,
+    queue: null,
   };
   // Every timer of the resident's session; all of them are cleared by reset() (the kiosk-wide
   // `connectivity` poll, started at the end of mountApp, is not: it runs while the app is mounted).
@@ -188,6 +215,20 @@ export function mountApp(root: HTMLElement): App {
   let idleWarningTimer: ReturnType<typeof setInterval> | null = null;
   let idleLeft = 0;
   let focusBeforeWarning: HTMLElement | null = null;
+  // Staff: the PIN dialog closes itself when left alone; a lock counts down; the panel asks queue_status.
+  let pinIdleTimer: ReturnType<typeof setTimeout> | null = null;
+  let pinLockTimer: ReturnType<typeof setInterval> | null = null;
+  /** Seconds left of the lock after too many wrong PINs; null for none. */
+  let pinLockLeft: number | null = null;
+  /** The message of the PIN dialog: an error code, or a text of the dialog itself. */
+  let pinMessage: { code: string } | { key: TranslationKey } | null = null;
+  let pinBusy = false;
+  /** Bumped when the PIN dialog closes: a reply arriving after it is for a dialog no longer there. */
+  let pinGeneration = 0;
+  let staffTimer: ReturnType<typeof setTimeout> | null = null;
+  let staffGeneration = 0;
+  let staffAsked = 0;
+  let staffSyncing = false;
   /** A touch (pointerdown) left the attract screen: the click ending that same touch is swallowed. */
   let swallowClick = false;
   const contacts = createContactsEditor();
@@ -206,10 +247,26 @@ export function mountApp(root: HTMLElement): App {
   const attractPitch = h('p', { id: 'attract-pitch', class: 'attract-pitch', i18n: 'attract.pitch_generic' });
   const startButton = button('btn-start', 'attract.start', 'primary');
   startButton.classList.add('btn-start');
+  // Staff entry: discreet (an icon in a corner), named for assistive technologies, shown only with a staff PIN.
+  const staffButton = h(
+    'button',
+    {
+      id: 'btn-staff',
+      type: 'button',
+      class: 'btn-staff',
+      'aria-haspopup': 'dialog',
+      'aria-label': t('staff.entry'),
+      'data-i18n': 'staff.entry',
+      'data-i18n-attr': 'aria-label',
+      hidden: true,
+    },
+    [h('span', { class: 'btn-staff-icon', 'aria-hidden': 'true' }, ['⚙'])],
+  );
   const attract = h('section', { class: 'screen attract', id: 'screen-attract', hidden: true, 'aria-labelledby': 'title-attract' }, [
     attractTitle,
     attractPitch,
     startButton,
+    staffButton,
   ]);
 
   // ---------- 1. home ----------
@@ -255,7 +312,7 @@ export function mountApp(root: HTMLElement): App {
       channelChoice('sms', 'request.channel_sms', 'request.channel_sms_help'),
       channelError,
     ]),
-    h('fieldset', { class: 'group' }, [
+    h('fieldset', { class: 'group', id: 'captcha-block' }, [
       h('legend', { i18n: 'request.security' }),
       h('div', { class: 'captcha-row' }, [captchaImg, button('btn-captcha-refresh', 'request.captcha_refresh', 'secondary')]),
       fieldBlock({ id: 'captcha-answer', field: 'captcha', label: 'request.captcha_answer', control: captchaAnswer, required: true }),
@@ -271,7 +328,10 @@ export function mountApp(root: HTMLElement): App {
     ]),
     buttonRow([requestSubmit, button('btn-cancel-request', 'common.cancel', 'ghost')]),
   ]);
-  const request = screen('request', 'request.title', [requestForm]);
+  // Assisted signup (staff mode): said on screen, and the captcha block is hidden.
+  const assistedNote = h('p', { id: 'assisted-note', class: 'notice', i18n: 'staff.assisted_note', hidden: true });
+  const captchaBlock = byId(requestForm, 'captcha-block');
+  const request = screen('request', 'request.title', [assistedNote, requestForm]);
 
   // ---------- 3. type the code ----------
   const sentText = h('p', { id: 'code-sent', class: 'lead' });
@@ -406,10 +466,130 @@ export function mountApp(root: HTMLElement): App {
     ],
   );
 
-  const screens: Record<ScreenId, HTMLElement> = { attract, home, request, code: codeScreen, login, profile, done };
+  // ---------- staff panel ----------
+  const staffValue = (id: string): HTMLElement => h('dd', { id });
+  const staffPending = staffValue('staff-pending');
+  const staffSending = staffValue('staff-sending');
+  const staffAcknowledged = staffValue('staff-acknowledged');
+  const staffRejected = staffValue('staff-rejected');
+  const staffOldest = staffValue('staff-oldest');
+  const staffLastSync = staffValue('staff-last-sync');
+  const staffLastError = staffValue('staff-last-error');
+  const staffOnline = staffValue('staff-online');
+  const staffRow = (label: TranslationKey, value: HTMLElement): Node[] => [h('dt', { i18n: label }), value];
+  const staffSyncStatus = h('p', { id: 'staff-sync-status', class: 'status-line', role: 'status' });
+  const staffSync = button('btn-staff-sync', 'staff.sync', 'primary');
+  const staffAssisted = button('btn-staff-assisted', 'staff.assisted', 'primary');
+  const staffClose = button('btn-staff-close', 'staff.close', 'secondary');
+  const staffExit = button('btn-staff-exit', 'staff.exit', 'ghost');
+  staffExit.setAttribute('aria-expanded', 'false');
+  staffExit.setAttribute('aria-controls', 'staff-exit-confirm');
+  const staffExitQuestion = h('p', { id: 'staff-exit-question', class: 'lead', tabindex: '-1', i18n: 'staff.exit_question' });
+  const staffExitConfirm = button('btn-staff-exit-confirm', 'staff.exit_confirm', 'primary');
+  const staffExitCancel = button('btn-staff-exit-cancel', 'staff.exit_cancel', 'secondary');
+  const staffExitPanel = h(
+    'div',
+    { id: 'staff-exit-confirm', class: 'staff-exit-confirm', role: 'group', 'aria-labelledby': 'staff-exit-question', hidden: true },
+    [staffExitQuestion, buttonRow([staffExitConfirm, staffExitCancel])],
+  );
+  const staffScreen = screen('staff', 'staff.title', [
+    h('h2', { id: 'staff-queue-title', i18n: 'staff.queue_title' }),
+    h('dl', { id: 'staff-status', class: 'staff-status' }, [
+      ...staffRow('staff.pending', staffPending),
+      ...staffRow('staff.sending', staffSending),
+      ...staffRow('staff.acknowledged', staffAcknowledged),
+      ...staffRow('staff.rejected', staffRejected),
+      ...staffRow('staff.oldest', staffOldest),
+      ...staffRow('staff.last_sync', staffLastSync),
+      ...staffRow('staff.last_error', staffLastError),
+      ...staffRow('staff.central', staffOnline),
+    ]),
+    staffSyncStatus,
+    buttonRow([staffSync, staffAssisted]),
+    buttonRow([staffClose, staffExit]),
+    staffExitPanel,
+  ]);
+
+  // ---------- staff PIN dialog (on-screen keypad; a physical keyboard also works) ----------
+  const pinInput = h('input', {
+    id: 'pin-input',
+    class: 'pin-input',
+    type: 'password',
+    inputmode: 'none',
+    autocomplete: 'off',
+    maxlength: PIN_MAX_LENGTH,
+    'aria-describedby': 'pin-error',
+  });
+  // The dots stand for the digits typed; the input under them carries the value for assistive technologies.
+  const pinDots = h('div', { id: 'pin-dots', class: 'pin-dots', 'aria-hidden': 'true' });
+  const pinCount = h('p', { id: 'pin-count', class: 'visually-hidden', role: 'status' });
+  const pinError = h('div', { id: 'pin-error', class: 'pin-error', role: 'alert', 'aria-live': 'assertive' });
+  const pinKey = (digit: string): HTMLButtonElement => {
+    const key = h('button', { id: `pin-key-${digit}`, type: 'button', class: 'btn btn-secondary pin-key' }, [digit]);
+    key.addEventListener('click', () => {
+      typePin(digit);
+    });
+    return key;
+  };
+  const pinBack = button('pin-key-back', 'staff.pin_back', 'secondary');
+  pinBack.classList.add('pin-key', 'pin-key-back');
+  const pinSubmit = button('pin-submit', 'staff.pin_submit', 'primary', 'submit');
+  pinSubmit.classList.add('pin-key', 'pin-submit');
+  const pinCancel = button('pin-cancel', 'common.cancel', 'ghost');
+  pinCancel.classList.add('pin-cancel');
+  const pinForm = form('pin-form', [
+    h('div', { class: 'pin-field' }, [
+      h('label', { for: 'pin-input', class: 'pin-label', i18n: 'staff.pin_label' }),
+      h('div', { class: 'pin-display' }, [pinDots, pinInput]),
+    ]),
+    pinCount,
+    pinError,
+    h(
+      'div',
+      {
+        class: 'pin-keypad',
+        role: 'group',
+        'aria-label': t('staff.keypad'),
+        'data-i18n': 'staff.keypad',
+        'data-i18n-attr': 'aria-label',
+      },
+      [...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(pinKey), pinBack, pinKey('0'), pinSubmit],
+    ),
+    pinCancel,
+  ]);
+  const pinDialog = h(
+    'div',
+    {
+      id: 'staff-pin-dialog',
+      class: 'pin-overlay',
+      role: 'dialog',
+      'aria-modal': 'true',
+      'aria-labelledby': 'pin-title',
+      'aria-describedby': 'pin-help',
+      hidden: true,
+    },
+    [
+      h('div', { class: 'pin-box' }, [
+        h('h2', { id: 'pin-title', class: 'pin-title', i18n: 'staff.pin_title' }),
+        h('p', { id: 'pin-help', class: 'pin-help', i18n: 'staff.pin_help' }),
+        pinForm,
+      ]),
+    ],
+  );
+
+  const screens: Record<ScreenId, HTMLElement> = {
+    attract,
+    home,
+    request,
+    code: codeScreen,
+    login,
+    profile,
+    done,
+    staff: staffScreen,
+  };
   const main = h('main', { class: 'content' }, [offlineBanner, stepIndicator, banner, ...Object.values(screens)]);
   const doneTitle = byId(done, 'title-done');
-  root.replaceChildren(header, main, idleWarning);
+  root.replaceChildren(header, main, idleWarning, pinDialog);
 
   // ---------- rendering helpers ----------
   function renderTown(): void {
@@ -425,6 +605,8 @@ export function mountApp(root: HTMLElement): App {
     }
     newsletterLabel.dataset.i18nArgs = JSON.stringify({ town });
     langButton.hidden = !(state.info?.english_enabled ?? false);
+    // No staff PIN configured: no staff entry at all.
+    staffButton.hidden = !(state.info?.staff_enabled ?? false);
   }
 
   /** The banner's messages; `countdown` marks the one holding the seconds left. */
@@ -636,10 +818,15 @@ export function mountApp(root: HTMLElement): App {
     renderBanner();
     renderSummary();
     renderPending();
+    renderStaff();
+    renderPinError();
   }
 
   function show(id: ScreenId): void {
     if (id !== 'code') stopCodeTimers();
+    if (id !== 'staff') stopStaffPolling();
+    // The PIN dialog belongs to the attract screen only.
+    if (id !== 'attract') closePinDialog(false);
     state.screen = id;
     for (const [key, el] of Object.entries(screens)) el.hidden = key !== id;
     setBanner([]);
@@ -650,6 +837,11 @@ export function mountApp(root: HTMLElement): App {
       stopIdleTimer();
     } else if (!idleWarningOpen()) {
       armIdleTimer();
+    }
+    if (id === 'staff') {
+      hideExitConfirm();
+      renderStaff();
+      startStaffPolling();
     }
     if (!idleWarningOpen()) byId(screens[id], `title-${id}`).focus();
   }
@@ -693,8 +885,7 @@ export function mountApp(root: HTMLElement): App {
     const active = document.activeElement;
     focusBeforeWarning = active instanceof HTMLElement && root.contains(active) ? active : null;
     // Modal: everything behind it is out of reach until « Continuer ».
-    header.setAttribute('inert', '');
-    main.setAttribute('inert', '');
+    setBackgroundInert(true);
     idleWarning.hidden = false;
     idleContinue.focus();
     stopIdleWarningTimer();
@@ -720,8 +911,7 @@ export function mountApp(root: HTMLElement): App {
   function closeIdleWarning(): void {
     stopIdleWarningTimer();
     idleWarning.hidden = true;
-    header.removeAttribute('inert');
-    main.removeAttribute('inert');
+    if (!pinDialogOpen()) setBackgroundInert(false);
     idleLeft = 0;
     clearText(idleCountdown);
     clearText(idleMessage);
@@ -745,6 +935,7 @@ export function mountApp(root: HTMLElement): App {
     }
     // A new touch or key: the click of the touch that left the attract screen has passed.
     if (event.type === 'pointerdown' || event.type === 'keydown') swallowClick = false;
+    if (pinDialogOpen()) armPinIdle();
     if (state.screen === 'attract' || idleWarningOpen()) return;
     armIdleTimer();
   };
@@ -760,6 +951,7 @@ export function mountApp(root: HTMLElement): App {
     document.removeEventListener('click', onClickCapture, true);
     stopIdleTimer();
     stopIdleWarningTimer();
+    stopPinIdle();
   }
   for (const type of ACTIVITY_EVENTS) document.addEventListener(type, onActivity, { capture: true, passive: true });
   document.addEventListener('click', onClickCapture, true);
@@ -767,6 +959,8 @@ export function mountApp(root: HTMLElement): App {
   /** Touching the attract screen anywhere starts. */
   const onStart = (event: Event): void => {
     if (state.screen !== 'attract') return;
+    // The staff entry sits on the attract screen: it opens the PIN dialog, not the home screen.
+    if (event.target instanceof Node && staffButton.contains(event.target)) return;
     if (event.type === 'pointerdown' || event.type === 'touchstart') swallowClick = true;
     show('home');
   };
@@ -815,6 +1009,11 @@ export function mountApp(root: HTMLElement): App {
   // ---------- captcha ----------
   async function refreshCaptcha(): Promise<void> {
     captchaAnswer.value = '';
+    // Assisted signup: no captcha at all.
+    if (state.assisted) {
+      captchaImg.removeAttribute('src');
+      return;
+    }
     const session = state.session;
     try {
       const img = await api.captchaNew();
@@ -838,8 +1037,14 @@ export function mountApp(root: HTMLElement): App {
       state.codeSent = null;
     }
     clearFieldErrors(request);
+    renderAssisted();
     show('request');
     await refreshCaptcha();
+  }
+
+  function renderAssisted(): void {
+    assistedNote.hidden = !state.assisted;
+    captchaBlock.hidden = state.assisted;
   }
 
   function clearAll(): void {
@@ -861,6 +1066,21 @@ export function mountApp(root: HTMLElement): App {
     state.phoneDisplay = null;
     state.pendingChange = null;
     state.queued = null;
+    // Staff mode ends with the session (the Rust side forgets it on reset_session too).
+    state.staff = false;
+    state.assisted = false;
+    state.queue = null;
+    stopStaffPolling();
+    staffSyncing = false;
+    clearText(staffSyncStatus);
+    hideExitConfirm();
+    for (const btn of [staffSync, staffAssisted, staffExit, staffExitConfirm, staffClose]) {
+      btn.disabled = false;
+      btn.removeAttribute('aria-busy');
+    }
+    closePinDialog(false);
+    renderAssisted();
+    renderStaff();
     renderSummary();
     renderProfileNotes();
     renderPending();
@@ -876,6 +1096,8 @@ export function mountApp(root: HTMLElement): App {
 
   /** « Annuler », « Terminer » and the end of the idle warning: nothing of the resident stays. */
   async function reset(): Promise<void> {
+    // reset_session also ends staff mode; staff_logout says it outright.
+    const logout = state.staff ? api.staffLogout().catch(() => null) : null;
     const pending = api.resetSession().catch(() => null);
     clearAll();
     // localStorage / sessionStorage are emptied synchronously; IndexedDB and caches follow.
@@ -886,7 +1108,7 @@ export function mountApp(root: HTMLElement): App {
       retranslate();
     }
     show('attract');
-    await Promise.all([pending, storage]);
+    await Promise.all([logout, pending, storage]);
   }
 
   /** The idle warning ran out. */
@@ -912,12 +1134,15 @@ export function mountApp(root: HTMLElement): App {
   requestForm.addEventListener('submit', (event) => {
     event.preventDefault();
     void withBusy(requestSubmit, async () => {
+      const assisted = state.assisted;
       const payload: CodeRequestForm = {
         phone: phone.value,
         channel: chosenChannel(),
-        captcha_answer: captchaAnswer.value,
+        // Assisted: no captcha shown, none sent (the Rust side skips it in staff mode).
+        captcha_answer: assisted ? '' : captchaAnswer.value,
         consent_accepted: consent.checked,
         language: currentLanguage(),
+        staff_assisted: assisted,
       };
       const session = state.session;
       let outcome: CodeRequestOutcome;
@@ -1324,6 +1549,420 @@ export function mountApp(root: HTMLElement): App {
   for (const id of ['btn-cancel-request', 'btn-cancel-code', 'btn-cancel-login', 'btn-cancel-profile', 'btn-finish']) {
     byId(root, id).addEventListener('click', () => void reset());
   }
+
+  // ---------- staff mode: entry, PIN dialog, panel, assisted signup ----------
+  /** Modal open (idle warning or PIN dialog): the header and the screens are out of reach. */
+  function setBackgroundInert(on: boolean): void {
+    for (const el of [header, main]) {
+      if (on) el.setAttribute('inert', '');
+      else el.removeAttribute('inert');
+    }
+  }
+
+  /** « 4 min 59 s », « 5 min », « 45 s »: how long staff mode stays locked. */
+  function formatWait(seconds: number): string {
+    const minutes = Math.floor(seconds / 60);
+    const rest = seconds % 60;
+    if (minutes === 0) return t('staff.wait_seconds', { seconds: rest });
+    if (rest === 0) return t('staff.wait_minutes', { minutes });
+    return t('staff.wait_minutes_seconds', { minutes, seconds: rest });
+  }
+
+  /** « moins d'une minute », « 12 min », « 3 h 5 min »: age of the oldest registration waiting. */
+  function formatAge(seconds: number): string {
+    if (seconds < 60) return t('staff.age_under_minute');
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return t('staff.age_minutes', { minutes });
+    const hours = Math.floor(minutes / 60);
+    const rest = minutes % 60;
+    return rest === 0 ? t('staff.age_hours_only', { hours }) : t('staff.age_hours', { hours, minutes: rest });
+  }
+
+  function pinDialogOpen(): boolean {
+    return !pinDialog.hidden;
+  }
+
+  function stopPinIdle(): void {
+    if (pinIdleTimer !== null) clearTimeout(pinIdleTimer);
+    pinIdleTimer = null;
+  }
+
+  /** Left alone, the PIN dialog closes by itself (the attract screen must not stay blocked). */
+  function armPinIdle(): void {
+    stopPinIdle();
+    if (!pinDialogOpen() || !root.isConnected) return;
+    pinIdleTimer = setTimeout(() => {
+      pinIdleTimer = null;
+      if (root.isConnected) closePinDialog(false);
+    }, positiveSeconds(state.info?.idle_seconds, DEFAULT_IDLE_SECONDS) * 1000);
+  }
+
+  function pinLocked(): boolean {
+    return pinLockLeft !== null;
+  }
+
+  function stopPinLock(): void {
+    if (pinLockTimer !== null) clearInterval(pinLockTimer);
+    pinLockTimer = null;
+  }
+
+  function pinMessageText(): string {
+    if (pinMessage === null) return '';
+    if ('key' in pinMessage) return t(pinMessage.key);
+    if (pinMessage.code === STAFF_LOCKED) {
+      const wait = pinLockLeft !== null ? formatWait(pinLockLeft) : t('staff.wait_unknown');
+      return errorMessage(STAFF_LOCKED, currentLanguage(), { wait });
+    }
+    return errorMessage(pinMessage.code);
+  }
+
+  function renderPinError(): void {
+    if (pinMessage === null) {
+      pinError.replaceChildren();
+      return;
+    }
+    const countdown = 'code' in pinMessage && pinMessage.code === STAFF_LOCKED && pinLockLeft !== null;
+    pinError.replaceChildren(h('p', { 'data-countdown': countdown }, [pinMessageText()]));
+  }
+
+  function setPinMessage(message: typeof pinMessage): void {
+    pinMessage = message;
+    renderPinError();
+  }
+
+  /** The digits typed so far (anything else dropped), shown as dots only. */
+  function setPin(value: string, announce = false): void {
+    const digits = value.replace(/\D/g, '').slice(0, PIN_MAX_LENGTH);
+    if (pinInput.value !== digits) pinInput.value = digits;
+    pinDots.textContent = PIN_DOT.repeat(digits.length);
+    pinDots.dataset.count = String(digits.length);
+    if (!announce) clearText(pinCount);
+    else if (digits.length === 0) setI18n(pinCount, 'staff.pin_count_zero');
+    else if (digits.length === 1) setI18n(pinCount, 'staff.pin_count_one');
+    else setI18n(pinCount, 'staff.pin_count_many', { n: digits.length });
+  }
+
+  /** A new digit or correction: a previous error (not the lock) has been read. */
+  function pinEdited(): void {
+    if (pinMessage !== null && !(pinLockLeft !== null && 'code' in pinMessage && pinMessage.code === STAFF_LOCKED)) {
+      setPinMessage(null);
+    }
+  }
+
+  function typePin(digit: string): void {
+    if (!pinDialogOpen() || pinInput.value.length >= PIN_MAX_LENGTH) return;
+    armPinIdle();
+    setPin(pinInput.value + digit, true);
+    pinEdited();
+  }
+
+  function erasePinDigit(): void {
+    if (!pinDialogOpen()) return;
+    armPinIdle();
+    setPin(pinInput.value.slice(0, -1), true);
+    pinEdited();
+  }
+
+  /** « Trop d'essais… verrouillé pendant 4 min 59 s. », counting down; « Valider » waits for it. */
+  function startPinLock(seconds: number | null): void {
+    stopPinLock();
+    pinLockLeft = seconds !== null && Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : null;
+    setPinMessage({ code: STAFF_LOCKED });
+    pinSubmit.disabled = pinLockLeft !== null;
+    if (pinLockLeft !== null) pinLockTimer = setInterval(tickPinLock, 1000);
+  }
+
+  function tickPinLock(): void {
+    if (pinLockLeft === null || !root.isConnected) {
+      stopPinLock();
+      return;
+    }
+    pinLockLeft -= 1;
+    if (pinLockLeft > 0) {
+      const p = pinError.querySelector<HTMLElement>('p[data-countdown]');
+      if (p) {
+        // Only the time changes: screen readers need not re-read the alert every second.
+        p.setAttribute('aria-live', 'off');
+        p.textContent = pinMessageText();
+      } else {
+        renderPinError();
+      }
+      return;
+    }
+    stopPinLock();
+    pinLockLeft = null;
+    pinSubmit.disabled = pinBusy;
+    setPinMessage(null);
+  }
+
+  function openPinDialog(): void {
+    if (!(state.info?.staff_enabled ?? false) || state.screen !== 'attract' || pinDialogOpen()) return;
+    pinGeneration += 1;
+    setPin('');
+    setPinMessage(null);
+    pinSubmit.disabled = false;
+    setBackgroundInert(true);
+    pinDialog.hidden = false;
+    pinInput.focus();
+    armPinIdle();
+  }
+
+  /** Closes the PIN dialog, forgetting the digits typed; `returnFocus`: back to the staff entry. */
+  function closePinDialog(returnFocus: boolean): void {
+    const wasOpen = pinDialogOpen();
+    pinGeneration += 1;
+    stopPinIdle();
+    stopPinLock();
+    pinLockLeft = null;
+    pinBusy = false;
+    pinDialog.hidden = true;
+    setPin('');
+    setPinMessage(null);
+    pinSubmit.disabled = false;
+    pinSubmit.removeAttribute('aria-busy');
+    if (!wasOpen) return;
+    if (!idleWarningOpen()) setBackgroundInert(false);
+    if (returnFocus && state.screen === 'attract' && !staffButton.hidden) staffButton.focus();
+  }
+
+  async function submitPin(): Promise<void> {
+    if (!pinDialogOpen() || pinBusy || pinLockLeft !== null) return;
+    const pin = pinInput.value;
+    if (pin === '') {
+      setPinMessage({ key: 'staff.pin_empty' });
+      pinInput.focus();
+      return;
+    }
+    const generation = pinGeneration;
+    pinBusy = true;
+    pinSubmit.disabled = true;
+    pinSubmit.setAttribute('aria-busy', 'true');
+    let status: QueueStatus;
+    try {
+      status = await api.staffLogin({ pin });
+    } catch (e) {
+      if (generation !== pinGeneration) return;
+      const body = toErrorBody(e);
+      noticeError(body);
+      // Whatever went wrong, the PIN typed is not kept.
+      setPin('');
+      if (body.code === STAFF_LOCKED) startPinLock(body.retry_after_seconds);
+      else setPinMessage({ code: body.code });
+      pinInput.focus();
+      return;
+    } finally {
+      if (generation === pinGeneration) {
+        pinBusy = false;
+        pinSubmit.removeAttribute('aria-busy');
+        pinSubmit.disabled = pinLocked();
+      }
+    }
+    if (generation !== pinGeneration) {
+      // The dialog was closed meanwhile: staff mode must not stay open behind the attract screen.
+      void api.staffLogout().catch(() => null);
+      return;
+    }
+    closePinDialog(false);
+    state.staff = true;
+    state.queue = status;
+    setOnline(status.online);
+    show('staff');
+  }
+
+  staffButton.addEventListener('click', openPinDialog);
+  pinBack.addEventListener('click', erasePinDigit);
+  pinCancel.addEventListener('click', () => {
+    closePinDialog(true);
+  });
+  pinInput.addEventListener('input', () => {
+    setPin(pinInput.value);
+    pinEdited();
+  });
+  pinForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void submitPin();
+  });
+  // Physical keyboard, wherever the focus is in the dialog: digits, Backspace, Escape.
+  pinDialog.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      closePinDialog(true);
+      return;
+    }
+    if (event.target === pinInput || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (/^[0-9]$/.test(event.key)) {
+      event.preventDefault();
+      typePin(event.key);
+    } else if (event.key === 'Backspace') {
+      event.preventDefault();
+      erasePinDigit();
+    }
+  });
+
+  // ---------- staff panel ----------
+  function renderStaff(): void {
+    const q = state.queue;
+    const dash = '—';
+    staffPending.textContent = q ? String(q.pending) : dash;
+    staffSending.textContent = q ? String(q.sending) : dash;
+    staffAcknowledged.textContent = q ? String(q.acknowledged) : dash;
+    staffRejected.textContent = q ? String(q.rejected) : dash;
+    staffRejected.classList.toggle('staff-attention', (q?.rejected ?? 0) > 0);
+    staffOldest.textContent = q?.oldest_pending_seconds != null ? formatAge(q.oldest_pending_seconds) : dash;
+    staffLastSync.textContent = q ? (q.last_sync_at ? formatDateTime(q.last_sync_at, currentLanguage()) : t('staff.never')) : dash;
+    staffLastError.textContent = q ? (q.last_error ?? t('staff.no_error')) : dash;
+    staffLastError.classList.toggle('staff-attention', Boolean(q?.last_error));
+    staffOnline.textContent = q ? t(q.online ? 'staff.reachable' : 'staff.unreachable') : dash;
+    staffOnline.classList.toggle('staff-attention', q !== null && !q.online);
+  }
+
+  /** The staff panel is on screen, staff mode open. */
+  function staffPanelLive(): boolean {
+    return state.screen === 'staff' && state.staff && root.isConnected;
+  }
+
+  function applyQueue(status: QueueStatus): void {
+    state.queue = status;
+    setOnline(status.online);
+    renderStaff();
+  }
+
+  function stopStaffPolling(): void {
+    staffGeneration += 1;
+    if (staffTimer !== null) clearTimeout(staffTimer);
+    staffTimer = null;
+  }
+
+  /** Every STAFF_POLL_MS while the panel is shown, the figures are asked again. */
+  function startStaffPolling(): void {
+    stopStaffPolling();
+    if (!state.staff) return;
+    const generation = staffGeneration;
+    const poll = async (): Promise<void> => {
+      staffTimer = null;
+      if (generation !== staffGeneration || !staffPanelLive()) return;
+      // « Envoyer maintenant » running: its answer will bring the figures.
+      if (!staffSyncing) await refreshQueue();
+      if (generation === staffGeneration && staffPanelLive()) staffTimer = setTimeout(() => void poll(), STAFF_POLL_MS);
+    };
+    staffTimer = setTimeout(() => void poll(), STAFF_POLL_MS);
+  }
+
+  async function refreshQueue(): Promise<void> {
+    staffAsked += 1;
+    const asked = staffAsked;
+    const session = state.session;
+    let status: QueueStatus;
+    try {
+      status = await api.queueStatus();
+    } catch (e) {
+      if (asked === staffAsked && session === state.session && state.screen === 'staff') staffFailed(e);
+      return;
+    }
+    // Only the answer to the latest question counts, and only for this staff session.
+    if (asked !== staffAsked || session !== state.session || state.screen !== 'staff') return;
+    applyQueue(status);
+  }
+
+  /** An error on the panel goes to the banner (once, not every 5 s); `staff.required` ends staff mode. */
+  function staffFailed(error: unknown): void {
+    const body = toErrorBody(error);
+    noticeError(body);
+    if (body.code === STAFF_REQUIRED) {
+      staffEnded();
+      return;
+    }
+    if (state.bannerCodes.length !== 1 || state.bannerCodes[0] !== body.code) setBanner([body.code], body.retry_after_seconds);
+  }
+
+  /** The Rust side no longer knows staff mode: only « Fermer le mode personnel » is left. */
+  function staffEnded(): void {
+    state.staff = false;
+    stopStaffPolling();
+    hideExitConfirm();
+    for (const btn of [staffSync, staffAssisted, staffExit]) btn.disabled = true;
+    setBanner([STAFF_REQUIRED]);
+  }
+
+  function hideExitConfirm(): void {
+    staffExitPanel.hidden = true;
+    staffExit.setAttribute('aria-expanded', 'false');
+  }
+
+  /** Like withBusy, for the panel: once staff mode has ended, the button stays disabled. */
+  async function withStaffBusy(btn: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
+    if (btn.disabled || !state.staff) return;
+    const session = state.session;
+    btn.disabled = true;
+    btn.setAttribute('aria-busy', 'true');
+    try {
+      await work();
+    } finally {
+      // After a reset, clearAll has already put the panel back as new.
+      if (session === state.session) {
+        btn.removeAttribute('aria-busy');
+        btn.disabled = !state.staff;
+      }
+    }
+  }
+
+  staffSync.addEventListener('click', () => {
+    void withStaffBusy(staffSync, async () => {
+      const session = state.session;
+      staffSyncing = true;
+      staffAsked += 1;
+      const asked = staffAsked;
+      setI18n(staffSyncStatus, 'staff.syncing');
+      // No queue_status poll answer may overwrite this one's figures.
+      let status: QueueStatus;
+      try {
+        status = await api.syncNow();
+      } catch (e) {
+        if (session !== state.session || state.screen !== 'staff') return;
+        clearText(staffSyncStatus);
+        staffFailed(e);
+        return;
+      } finally {
+        if (session === state.session) staffSyncing = false;
+      }
+      if (session !== state.session || state.screen !== 'staff' || asked !== staffAsked) return;
+      setBanner([]);
+      applyQueue(status);
+      setI18n(staffSyncStatus, status.online ? 'staff.sync_done' : 'staff.sync_offline');
+    });
+  });
+
+  staffAssisted.addEventListener('click', () => {
+    if (!state.staff) return;
+    // Step 1 for the resident at the screen, with a staff member: no captcha, consent recorded as assisted.
+    state.assisted = true;
+    void goRequest(false);
+  });
+
+  staffClose.addEventListener('click', () => void reset());
+
+  staffExit.addEventListener('click', () => {
+    if (!state.staff) return;
+    staffExitPanel.hidden = false;
+    staffExit.setAttribute('aria-expanded', 'true');
+    staffExitQuestion.focus();
+  });
+  staffExitCancel.addEventListener('click', () => {
+    hideExitConfirm();
+    staffExit.focus();
+  });
+  staffExitConfirm.addEventListener('click', () => {
+    void withStaffBusy(staffExitConfirm, async () => {
+      const session = state.session;
+      try {
+        // The app closes: nothing follows on success.
+        await api.staffExit();
+      } catch (e) {
+        if (session !== state.session || state.screen !== 'staff') return;
+        staffFailed(e);
+      }
+    });
+  });
 
   // Editing a field clears its error (and only its error).
   const onEdit = (event: Event): void => {

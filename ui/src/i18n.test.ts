@@ -17,7 +17,7 @@ const CONTRACT_CODES = [
   'session.expired', 'central.unreachable', 'central.incompatible', 'central.error',
   'kiosk.unauthorized', 'kiosk.queue_unavailable', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
   'not_found', 'consent.unknown_version', 'consent.invalid_time', 'consent.invalid_kiosk_id',
-  'rate_limited',
+  'rate_limited', 'staff.wrong_pin', 'staff.locked', 'staff.disabled', 'staff.required',
 ];
 
 const GENERIC_FR = 'Une erreur est survenue. Veuillez réessayer.';

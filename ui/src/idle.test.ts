@@ -219,6 +219,7 @@ describe('idle warning', () => {
       app_version: '0.1.0',
       idle_seconds: 45,
       idle_warning_seconds: 20,
+      staff_enabled: false,
     });
     vi.useFakeTimers();
     m.$('#btn-start').click();

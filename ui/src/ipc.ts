@@ -15,6 +15,7 @@ import type {
   Profile,
   ProfileOutcome,
   QueueStatus,
+  StaffPinForm,
 } from './bindings';
 
 /** Typed wrappers around the Rust commands. */
@@ -44,6 +45,12 @@ export const api = {
   queueStatus: (): Promise<QueueStatus> => invoke<QueueStatus>('queue_status'),
   /** « Envoyer maintenant » (staff): checks the server, sends what is due, answers the queue. */
   syncNow: (): Promise<QueueStatus> => invoke<QueueStatus>('sync_now'),
+  /** Opens staff mode with the staff PIN (`staff.wrong_pin`, `staff.locked`, `staff.disabled`); answers the queue. */
+  staffLogin: (form: StaffPinForm): Promise<QueueStatus> => invoke<QueueStatus>('staff_login', { form }),
+  /** « Fermer le mode personnel ». Staff mode also ends with reset_session. */
+  staffLogout: (): Promise<null> => invoke<null>('staff_logout'),
+  /** « Quitter le mode borne » (staff): closes the kiosk app for maintenance. */
+  staffExit: (): Promise<null> => invoke<null>('staff_exit'),
   resetSession: (): Promise<null> => invoke<null>('reset_session'),
 };
 

@@ -182,7 +182,7 @@ describe('offline from step 1', () => {
 
     expect(visibleScreen(m.root)).toBe('screen-profile');
     expect(sentArgs(m, 'request_code')).toEqual([
-      { form: { phone: PHONE, channel: 'sms', captcha_answer: 'XYZ', consent_accepted: true, language: 'fr' } },
+      { form: { phone: PHONE, channel: 'sms', captcha_answer: 'XYZ', consent_accepted: true, language: 'fr', staff_assisted: false } },
     ]);
     // No code to type, no login, no new captcha.
     expect(m.count('login')).toBe(0);

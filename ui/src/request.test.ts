@@ -67,6 +67,7 @@ describe('step 1: getting a password', () => {
       captcha_answer: 'ABCD',
       consent_accepted: false,
       language: 'fr',
+      staff_assisted: false,
     });
     const phoneError = m.$('[data-error-for="phone"]');
     expect(phoneError.textContent).toBe('L’indicatif régional (les 3 premiers chiffres) n’est pas valide.');
@@ -171,6 +172,7 @@ describe('step 1: getting a password', () => {
       captcha_answer: 'XYZ',
       consent_accepted: true,
       language: 'fr',
+      staff_assisted: false,
     });
     expect(m.count('captcha_new')).toBe(1);
 

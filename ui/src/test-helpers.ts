@@ -18,6 +18,7 @@ export const INFO: KioskInfo = {
   app_version: '0.1.0',
   idle_seconds: 90,
   idle_warning_seconds: 30,
+  staff_enabled: false,
 };
 
 export function contact(partial: Partial<ContactPoint>): ContactPoint {
