@@ -18,5 +18,6 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     restoreMocks: true,
+    css: { include: [/styles\.css/] },
   },
 });

@@ -17,6 +17,7 @@ import type {
   Queued,
   SavedProfile,
 } from './bindings';
+import { createDisplaySettings } from './a11y';
 import { createContactsEditor, type ContactsEditor } from './contacts';
 import { byId, h } from './dom';
 import { formatDateTime, formatPhone } from './format';
@@ -236,7 +237,12 @@ export function mountApp(root: HTMLElement): App {
   // ---------- header, banner, step indicator ----------
   const townName = h('p', { class: 'town', id: 'town-name' });
   const langButton = h('button', { id: 'btn-lang', type: 'button', class: 'btn btn-lang', i18n: 'app.lang_toggle', hidden: true });
-  const header = h('header', { class: 'topbar' }, [townName, langButton]);
+  // Text size and high contrast: the resident's, on every screen, back to the defaults with the session.
+  const display = createDisplaySettings(root.ownerDocument);
+  const header = h('header', { class: 'topbar' }, [
+    townName,
+    h('div', { class: 'topbar-tools' }, [display.textSizeGroup, display.contrastButton, langButton]),
+  ]);
   const stepIndicator = h('p', { id: 'step-indicator', class: 'step', hidden: true });
   const banner = h('div', { id: 'form-error', class: 'banner', role: 'alert', 'aria-live': 'assertive', hidden: true });
   // Kiosk-wide, on every screen: shown while `connectivity` says the central server is out of reach.
@@ -1102,11 +1108,12 @@ export function mountApp(root: HTMLElement): App {
     clearAll();
     // localStorage / sessionStorage are emptied synchronously; IndexedDB and caches follow.
     const storage = clearBrowserStorage();
-    // The next resident starts in French, the default language.
+    // The next resident starts in French, the default language, with the default text size and contrast.
     if (currentLanguage() !== 'fr') {
       setLanguage('fr');
       retranslate();
     }
+    display.reset();
     show('attract');
     await Promise.all([logout, pending, storage]);
   }

@@ -18,6 +18,12 @@ export const en: {
     'app.offline_banner':
       'Central service unreachable: your registration will be saved on this kiosk and sent as soon as service is back.',
 
+    'a11y.text_size': 'Text size',
+    'a11y.text_size_normal': 'A: normal text',
+    'a11y.text_size_large': 'A+: large text',
+    'a11y.text_size_larger': 'A++: very large text',
+    'a11y.contrast': 'High contrast',
+
     'attract.title_generic': 'Emergency alerts',
     'attract.pitch':
       'Sign up for emergency alerts from {{town}}: in case of a flood, a long power outage or a boil-water advisory, the town reaches you by phone call, text message or email.',

@@ -13,6 +13,12 @@ export const fr = {
     'app.offline_banner':
       'Service central injoignable : votre inscription sera enregistrée sur cette borne et transmise dès le retour du service.',
 
+    'a11y.text_size': 'Taille du texte',
+    'a11y.text_size_normal': 'A : texte normal',
+    'a11y.text_size_large': 'A+ : texte grand',
+    'a11y.text_size_larger': 'A++ : texte très grand',
+    'a11y.contrast': 'Contraste élevé',
+
     'attract.title_generic': 'Alertes d’urgence',
     'attract.pitch':
       "Inscrivez-vous aux alertes d'urgence de {{town}} : en cas d'inondation, de panne prolongée ou d'avis d'ébullition, la ville vous joint par appel, SMS ou courriel.",
