@@ -45,7 +45,10 @@ run_kiosk() {
         "$@" target/debug/borne-kiosk
 }
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
-    run_kiosk
+    # On a desktop, a normal window: the real kiosk is fullscreen, on top,
+    # without decorations (BORNE_KIOSK_WINDOWED unset).
+    echo "[demo] windowed for the desktop; a real kiosk runs fullscreen and locked down"
+    BORNE_KIOSK_WINDOWED=1 run_kiosk
 else
     echo "[demo] no display found: running the kiosk window inside Xvfb (virtual screen 1280x800)."
     echo "[demo] Stop with Ctrl+C."

@@ -18,6 +18,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     restoreMocks: true,
+    // a11y.test.ts reads the real stylesheet (`styles.css?raw`): vitest must not blank it.
     css: { include: [/styles\.css/] },
   },
 });

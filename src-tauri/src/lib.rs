@@ -2,6 +2,7 @@
 //! call `borne-kiosk-core`. No SQL, no HTTP, no business rule lives here.
 
 mod commands;
+mod lockdown;
 
 use borne_kiosk_core::{CaptchaService, Kiosk, KioskConfig};
 use tauri::{Manager, Runtime};
@@ -18,6 +19,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 .unwrap_or_else(|_| std::env::temp_dir().join("borne-kiosk"));
             let config = KioskConfig::from_env(default_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             tracing::info!(central = %config.central_url, kiosk_id = %config.kiosk_id, "kiosk starting");
+            lockdown::main_window(app)?;
             let kiosk = tauri::async_runtime::block_on(Kiosk::open(config, CaptchaService::from_env()))?;
             tauri::async_runtime::spawn(kiosk.sync_worker().run());
             app.manage(kiosk);
