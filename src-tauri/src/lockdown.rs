@@ -7,11 +7,10 @@ use tauri::{Manager, Runtime, Url, WebviewWindowBuilder};
 /// Whether the webview may load `url`: only the app's own pages (the
 /// embedded UI, or Vite's dev server in a development build).
 pub fn navigation_allowed(url: &Url, dev_server: Option<&Url>) -> bool {
-    let own = match (url.scheme(), url.host_str()) {
-        ("tauri", Some("localhost")) => true,
-        ("http" | "https", Some("tauri.localhost")) => true,
-        _ => false,
-    };
+    let own = matches!(
+        (url.scheme(), url.host_str()),
+        ("tauri", Some("localhost")) | ("http" | "https", Some("tauri.localhost"))
+    );
     own || dev_server.is_some_and(|dev| dev.origin() == url.origin())
 }
 
