@@ -551,6 +551,7 @@ async fn staff_panel(c: &Client, shots: &mut Shots) -> Result<()> {
     for digit in STAFF_PIN.chars() {
         click(c, &format!("#pin-key-{digit}")).await?;
     }
+    shots.take(c, "staff-pin").await?;
     let dots = c.find(Locator::Css("#pin-dots")).await?.text().await?;
     assert!(
         !dots.contains(STAFF_PIN),
