@@ -8,12 +8,12 @@
 //! all of it. Marked `#[ignore]` so a bare `cargo test` never pretends to
 //! have run it.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
+use borne_e2e::{free_port, target_dir};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -26,17 +26,6 @@ const IDLE_SECONDS: u64 = 10;
 fn root() -> PathBuf {
     let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     tests.parent().map(Path::to_path_buf).unwrap_or(tests)
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// A child process in its own process group, killed with its children.

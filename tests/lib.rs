@@ -81,3 +81,149 @@ pub fn alphanumeric_runs(bytes: &[u8]) -> std::collections::HashSet<String> {
         .map(|run| String::from_utf8_lossy(run).into_owned())
         .collect()
 }
+
+// ------------------------------------------- processes for tests and bench
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Cargo's target directory (`CARGO_TARGET_DIR` or `<workspace>/target`).
+pub fn target_dir() -> PathBuf {
+    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || tests.parent().unwrap_or(&tests).join("target"),
+        PathBuf::from,
+    )
+}
+
+/// A port free right now on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The kiosk token [`CentralProcess`] accepts.
+pub const CENTRAL_KIOSK_TOKEN: &str = "load-test-kiosk-token-0123";
+
+/// A real `borne-central` process for load tests and the benchmark: a
+/// SQLite file in `work`, console telephony to `outbox.jsonl`, and the
+/// cost breaker tripping after the first send, so the delivery worker
+/// (an argon2 hash per code) does not compete for the CPU. Killed
+/// (SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct CentralProcess {
+    child: Option<Child>,
+    bin: PathBuf,
+    pub port: u16,
+    pub work: PathBuf,
+    pub db: PathBuf,
+    pub outbox: PathBuf,
+    pub log: PathBuf,
+}
+
+impl CentralProcess {
+    pub fn start(bin: &Path, work: &Path, port: u16) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            bin.exists(),
+            "{} is missing: build it (cargo build -p borne-central --bin borne-central)",
+            bin.display()
+        );
+        let mut c = Self {
+            child: None,
+            bin: bin.to_owned(),
+            port,
+            work: work.to_owned(),
+            db: work.join("central.sqlite"),
+            outbox: work.join("outbox.jsonl"),
+            log: work.join("central.log"),
+        };
+        c.spawn()?;
+        Ok(c)
+    }
+
+    /// Starts the process (again, after [`CentralProcess::kill`]): same
+    /// port, same database; the log is appended to.
+    pub fn spawn(&mut self) -> anyhow::Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)?;
+        self.child = Some(
+            Command::new(&self.bin)
+                .arg("serve")
+                .env("BORNE_LISTEN", format!("127.0.0.1:{}", self.port))
+                .env("BORNE_DATA_DIR", self.work.join("central"))
+                .env(
+                    "BORNE_DATABASE_URL",
+                    format!("sqlite://{}", self.db.display()),
+                )
+                .env("BORNE_KIOSK_TOKEN", CENTRAL_KIOSK_TOKEN)
+                .env("BORNE_TELEPHONY", "console")
+                .env("BORNE_CONSOLE_OUTBOX", &self.outbox)
+                .env("BORNE_BREAKER_PAUSE_RATIO", "0.001")
+                .env("BORNE_BREAKER_MIN_BASELINE", "1")
+                .env("BORNE_LOG", "info")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()?,
+        );
+        Ok(())
+    }
+
+    /// Waits until it listens (30 s at most); fails with the log's tail if
+    /// it exits first.
+    pub async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                anyhow::bail!("borne-central exited ({status}):\n{}", self.log_tail());
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!(
+            "borne-central did not listen within 30 s:\n{}",
+            self.log_tail()
+        )
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Codes the console provider sent (one JSON line each).
+    pub fn codes_sent(&self) -> usize {
+        std::fs::read_to_string(&self.outbox)
+            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+            .unwrap_or(0)
+    }
+
+    /// SIGKILL, no goodbye.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for CentralProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

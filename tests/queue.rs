@@ -5,14 +5,14 @@
 //! server killed and restarted mid-sync. Every registration must arrive
 //! exactly once, and nothing readable may stay on the kiosk.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
+use borne_e2e::{free_port, target_dir, CentralProcess, CENTRAL_KIOSK_TOKEN};
 use borne_kiosk_core::queue::now_ms;
 use borne_kiosk_core::{CentralClient, KeyStore, Queue, SyncConfig, SyncWorker};
 use rand::Rng;
@@ -20,26 +20,9 @@ use secrecy::SecretString;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const KIOSK_TOKEN: &str = "queue-test-kiosk-token-0123";
-
 /// One test at a time: each loads both cores, and timeouts are part of
 /// what they test.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn target_dir() -> PathBuf {
-    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || tests.parent().unwrap_or(&tests).join("target"),
-        PathBuf::from,
-    )
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 async fn open_queue(dir: &Path) -> Result<Queue> {
     let (key, _) = KeyStore::File(dir.join("queue.key")).load_or_create()?;
@@ -322,93 +305,26 @@ async fn relay_exchange(
 
 // ------------------------------------------------------------ the central
 
-/// A real `borne-central` process on a SQLite file.
-struct Central {
-    child: Option<Child>,
-    port: u16,
-    db: PathBuf,
-    work: PathBuf,
+/// A central server for these tests, on a fresh SQLite file in `work`.
+async fn start_central(work: &Path) -> Result<CentralProcess> {
+    let bin = target_dir().join("debug").join("borne-central");
+    let mut central = CentralProcess::start(&bin, work, free_port())?;
+    central.wait_ready().await?;
+    Ok(central)
 }
 
-impl Central {
-    fn start(work: &Path, port: u16) -> Result<Self> {
-        let mut c = Self {
-            child: None,
-            port,
-            db: work.join("central.sqlite"),
-            work: work.to_owned(),
-        };
-        c.spawn()?;
-        Ok(c)
-    }
-
-    fn spawn(&mut self) -> Result<()> {
-        let bin = target_dir().join("debug").join("borne-central");
-        if !bin.exists() {
-            bail!("{} is missing: run scripts/test.sh", bin.display());
-        }
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.work.join("central.log"))?;
-        self.child = Some(
-            Command::new(bin)
-                .arg("serve")
-                .env("BORNE_LISTEN", format!("127.0.0.1:{}", self.port))
-                .env("BORNE_DATA_DIR", self.work.join("central"))
-                .env(
-                    "BORNE_DATABASE_URL",
-                    format!("sqlite://{}", self.db.display()),
-                )
-                .env("BORNE_KIOSK_TOKEN", KIOSK_TOKEN)
-                .env("BORNE_CONSOLE_OUTBOX", self.work.join("outbox.jsonl"))
-                // The cost breaker trips after the first sends: this test
-                // counts queued deliveries, it need not hash 1,000 codes.
-                .env("BORNE_BREAKER_PAUSE_RATIO", "0.001")
-                .env("BORNE_BREAKER_MIN_BASELINE", "1")
-                .env("BORNE_LOG", "info")
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()?,
-        );
-        Ok(())
-    }
-
-    async fn wait_ready(&self) -> Result<()> {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!("borne-central did not start")
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
-        }
-    }
-
-    async fn counts(&self) -> Result<(i64, i64, i64, i64)> {
-        let pool =
-            sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", self.db.display())).await?;
-        let one = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool);
-        let accounts = one("SELECT COUNT(*) FROM accounts").await?;
-        let registrations = one("SELECT COUNT(*) FROM registrations").await?;
-        let deliveries = one("SELECT COUNT(*) FROM deliveries").await?;
-        let distinct = one("SELECT COUNT(DISTINCT registration_id) FROM deliveries").await?;
-        pool.close().await;
-        Ok((accounts, registrations, deliveries, distinct))
-    }
-}
-
-impl Drop for Central {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// Accounts, registrations, deliveries and distinct registration ids in
+/// the deliveries, in the central database.
+async fn central_counts(central: &CentralProcess) -> Result<(i64, i64, i64, i64)> {
+    let pool =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", central.db.display())).await?;
+    let one = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool);
+    let accounts = one("SELECT COUNT(*) FROM accounts").await?;
+    let registrations = one("SELECT COUNT(*) FROM registrations").await?;
+    let deliveries = one("SELECT COUNT(*) FROM deliveries").await?;
+    let distinct = one("SELECT COUNT(DISTINCT registration_id) FROM deliveries").await?;
+    pool.close().await;
+    Ok((accounts, registrations, deliveries, distinct))
 }
 
 // ------------------------------------------------------------ the sync
@@ -467,7 +383,7 @@ fn sync_config(batch_size: u32) -> SyncConfig {
 fn worker(queue: &Queue, port: u16, batch_size: u32) -> Result<SyncWorker> {
     let client = CentralClient::new(
         &format!("http://127.0.0.1:{port}"),
-        SecretString::from(KIOSK_TOKEN.to_string()),
+        SecretString::from(CENTRAL_KIOSK_TOKEN.to_string()),
         Duration::from_secs(1),
         Arc::default(),
     )?;
@@ -495,7 +411,7 @@ async fn wait_until_acknowledged(queue: &Queue, limit: Duration) -> Result<()> {
     }
 }
 
-async fn assert_end_state(queue: &Queue, dir: &Path, central: &Central) -> Result<()> {
+async fn assert_end_state(queue: &Queue, dir: &Path, central: &CentralProcess) -> Result<()> {
     let c = queue.counts().await?;
     ensure!(
         (c.pending, c.sending, c.rejected) == (0, 0, 0),
@@ -506,7 +422,7 @@ async fn assert_end_state(queue: &Queue, dir: &Path, central: &Central) -> Resul
         "personal data left on the kiosk"
     );
     let n = i64::from(REGISTRATIONS);
-    let (accounts, registrations, deliveries, distinct) = central.counts().await?;
+    let (accounts, registrations, deliveries, distinct) = central_counts(central).await?;
     ensure!(accounts == n, "{accounts} accounts");
     ensure!(registrations == n, "{registrations} registrations");
     ensure!(
@@ -523,8 +439,7 @@ async fn a_thousand_registrations_arrive_exactly_once_through_network_faults() -
     let _serial = SERIAL.lock().await;
     let kiosk = tempfile::tempdir()?;
     let work = tempfile::tempdir()?;
-    let central = Central::start(work.path(), free_port())?;
-    central.wait_ready().await?;
+    let central = start_central(work.path()).await?;
     let counts = Arc::new(FaultCounts::default());
     let proxy = fault_proxy(central.port, counts.clone()).await?;
     let queue = fill(kiosk.path()).await?;
@@ -553,8 +468,7 @@ async fn a_central_server_killed_and_restarted_mid_sync_loses_and_duplicates_not
     let _serial = SERIAL.lock().await;
     let kiosk = tempfile::tempdir()?;
     let work = tempfile::tempdir()?;
-    let mut central = Central::start(work.path(), free_port())?;
-    central.wait_ready().await?;
+    let mut central = start_central(work.path()).await?;
     let queue = fill(kiosk.path()).await?;
     let sync = worker(&queue, central.port, 50)?;
     let run = tokio::spawn(sync.clone().run());

@@ -18,22 +18,18 @@
 //! in release mode and runs it.
 
 use std::collections::HashSet;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
+use borne_e2e::{free_port, target_dir, CentralProcess, CENTRAL_KIOSK_TOKEN};
 use borne_kiosk_core::queue::now_ms;
 use borne_kiosk_core::{CentralClient, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
 use borne_protocol as wire;
 use secrecy::SecretString;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-const KIOSK_TOKEN: &str = "sync-bench-kiosk-token-0123";
 const DEFAULT_COUNT: u32 = 10_000;
 /// Fixture indices start here; every index below 12 × 10,000 has its own
 /// number, so each registration makes a new account.
@@ -90,23 +86,11 @@ fn profile() -> &'static str {
     }
 }
 
-fn target_dir() -> PathBuf {
-    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || tests.parent().unwrap_or(&tests).join("target"),
-        PathBuf::from,
-    )
-}
-
 fn central_bin() -> PathBuf {
     std::env::var_os("BORNE_CENTRAL_BIN").map_or_else(
         || target_dir().join(profile()).join("borne-central"),
         PathBuf::from,
     )
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn rate(n: u32, elapsed: Duration) -> f64 {
@@ -123,104 +107,6 @@ fn timing(n: u32, elapsed: Duration) -> String {
 }
 
 // ------------------------------------------------------------ the central
-
-/// A real `borne-central` process; killed when dropped.
-#[derive(Debug)]
-struct Central {
-    child: Option<Child>,
-    port: u16,
-    db: PathBuf,
-    log: PathBuf,
-    outbox: PathBuf,
-}
-
-impl Central {
-    fn start(bin: &Path, work: &Path) -> Result<Self> {
-        ensure!(
-            bin.exists(),
-            "{} is missing: build it (cargo build -p borne-central --bin borne-central) \
-             or point BORNE_CENTRAL_BIN at it",
-            bin.display()
-        );
-        let port = free_port()?;
-        let db = work.join("central.sqlite");
-        let log = work.join("central.log");
-        let outbox = work.join("outbox.jsonl");
-        let child = Command::new(bin)
-            .arg("serve")
-            .env("BORNE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("BORNE_DATA_DIR", work.join("central"))
-            .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env("BORNE_KIOSK_TOKEN", KIOSK_TOKEN)
-            .env("BORNE_TELEPHONY", "console")
-            .env("BORNE_CONSOLE_OUTBOX", &outbox)
-            // The cost breaker pauses sends after the first one: the
-            // delivery worker (argon2 per code) does not compete for CPU.
-            .env("BORNE_BREAKER_PAUSE_RATIO", "0.001")
-            .env("BORNE_BREAKER_MIN_BASELINE", "1")
-            .env("BORNE_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log)?)
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
-        Ok(Self {
-            child: Some(child),
-            port,
-            db,
-            log,
-            outbox,
-        })
-    }
-
-    async fn wait_ready(&mut self) -> Result<()> {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
-                    bail!("borne-central exited ({status}):\n{}", self.log_tail());
-                }
-            }
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!(
-            "borne-central did not listen within 30 s:\n{}",
-            self.log_tail()
-        )
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    /// Codes the console provider sent (one JSON line each).
-    fn codes_sent(&self) -> usize {
-        std::fs::read_to_string(&self.outbox)
-            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
-            .unwrap_or(0)
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Central {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// Rows per table, in `TABLES` order.
 async fn row_counts(pool: &SqlitePool) -> Result<Vec<i64>> {
@@ -248,39 +134,11 @@ fn ensure_rows(what: &str, counts: &[i64], n: u32) -> Result<()> {
 
 // ------------------------------------------------------------ the baseline
 
-/// The central server's connection settings (`Store::connect`): WAL,
-/// synchronous=FULL, foreign keys, and its migrations.
+/// A fresh database opened exactly as the central server opens its own
+/// (`Store::connect`: WAL, synchronous=FULL, foreign keys, migrations).
 async fn central_like_database(path: &Path) -> Result<SqlitePool> {
-    let options = SqliteConnectOptions::from_str("sqlite://")?
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .connect_with(options)
-        .await?;
-    sqlx::migrate!("../migrations/central-sqlite")
-        .run(&pool)
-        .await?;
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&pool)
-        .await?;
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-        .fetch_one(&pool)
-        .await?;
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(&pool)
-        .await?;
-    ensure!(
-        journal.eq_ignore_ascii_case("wal") && sync == 2 && fk == 1,
-        "baseline database: journal_mode={journal}, synchronous={sync}, foreign_keys={fk}"
-    );
-    Ok(pool)
+    let store = borne_central::db::Store::connect(&format!("sqlite://{}", path.display())).await?;
+    Ok(store.pool_for_benchmarks().clone())
 }
 
 /// The values `ingest_registrations` stores for one new registration.
@@ -459,7 +317,7 @@ async fn main() -> Result<()> {
 
     // 1. The central server.
     let work = tempfile::tempdir()?;
-    let mut central = Central::start(&bin, work.path())?;
+    let mut central = CentralProcess::start(&bin, work.path(), free_port())?;
     central.wait_ready().await?;
     println!(
         "central: {} on 127.0.0.1:{}, fresh SQLite file (WAL, synchronous=FULL), console telephony",
@@ -491,7 +349,7 @@ async fn main() -> Result<()> {
     // 3. Drain it to the central server.
     let client = CentralClient::new(
         &format!("http://127.0.0.1:{}", central.port),
-        SecretString::from(KIOSK_TOKEN.to_owned()),
+        SecretString::from(CENTRAL_KIOSK_TOKEN.to_owned()),
         Duration::from_secs(120),
         Arc::default(),
     )?;

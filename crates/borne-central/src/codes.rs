@@ -30,6 +30,14 @@ pub fn hash_code(code: &SecretString) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("argon2: {e}"))
 }
 
+/// A fresh code and its argon2id hash, hashed off the async threads.
+pub async fn new_hashed_code() -> anyhow::Result<(SecretString, String)> {
+    let code = generate_code();
+    let for_hash = code.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_code(&for_hash)).await??;
+    Ok((code, hash))
+}
+
 pub fn verify_code(code: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
         Ok(parsed) => Argon2::default()

@@ -256,6 +256,64 @@ async fn write_profile(
     Ok(())
 }
 
+/// The channel a code for `phone` goes by: a number that texted STOP gets
+/// a call instead of an SMS, and the delivery says why.
+async fn channel_for(
+    conn: &mut sqlx::SqliteConnection,
+    phone: &str,
+    asked: Channel,
+) -> Result<(Channel, Option<&'static str>), sqlx::Error> {
+    let opted_out: Option<bool> =
+        sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
+            .bind(phone)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(match (asked, opted_out) {
+        (Channel::Sms, Some(true)) => (Channel::Voice, Some("sms_opted_out")),
+        (other, _) => (other, None),
+    })
+}
+
+/// Supersedes the account's active code and its unsent delivery, then
+/// stores a new active code (its hash). Returns the new code's id.
+async fn replace_active_code(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    code_hash: &str,
+    channel: Channel,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> Result<String, sqlx::Error> {
+    sqlx::query(
+        "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
+                               updated_at = ?
+         WHERE state = 'pending'
+           AND code_id IN (SELECT id FROM codes WHERE account_id = ? AND state = 'active')",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE codes SET state = 'superseded' WHERE account_id = ? AND state = 'active'")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    let code_id = new_id();
+    sqlx::query(
+        "INSERT INTO codes (id, account_id, code_hash, channel, state, created_at, expires_at)
+         VALUES (?, ?, ?, ?, 'active', ?, ?)",
+    )
+    .bind(&code_id)
+    .bind(account_id)
+    .bind(code_hash)
+    .bind(channel.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(code_id)
+}
+
 /// A consent record (Law 25), as given.
 async fn insert_consent(
     conn: &mut sqlx::SqliteConnection,
@@ -314,6 +372,12 @@ impl Store {
         Ok(Self { pool })
     }
 
+    /// The connection pool, with this store's settings and schema: only
+    /// for the sync benchmark's raw-insert baseline (`tests/bin/sync_bench.rs`).
+    pub fn pool_for_benchmarks(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -346,48 +410,20 @@ impl Store {
         {
             return Err(IssueError::Limited { limit, retry_after });
         }
-        let opted_out: Option<bool> =
-            sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
-                .bind(&phone)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (channel, fallback) = match (c.channel, opted_out) {
-            (Channel::Sms, Some(true)) => (Channel::Voice, Some("sms_opted_out")),
-            (other, _) => (other, None),
-        };
+        let (channel, fallback) = channel_for(&mut tx, &phone, c.channel).await?;
         let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE phone = ?")
             .bind(&phone)
             .fetch_one(&mut *tx)
             .await?;
         insert_consent(&mut tx, &account_id, c.consent, c.now).await?;
-        sqlx::query(
-            "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
-                                   updated_at = ?
-             WHERE state = 'pending'
-               AND code_id IN (SELECT id FROM codes WHERE account_id = ? AND state = 'active')",
+        let code_id = replace_active_code(
+            &mut tx,
+            &account_id,
+            &c.code_hash,
+            channel,
+            c.now,
+            c.expires_at,
         )
-        .bind(c.now)
-        .bind(&account_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE codes SET state = 'superseded' WHERE account_id = ? AND state = 'active'",
-        )
-        .bind(&account_id)
-        .execute(&mut *tx)
-        .await?;
-        let code_id = new_id();
-        sqlx::query(
-            "INSERT INTO codes (id, account_id, code_hash, channel, state, created_at, expires_at)
-             VALUES (?, ?, ?, ?, 'active', ?, ?)",
-        )
-        .bind(&code_id)
-        .bind(&account_id)
-        .bind(&c.code_hash)
-        .bind(channel.as_str())
-        .bind(c.now)
-        .bind(c.expires_at)
-        .execute(&mut *tx)
         .await?;
         let delivery_id = new_id();
         sqlx::query(

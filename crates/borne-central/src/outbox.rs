@@ -191,23 +191,19 @@ impl Worker {
                 },
             )));
         }
-        let code = crate::codes::generate_code();
-        let for_hash = code.clone();
-        let hash =
-            match tokio::task::spawn_blocking(move || crate::codes::hash_code(&for_hash)).await {
-                Ok(Ok(hash)) => hash,
-                other => {
-                    tracing::error!(delivery = %job.id, ?other, "could not hash a code");
-                    let at = now + 5;
-                    return Ok(Err((
-                        job.id,
-                        DeliveryOutcome::Retry {
-                            at,
-                            error: "code hashing failed".into(),
-                        },
-                    )));
-                }
-            };
+        let (code, hash) = match crate::codes::new_hashed_code().await {
+            Ok(made) => made,
+            Err(e) => {
+                tracing::error!(delivery = %job.id, error = %e, "could not hash a code");
+                return Ok(Err((
+                    job.id,
+                    DeliveryOutcome::Retry {
+                        at: now + 5,
+                        error: "code hashing failed".into(),
+                    },
+                )));
+            }
+        };
         let expires_at = now + i64::try_from(self.code_ttl.as_secs()).unwrap_or(600);
         match self
             .store

@@ -949,6 +949,15 @@ mod tests {
         assert!(e.retry_after_seconds.is_some_and(|s| s > 50 && s <= 60));
     }
 
+    async fn log_in(k: &Kiosk, phone: &str, code: String) -> LoginOutcome {
+        k.login(LoginForm {
+            phone: phone.into(),
+            code,
+        })
+        .await
+        .unwrap()
+    }
+
     /// What « Envoyer maintenant » does, without opening staff mode.
     async fn sync(k: &Kiosk) -> QueueStatus {
         k.sync.check().await;
@@ -1011,13 +1020,7 @@ mod tests {
         assert_eq!(code.len(), 6);
         // The new resident logs in with it: verified, profile there.
         k.reset();
-        let outcome = k
-            .login(LoginForm {
-                phone: "514 555-0142".into(),
-                code,
-            })
-            .await
-            .unwrap();
+        let outcome = log_in(&k, "514 555-0142", code).await;
         assert!(outcome.existing_profile && !outcome.offline);
         assert_eq!(outcome.profile.name, "Gagnon");
     }
@@ -1036,13 +1039,7 @@ mod tests {
         // The server goes away between steps 1 and 4.
         stop.send(()).unwrap();
         task.await.unwrap();
-        let outcome = k
-            .login(LoginForm {
-                phone: "514 555-0143".into(),
-                code,
-            })
-            .await
-            .unwrap();
+        let outcome = log_in(&k, "514 555-0143", code).await;
         assert!(outcome.offline);
         assert_eq!(outcome.profile.contacts[0].value, "+15145550143");
         let q = queued(k.save_profile(named(outcome.profile, "Roy")).await.unwrap());
@@ -1067,13 +1064,7 @@ mod tests {
         owner.new_captcha();
         online(owner.request_code(form("514 555-0144")).await.unwrap());
         let code = code_from(&outbox).await;
-        let outcome = owner
-            .login(LoginForm {
-                phone: "514 555-0144".into(),
-                code,
-            })
-            .await
-            .unwrap();
+        let outcome = log_in(&owner, "514 555-0144", code).await;
         owner
             .save_profile(named(outcome.profile, "Propriétaire"))
             .await
@@ -1102,13 +1093,7 @@ mod tests {
         }
         let code = code_from(&outbox).await;
         owner.reset();
-        let outcome = owner
-            .login(LoginForm {
-                phone: "514 555-0144".into(),
-                code,
-            })
-            .await
-            .unwrap();
+        let outcome = log_in(&owner, "514 555-0144", code).await;
         assert_eq!(outcome.profile.name, "Propriétaire");
         let pending = outcome.pending_change.expect("a pending change");
         assert_eq!(pending.profile.name, "Imposteur");

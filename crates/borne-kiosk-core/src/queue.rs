@@ -376,16 +376,6 @@ impl Queue {
             .map_err(|_| QueueError::Unreadable(id.to_owned()))
     }
 
-    /// The state of an entry (`pending`, `sending`, `acknowledged`,
-    /// `rejected`) and its last error.
-    pub async fn state(&self, id: &str) -> Result<Option<(String, Option<String>)>, QueueError> {
-        let row = sqlx::query("SELECT state, last_error FROM queue WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| (r.get("state"), r.get("last_error"))))
-    }
-
     /// `PRAGMA integrity_check`'s answer (`ok` when sound).
     pub async fn integrity_check(&self) -> Result<String, QueueError> {
         Ok(sqlx::query_scalar("PRAGMA integrity_check")

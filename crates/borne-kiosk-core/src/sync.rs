@@ -45,7 +45,7 @@ impl Connectivity {
         let was = self.online.swap(online, Ordering::SeqCst);
         if online && !was {
             tracing::info!("central server reachable again");
-            self.back_online.notify_waiters();
+            // One waiter (the sync loop); the permit is kept if it is busy.
             self.back_online.notify_one();
         } else if !online && was {
             tracing::warn!("central server out of reach: registrations go to the queue");

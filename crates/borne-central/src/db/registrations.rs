@@ -8,7 +8,10 @@ use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::Row;
 
-use super::{caps_wait, insert_consent, new_id, write_profile, DeliveryJob, Store, Timestamp};
+use super::{
+    caps_wait, channel_for, insert_consent, new_id, replace_active_code, write_profile,
+    DeliveryJob, Store, Timestamp,
+};
 use crate::config::Limits;
 
 /// A registration parsed at the edge, ready to store.
@@ -283,45 +286,11 @@ impl Store {
             return Ok(None);
         };
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let opted_out: Option<bool> =
-            sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
-                .bind(&job.to_phone)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (channel, fallback) = match (job.channel, opted_out) {
-            (Channel::Sms, Some(true)) => (Channel::Voice, Some("sms_opted_out")),
-            (other, _) => (other, None),
-        };
-        sqlx::query(
-            "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
-                                   updated_at = ?
-             WHERE state = 'pending' AND id != ?
-               AND code_id IN (SELECT id FROM codes WHERE account_id = ? AND state = 'active')",
-        )
-        .bind(now)
-        .bind(&job.id)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE codes SET state = 'superseded' WHERE account_id = ? AND state = 'active'",
-        )
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-        let code_id = new_id();
-        sqlx::query(
-            "INSERT INTO codes (id, account_id, code_hash, channel, state, created_at, expires_at)
-             VALUES (?, ?, ?, ?, 'active', ?, ?)",
-        )
-        .bind(&code_id)
-        .bind(account_id)
-        .bind(code_hash)
-        .bind(channel.as_str())
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
+        let (channel, fallback) = channel_for(&mut tx, &job.to_phone, job.channel).await?;
+        // The delivery being prepared has no code yet, so it is not among
+        // those superseded.
+        let code_id =
+            replace_active_code(&mut tx, account_id, code_hash, channel, now, expires_at).await?;
         let updated = sqlx::query(
             "UPDATE deliveries SET code_id = ?, secret = ?, channel = ?,
                                    fallback = COALESCE(?, fallback), expires_at = ?, updated_at = ?

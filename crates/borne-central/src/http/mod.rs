@@ -204,11 +204,7 @@ async fn signup(
     {
         return Err(limited(limit, retry_after));
     }
-    let code = codes::generate_code();
-    let code_for_hash = code.clone();
-    let code_hash = tokio::task::spawn_blocking(move || codes::hash_code(&code_for_hash))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let (code, code_hash) = codes::new_hashed_code().await?;
     let now = now();
     let expires_at = now + i64::try_from(state.config.code_ttl.as_secs()).unwrap_or(600);
     let issued = state

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{consent, spawn_app};
+use crate::helpers::{consent, spawn_app, TestApp};
 
 fn registration(id: &str, phone: &str, name: &str) -> Value {
     json!({
@@ -25,6 +25,13 @@ fn registration(id: &str, phone: &str, name: &str) -> Value {
     })
 }
 
+/// `POST /v1/registrations`, answered 200 with a body.
+async fn sync(app: &TestApp, batch: &Value) -> Value {
+    let r = app.post("/v1/registrations", batch).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 fn id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -37,26 +44,12 @@ async fn a_batch_is_stored_once_per_id_whatever_the_retries() {
         registration(&a, "514 555-0150", "Gagnon"),
         registration(&b, "514 555-0151", "Roy"),
     ]});
-    let first: Value = app
-        .post("/v1/registrations", &batch)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = sync(&app, &batch).await;
     assert_eq!(first["results"][0]["status"], 200);
     assert_eq!(first["results"][0]["outcome"], "created");
     assert_eq!(first["results"][1]["outcome"], "created");
     // The kiosk never saw the answer and sends the same batch again.
-    let again: Value = app
-        .post("/v1/registrations", &batch)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again: Value = sync(&app, &batch).await;
     assert_eq!(again, first, "the stored result, again");
     // One code per registration goes out, made by the worker.
     let sent = app.sent_when(|s| s.len() >= 2).await;
@@ -76,35 +69,23 @@ async fn a_batch_is_stored_once_per_id_whatever_the_retries() {
 async fn a_reused_id_with_other_content_and_invalid_registrations_are_refused_one_by_one() {
     let app = spawn_app().await;
     let a = id();
-    let ok: Value = app
-        .post(
-            "/v1/registrations",
-            &json!({ "registrations": [registration(&a, "514 555-0152", "Côté")] }),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ok: Value = sync(
+        &app,
+        &json!({ "registrations": [registration(&a, "514 555-0152", "Côté")] }),
+    )
+    .await;
     assert_eq!(ok["results"][0]["status"], 200);
     let good = id();
-    let answer: Value = app
-        .post(
-            "/v1/registrations",
-            &json!({ "registrations": [
-                registration(&a, "514 555-0152", "Autre nom"),
-                registration("not-a-uuid", "514 555-0153", "Lavoie"),
-                registration(&id(), "876 555-0154", "Pelletier"),
-                registration(&good, "514 555-0155", "Bélanger"),
-            ]}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: Value = sync(
+        &app,
+        &json!({ "registrations": [
+            registration(&a, "514 555-0152", "Autre nom"),
+            registration("not-a-uuid", "514 555-0153", "Lavoie"),
+            registration(&id(), "876 555-0154", "Pelletier"),
+            registration(&good, "514 555-0155", "Bélanger"),
+        ]}),
+    )
+    .await;
     let r = &answer["results"];
     assert_eq!(
         (r[0]["status"].as_u64(), r[0]["error"]["code"].as_str()),
@@ -171,14 +152,7 @@ async fn an_id_still_being_stored_gets_409_then_the_stored_result() {
     let first = tokio::spawn(app.post("/v1/registrations", &batch).send());
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     // The kiosk gave up on it and sends it again.
-    let second: Value = app
-        .post("/v1/registrations", &batch)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let second: Value = sync(&app, &batch).await;
     assert_eq!(second["results"][0]["status"], 409);
     assert_eq!(
         second["results"][0]["error"]["code"],
@@ -187,13 +161,6 @@ async fn an_id_still_being_stored_gets_409_then_the_stored_result() {
     sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
     let first: Value = first.await.unwrap().unwrap().json().await.unwrap();
     assert_eq!(first["results"][0]["outcome"], "created");
-    let third: Value = app
-        .post("/v1/registrations", &batch)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let third: Value = sync(&app, &batch).await;
     assert_eq!(third, first);
 }
