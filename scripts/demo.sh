@@ -13,12 +13,10 @@ cargo build --bins --features borne-kiosk/custom-protocol -p borne-central -p bo
 
 DEMO_DIR="$PWD/.borne/demo"
 mkdir -p "$DEMO_DIR"
-TOKEN="demo-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 PORT="${BORNE_DEMO_PORT:-8080}"
 
 BORNE_LISTEN="127.0.0.1:$PORT" \
 BORNE_DATA_DIR="$DEMO_DIR" \
-BORNE_KIOSK_TOKEN="$TOKEN" \
 BORNE_CONSOLE_OUTBOX="$DEMO_DIR/outbox.jsonl" \
     target/debug/borne-central serve &
 CENTRAL=$!
@@ -35,10 +33,17 @@ echo "[demo] codes sent by SMS or call are printed below as JSON lines (console 
 STAFF_PIN="2468"
 STAFF_PIN_HASH="$(printf '%s' "$STAFF_PIN" | target/debug/borne-staff-pin)"
 echo "[demo] staff PIN: $STAFF_PIN"
+# A kiosk enrolls once: its device token then lives in the OS keyring (or
+# an owner-only file next to its queue key).
+if ! BORNE_DATA_DIR="$DEMO_DIR" target/debug/borne-central kiosk list | grep -q "Démo .* enrolled "; then
+    CODE="$(BORNE_DATA_DIR="$DEMO_DIR" target/debug/borne-central kiosk enroll --name "Démo" \
+        | sed -n 's/^enrollment code: //p')"
+    echo "[demo] this kiosk is not enrolled yet: touch the ⚙ corner of the attract screen,"
+    echo "[demo] type the staff PIN, then the enrollment code $CODE (valid 24 h)"
+fi
 
 run_kiosk() {
     BORNE_CENTRAL_URL="http://127.0.0.1:$PORT" \
-    BORNE_KIOSK_TOKEN="$TOKEN" \
     BORNE_KIOSK_ID="kiosk-demo" \
     BORNE_KIOSK_DATA_DIR="$DEMO_DIR/kiosk" \
     BORNE_KIOSK_STAFF_PIN_HASH="$STAFF_PIN_HASH" \

@@ -14,6 +14,9 @@ const COMMANDS: &[&str] = &[
     "staff_login",
     "staff_logout",
     "staff_exit",
+    "enroll_kiosk",
+    "ui_ready",
+    "install_update",
 ];
 
 fn main() {

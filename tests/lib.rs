@@ -88,6 +88,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use borne_kiosk_core::{CentralClient, DeviceCredential};
+
 /// Cargo's target directory (`CARGO_TARGET_DIR` or `<workspace>/target`).
 pub fn target_dir() -> PathBuf {
     let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -104,9 +106,6 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
-
-/// The kiosk token [`CentralProcess`] accepts.
-pub const CENTRAL_KIOSK_TOKEN: &str = "load-test-kiosk-token-0123";
 
 /// A real `borne-central` process for load tests and the benchmark: a
 /// SQLite file in `work`, console telephony to `outbox.jsonl`, and the
@@ -160,7 +159,6 @@ impl CentralProcess {
                     "BORNE_DATABASE_URL",
                     format!("sqlite://{}", self.db.display()),
                 )
-                .env("BORNE_KIOSK_TOKEN", CENTRAL_KIOSK_TOKEN)
                 .env("BORNE_TELEPHONY", "console")
                 .env("BORNE_CONSOLE_OUTBOX", &self.outbox)
                 .env("BORNE_BREAKER_PAUSE_RATIO", "0.001")
@@ -206,6 +204,25 @@ impl CentralProcess {
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
+    /// Enrolls a kiosk as an administrator and the kiosk's staff would:
+    /// `borne-central kiosk enroll --name`, then the code sent to
+    /// `POST /v1/kiosks/enroll`. The process must be listening.
+    pub async fn enroll_kiosk(&self, name: &str) -> anyhow::Result<DeviceCredential> {
+        let code = enrollment_code(&self.bin, &self.db, name)?;
+        let client = CentralClient::new(
+            &format!("http://127.0.0.1:{}", self.port),
+            None,
+            Duration::from_secs(10),
+            Default::default(),
+        )?;
+        let got = client.enroll(&code).await?;
+        Ok(DeviceCredential {
+            kiosk_id: got.kiosk_id,
+            kiosk_name: got.kiosk_name,
+            token: got.token,
+        })
+    }
+
     /// Codes the console provider sent (one JSON line each).
     pub fn codes_sent(&self) -> usize {
         std::fs::read_to_string(&self.outbox)
@@ -220,6 +237,26 @@ impl CentralProcess {
             let _ = child.wait();
         }
     }
+}
+
+/// `borne-central kiosk enroll --name <name>` on the database `db`: the
+/// one-time code it prints.
+pub fn enrollment_code(bin: &Path, db: &Path, name: &str) -> anyhow::Result<String> {
+    let out = Command::new(bin)
+        .args(["kiosk", "enroll", "--name", name])
+        .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("BORNE_LOG", "warn")
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "borne-central kiosk enroll failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)?
+        .lines()
+        .find_map(|l| l.strip_prefix("enrollment code: "))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no enrollment code in the output"))
 }
 
 impl Drop for CentralProcess {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use borne_e2e::{free_port, target_dir, CentralProcess, CENTRAL_KIOSK_TOKEN};
+use borne_e2e::{free_port, target_dir, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
 use borne_kiosk_core::{CentralClient, KeyStore, Queue, SyncConfig, SyncWorker};
 use rand::Rng;
@@ -305,12 +305,14 @@ async fn relay_exchange(
 
 // ------------------------------------------------------------ the central
 
-/// A central server for these tests, on a fresh SQLite file in `work`.
-async fn start_central(work: &Path) -> Result<CentralProcess> {
+/// A central server for these tests, on a fresh SQLite file in `work`,
+/// and the device token of a kiosk enrolled there.
+async fn start_central(work: &Path) -> Result<(CentralProcess, String)> {
     let bin = target_dir().join("debug").join("borne-central");
     let mut central = CentralProcess::start(&bin, work, free_port())?;
     central.wait_ready().await?;
-    Ok(central)
+    let kiosk = central.enroll_kiosk("Kiosque de charge").await?;
+    Ok((central, kiosk.token))
 }
 
 /// Accounts, registrations, deliveries and distinct registration ids in
@@ -380,10 +382,10 @@ fn sync_config(batch_size: u32) -> SyncConfig {
     }
 }
 
-fn worker(queue: &Queue, port: u16, batch_size: u32) -> Result<SyncWorker> {
+fn worker(queue: &Queue, port: u16, batch_size: u32, token: &str) -> Result<SyncWorker> {
     let client = CentralClient::new(
         &format!("http://127.0.0.1:{port}"),
-        SecretString::from(CENTRAL_KIOSK_TOKEN.to_string()),
+        Some(SecretString::from(token.to_owned())),
         Duration::from_secs(1),
         Arc::default(),
     )?;
@@ -439,13 +441,13 @@ async fn a_thousand_registrations_arrive_exactly_once_through_network_faults() -
     let _serial = SERIAL.lock().await;
     let kiosk = tempfile::tempdir()?;
     let work = tempfile::tempdir()?;
-    let central = start_central(work.path()).await?;
+    let (central, token) = start_central(work.path()).await?;
     let counts = Arc::new(FaultCounts::default());
     let proxy = fault_proxy(central.port, counts.clone()).await?;
     let queue = fill(kiosk.path()).await?;
     let started = Instant::now();
     // Small batches: more requests, more faults.
-    let sync = worker(&queue, proxy, 10)?;
+    let sync = worker(&queue, proxy, 10, &token)?;
     let run = tokio::spawn(sync.clone().run());
     wait_until_acknowledged(&queue, Duration::from_secs(240)).await?;
     run.abort();
@@ -468,9 +470,9 @@ async fn a_central_server_killed_and_restarted_mid_sync_loses_and_duplicates_not
     let _serial = SERIAL.lock().await;
     let kiosk = tempfile::tempdir()?;
     let work = tempfile::tempdir()?;
-    let mut central = start_central(work.path()).await?;
+    let (mut central, token) = start_central(work.path()).await?;
     let queue = fill(kiosk.path()).await?;
-    let sync = worker(&queue, central.port, 50)?;
+    let sync = worker(&queue, central.port, 50, &token)?;
     let run = tokio::spawn(sync.clone().run());
     let mut kills = 0;
     let start = Instant::now();

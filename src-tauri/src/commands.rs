@@ -3,11 +3,13 @@
 
 use borne_kiosk_core::Kiosk;
 use borne_protocol::ipc::{
-    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
-    LoginForm, LoginOutcome, ProfileOutcome, QueueStatus, StaffPinForm,
+    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, EnrollForm,
+    Enrolled, KioskInfo, LoginForm, LoginOutcome, ProfileOutcome, QueueStatus, StaffPinForm,
 };
 use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile};
 use tauri::{AppHandle, Runtime, State, Webview};
+
+use crate::updates::Updates;
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
@@ -58,8 +60,44 @@ pub async fn decide_pending_change(
 
 /// Whether the central server answers (the UI shows the offline banner).
 #[tauri::command]
-pub async fn connectivity(kiosk: State<'_, Kiosk>) -> Result<Connectivity, ErrorBody> {
-    Ok(kiosk.connectivity())
+pub async fn connectivity(
+    kiosk: State<'_, Kiosk>,
+    updates: State<'_, Updates>,
+) -> Result<Connectivity, ErrorBody> {
+    Ok(Connectivity {
+        update_ready: updates.is_ready(),
+        ..kiosk.connectivity()
+    })
+}
+
+/// The attract screen is showing and an update is ready: install it and
+/// restart into the new version. Refused while anyone uses the kiosk.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn install_update<R: Runtime>(
+    kiosk: State<'_, Kiosk>,
+    updates: State<'_, Updates>,
+    app: AppHandle<R>,
+) -> Result<(), ErrorBody> {
+    if !kiosk.is_idle() {
+        return Err(ErrorBody::new("update.busy", "the kiosk is in use"));
+    }
+    let Some(verified) = updates.take() else {
+        return Err(ErrorBody::new("update.none", "no update is waiting"));
+    };
+    match verified.install() {
+        Ok(()) => {
+            tracing::info!(version = verified.version(), "update installed; restarting");
+            app.restart();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "update not installed; this version keeps running");
+            Err(ErrorBody::new(
+                "update.failed",
+                "the update could not be installed",
+            ))
+        }
+    }
 }
 
 /// The offline queue, for staff.
@@ -131,4 +169,22 @@ pub async fn staff_exit<R: Runtime>(
     tracing::info!("staff closed the kiosk for maintenance");
     app.exit(0);
     Ok(())
+}
+
+/// Staff: the one-time enrollment code from `borne-central kiosk enroll`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn enroll_kiosk(
+    kiosk: State<'_, Kiosk>,
+    form: EnrollForm,
+) -> Result<Enrolled, ErrorBody> {
+    kiosk.enroll(form.code).await
+}
+
+/// The UI drew its first screen and takes touches: logged once, so the
+/// start-up bench (and an operator) can time it.
+#[tauri::command]
+pub fn ui_ready() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| tracing::info!("first screen interactive"));
 }

@@ -3,6 +3,7 @@
 
 mod commands;
 mod lockdown;
+mod updates;
 
 use borne_kiosk_core::{CaptchaService, Kiosk, KioskConfig};
 use tauri::{Manager, Runtime};
@@ -12,6 +13,7 @@ use tracing_subscriber::EnvFilter;
 /// `tauri::test::mock_builder()`.
 pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|app| {
             let default_dir = app
                 .path()
@@ -19,10 +21,15 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 .unwrap_or_else(|_| std::env::temp_dir().join("borne-kiosk"));
             let config = KioskConfig::from_env(default_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             tracing::info!(central = %config.central_url, kiosk_id = %config.kiosk_id, "kiosk starting");
+            let (kiosk_update_url, update_check) = (config.update_url.clone(), config.update_check);
             lockdown::main_window(app)?;
             let kiosk = tauri::async_runtime::block_on(Kiosk::open(config, CaptchaService::from_env()))?;
             tauri::async_runtime::spawn(kiosk.sync_worker().run());
+            if let Some(url) = kiosk_update_url.clone() {
+                tauri::async_runtime::spawn(updates::run(app.handle().clone(), url, update_check));
+            }
             app.manage(kiosk);
+            app.manage(updates::Updates::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -41,6 +48,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::staff_login,
             commands::staff_logout,
             commands::staff_exit,
+            commands::enroll_kiosk,
+            commands::ui_ready,
+            commands::install_update,
         ])
 }
 

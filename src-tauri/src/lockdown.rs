@@ -117,5 +117,23 @@ mod tests {
         let manifest = include_str!("../../Cargo.toml");
         let tauri_line = manifest.lines().find(|l| l.starts_with("tauri =")).unwrap();
         assert!(!tauri_line.contains("devtools"), "{tauri_line}");
+        // Updates: only signed ones (a minisign public key is configured),
+        // and never over plain HTTP in release builds.
+        let updater = &conf["plugins"]["updater"];
+        let key = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            updater["pubkey"].as_str().unwrap_or_default(),
+        )
+        .expect("plugins.updater.pubkey is base64");
+        assert!(
+            String::from_utf8(key)
+                .unwrap()
+                .contains("minisign public key"),
+            "plugins.updater.pubkey is a minisign public key"
+        );
+        assert_ne!(updater["dangerousInsecureTransportProtocol"], true);
+        // The webview is granted none of the updater's own commands.
+        let caps = include_str!("../capabilities/main.json");
+        assert!(!caps.contains("updater:"), "{caps}");
     }
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use borne_e2e::{free_port, target_dir, CentralProcess, CENTRAL_KIOSK_TOKEN};
+use borne_e2e::{free_port, target_dir, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
 use borne_kiosk_core::{CentralClient, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
 use borne_protocol as wire;
@@ -319,6 +319,7 @@ async fn main() -> Result<()> {
     let work = tempfile::tempdir()?;
     let mut central = CentralProcess::start(&bin, work.path(), free_port())?;
     central.wait_ready().await?;
+    let enrolled = central.enroll_kiosk("Kiosque de banc d'essai").await?;
     println!(
         "central: {} on 127.0.0.1:{}, fresh SQLite file (WAL, synchronous=FULL), console telephony",
         bin.display(),
@@ -349,7 +350,7 @@ async fn main() -> Result<()> {
     // 3. Drain it to the central server.
     let client = CentralClient::new(
         &format!("http://127.0.0.1:{}", central.port),
-        SecretString::from(CENTRAL_KIOSK_TOKEN.to_owned()),
+        Some(SecretString::from(enrolled.token.clone())),
         Duration::from_secs(120),
         Arc::default(),
     )?;

@@ -330,26 +330,47 @@ describe('touch targets (styles.css)', () => {
         'btn-text-size-normal', 'btn-text-size-large', 'btn-text-size-larger', 'btn-contrast', 'btn-lang', 'btn-start',
         'btn-staff', 'phone', 'channel-voice', 'channel-sms', 'consent', 'captcha-answer', 'btn-captcha-refresh',
         'code', 'login-code', 'language', 'newsletter', 'btn-add-contact', 'pin-input', 'pin-key-0', 'pin-key-back',
-        'pin-submit', 'pin-cancel', 'btn-idle-continue', 'btn-staff-exit-confirm',
+        'pin-submit', 'pin-cancel', 'btn-idle-continue', 'btn-staff-exit-confirm', 'enroll-code', 'btn-enroll',
       ]) {
         expect(ids, id).toContain(id);
       }
       // Per row: the checkbox, six fields (inputs and the list), ▲ ▼ ✕.
       expect(targets.filter((el) => el.closest('#contacts')).length).toBe(2 * 10);
       expect(targets.filter((el) => el.tagName === 'LABEL').length).toBeGreaterThanOrEqual(4);
+      const DISPLAYS = [['normal', 'normal'], ['larger', 'high'], ['large', 'normal']] as const;
+      /** Checked while attached to the document (the stylesheet applies to attached elements only). */
+      const expectLargeEnough = (list: HTMLElement[], what: string): void => {
+        for (const [size, contrast] of DISPLAYS) {
+          html().dataset.textSize = size;
+          html().dataset.contrast = contrast;
+          const tooSmall = list
+            .map((el) => {
+              const computed = getComputedStyle(el);
+              return { el, width: guaranteed(computed, 'width'), height: guaranteed(computed, 'height') };
+            })
+            .filter((t) => t.width < 44 || t.height < 44)
+            .map((t) => `${describeEl(t.el)} ${t.width}×${t.height}`);
+          expect(tooSmall, `${what}: ${size} / ${contrast}`).toEqual([]);
+        }
+      };
+      expectLargeEnough(targets, 'controls');
 
-      for (const [size, contrast] of [['normal', 'normal'], ['larger', 'high'], ['large', 'normal']] as const) {
-        html().dataset.textSize = size;
-        html().dataset.contrast = contrast;
-        const tooSmall = targets
-          .map((el) => {
-            const computed = getComputedStyle(el);
-            return { el, width: guaranteed(computed, 'width'), height: guaranteed(computed, 'height') };
-          })
-          .filter((t) => t.width < 44 || t.height < 44)
-          .map((t) => `${describeEl(t.el)} ${t.width}×${t.height}`);
-        expect(tooSmall, `${size} / ${contrast}`).toEqual([]);
-      }
+      // The on-screen keyboard's keys: the letter layout (shown for a text field)…
+      m.app.show('profile');
+      m.$('#name').focus();
+      expect(m.$('#osk').hidden).toBe(false);
+      const letterKeys = Array.from(m.$('#osk').querySelectorAll<HTMLElement>('button'));
+      expect(letterKeys.map((el) => el.dataset.key)).toEqual(
+        expect.arrayContaining(['a', 'é', 'œ', '5', '@', 'backspace', 'shift', 'space', 'next', 'close']),
+      );
+      expectLargeEnough(letterKeys, 'letter keys');
+      // …and the digit keypad (built when a numeric field has the focus).
+      m.app.show('request');
+      m.$('#phone').focus();
+      expect(m.$('#osk').dataset.layout).toBe('numeric');
+      const digitKeys = Array.from(m.$('#osk').querySelectorAll<HTMLElement>('button'));
+      expect(digitKeys.map((el) => el.dataset.key)).toEqual(expect.arrayContaining(['0', '9', 'backspace', 'next', 'close']));
+      expectLargeEnough(digitKeys, 'digit keys');
     } finally {
       style.remove();
     }
@@ -377,6 +398,7 @@ describe('touch targets (styles.css)', () => {
       '.btn-icon',
       '.btn.pin-key',
       '.btn-staff',
+      '.osk-key',
       "input[type='text']",
       "input[type='tel']",
       "input[type='password']",

@@ -3,8 +3,10 @@ import type {
   CodeRequestForm,
   CodeRequestOutcome,
   CodeSent,
+  Connectivity,
   DeliveryState,
   DeliveryStatus,
+  Enrolled,
   ErrorBody,
   Fallback,
   KioskInfo,
@@ -23,10 +25,12 @@ import { byId, h } from './dom';
 import { formatDateTime, formatPhone } from './format';
 import { currentLanguage, errorMessage, setLanguage, t, type TranslationKey } from './i18n';
 import { api, toErrorBody } from './ipc';
+import { createKeyboard, keyboardAttrs } from './keyboard';
 import {
   applyTranslations,
   button,
   clearErrorsOfControl,
+  clearFieldError,
   clearFieldErrors,
   errorElement,
   fieldBlock,
@@ -77,6 +81,7 @@ const PIN_MAX_LENGTH = 12;
 const PIN_DOT = '●';
 const STAFF_LOCKED = 'staff.locked';
 const STAFF_REQUIRED = 'staff.required';
+const ENROLL_UNREACHABLE = 'enroll.unreachable';
 
 function positiveSeconds(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? Math.ceil(value) : fallback;
@@ -145,6 +150,8 @@ interface State {
   resendBusy: boolean;
   /** Whether the central server answers (kiosk-wide: kept across residents, follows `connectivity`). */
   online: boolean;
+  /** The central server answers but refuses this kiosk (not enrolled, or revoked); follows `connectivity`. */
+  refused: boolean;
   /**
    * Offline variant of this resident's form: `request` when step 1 went straight to the form (no code),
    * `login` when the code typed could not be checked. Null online.
@@ -197,6 +204,7 @@ export function mountApp(root: HTMLElement): App {
     resendLeft: 0,
     resendBusy: false,
     online: true,
+    refused: false,
     offline: null,
     phoneDisplay: null,
     pendingChange: null,
@@ -253,6 +261,8 @@ export function mountApp(root: HTMLElement): App {
   const attractPitch = h('p', { id: 'attract-pitch', class: 'attract-pitch', i18n: 'attract.pitch_generic' });
   const startButton = button('btn-start', 'attract.start', 'primary');
   startButton.classList.add('btn-start');
+  // Not enrolled (or refused by the central server): no signup can go through, the start does nothing.
+  const notEnrolled = h('p', { id: 'not-enrolled', class: 'notice not-enrolled', role: 'status', hidden: true });
   // Staff entry: discreet (an icon in a corner), named for assistive technologies, shown only with a staff PIN.
   const staffButton = h(
     'button',
@@ -271,6 +281,7 @@ export function mountApp(root: HTMLElement): App {
   const attract = h('section', { class: 'screen attract', id: 'screen-attract', hidden: true, 'aria-labelledby': 'title-attract' }, [
     attractTitle,
     attractPitch,
+    notEnrolled,
     startButton,
     staffButton,
   ]);
@@ -286,7 +297,7 @@ export function mountApp(root: HTMLElement): App {
   ]);
 
   // ---------- 2. request a code ----------
-  const phone = input({ type: 'tel', inputmode: 'tel', autocomplete: 'off' });
+  const phone = input({ type: 'tel', ...keyboardAttrs('numeric'), autocomplete: 'off' });
   const channelError = errorElement('error-channel', 'channel');
   const channelChoice = (value: Channel, title: TranslationKey, help: TranslationKey): HTMLElement => {
     const id = `channel-${value}`;
@@ -343,7 +354,7 @@ export function mountApp(root: HTMLElement): App {
   const sentText = h('p', { id: 'code-sent', class: 'lead' });
   const fallbackText = h('p', { id: 'code-fallback', class: 'notice', hidden: true });
   const deliveryStatus = h('p', { id: 'delivery-status', class: 'delivery-status', role: 'status', 'aria-live': 'polite' });
-  const code = input({ inputmode: 'numeric', maxlength: 7, autocomplete: 'one-time-code' });
+  const code = input({ ...keyboardAttrs('numeric'), maxlength: 7, autocomplete: 'one-time-code' });
   const resendCountdown = h('p', { id: 'resend-countdown', class: 'countdown', hidden: true });
   const resendSms = button('btn-code-resend-sms', 'code.resend_sms', 'secondary');
   const resendVoice = button('btn-code-resend-voice', 'code.resend_voice', 'secondary');
@@ -363,8 +374,8 @@ export function mountApp(root: HTMLElement): App {
   const codeScreen = screen('code', 'code.title', [codeForm]);
 
   // ---------- 4. login ----------
-  const loginPhone = input({ type: 'tel', inputmode: 'tel' });
-  const loginCode = input({ type: 'password', inputmode: 'numeric', maxlength: 7 });
+  const loginPhone = input({ type: 'tel', ...keyboardAttrs('numeric') });
+  const loginCode = input({ type: 'password', ...keyboardAttrs('numeric'), maxlength: 7 });
   const loginSubmit = button('btn-login', 'login.submit', 'primary', 'submit');
   const newCodeButton = button('btn-new-code', 'login.new_code', 'secondary');
   newCodeButton.hidden = true;
@@ -385,7 +396,8 @@ export function mountApp(root: HTMLElement): App {
   ]);
   const city = input();
   const street = input();
-  const civicNumber = input({ inputmode: 'numeric' });
+  // Digits first; « ABC » on the keypad for a civic number such as 123A.
+  const civicNumber = input({ ...keyboardAttrs('numeric'), 'data-keyboard-letters': 'true' });
   const apartment = input();
   const postalCode = input({ autocapitalize: 'characters' });
   const newsletter = h('input', { type: 'checkbox', id: 'newsletter', 'aria-describedby': 'help-newsletter' });
@@ -498,6 +510,21 @@ export function mountApp(root: HTMLElement): App {
     { id: 'staff-exit-confirm', class: 'staff-exit-confirm', role: 'group', 'aria-labelledby': 'staff-exit-question', hidden: true },
     [staffExitQuestion, buttonRow([staffExitConfirm, staffExitCancel])],
   );
+  // Enrollment: the one-time code from `borne-central kiosk enroll` (e.g. K7QX-M3PA-W9TR).
+  const enrollCurrent = h('p', { id: 'enroll-current', class: 'lead' });
+  const enrollCode = input({ autocapitalize: 'characters', autocorrect: 'off', spellcheck: 'false', maxlength: 32 });
+  const enrollSubmit = button('btn-enroll', 'staff.enroll_submit', 'primary', 'submit');
+  const enrollStatus = h('p', { id: 'enroll-status', class: 'status-line', role: 'status' });
+  const enrollForm = form('form-enroll', [
+    fieldBlock({ id: 'enroll-code', field: 'code', label: 'staff.enroll_code', control: enrollCode, required: true, help: 'staff.enroll_code_help' }),
+    buttonRow([enrollSubmit]),
+  ]);
+  const enrollSection = h('section', { id: 'staff-enroll', class: 'staff-enroll', 'aria-labelledby': 'staff-enroll-title' }, [
+    h('h2', { id: 'staff-enroll-title', i18n: 'staff.enroll_title' }),
+    enrollCurrent,
+    enrollForm,
+    enrollStatus,
+  ]);
   const staffScreen = screen('staff', 'staff.title', [
     h('h2', { id: 'staff-queue-title', i18n: 'staff.queue_title' }),
     h('dl', { id: 'staff-status', class: 'staff-status' }, [
@@ -512,6 +539,7 @@ export function mountApp(root: HTMLElement): App {
     ]),
     staffSyncStatus,
     buttonRow([staffSync, staffAssisted]),
+    enrollSection,
     buttonRow([staffClose, staffExit]),
     staffExitPanel,
   ]);
@@ -521,7 +549,8 @@ export function mountApp(root: HTMLElement): App {
     id: 'pin-input',
     class: 'pin-input',
     type: 'password',
-    inputmode: 'none',
+    // Its own keypad (below): no on-screen keyboard, no system keyboard.
+    ...keyboardAttrs('none'),
     autocomplete: 'off',
     maxlength: PIN_MAX_LENGTH,
     'aria-describedby': 'pin-error',
@@ -595,7 +624,9 @@ export function mountApp(root: HTMLElement): App {
   };
   const main = h('main', { class: 'content' }, [offlineBanner, stepIndicator, banner, ...Object.values(screens)]);
   const doneTitle = byId(done, 'title-done');
-  root.replaceChildren(header, main, idleWarning, pinDialog);
+  // Docked at the bottom while a text field has the focus; the overlays (idle warning, PIN) go over it.
+  const keyboard = createKeyboard(root);
+  root.replaceChildren(header, main, keyboard.element, idleWarning, pinDialog);
 
   // ---------- rendering helpers ----------
   function renderTown(): void {
@@ -613,6 +644,32 @@ export function mountApp(root: HTMLElement): App {
     langButton.hidden = !(state.info?.english_enabled ?? false);
     // No staff PIN configured: no staff entry at all.
     staffButton.hidden = !(state.info?.staff_enabled ?? false);
+    renderInService();
+    renderEnrollment();
+  }
+
+  /** Not enrolled, or refused by the central server: a resident cannot sign up on this kiosk. */
+  function outOfService(): boolean {
+    return state.info?.enrolled === false || state.refused;
+  }
+
+  /** The attract screen says the kiosk is not in service instead of offering to start. */
+  function renderInService(): void {
+    const out = outOfService();
+    notEnrolled.hidden = !out;
+    startButton.hidden = out;
+    attract.classList.toggle('out-of-service', out);
+    if (!out) clearText(notEnrolled);
+    else if (notEnrolled.dataset.i18n !== 'attract.not_enrolled') setI18n(notEnrolled, 'attract.not_enrolled');
+  }
+
+  /** The staff panel's « Inscription de la borne »: the kiosk's name, or that it is not enrolled. */
+  function renderEnrollment(): void {
+    const info = state.info;
+    if (!info) clearText(enrollCurrent);
+    else if (!info.enrolled) setI18n(enrollCurrent, 'staff.enroll_none');
+    else if (info.kiosk_name) setI18n(enrollCurrent, 'staff.enroll_current', { name: info.kiosk_name });
+    else setI18n(enrollCurrent, 'staff.enroll_unnamed');
   }
 
   /** The banner's messages; `countdown` marks the one holding the seconds left. */
@@ -694,19 +751,36 @@ export function mountApp(root: HTMLElement): App {
     renderOfflineBanner();
   }
 
+  function setRefused(refused: boolean): void {
+    if (state.refused === refused) return;
+    state.refused = refused;
+    renderInService();
+  }
+
   let connectivityAsked = 0;
   /** Asks `connectivity`; only the answer to the latest question counts. Failures keep the banner as it is. */
+  /** install_update was asked and has not failed (it restarts the kiosk when it succeeds). */
+  let updateAsked = false;
+
   async function refreshConnectivity(): Promise<void> {
     connectivityAsked += 1;
     const asked = connectivityAsked;
-    let online: boolean;
+    let answer: Connectivity;
     try {
-      online = (await api.connectivity()).online;
+      answer = await api.connectivity();
     } catch {
       return;
     }
     if (asked !== connectivityAsked || !root.isConnected) return;
-    setOnline(online);
+    setOnline(answer.online);
+    setRefused(answer.refused);
+    // A signed update waits: installed only between residents, on the attract screen (the kiosk restarts).
+    if (answer.update_ready && state.screen === 'attract' && !updateAsked) {
+      updateAsked = true;
+      api.installUpdate().catch(() => {
+        updateAsked = false;
+      });
+    }
   }
 
   /** A command failed: if the central server is out of reach, the banner is checked now rather than in 5 s. */
@@ -967,6 +1041,8 @@ export function mountApp(root: HTMLElement): App {
     if (state.screen !== 'attract') return;
     // The staff entry sits on the attract screen: it opens the PIN dialog, not the home screen.
     if (event.target instanceof Node && staffButton.contains(event.target)) return;
+    // Not in service: the notice says so; a signup could not go through.
+    if (outOfService()) return;
     if (event.type === 'pointerdown' || event.type === 'touchstart') swallowClick = true;
     show('home');
   };
@@ -1060,6 +1136,7 @@ export function mountApp(root: HTMLElement): App {
       else if (el instanceof HTMLInputElement) el.value = '';
     }
     contacts.clear();
+    keyboard.reset();
     clearFieldErrors(root);
     captchaImg.removeAttribute('src');
     clearCodeScreen();
@@ -1079,8 +1156,9 @@ export function mountApp(root: HTMLElement): App {
     stopStaffPolling();
     staffSyncing = false;
     clearText(staffSyncStatus);
+    clearText(enrollStatus);
     hideExitConfirm();
-    for (const btn of [staffSync, staffAssisted, staffExit, staffExitConfirm, staffClose]) {
+    for (const btn of [staffSync, staffAssisted, staffExit, staffExitConfirm, staffClose, enrollSubmit]) {
       btn.disabled = false;
       btn.removeAttribute('aria-busy');
     }
@@ -1887,7 +1965,7 @@ export function mountApp(root: HTMLElement): App {
     state.staff = false;
     stopStaffPolling();
     hideExitConfirm();
-    for (const btn of [staffSync, staffAssisted, staffExit]) btn.disabled = true;
+    for (const btn of [staffSync, staffAssisted, staffExit, enrollSubmit]) btn.disabled = true;
     setBanner([STAFF_REQUIRED]);
   }
 
@@ -1947,6 +2025,72 @@ export function mountApp(root: HTMLElement): App {
   });
 
   staffClose.addEventListener('click', () => void reset());
+
+  // ---------- staff panel: kiosk enrollment ----------
+  /** Codes are capitals and digits: what is typed (keys or a physical keyboard) becomes capitals. */
+  enrollCode.addEventListener('input', () => {
+    const upper = enrollCode.value.toLocaleUpperCase('fr-CA');
+    if (upper === enrollCode.value) return;
+    const { selectionStart, selectionEnd } = enrollCode;
+    enrollCode.value = upper;
+    if (selectionStart !== null && selectionEnd !== null) enrollCode.setSelectionRange(selectionStart, selectionEnd);
+  });
+
+  enrollForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void withStaffBusy(enrollSubmit, async () => {
+      const session = state.session;
+      const errorEl = byId(enrollForm, 'error-enroll-code');
+      clearFieldError(errorEl);
+      setI18n(enrollStatus, 'staff.enrolling');
+      let enrolled: Enrolled;
+      try {
+        // Hyphens are optional: the code goes as typed, in capitals, without surrounding spaces.
+        enrolled = await api.enrollKiosk({ code: enrollCode.value.trim().toLocaleUpperCase('fr-CA') });
+      } catch (e) {
+        if (session !== state.session || state.screen !== 'staff') return;
+        clearText(enrollStatus);
+        const body = toErrorBody(e);
+        if (body.code === STAFF_REQUIRED) {
+          staffFailed(e);
+          return;
+        }
+        noticeError(body);
+        if (body.code === ENROLL_UNREACHABLE) void refreshConnectivity();
+        // Next to the field, what was typed kept for correction.
+        const fieldCode = body.code === 'validation' ? body.fields[0]?.code : undefined;
+        showFieldError(errorEl, fieldCode ?? body.code);
+        enrollCode.focus();
+        return;
+      }
+      if (session !== state.session || state.screen !== 'staff') return;
+      enrollCode.value = '';
+      setI18n(enrollStatus, 'staff.enroll_done', { name: enrolled.kiosk_name });
+      // The new token is the kiosk's: the central server no longer refuses it.
+      setRefused(false);
+      if (state.info) {
+        state.info = { ...state.info, enrolled: true, kiosk_name: enrolled.kiosk_name };
+        renderEnrollment();
+        renderInService();
+      } else {
+        setI18n(enrollCurrent, 'staff.enroll_current', { name: enrolled.kiosk_name });
+      }
+      await refreshKioskInfo();
+      void refreshConnectivity();
+    });
+  });
+
+  /** Asks kiosk_info again (after enrollment): the name and the attract screen follow it. */
+  async function refreshKioskInfo(): Promise<void> {
+    try {
+      const info = await api.kioskInfo();
+      if (!root.isConnected) return;
+      state.info = info;
+      renderTown();
+    } catch (e) {
+      noticeError(toErrorBody(e));
+    }
+  }
 
   staffExit.addEventListener('click', () => {
     if (!state.staff) return;

@@ -75,7 +75,16 @@ idle_warning_seconds: number,
 /**
  * Staff mode exists (a staff PIN is configured).
  */
-staff_enabled: boolean, };
+staff_enabled: boolean, 
+/**
+ * The kiosk holds a device token from the central server
+ * (`borne-central kiosk enroll`); without one it cannot reach it.
+ */
+enrolled: boolean, 
+/**
+ * The name the central server gave this kiosk at enrollment.
+ */
+kiosk_name: string | null, };
 
 export type CaptchaImage = { 
 /**
@@ -140,7 +149,17 @@ channel: Channel, profile: Profile, };
 
 export type ProfileOutcome = { "mode": "online" } & SavedProfile | { "mode": "offline" } & Queued;
 
-export type Connectivity = { online: boolean, };
+export type Connectivity = { online: boolean, 
+/**
+ * The central server answers but refuses this kiosk: never enrolled,
+ * or its token was revoked. Staff must enroll it (again).
+ */
+refused: boolean, 
+/**
+ * A signed update is downloaded and verified: the UI asks for it to
+ * be installed (`install_update`) when the attract screen is shown.
+ */
+update_ready: boolean, };
 
 export type QueueStatus = { pending: number, sending: number, acknowledged: number, rejected: number, 
 /**
@@ -153,4 +172,8 @@ oldest_pending_seconds: number | null,
 last_sync_at: string | null, last_error: string | null, online: boolean, };
 
 export type StaffPinForm = { pin: string, };
+
+export type EnrollForm = { code: string, };
+
+export type Enrolled = { kiosk_name: string, };
 

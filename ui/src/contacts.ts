@@ -2,6 +2,7 @@ import type { ContactPoint, ContactType } from './bindings';
 import { h } from './dom';
 import { formatPhone } from './format';
 import type { TranslationKey } from './i18n';
+import { keyboardAttrs, setKeyboardKind } from './keyboard';
 import { clearFieldError, errorElement, setI18n } from './ui';
 
 /** Fields of a contact row that the server may report errors on. */
@@ -123,7 +124,8 @@ export function createContactsEditor(): ContactsEditor {
     ext.disabled = isEmail;
     delay.disabled = isEmail;
     const value = fieldOf(row, 'value');
-    value.setAttribute('inputmode', isEmail ? 'email' : 'tel');
+    // A phone number on the digit keypad; an e-mail on the letter keyboard (it has . _ - + @).
+    setKeyboardKind(value, isEmail ? 'text' : 'numeric');
     value.setAttribute('autocapitalize', 'off');
     const channels = row.querySelector<HTMLElement>('.channels');
     if (channels) setI18n(channels, `contacts.channels_${kind}`);
@@ -160,7 +162,7 @@ export function createContactsEditor(): ContactsEditor {
     const kind: ContactType = contact.kind && KINDS.includes(contact.kind) ? contact.kind : 'mobile';
     const active = h('input', { type: 'checkbox', 'data-field': 'active' });
     active.checked = contact.active ?? true;
-    const description = h('input', { type: 'text', autocomplete: 'off', 'data-field': 'description' });
+    const description = h('input', { type: 'text', autocomplete: 'off', ...keyboardAttrs('text'), 'data-field': 'description' });
     description.value = contact.description ?? '';
     const kindSelect = h(
       'select',
@@ -168,18 +170,25 @@ export function createContactsEditor(): ContactsEditor {
       KINDS.map((k) => h('option', { value: k, i18n: `contacts.kind_${k}` as TranslationKey })),
     );
     kindSelect.value = kind;
-    const value = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', 'data-field': 'value' });
+    const value = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...keyboardAttrs('text'), 'data-field': 'value' });
     value.value = kind === 'email' ? (contact.value ?? '') : formatPhone(contact.value ?? '');
     const extension = h('input', {
       type: 'text',
-      inputmode: 'numeric',
       autocomplete: 'off',
+      ...keyboardAttrs('numeric'),
       'data-field': 'extension',
     });
     extension.value = contact.extension ?? '';
-    const delay = h('input', { type: 'number', min: 0, max: 60, step: 1, 'data-field': 'extension_delay_seconds' });
+    const delay = h('input', {
+      type: 'number',
+      min: 0,
+      max: 60,
+      step: 1,
+      ...keyboardAttrs('numeric'),
+      'data-field': 'extension_delay_seconds',
+    });
     delay.value = contact.extension_delay_seconds == null ? '' : String(contact.extension_delay_seconds);
-    const order = h('input', { type: 'number', min: 1, step: 1, inputmode: 'numeric', 'data-field': 'order' });
+    const order = h('input', { type: 'number', min: 1, step: 1, ...keyboardAttrs('numeric'), 'data-field': 'order' });
     order.value = String(contact.order ?? maxOrder() + 1);
     const channels = h('span', { class: 'channels' });
 

@@ -18,6 +18,8 @@ const CONTRACT_CODES = [
   'kiosk.unauthorized', 'kiosk.queue_unavailable', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
   'not_found', 'consent.unknown_version', 'consent.invalid_time', 'consent.invalid_kiosk_id',
   'rate_limited', 'staff.wrong_pin', 'staff.locked', 'staff.disabled', 'staff.required',
+  'enroll.invalid_code', 'enroll.unreachable', 'enroll.keystore', 'kiosk.not_enrolled', 'kiosk.revoked',
+  'update.busy', 'update.none', 'update.failed',
 ];
 
 const GENERIC_FR = 'Une erreur est survenue. Veuillez réessayer.';

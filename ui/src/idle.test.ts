@@ -220,6 +220,8 @@ describe('idle warning', () => {
       idle_seconds: 45,
       idle_warning_seconds: 20,
       staff_enabled: false,
+      enrolled: true,
+      kiosk_name: 'Hôtel de ville',
     });
     vi.useFakeTimers();
     m.$('#btn-start').click();

@@ -7,6 +7,8 @@ import type {
   CodeSent,
   Connectivity,
   DeliveryStatus,
+  EnrollForm,
+  Enrolled,
   ErrorBody,
   FieldError,
   KioskInfo,
@@ -20,6 +22,10 @@ import type {
 
 /** Typed wrappers around the Rust commands. */
 export const api = {
+  /** The first screen is drawn and takes touches (logged once; the start-up bench times it). */
+  uiReady: (): Promise<null> => invoke<null>('ui_ready'),
+  /** On the attract screen, when connectivity says `update_ready`: installs the verified update and restarts. */
+  installUpdate: (): Promise<null> => invoke<null>('install_update'),
   kioskInfo: (): Promise<KioskInfo> => invoke<KioskInfo>('kiosk_info'),
   captchaNew: (): Promise<CaptchaImage> => invoke<CaptchaImage>('captcha_new'),
   /**
@@ -51,6 +57,11 @@ export const api = {
   staffLogout: (): Promise<null> => invoke<null>('staff_logout'),
   /** « Quitter le mode borne » (staff): closes the kiosk app for maintenance. */
   staffExit: (): Promise<null> => invoke<null>('staff_exit'),
+  /**
+   * « Inscrire la borne » (staff): the one-time code from `borne-central kiosk enroll`; the device token
+   * goes to the OS keyring (`enroll.invalid_code`, `enroll.unreachable`, `enroll.keystore`, `staff.required`).
+   */
+  enrollKiosk: (form: EnrollForm): Promise<Enrolled> => invoke<Enrolled>('enroll_kiosk', { form }),
   resetSession: (): Promise<null> => invoke<null>('reset_session'),
 };
 

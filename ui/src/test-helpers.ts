@@ -19,7 +19,14 @@ export const INFO: KioskInfo = {
   idle_seconds: 90,
   idle_warning_seconds: 30,
   staff_enabled: false,
+  enrolled: true,
+  kiosk_name: 'Hôtel de ville',
 };
+
+/** The one-time enrollment code the default `enroll_kiosk` mock accepts (hyphens optional). */
+export const ENROLL_CODE = 'K7QX-M3PA-W9TR';
+/** The name the default `enroll_kiosk` mock answers. */
+export const ENROLLED_NAME = 'Bibliothèque municipale';
 
 export function contact(partial: Partial<ContactPoint>): ContactPoint {
   return {
@@ -87,7 +94,14 @@ export async function mount(handler: Handler = () => undefined, info: KioskInfo 
       case 'reset_session':
         return null;
       case 'connectivity':
-        return { online: true };
+        return { online: true, refused: false, update_ready: false };
+      case 'enroll_kiosk': {
+        const code = (args as { form: { code: string } }).form.code.replace(/-/g, '');
+        if (code !== ENROLL_CODE.replace(/-/g, '')) {
+          throw { code: 'enroll.invalid_code', message: 'unknown code', fields: [], retry_after_seconds: null };
+        }
+        return { kiosk_name: ENROLLED_NAME };
+      }
       default:
         throw new Error(`unexpected command ${cmd}`);
     }
@@ -109,6 +123,25 @@ export async function mount(handler: Handler = () => undefined, info: KioskInfo 
       return el;
     },
   };
+}
+
+/**
+ * Types `text` on the on-screen keyboard (`#osk`), key by key, into the field that has the focus:
+ * Shift before each capital, « Espace » for spaces.
+ */
+export function typeOnKeys(m: Mounted, text: string): void {
+  for (const char of text) {
+    if (char === ' ') {
+      m.$('#osk [data-key="space"]').click();
+      continue;
+    }
+    const lower = char.toLocaleLowerCase('fr-CA');
+    const shifted = m.$('#osk').dataset.shift !== 'off';
+    if (lower !== char && !shifted) m.$('#osk [data-key="shift"]').click();
+    // A field of capitals only keeps Shift locked: its lowercase letters need Shift off.
+    if (lower === char && char.toLocaleUpperCase('fr-CA') !== char && shifted) m.$('#osk [data-key="shift"]').click();
+    m.$(`#osk [data-key="${char}"]`).click();
+  }
 }
 
 /** Leaves the attract screen the way a resident does: touching its big button. */

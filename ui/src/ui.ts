@@ -1,5 +1,6 @@
 import { h } from './dom';
 import { errorMessage, t, type TranslationKey } from './i18n';
+import { keyboardAttrs } from './keyboard';
 
 /** The `<p class="field-error">` placed next to a field. */
 export function errorElement(id: string, field: string): HTMLParagraphElement {
@@ -49,8 +50,9 @@ export function fieldBlock(o: FieldOptions): HTMLDivElement {
   return h('div', { class: 'field' }, [labelRow(o.id, o.label, o.required), help, o.control, error]);
 }
 
+/** A text field, typed on the on-screen letter keyboard unless `attrs` say otherwise (see keyboard.ts). */
 export function input(attrs: Record<string, string | boolean | number> = {}): HTMLInputElement {
-  return h('input', { type: 'text', autocomplete: 'off', ...attrs });
+  return h('input', { type: 'text', autocomplete: 'off', ...keyboardAttrs('text'), ...attrs });
 }
 
 export function button(

@@ -61,9 +61,52 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// Letters and digits nobody confuses when reading them aloud or typing
+/// them on a kiosk's keyboard (no 0/O, 1/I/L).
+const ENROLLMENT_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A one-time kiosk enrollment code, `K7QX-M3PA-W9TR`: 12 characters
+/// from 31, about 59 bits — far beyond guessing over HTTP in 24 hours.
+pub fn generate_enrollment_code() -> SecretString {
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..12)
+        .map(|_| char::from(ENROLLMENT_ALPHABET[rng.random_range(0..ENROLLMENT_ALPHABET.len())]))
+        .collect();
+    let groups: Vec<String> = chars.chunks(4).map(|c| c.iter().collect()).collect();
+    SecretString::from(groups.join("-"))
+}
+
+/// The SHA-256 of an enrollment code as typed: case, spaces and hyphens
+/// do not matter.
+pub fn enrollment_code_hash(typed: &str) -> String {
+    let normalized: String = typed
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' ' | '\u{a0}'))
+        .flat_map(char::to_uppercase)
+        .collect();
+    token_hash(&normalized)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enrollment_codes_are_grouped_and_typed_loosely() {
+        let code = generate_enrollment_code();
+        let text = code.expose_secret();
+        assert_eq!(text.len(), 14);
+        assert_eq!(text.matches('-').count(), 2);
+        assert!(text
+            .chars()
+            .all(|c| c == '-' || ENROLLMENT_ALPHABET.contains(&(c as u8))));
+        let loose = text.replace('-', " ").to_lowercase();
+        assert_eq!(enrollment_code_hash(text), enrollment_code_hash(&loose));
+        assert_ne!(
+            enrollment_code_hash(text),
+            enrollment_code_hash(generate_enrollment_code().expose_secret())
+        );
+    }
 
     #[test]
     fn codes_are_six_digits_and_hash_round_trips() {

@@ -9,7 +9,6 @@ use anyhow::Context;
 use borne_domain::AreaCodes;
 use secrecy::SecretString;
 
-use crate::codes::token_hash;
 use crate::telephony::{Sender, TwilioConfig};
 
 #[derive(Debug, Clone)]
@@ -18,16 +17,6 @@ pub enum TelephonyKind {
     Console,
     /// Twilio's REST API (`BORNE_TWILIO_*`).
     Twilio(TwilioConfig),
-}
-
-/// A kiosk credential. Only the SHA-256 of the token is kept in memory.
-#[derive(Debug, Clone)]
-pub struct KioskCredential {
-    /// The kiosk's name when the token is its own (`BORNE_KIOSK_TOKENS`);
-    /// `None` for the shared `BORNE_KIOSK_TOKEN`, whose kiosks name
-    /// themselves in each request.
-    pub id: Option<String>,
-    pub token_hash: String,
 }
 
 /// Caps against abuse (SMS pumping, code guessing). `BORNE_LIMIT_*`.
@@ -76,10 +65,9 @@ pub struct Config {
     pub database_url: String,
     /// `BORNE_DATA_DIR`, default `./.borne/central`.
     pub data_dir: PathBuf,
-    /// `BORNE_KIOSK_TOKEN` (one secret shared by kiosks) and/or
-    /// `BORNE_KIOSK_TOKENS` (`name=token,name=token`: one per kiosk, so
-    /// per-kiosk caps apply to an authenticated name).
-    pub kiosks: Vec<KioskCredential>,
+    /// `BORNE_KIOSK_SILENT_SECONDS`, default 900: an enrolled kiosk
+    /// without a heartbeat for longer is flagged (`kiosk list`, metrics).
+    pub kiosk_silent_after: Duration,
     /// `BORNE_TELEPHONY`, default `console`.
     pub telephony: TelephonyKind,
     /// `BORNE_PUBLIC_URL`: how the provider reaches this server, e.g.
@@ -125,39 +113,6 @@ impl Config {
             .parse()
             .context("BORNE_LISTEN must be an address such as 127.0.0.1:8080")?;
         let (data_dir, database_url) = Self::database_from_lookup(&get);
-        let mut kiosks = Vec::new();
-        if let Some(token) = get("BORNE_KIOSK_TOKEN").filter(|t| !t.is_empty()) {
-            if token.len() < 16 {
-                anyhow::bail!("BORNE_KIOSK_TOKEN must be at least 16 characters");
-            }
-            kiosks.push(KioskCredential {
-                id: None,
-                token_hash: token_hash(&token),
-            });
-        }
-        for pair in get("BORNE_KIOSK_TOKENS").unwrap_or_default().split(',') {
-            let pair = pair.trim();
-            if pair.is_empty() {
-                continue;
-            }
-            let (name, token) = pair
-                .split_once('=')
-                .context("BORNE_KIOSK_TOKENS must look like name=token,name=token")?;
-            if name.trim().is_empty() || token.trim().len() < 16 {
-                anyhow::bail!(
-                    "BORNE_KIOSK_TOKENS: each kiosk needs a name and a token of at least 16 characters"
-                );
-            }
-            kiosks.push(KioskCredential {
-                id: Some(name.trim().to_owned()),
-                token_hash: token_hash(token.trim()),
-            });
-        }
-        if kiosks.is_empty() {
-            anyhow::bail!(
-                "BORNE_KIOSK_TOKEN or BORNE_KIOSK_TOKENS must be set: the secrets kiosks present"
-            );
-        }
         let seconds = |key: &str, default: u64| -> anyhow::Result<Duration> {
             match get(key) {
                 Some(v) => v
@@ -255,7 +210,7 @@ impl Config {
             listen,
             database_url,
             data_dir,
-            kiosks,
+            kiosk_silent_after: seconds("BORNE_KIOSK_SILENT_SECONDS", 900)?,
             telephony,
             public_url,
             limits,
@@ -283,40 +238,29 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let c = cfg(&[("BORNE_KIOSK_TOKEN", "0123456789abcdef")]).unwrap();
+        let c = cfg(&[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert!(
             c.database_url.starts_with("sqlite://")
                 && c.database_url.ends_with("borne-central.sqlite")
         );
         assert_eq!(c.code_ttl, Duration::from_secs(600));
-        assert_eq!(c.kiosks.len(), 1);
-        assert_eq!(c.kiosks[0].id, None);
-        assert!(
-            !format!("{c:?}").contains("0123456789abcdef"),
-            "Debug must not show the token"
-        );
+        assert_eq!(c.kiosk_silent_after, Duration::from_secs(900));
         assert_eq!(c.limits, Limits::default());
         assert!(matches!(c.telephony, TelephonyKind::Console));
     }
 
     #[test]
     fn errors_name_the_variable() {
-        let e = cfg(&[]).unwrap_err().to_string();
-        assert!(e.contains("BORNE_KIOSK_TOKEN"), "{e}");
-        let e = cfg(&[
-            ("BORNE_KIOSK_TOKEN", "0123456789abcdef"),
-            ("BORNE_LISTEN", "nope"),
-        ])
-        .unwrap_err()
-        .to_string();
+        let e = cfg(&[("BORNE_KIOSK_SILENT_SECONDS", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("BORNE_KIOSK_SILENT_SECONDS"), "{e}");
+        let e = cfg(&[("BORNE_LISTEN", "nope")]).unwrap_err().to_string();
         assert!(e.contains("BORNE_LISTEN"), "{e}");
-        let e = cfg(&[
-            ("BORNE_KIOSK_TOKEN", "0123456789abcdef"),
-            ("BORNE_TELEPHONY", "pigeon"),
-        ])
-        .unwrap_err()
-        .to_string();
+        let e = cfg(&[("BORNE_TELEPHONY", "pigeon")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("pigeon"), "{e}");
     }
 }

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::config::Limits;
 
+mod kiosks;
 mod registrations;
+pub use kiosks::{KioskAuth, KioskRecord};
 pub use registrations::{Ingested, NewRegistration, StoredPendingChange};
 
 pub type Timestamp = i64;

@@ -27,8 +27,12 @@ pub const INGESTS: [&str; 6] = [
     "in_progress",
 ];
 
+/// How an enrollment attempt ended.
+pub const ENROLLMENTS: [&str; 2] = ["enrolled", "refused"];
+
 #[derive(Debug, Default)]
 pub struct Metrics {
+    enrollments: [AtomicU64; 2],
     rate_limited: [AtomicU64; 5],
     registrations: [AtomicU64; 6],
     deliveries: [AtomicU64; 5],
@@ -55,6 +59,12 @@ impl Metrics {
         }
     }
 
+    pub fn enrollment(&self, result: &str) {
+        if let Some(i) = ENROLLMENTS.iter().position(|o| *o == result) {
+            self.enrollments[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     pub fn set_breaker_ratio(&self, ratio: f64) {
         let milli = (ratio * 1000.0).clamp(0.0, u64::MAX as f64) as u64;
         self.breaker_ratio_milli.store(milli, Ordering::Relaxed);
@@ -66,6 +76,7 @@ impl Metrics {
         outbox_pending: i64,
         outbox_oldest_seconds: i64,
         breaker_paused: bool,
+        kiosks_silent: i64,
     ) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -95,6 +106,15 @@ impl Metrics {
             let n = self.registrations[i].load(Ordering::Relaxed);
             let _ = writeln!(out, "borne_registrations_total{{result=\"{r}\"}} {n}");
         }
+        let _ = writeln!(
+            out,
+            "# HELP borne_kiosk_enrollments_total Kiosk enrollment attempts, by result."
+        );
+        let _ = writeln!(out, "# TYPE borne_kiosk_enrollments_total counter");
+        for (i, r) in ENROLLMENTS.iter().enumerate() {
+            let n = self.enrollments[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "borne_kiosk_enrollments_total{{result=\"{r}\"}} {n}");
+        }
         let ratio = self.breaker_ratio_milli.load(Ordering::Relaxed) as f64 / 1000.0;
         let _ = writeln!(out, "# HELP borne_cost_breaker_ratio Sends in the last hour over the average hour of the last 7 days.");
         let _ = writeln!(out, "# TYPE borne_cost_breaker_ratio gauge");
@@ -121,6 +141,12 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE borne_outbox_oldest_seconds gauge");
         let _ = writeln!(out, "borne_outbox_oldest_seconds {outbox_oldest_seconds}");
+        let _ = writeln!(
+            out,
+            "# HELP borne_kiosks_silent Enrolled kiosks without a heartbeat for longer than BORNE_KIOSK_SILENT_SECONDS."
+        );
+        let _ = writeln!(out, "# TYPE borne_kiosks_silent gauge");
+        let _ = writeln!(out, "borne_kiosks_silent {kiosks_silent}");
         out
     }
 }

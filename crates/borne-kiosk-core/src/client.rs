@@ -1,6 +1,6 @@
 //! HTTP client for the central server's `/v1` API.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use borne_protocol::{self as wire, ErrorBody, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
@@ -31,7 +31,8 @@ pub enum ClientError {
 pub struct CentralClient {
     http: reqwest::Client,
     base: String,
-    kiosk_token: SecretString,
+    /// The device token from enrollment; `None` until the kiosk is enrolled.
+    kiosk_token: Arc<RwLock<Option<SecretString>>>,
     /// Told of every answer and every failure to reach the server.
     connectivity: Arc<Connectivity>,
 }
@@ -39,7 +40,7 @@ pub struct CentralClient {
 impl CentralClient {
     pub fn new(
         base: &str,
-        kiosk_token: SecretString,
+        kiosk_token: Option<SecretString>,
         timeout: Duration,
         connectivity: Arc<Connectivity>,
     ) -> Result<Self, ClientError> {
@@ -53,13 +54,45 @@ impl CentralClient {
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_owned(),
-            kiosk_token,
+            kiosk_token: Arc::new(RwLock::new(kiosk_token)),
             connectivity,
         })
     }
 
     pub fn connectivity(&self) -> &Arc<Connectivity> {
         &self.connectivity
+    }
+
+    /// After enrollment: every clone of this client uses the new token.
+    pub fn set_token(&self, token: SecretString) {
+        *self.kiosk_token.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    }
+
+    pub fn is_enrolled(&self) -> bool {
+        self.token().is_some()
+    }
+
+    fn token(&self) -> Option<SecretString> {
+        self.kiosk_token
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// `POST /v1/kiosks/enroll`: the one-time code for a device token.
+    pub async fn enroll(&self, code: &str) -> Result<wire::EnrollResponse, ClientError> {
+        let req = wire::EnrollRequest {
+            code: code.to_owned(),
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        self.call(Method::POST, "/v1/kiosks/enroll", Some(&req), None)
+            .await
+    }
+
+    /// `POST /v1/kiosks/heartbeat`.
+    pub async fn heartbeat(&self, beat: &wire::Heartbeat) -> Result<(), ClientError> {
+        self.call(Method::POST, "/v1/kiosks/heartbeat", Some(beat), None)
+            .await
     }
 
     /// `GET /healthz`: is the central server there?
@@ -133,10 +166,31 @@ impl CentralClient {
         body: Option<&B>,
         session: Option<&SecretString>,
     ) -> Result<T, ClientError> {
-        let result = self.call_inner(method, path, body, session).await;
+        // Only /healthz and enrollment go without the device token.
+        let open = path == "/healthz" || path == "/v1/kiosks/enroll";
+        let token = self.token();
+        if token.is_none() && !open {
+            self.connectivity.set_refused(true);
+            return Err(ClientError::Api {
+                status: 401,
+                body: ErrorBody::new("kiosk.not_enrolled", "this kiosk is not enrolled"),
+            });
+        }
+        let result = self
+            .call_inner(method, path, body, session, token.filter(|_| !open))
+            .await;
         match &result {
             Err(ClientError::Unreachable(_)) => self.connectivity.set_online(false),
-            _ => self.connectivity.set_online(true),
+            Err(ClientError::Api { status: 401, body }) if body.code.starts_with("kiosk.") => {
+                self.connectivity.set_online(true);
+                self.connectivity.set_refused(true);
+            }
+            _ => {
+                self.connectivity.set_online(true);
+                if !open {
+                    self.connectivity.set_refused(false);
+                }
+            }
         }
         result
     }
@@ -147,12 +201,15 @@ impl CentralClient {
         path: &str,
         body: Option<&B>,
         session: Option<&SecretString>,
+        token: Option<SecretString>,
     ) -> Result<T, ClientError> {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
-            .bearer_auth(self.kiosk_token.expose_secret())
             .header(API_VERSION_HEADER, API_VERSION);
+        if let Some(token) = token {
+            request = request.bearer_auth(token.expose_secret());
+        }
         if let Some(session) = session {
             request = request.header(SESSION_HEADER, session.expose_secret());
         }
@@ -180,8 +237,9 @@ impl CentralClient {
             .await
             .map_err(|e| ClientError::Unreachable(without_url(&e)))?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| ClientError::Protocol(e.to_string()));
+            // 204 No Content reads as `null`, i.e. `()`.
+            let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            return serde_json::from_slice(bytes).map_err(|e| ClientError::Protocol(e.to_string()));
         }
         if status == StatusCode::BAD_GATEWAY
             || status == StatusCode::SERVICE_UNAVAILABLE

@@ -2,7 +2,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use borne_domain::AreaCodes;
-use secrecy::SecretString;
 
 use crate::{KeyStore, SyncConfig};
 
@@ -11,8 +10,6 @@ use crate::{KeyStore, SyncConfig};
 pub struct KioskConfig {
     /// `BORNE_CENTRAL_URL`, default `http://127.0.0.1:8080`.
     pub central_url: String,
-    /// `BORNE_KIOSK_TOKEN`: the secret shared with the central server.
-    pub kiosk_token: SecretString,
     /// `BORNE_KIOSK_ID`, recorded with each consent; default `kiosk-<hostname>`.
     pub kiosk_id: String,
     /// `BORNE_KIOSK_DATA_DIR`; default: the app's data directory.
@@ -46,6 +43,11 @@ pub struct KioskConfig {
     /// `BORNE_KIOSK_STAFF_LOCK_SECONDS`, default 300: how long 5 wrong PINs
     /// lock staff mode.
     pub staff_lock: Duration,
+    /// `BORNE_KIOSK_UPDATE_URL`: where signed updates are announced (a
+    /// Tauri updater `latest.json`); unset: no automatic updates.
+    pub update_url: Option<String>,
+    /// `BORNE_KIOSK_UPDATE_CHECK_SECONDS`, default 21600 (6 h).
+    pub update_check: Duration,
 }
 
 impl KioskConfig {
@@ -64,9 +66,6 @@ impl KioskConfig {
                 "BORNE_CENTRAL_URL must start with http:// or https://, got `{central_url}`"
             ));
         }
-        let kiosk_token = get("BORNE_KIOSK_TOKEN")
-            .filter(|t| !t.is_empty())
-            .ok_or("BORNE_KIOSK_TOKEN must be set: the secret shared with the central server")?;
         let area_codes = match get("BORNE_AREA_CODES_FILE") {
             Some(path) => std::fs::read_to_string(&path)
                 .map_err(|e| format!("BORNE_AREA_CODES_FILE: cannot read {path}: {e}"))
@@ -151,12 +150,22 @@ impl KioskConfig {
         }
         let staff_lock =
             Duration::from_secs(u64::from(seconds("BORNE_KIOSK_STAFF_LOCK_SECONDS", 300)?));
+        let update_url = get("BORNE_KIOSK_UPDATE_URL").filter(|u| !u.trim().is_empty());
+        if let Some(u) = &update_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(format!(
+                    "BORNE_KIOSK_UPDATE_URL must start with https://, got `{u}`"
+                ));
+            }
+        }
+        let update_check = Duration::from_secs(u64::from(
+            seconds("BORNE_KIOSK_UPDATE_CHECK_SECONDS", 21_600)?.max(60),
+        ));
         let hostname = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_default();
         Ok(Self {
             central_url: central_url.trim_end_matches('/').to_owned(),
-            kiosk_token: SecretString::from(kiosk_token),
             kiosk_id: get("BORNE_KIOSK_ID").unwrap_or_else(|| format!("kiosk-{hostname}")),
             data_dir,
             town_name: get("BORNE_TOWN_NAME").unwrap_or_else(|| "Mille-Isles".into()),
@@ -169,6 +178,8 @@ impl KioskConfig {
             sync,
             staff_pin_hash,
             staff_lock,
+            update_url,
+            update_check,
         })
     }
 }
@@ -181,7 +192,6 @@ mod tests {
     fn reads_and_checks_the_environment() {
         let c = KioskConfig::from_lookup(
             |k| match k {
-                "BORNE_KIOSK_TOKEN" => Some("secret-secret-secret".into()),
                 "BORNE_CENTRAL_URL" => Some("http://127.0.0.1:9000/".into()),
                 "BORNE_KIOSK_ENGLISH" => Some("0".into()),
                 _ => None,
@@ -191,13 +201,15 @@ mod tests {
         .unwrap();
         assert_eq!(c.central_url, "http://127.0.0.1:9000");
         assert!(!c.english_enabled);
-        assert!(!format!("{c:?}").contains("secret-secret"));
         assert_eq!((c.idle_seconds, c.idle_warning_seconds), (90, 30));
-        let e = KioskConfig::from_lookup(|_| None, std::env::temp_dir().join("k")).unwrap_err();
-        assert!(e.contains("BORNE_KIOSK_TOKEN"));
+        let e = KioskConfig::from_lookup(
+            |k| (k == "BORNE_CENTRAL_URL").then(|| "ftp://x".into()),
+            std::env::temp_dir().join("k"),
+        )
+        .unwrap_err();
+        assert!(e.contains("BORNE_CENTRAL_URL"), "{e}");
         let e = KioskConfig::from_lookup(
             |k| match k {
-                "BORNE_KIOSK_TOKEN" => Some("secret-secret-secret".into()),
                 "BORNE_KIOSK_IDLE_WARNING_SECONDS" => Some("5".into()),
                 _ => None,
             },

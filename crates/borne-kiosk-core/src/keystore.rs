@@ -18,6 +18,28 @@ use secrecy::{ExposeSecret, SecretBox};
 
 const KEYRING_SERVICE: &str = "borne-kiosk";
 const KEYRING_USER: &str = "queue-key";
+const CREDENTIAL_USER: &str = "device-token";
+/// Next to the queue key file when there is no keyring.
+const CREDENTIAL_FILE: &str = "device-token.json";
+
+/// What enrollment gave this kiosk: its own device token (256 random
+/// bits) and the name the central server knows it by. Kept beside the
+/// queue key: the OS keyring, else an owner-only file.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct DeviceCredential {
+    pub kiosk_id: String,
+    pub kiosk_name: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for DeviceCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCredential")
+            .field("kiosk_id", &self.kiosk_id)
+            .field("kiosk_name", &self.kiosk_name)
+            .finish_non_exhaustive()
+    }
+}
 
 pub struct QueueKey(SecretBox<[u8; 32]>);
 
@@ -100,6 +122,111 @@ impl KeyStore {
             },
         }
     }
+}
+
+impl KeyStore {
+    /// The device token, if this kiosk was ever enrolled.
+    pub fn load_credential(&self) -> Result<Option<DeviceCredential>, KeyError> {
+        self.credential_at(CREDENTIAL_USER, |store, user| match store {
+            KeyStore::Keyring => keyring_read(user),
+            KeyStore::File(path) | KeyStore::Auto(path) => file_read(&credential_path(path)),
+        })
+        .and_then(|text| match text {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                KeyError::Keyring(format!("the stored device token is malformed: {e}"))
+            }),
+        })
+    }
+
+    /// Keeps (or replaces, after a new enrollment) the device token.
+    pub fn store_credential(&self, credential: &DeviceCredential) -> Result<(), KeyError> {
+        let text =
+            serde_json::to_string(credential).map_err(|e| KeyError::Keyring(e.to_string()))?;
+        self.credential_at(CREDENTIAL_USER, |store, user| match store {
+            KeyStore::Keyring => keyring_write(user, &text),
+            KeyStore::File(path) | KeyStore::Auto(path) => {
+                file_write(&credential_path(path), &text)
+            }
+        })
+    }
+
+    /// Runs `op` on the keyring or the file, as the queue key does:
+    /// `Auto` tries the keyring first and falls back to the file when
+    /// the session has no keyring service.
+    fn credential_at<T>(
+        &self,
+        user: &str,
+        op: impl Fn(&KeyStore, &str) -> Result<T, KeyError>,
+    ) -> Result<T, KeyError> {
+        match self {
+            KeyStore::Auto(path) => match op(&KeyStore::Keyring, user) {
+                Err(KeyError::Keyring(_)) => op(&KeyStore::File(path.clone()), user),
+                other => other,
+            },
+            other => op(other, user),
+        }
+    }
+}
+
+fn credential_path(key_file: &Path) -> PathBuf {
+    key_file.with_file_name(CREDENTIAL_FILE)
+}
+
+fn keyring_read(user: &str) -> Result<Option<String>, KeyError> {
+    let entry =
+        keyring::Entry::new(KEYRING_SERVICE, user).map_err(|e| KeyError::Keyring(e.to_string()))?;
+    match entry.get_password() {
+        Ok(text) => Ok(Some(text)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(KeyError::Keyring(e.to_string())),
+    }
+}
+
+fn keyring_write(user: &str, text: &str) -> Result<(), KeyError> {
+    keyring::Entry::new(KEYRING_SERVICE, user)
+        .and_then(|entry| entry.set_password(text))
+        .map_err(|e| KeyError::Keyring(e.to_string()))
+}
+
+/// An owner-only file's text; `None` when it does not exist.
+fn file_read(path: &Path) -> Result<Option<String>, KeyError> {
+    let fail = |why: String| KeyError::File(path.to_owned(), why);
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => Err(fail(format!(
+            "others may read it (mode {:o}); it must be 0600",
+            meta.permissions().mode() & 0o777
+        ))),
+        Ok(_) => std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|e| fail(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
+/// Writes an owner-only file atomically (a 0600 temporary file, synced,
+/// renamed over the old one).
+fn file_write(path: &Path, text: &str) -> Result<(), KeyError> {
+    let fail = |why: String| KeyError::File(path.to_owned(), why);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| fail(e.to_string()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| fail(e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 fn keyring_key(user: &str) -> Result<QueueKey, KeyError> {
@@ -188,6 +315,62 @@ mod tests {
         std::fs::write(&path, "not a key").unwrap();
         let e = KeyStore::File(path).load_or_create().unwrap_err();
         assert!(e.to_string().contains("malformed"), "{e}");
+    }
+
+    fn credential(token: &str) -> DeviceCredential {
+        DeviceCredential {
+            kiosk_id: "k-1".into(),
+            kiosk_name: "Bibliothèque".into(),
+            token: token.into(),
+        }
+    }
+
+    #[test]
+    fn the_device_token_file_is_owner_only_and_replaced_on_re_enrollment() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::File(dir.path().join("queue.key"));
+        assert!(store.load_credential().unwrap().is_none());
+        store.store_credential(&credential("first-token")).unwrap();
+        let path = dir.path().join(CREDENTIAL_FILE);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        store.store_credential(&credential("second-token")).unwrap();
+        let back = store.load_credential().unwrap().unwrap();
+        assert_eq!(
+            (back.token.as_str(), back.kiosk_name.as_str()),
+            ("second-token", "Bibliothèque")
+        );
+        assert!(!format!("{back:?}").contains("second-token"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(store.load_credential().is_err());
+    }
+
+    #[test]
+    fn auto_keeps_the_device_token_in_the_keyring_where_there_is_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KeyStore::Auto(dir.path().join("queue.key"));
+        let user = format!("device-token-test-{}", uuid::Uuid::now_v7());
+        let stored = store.credential_at(&user, |s, u| match s {
+            KeyStore::Keyring => keyring_write(u, "t").map(|()| KeySource::Keyring),
+            KeyStore::File(p) | KeyStore::Auto(p) => {
+                file_write(&credential_path(p), "t").map(|()| KeySource::File)
+            }
+        });
+        match stored.unwrap() {
+            KeySource::Keyring => {
+                assert!(!dir.path().join(CREDENTIAL_FILE).exists());
+                assert_eq!(keyring_read(&user).unwrap().as_deref(), Some("t"));
+                let _ = keyring::Entry::new(KEYRING_SERVICE, &user)
+                    .unwrap()
+                    .delete_credential();
+            }
+            KeySource::File => {
+                assert!(keyring_read(&user).is_err(), "no keyring service here");
+                assert!(dir.path().join(CREDENTIAL_FILE).exists());
+            }
+        }
     }
 
     #[test]

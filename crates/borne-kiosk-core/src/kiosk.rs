@@ -7,7 +7,7 @@ use borne_domain::{
     ConsentRecord, OneTimeCode, PhoneNumber, ValidationErrors, CONSENT_TEXT_VERSION,
 };
 use borne_protocol::ipc::{
-    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
+    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, Enrolled, KioskInfo,
     LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued,
 };
 use borne_protocol::{self as wire, ErrorBody};
@@ -50,6 +50,8 @@ pub struct Kiosk {
     queue: Queue,
     sync: SyncWorker,
     pin_guard: Mutex<crate::staff::PinGuard>,
+    /// The name the central server gave this kiosk at enrollment.
+    kiosk_name: Mutex<Option<String>>,
 }
 
 /// Why the kiosk cannot start.
@@ -133,9 +135,20 @@ impl Kiosk {
         let (key, source) = config.key_store.load_or_create()?;
         tracing::info!(key_store = ?source, "queue key loaded");
         let queue = Queue::open(&config.data_dir.join("queue.sqlite"), &key).await?;
+        let credential = config.key_store.load_credential()?;
+        match &credential {
+            Some(c) => {
+                tracing::info!(kiosk = %c.kiosk_id, name = %c.kiosk_name, "device token loaded")
+            }
+            None => tracing::warn!(
+                "this kiosk is not enrolled: staff must type an enrollment code in the staff panel"
+            ),
+        }
         let client = CentralClient::new(
             &config.central_url,
-            config.kiosk_token.clone(),
+            credential
+                .as_ref()
+                .map(|c| SecretString::from(c.token.clone())),
             config.request_timeout,
             Arc::default(),
         )?;
@@ -148,6 +161,51 @@ impl Kiosk {
             queue,
             sync,
             pin_guard: Mutex::default(),
+            kiosk_name: Mutex::new(credential.map(|c| c.kiosk_name)),
+        })
+    }
+
+    /// Staff type the one-time code from `borne-central kiosk enroll`;
+    /// the device token it buys is kept in the OS keyring (else the
+    /// owner-only file) and used from the next request on.
+    pub async fn enroll(&self, code: String) -> Result<Enrolled, ErrorBody> {
+        self.require_staff()?;
+        let code = code.trim();
+        if code.is_empty() || code.len() > 64 {
+            return Err(error(
+                "enroll.invalid_code",
+                "unknown, expired or already used enrollment code",
+            ));
+        }
+        let got = self.client.enroll(code).await.map_err(|e| match e {
+            ClientError::Unreachable(_) => {
+                error("enroll.unreachable", "the central server cannot be reached")
+            }
+            other => from_client(other),
+        })?;
+        let credential = crate::DeviceCredential {
+            kiosk_id: got.kiosk_id,
+            kiosk_name: got.kiosk_name,
+            token: got.token,
+        };
+        let store = self.config.key_store.clone();
+        let to_store = credential.clone();
+        tokio::task::spawn_blocking(move || store.store_credential(&to_store))
+            .await
+            .map_err(|e| crate::KeyError::Keyring(e.to_string()))
+            .and_then(|r| r)
+            .map_err(|e| {
+                tracing::error!(error = %e, "the device token could not be stored");
+                error("enroll.keystore", "the device token could not be stored")
+            })?;
+        self.client.set_token(SecretString::from(credential.token));
+        self.client.connectivity().set_refused(false);
+        *self.kiosk_name.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(credential.kiosk_name.clone());
+        tracing::info!(kiosk = %credential.kiosk_id, name = %credential.kiosk_name, "kiosk enrolled");
+        self.sync.wake();
+        Ok(Enrolled {
+            kiosk_name: credential.kiosk_name,
         })
     }
 
@@ -157,8 +215,11 @@ impl Kiosk {
     }
 
     pub fn connectivity(&self) -> Connectivity {
+        let c = self.client.connectivity();
         Connectivity {
-            online: self.client.connectivity().is_online(),
+            online: c.is_online(),
+            refused: c.is_refused() || !self.client.is_enrolled(),
+            update_ready: false,
         }
     }
 
@@ -260,7 +321,20 @@ impl Kiosk {
             idle_seconds: self.config.idle_seconds,
             idle_warning_seconds: self.config.idle_warning_seconds,
             staff_enabled: self.config.staff_pin_hash.is_some(),
+            enrolled: self.client.is_enrolled(),
+            kiosk_name: self
+                .kiosk_name
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
         }
+    }
+
+    /// Nobody is using the kiosk: no resident session, no staff (updates
+    /// are fetched and installed only then).
+    pub fn is_idle(&self) -> bool {
+        let s = self.session();
+        !s.staff && s.phone.is_none() && s.token.is_none() && s.captcha.is_none()
     }
 
     /// Forgets everything about the current resident.
@@ -631,12 +705,68 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    const TOKEN: &str = "kiosk-core-test-token-0123";
+    use crate::DeviceCredential;
 
     struct Central {
         url: String,
         outbox: std::path::PathBuf,
+        credential: DeviceCredential,
         _dir: tempfile::TempDir,
+    }
+
+    fn central_store_url(dir: &std::path::Path) -> String {
+        format!("sqlite://{}", dir.join("borne-central.sqlite").display())
+    }
+
+    /// A one-time enrollment code in the central database under `dir`
+    /// (made if needed), as `borne-central kiosk enroll` makes it.
+    async fn enrollment_code(dir: &std::path::Path) -> String {
+        let store = borne_central::db::Store::connect(&central_store_url(dir))
+            .await
+            .unwrap();
+        let code = borne_central::codes::generate_enrollment_code();
+        let code = code.expose_secret().to_owned();
+        let now = borne_central::db::now();
+        let hash = borne_central::codes::enrollment_code_hash(&code);
+        store
+            .create_kiosk("Kiosque de test", &hash, now, now + 600)
+            .await
+            .unwrap();
+        code
+    }
+
+    /// A kiosk enrolled in the central database under `dir`, the server
+    /// running or not (the store does what `POST /v1/kiosks/enroll` does).
+    async fn provision(dir: &std::path::Path) -> DeviceCredential {
+        let code = enrollment_code(dir).await;
+        let store = borne_central::db::Store::connect(&central_store_url(dir))
+            .await
+            .unwrap();
+        let token = borne_central::codes::generate_token();
+        let (kiosk_id, kiosk_name) = store
+            .enroll_kiosk(
+                &borne_central::codes::enrollment_code_hash(&code),
+                &borne_central::codes::token_hash(token.expose_secret()),
+                "test",
+                borne_central::db::now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        DeviceCredential {
+            kiosk_id,
+            kiosk_name,
+            token: token.expose_secret().to_owned(),
+        }
+    }
+
+    /// A device token no central server knows.
+    fn stranger() -> DeviceCredential {
+        DeviceCredential {
+            kiosk_id: "nobody".into(),
+            kiosk_name: "Nulle part".into(),
+            token: "f".repeat(64),
+        }
     }
 
     async fn central() -> Central {
@@ -648,6 +778,7 @@ mod tests {
         Central {
             url,
             outbox,
+            credential: provision(dir.path()).await,
             _dir: dir,
         }
     }
@@ -668,7 +799,6 @@ mod tests {
         let vars = [
             ("BORNE_LISTEN", listen.to_string()),
             ("BORNE_DATA_DIR", dir.display().to_string()),
-            ("BORNE_KIOSK_TOKEN", TOKEN.to_string()),
             ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
         ];
         let config = borne_central::Config::from_lookup(|k| {
@@ -716,17 +846,27 @@ mod tests {
         }
     }
 
-    async fn kiosk(url: &str, token: &str) -> TestKiosk {
-        kiosk_with(url, token, &[]).await
+    async fn kiosk(url: &str, credential: &DeviceCredential) -> TestKiosk {
+        kiosk_with(url, Some(credential), &[]).await
     }
 
-    async fn kiosk_with(url: &str, token: &str, extra: &[(&str, String)]) -> TestKiosk {
+    /// A kiosk holding `credential` in its key store (as after enrollment),
+    /// or none.
+    async fn kiosk_with(
+        url: &str,
+        credential: Option<&DeviceCredential>,
+        extra: &[(&str, String)],
+    ) -> TestKiosk {
         let dir = tempfile::tempdir().unwrap();
+        if let Some(c) = credential {
+            crate::KeyStore::File(dir.path().join("queue.key"))
+                .store_credential(c)
+                .unwrap();
+        }
         let data = dir.path().display().to_string();
         let config = KioskConfig::from_lookup(
             |k| match k {
                 "BORNE_CENTRAL_URL" => Some(url.to_string()),
-                "BORNE_KIOSK_TOKEN" => Some(token.to_string()),
                 "BORNE_KIOSK_ID" => Some("kiosk-test".into()),
                 "BORNE_CENTRAL_TIMEOUT_SECONDS" => Some("2".into()),
                 "BORNE_KIOSK_DATA_DIR" => Some(data.clone()),
@@ -796,7 +936,7 @@ mod tests {
     #[tokio::test]
     async fn step_one_checks_everything_locally_and_uses_up_the_captcha() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN).await;
+        let k = kiosk(&c.url, &c.credential).await;
         // No captcha drawn yet: even the right answer fails.
         let mut f = form("514 555-0100");
         f.channel = None;
@@ -823,7 +963,7 @@ mod tests {
     #[tokio::test]
     async fn full_online_signup_through_the_real_central_server() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN).await;
+        let k = kiosk(&c.url, &c.credential).await;
         k.new_captcha();
         let sent = online(k.request_code(form("(514) 555-0100")).await.unwrap());
         assert_eq!(sent.phone_display, "514 555-0100");
@@ -866,7 +1006,7 @@ mod tests {
 
     #[tokio::test]
     async fn local_profile_errors_do_not_need_the_network() {
-        let k = kiosk("http://127.0.0.1:9", TOKEN).await;
+        let k = kiosk("http://127.0.0.1:9", &stranger()).await;
         let e = k.save_profile(wire::Profile::default()).await.unwrap_err();
         let got = fields(&e);
         assert!(
@@ -882,18 +1022,21 @@ mod tests {
     #[tokio::test]
     async fn an_unauthorized_kiosk_gets_a_stable_code() {
         let c = central().await;
-        let k = kiosk(&c.url, "wrong-token-wrong-token").await;
+        let k = kiosk(&c.url, &stranger()).await;
         k.new_captcha();
         assert_eq!(
             k.request_code(form("514 555-0100")).await.unwrap_err().code,
             "kiosk.unauthorized"
         );
+        // The attract screen tells residents the kiosk is out of service.
+        let c = k.connectivity();
+        assert!(c.online && c.refused);
     }
 
     #[tokio::test]
     async fn a_wrong_code_is_reported_on_the_code_field() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN).await;
+        let k = kiosk(&c.url, &c.credential).await;
         k.new_captcha();
         online(k.request_code(form("514 555-0100")).await.unwrap());
         let code = code_from(&c.outbox).await;
@@ -919,7 +1062,7 @@ mod tests {
     #[tokio::test]
     async fn delivery_status_and_resend_within_the_caps() {
         let c = central().await;
-        let k = kiosk(&c.url, TOKEN).await;
+        let k = kiosk(&c.url, &c.credential).await;
         assert_eq!(
             k.delivery_status().await.unwrap_err().code,
             "session.expired"
@@ -989,7 +1132,8 @@ mod tests {
     async fn offline_registration_is_queued_then_synced_once_the_server_is_back() {
         let (port, reserved) = reserved_port();
         let url = format!("http://127.0.0.1:{port}");
-        let k = kiosk(&url, TOKEN).await;
+        let dir = tempfile::tempdir().unwrap();
+        let k = kiosk(&url, &provision(dir.path()).await).await;
         k.new_captcha();
         // Nobody listens: the offline variant, straight to step 5.
         let form = offline(k.request_code(form("514 555-0142")).await.unwrap());
@@ -1007,7 +1151,6 @@ mod tests {
         assert!(status.oldest_pending_seconds.is_some());
 
         // The server comes up on that port: « Envoyer maintenant ».
-        let dir = tempfile::tempdir().unwrap();
         drop(reserved);
         let (_, outbox, _stop, _task) =
             start_central(dir.path(), &format!("127.0.0.1:{port}"), &[]).await;
@@ -1032,7 +1175,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let listen = format!("127.0.0.1:{port}");
         let (url, outbox, stop, task) = start_central(dir.path(), &listen, &[]).await;
-        let k = kiosk(&url, TOKEN).await;
+        let k = kiosk(&url, &provision(dir.path()).await).await;
         k.new_captcha();
         online(k.request_code(form("514 555-0143")).await.unwrap());
         let code = code_from(&outbox).await;
@@ -1060,7 +1203,7 @@ mod tests {
         let limits = [("BORNE_LIMIT_NUMBER_MIN_INTERVAL_SECONDS", "0")];
         let (url, outbox, stop, task) = start_central(dir.path(), &listen, &limits).await;
         // The owner signs up online and saves a profile.
-        let owner = kiosk(&url, TOKEN).await;
+        let owner = kiosk(&url, &provision(dir.path()).await).await;
         owner.new_captcha();
         online(owner.request_code(form("514 555-0144")).await.unwrap());
         let code = code_from(&outbox).await;
@@ -1072,7 +1215,7 @@ mod tests {
         // Someone else registers that number at a kiosk during an outage.
         stop.send(()).unwrap();
         task.await.unwrap();
-        let other = kiosk(&url, TOKEN).await;
+        let other = kiosk(&url, &provision(dir.path()).await).await;
         other.new_captcha();
         let form = offline(other.request_code(form("514 555-0144")).await.unwrap());
         queued(
@@ -1108,7 +1251,7 @@ mod tests {
 
     #[tokio::test]
     async fn staff_mode_needs_the_pin_and_locks_after_five_wrong_ones() {
-        let k = kiosk("http://127.0.0.1:9", TOKEN).await;
+        let k = kiosk("http://127.0.0.1:9", &stranger()).await;
         assert_eq!(
             k.staff_login("1234".into()).await.unwrap_err().code,
             "staff.disabled"
@@ -1116,7 +1259,7 @@ mod tests {
         let hash = crate::hash_staff_pin("482913").unwrap();
         let k = kiosk_with(
             "http://127.0.0.1:9",
-            TOKEN,
+            Some(&stranger()),
             &[("BORNE_KIOSK_STAFF_PIN_HASH", hash)],
         )
         .await;
@@ -1141,11 +1284,53 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn staff_assisted_signup_skips_the_captcha_and_is_recorded_so() {
+    async fn staff_enroll_the_kiosk_then_sign_a_resident_up_without_captcha() {
         let dir = tempfile::tempdir().unwrap();
         let (url, outbox, _stop, _task) = start_central(dir.path(), "127.0.0.1:0", &[]).await;
         let hash = crate::hash_staff_pin("482913").unwrap();
-        let k = kiosk_with(&url, TOKEN, &[("BORNE_KIOSK_STAFF_PIN_HASH", hash)]).await;
+        let k = kiosk_with(&url, None, &[("BORNE_KIOSK_STAFF_PIN_HASH", hash)]).await;
+        // Not enrolled: the server is not even asked.
+        assert!(!k.info().enrolled && k.connectivity().refused);
+        k.new_captcha();
+        assert_eq!(
+            k.request_code(form("514 555-0146")).await.unwrap_err().code,
+            "kiosk.not_enrolled"
+        );
+        let code = enrollment_code(dir.path()).await;
+        assert_eq!(
+            k.enroll(code.clone()).await.unwrap_err().code,
+            "staff.required"
+        );
+        k.staff_login("482913".into()).await.unwrap();
+        assert_eq!(
+            k.enroll("AAAA-BBBB-CCCC".into()).await.unwrap_err().code,
+            "enroll.invalid_code"
+        );
+        let enrolled = k.enroll(code.to_lowercase()).await.unwrap();
+        assert_eq!(enrolled.kiosk_name, "Kiosque de test");
+        let info = k.info();
+        assert!(info.enrolled);
+        assert_eq!(info.kiosk_name.as_deref(), Some("Kiosque de test"));
+        assert!(!k.connectivity().refused);
+        // Used once only.
+        assert_eq!(
+            k.enroll(code).await.unwrap_err().code,
+            "enroll.invalid_code"
+        );
+        // The token was kept in the key store (a file here): a restarted
+        // kiosk is still enrolled.
+        let again = KioskConfig::from_lookup(
+            |key| match key {
+                "BORNE_CENTRAL_URL" => Some(url.clone()),
+                "BORNE_KIOSK_DATA_DIR" => Some(k._dir.path().display().to_string()),
+                "BORNE_KIOSK_KEY_STORE" => Some("file".into()),
+                _ => None,
+            },
+            std::env::temp_dir(),
+        )
+        .unwrap();
+        assert!(again.key_store.load_credential().unwrap().is_some());
+        k.reset();
         let mut assisted = form("514 555-0145");
         assisted.captcha_answer = String::new();
         assisted.staff_assisted = true;

@@ -15,7 +15,7 @@ mod sync;
 pub use captcha::{Captcha, CaptchaService};
 pub use client::{CentralClient, ClientError};
 pub use config::KioskConfig;
-pub use keystore::{KeyError, KeySource, KeyStore, QueueKey};
+pub use keystore::{DeviceCredential, KeyError, KeySource, KeyStore, QueueKey};
 pub use kiosk::Kiosk;
 pub use queue::{Queue, QueueError};
 pub use staff::hash_staff_pin;

@@ -21,6 +21,8 @@ use crate::{CentralClient, ClientError};
 #[derive(Debug)]
 pub struct Connectivity {
     online: AtomicBool,
+    /// The server answered but refused this kiosk's token (or it has none).
+    refused: AtomicBool,
     /// Signalled when the server comes back.
     back_online: Notify,
 }
@@ -31,6 +33,7 @@ impl Default for Connectivity {
             // Optimistic until the first check: a kiosk started next to a
             // working server must not show the offline banner.
             online: AtomicBool::new(true),
+            refused: AtomicBool::new(false),
             back_online: Notify::new(),
         }
     }
@@ -39,6 +42,20 @@ impl Default for Connectivity {
 impl Connectivity {
     pub fn is_online(&self) -> bool {
         self.online.load(Ordering::SeqCst)
+    }
+
+    pub fn is_refused(&self) -> bool {
+        self.refused.load(Ordering::SeqCst)
+    }
+
+    pub fn set_refused(&self, refused: bool) {
+        let was = self.refused.swap(refused, Ordering::SeqCst);
+        if refused && !was {
+            tracing::warn!("the central server refuses this kiosk: staff must enroll it");
+        } else if !refused && was {
+            tracing::info!("the central server accepts this kiosk again");
+            self.back_online.notify_one();
+        }
     }
 
     pub fn set_online(&self, online: bool) {
@@ -264,11 +281,36 @@ impl SyncWorker {
         }
     }
 
-    /// One health check.
+    /// One health check, then (enrolled) a heartbeat with the queue's
+    /// figures, which also tells whether the server still accepts this
+    /// kiosk.
     pub async fn check(&self) -> bool {
         // The client reports the answer (or its absence) to `Connectivity`,
         // whose change wakes the loop.
-        self.client.health().await.is_ok()
+        let up = self.client.health().await.is_ok();
+        if up && self.client.is_enrolled() {
+            self.heartbeat().await;
+        }
+        up
+    }
+
+    async fn heartbeat(&self) {
+        let Ok(s) = self.status().await else { return };
+        let beat = wire::Heartbeat {
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            mode: if s.online {
+                wire::KioskMode::Online
+            } else {
+                wire::KioskMode::Offline
+            },
+            queue_depth: s.pending.saturating_add(s.sending),
+            queue_rejected: s.rejected,
+            oldest_pending_seconds: s.oldest_pending_seconds,
+            last_sync_at: s.last_sync_at,
+        };
+        if let Err(e) = self.client.heartbeat(&beat).await {
+            tracing::warn!(error = %e, "heartbeat not accepted");
+        }
     }
 
     /// The server is back: every pending registration is due at once.

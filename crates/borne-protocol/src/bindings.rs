@@ -3,8 +3,9 @@
 use ts_rs::{Config, TS};
 
 use crate::ipc::{
-    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, KioskInfo,
-    LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued, StaffPinForm,
+    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, EnrollForm,
+    Enrolled, KioskInfo, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued,
+    StaffPinForm,
 };
 use crate::{
     Channel, Consent, ContactPoint, ContactType, DeliveryState, DeliveryStatus, ErrorBody,
@@ -51,6 +52,8 @@ pub fn typescript_bindings() -> String {
         decl::<Connectivity>(&cfg),
         decl::<QueueStatus>(&cfg),
         decl::<StaffPinForm>(&cfg),
+        decl::<EnrollForm>(&cfg),
+        decl::<Enrolled>(&cfg),
     ] {
         out.push_str(&d);
         out.push('\n');

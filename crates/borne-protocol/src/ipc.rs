@@ -20,6 +20,11 @@ pub struct KioskInfo {
     pub idle_warning_seconds: u32,
     /// Staff mode exists (a staff PIN is configured).
     pub staff_enabled: bool,
+    /// The kiosk holds a device token from the central server
+    /// (`borne-central kiosk enroll`); without one it cannot reach it.
+    pub enrolled: bool,
+    /// The name the central server gave this kiosk at enrollment.
+    pub kiosk_name: Option<String>,
 }
 
 /// The captcha picture; its answer never leaves Rust.
@@ -136,6 +141,12 @@ pub struct Queued {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Connectivity {
     pub online: bool,
+    /// The central server answers but refuses this kiosk: never enrolled,
+    /// or its token was revoked. Staff must enroll it (again).
+    pub refused: bool,
+    /// A signed update is downloaded and verified: the UI asks for it to
+    /// be installed (`install_update`) when the attract screen is shown.
+    pub update_ready: bool,
 }
 
 /// The kiosk's queue, for staff and the logs.
@@ -163,4 +174,23 @@ impl std::fmt::Debug for StaffPinForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("StaffPinForm { .. }")
     }
+}
+
+/// The one-time enrollment code an administrator got from
+/// `borne-central kiosk enroll`, typed by staff on the kiosk.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrollForm {
+    pub code: String,
+}
+
+impl std::fmt::Debug for EnrollForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnrollForm { .. }")
+    }
+}
+
+/// The kiosk is enrolled: its device token is in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Enrolled {
+    pub kiosk_name: String,
 }

@@ -362,6 +362,62 @@ pub struct PendingDecisionResult {
     pub profile: Option<Profile>,
 }
 
+/// `POST /v1/kiosks/enroll` (no token yet): the one-time code from
+/// `borne-central kiosk enroll`, typed by staff on the kiosk.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub app_version: String,
+}
+
+impl std::fmt::Debug for EnrollRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollRequest")
+            .field("app_version", &self.app_version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The kiosk's own device token (256 random bits, base64url); the
+/// central server keeps only its SHA-256. Shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrollResponse {
+    pub kiosk_id: String,
+    pub kiosk_name: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for EnrollResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollResponse")
+            .field("kiosk_id", &self.kiosk_id)
+            .field("kiosk_name", &self.kiosk_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether the kiosk reaches the central server, as the kiosk sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KioskMode {
+    Online,
+    Offline,
+}
+
+/// `POST /v1/kiosks/heartbeat`: what `borne-central kiosk list` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Heartbeat {
+    pub app_version: String,
+    pub mode: KioskMode,
+    /// Registrations waiting in the kiosk's queue (pending or sending).
+    pub queue_depth: u32,
+    /// Registrations the central server refused, kept for staff.
+    pub queue_rejected: u32,
+    pub oldest_pending_seconds: Option<u32>,
+    /// RFC 3339.
+    pub last_sync_at: Option<String>,
+}
+
 /// `GET /healthz`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Health {

@@ -19,12 +19,24 @@ export const fr = {
     'a11y.text_size_larger': 'A++ : texte très grand',
     'a11y.contrast': 'Contraste élevé',
 
+    'osk.label': 'Clavier à l’écran',
+    'osk.backspace': 'Effacer',
+    'osk.shift': 'Majuscule',
+    'osk.space': 'Espace',
+    'osk.next': 'Champ suivant',
+    'osk.next_short': 'Suivant',
+    'osk.close': 'Masquer le clavier',
+    'osk.close_short': 'Masquer',
+    'osk.letters': 'ABC : clavier de lettres',
+    'osk.letters_short': 'ABC',
+
     'attract.title_generic': 'Alertes d’urgence',
     'attract.pitch':
       "Inscrivez-vous aux alertes d'urgence de {{town}} : en cas d'inondation, de panne prolongée ou d'avis d'ébullition, la ville vous joint par appel, SMS ou courriel.",
     'attract.pitch_generic':
       "Inscrivez-vous aux alertes d'urgence de votre ville : en cas d'inondation, de panne prolongée ou d'avis d'ébullition, la ville vous joint par appel, SMS ou courriel.",
     'attract.start': "Touchez l'écran pour commencer",
+    'attract.not_enrolled': "Cette borne n'est pas encore en service. Un membre du personnel doit l'inscrire.",
 
     'idle.title': 'Êtes-vous toujours là?',
     'idle.message': 'Pour protéger vos renseignements, tout sera effacé dans {{seconds}} secondes.',
@@ -199,6 +211,15 @@ export const fr = {
       'Quitter le mode borne? L’application se fermera pour l’entretien et les citoyens ne pourront plus s’inscrire sur cette borne jusqu’à son redémarrage.',
     'staff.exit_confirm': 'Oui, quitter',
     'staff.exit_cancel': 'Non, rester',
+    'staff.enroll_title': 'Inscription de la borne',
+    'staff.enroll_current': 'Nom de la borne : {{name}}',
+    'staff.enroll_unnamed': 'Cette borne est inscrite.',
+    'staff.enroll_none': "Cette borne n'est pas inscrite.",
+    'staff.enroll_code': "Code d'inscription",
+    'staff.enroll_code_help': "Le code à usage unique fourni par l'administrateur, par exemple K7QX-M3PA-W9TR.",
+    'staff.enroll_submit': 'Inscrire la borne',
+    'staff.enrolling': 'Inscription en cours…',
+    'staff.enroll_done': 'Borne inscrite : {{name}}',
 
     'common.confirm': 'Confirmer',
     'common.cancel': 'Annuler',
@@ -256,6 +277,14 @@ export const fr = {
     "staff.locked": "Trop d'essais. Le mode personnel est verrouillé pendant {{wait}}.",
     "staff.disabled": 'Le mode personnel n’est pas activé sur cette borne.',
     "staff.required": 'Le mode personnel a pris fin. Entrez de nouveau le NIP du personnel.',
+    "enroll.invalid_code": "Ce code d'inscription n'est pas valide : il est inconnu, expiré ou déjà utilisé. Demandez un nouveau code à l'administrateur.",
+    "enroll.unreachable": "Le service central ne répond pas : la borne n'a pas pu être inscrite. Vérifiez la connexion, puis réessayez.",
+    "enroll.keystore": "La borne n'a pas pu conserver son jeton d'accès dans le trousseau du système. Avertissez le soutien technique.",
+    "kiosk.not_enrolled": "Cette borne n'est pas encore inscrite auprès du service de la ville. Veuillez avertir le personnel.",
+    "kiosk.revoked": "L'accès de cette borne au service de la ville a été retiré. Veuillez avertir le personnel.",
+    "update.busy": "La borne est en cours d'utilisation : la mise à jour attendra.",
+    "update.none": "Aucune mise à jour n'attend.",
+    "update.failed": "La mise à jour n'a pas pu être installée. La borne continue avec sa version actuelle.",
   },
 } as const;
 

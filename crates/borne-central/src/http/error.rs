@@ -15,6 +15,10 @@ pub enum ApiError {
     BadRequest(&'static str, String),
     #[error("kiosk not authorized")]
     KioskUnauthorized,
+    #[error("kiosk revoked")]
+    KioskRevoked,
+    #[error("enrollment code refused")]
+    EnrollmentRefused,
     #[error("session missing or expired")]
     SessionExpired,
     #[error("wrong code")]
@@ -56,6 +60,17 @@ impl IntoResponse for ApiError {
             ApiError::KioskUnauthorized => (
                 StatusCode::UNAUTHORIZED,
                 ErrorBody::new("kiosk.unauthorized", "missing or wrong kiosk token"),
+            ),
+            ApiError::KioskRevoked => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody::new("kiosk.revoked", "this kiosk was revoked; enroll it again"),
+            ),
+            ApiError::EnrollmentRefused => (
+                StatusCode::FORBIDDEN,
+                ErrorBody::new(
+                    "enroll.invalid_code",
+                    "unknown, expired or already used enrollment code",
+                ),
             ),
             ApiError::SessionExpired => (
                 StatusCode::UNAUTHORIZED,
@@ -122,7 +137,9 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::UNAUTHORIZED && matches!(self, ApiError::KioskUnauthorized) {
+        if status == StatusCode::UNAUTHORIZED
+            && matches!(self, ApiError::KioskUnauthorized | ApiError::KioskRevoked)
+        {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -1,6 +1,7 @@
 //! The HTTP API: thin handlers that parse, call the store, map errors.
 
 mod error;
+mod kiosks;
 mod registrations;
 mod twilio;
 
@@ -17,7 +18,6 @@ use axum::{Json, Router};
 use borne_domain::{ConsentRecord, OneTimeCode, PhoneNumber};
 use borne_protocol::{self as wire, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
 use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::sync::Notify;
@@ -26,7 +26,7 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 
 use crate::codes::{self, MAX_CODE_ATTEMPTS};
-use crate::db::{now, IssueError, NewCode, Store};
+use crate::db::{now, IssueError, KioskAuth, NewCode, Store};
 use crate::metrics::Metrics;
 use crate::Config;
 
@@ -44,9 +44,12 @@ pub struct AppState {
     pub in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
-/// The kiosk behind a request: its name when its token is its own.
+/// The enrolled kiosk behind a request (its device token).
 #[derive(Debug, Clone)]
-pub(crate) struct KioskIdentity(Option<String>);
+pub(crate) struct KioskIdentity {
+    /// Recorded with consents; the per-kiosk cap keys on it.
+    pub id: String,
+}
 
 pub fn router(state: AppState) -> Router {
     let kiosk_api = Router::new()
@@ -59,8 +62,10 @@ pub fn router(state: AppState) -> Router {
             "/pending-changes/{id}",
             post(registrations::decide_pending_change),
         )
+        .route("/kiosks/heartbeat", post(kiosks::heartbeat))
         .layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
     let v1 = kiosk_api
+        .route("/kiosks/enroll", post(kiosks::enroll))
         .route("/twilio/status", post(twilio::status_callback))
         .route("/twilio/incoming", post(twilio::incoming_sms));
     Router::new()
@@ -107,25 +112,26 @@ async fn require_kiosk(
     if presented.is_empty() {
         return Err(ApiError::KioskUnauthorized);
     }
-    let got = codes::token_hash(presented);
-    // Compare with every credential, each in constant time.
-    let mut found: Option<Option<String>> = None;
-    for kiosk in &state.config.kiosks {
-        if bool::from(got.as_bytes().ct_eq(kiosk.token_hash.as_bytes())) {
-            found = Some(kiosk.id.clone());
-        }
-    }
-    let Some(id) = found else {
-        return Err(ApiError::KioskUnauthorized);
+    // Looked up on every request: a revoked kiosk is refused at once.
+    let id = match state
+        .store
+        .kiosk_auth(&codes::token_hash(presented))
+        .await?
+    {
+        KioskAuth::Enrolled { id, .. } => id,
+        KioskAuth::Revoked => return Err(ApiError::KioskRevoked),
+        KioskAuth::Unknown => return Err(ApiError::KioskUnauthorized),
     };
-    request.extensions_mut().insert(KioskIdentity(id));
+    request.extensions_mut().insert(KioskIdentity { id });
     Ok(next.run(request).await)
 }
 
 async fn metrics(State(state): State<AppState>) -> Result<String, ApiError> {
     let (pending, oldest) = state.store.outbox_depth(now()).await?;
     let paused = state.store.breaker().await?.paused_at.is_some();
-    Ok(state.metrics.render(pending, oldest, paused))
+    let silent_after = i64::try_from(state.config.kiosk_silent_after.as_secs()).unwrap_or(i64::MAX);
+    let silent = state.store.silent_kiosks(now(), silent_after).await?;
+    Ok(state.metrics.render(pending, oldest, paused, silent))
 }
 
 async fn not_found() -> (StatusCode, Json<wire::ErrorBody>) {
@@ -179,9 +185,8 @@ async fn signup(
     let (Some(phone), Some(accepted_at), true) = (phone, accepted_at, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    // A kiosk with its own token is known by that token's name, whatever
-    // it declares.
-    let kiosk_id = kiosk.0.clone().unwrap_or_else(|| kiosk_id.to_owned());
+    // The consent records the enrolled kiosk, whatever name it declares.
+    let kiosk_id = kiosk.id;
     let consent = ConsentRecord {
         text_version: req.consent.text_version.clone(),
         language: req.consent.language.into(),

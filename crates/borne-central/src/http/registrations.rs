@@ -154,11 +154,8 @@ pub(super) async fn ingest(
     {
         let mut set = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         for (i, r) in batch.registrations.iter().enumerate() {
-            // A kiosk with its own token is known by that token's name.
-            let kiosk_id = kiosk
-                .0
-                .clone()
-                .unwrap_or_else(|| r.consent.kiosk_id.trim().to_owned());
+            // The enrolled kiosk, whatever name it declares.
+            let kiosk_id = kiosk.id.clone();
             match parse(r, &kiosk_id, &state) {
                 Err(errors) => {
                     state.metrics.registration("rejected");

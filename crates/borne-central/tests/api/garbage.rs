@@ -50,7 +50,7 @@ async fn garbage_gets_4xx_with_a_code() {
             let request = if path == "/v1/profile" {
                 app.http
                     .put(app.url(path))
-                    .bearer_auth(KIOSK_TOKEN)
+                    .bearer_auth(&app.kiosk_token)
                     .header("borne-session", &session)
                     .json(&body)
             } else {
@@ -68,7 +68,7 @@ async fn garbage_gets_4xx_with_a_code() {
         let r = app
             .http
             .post(app.url("/v1/signup"))
-            .bearer_auth(KIOSK_TOKEN)
+            .bearer_auth(&app.kiosk_token)
             .header("content-type", "application/json")
             .body(raw)
             .send()
@@ -79,7 +79,7 @@ async fn garbage_gets_4xx_with_a_code() {
     let r = app
         .http
         .post(app.url("/v1/signup"))
-        .bearer_auth(KIOSK_TOKEN)
+        .bearer_auth(&app.kiosk_token)
         .body("{}")
         .send()
         .await

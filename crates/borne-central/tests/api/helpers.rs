@@ -4,10 +4,11 @@ use std::time::Duration;
 use borne_central::{Application, Config};
 use serde_json::{json, Value};
 
-pub const KIOSK_TOKEN: &str = "test-kiosk-token-0123456789";
-
 pub struct TestApp {
     pub base: String,
+    /// The device token of a kiosk enrolled at start, and its id.
+    pub kiosk_token: String,
+    pub kiosk_id: String,
     pub http: reqwest::Client,
     pub outbox: PathBuf,
     pub db_url: String,
@@ -39,7 +40,6 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         ("BORNE_LISTEN", "127.0.0.1:0".to_string()),
         ("BORNE_DATABASE_URL", db_url.clone()),
         ("BORNE_DATA_DIR", dir.path().display().to_string()),
-        ("BORNE_KIOSK_TOKEN", KIOSK_TOKEN.to_string()),
         ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
     ];
     let mut config =
@@ -52,15 +52,21 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let handle = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
-    TestApp {
+    let mut app = TestApp {
         base,
+        kiosk_token: String::new(),
+        kiosk_id: String::new(),
         http: reqwest::Client::new(),
         outbox,
         db_url,
         _dir: dir,
         shutdown: Some(tx),
         handle: Some(handle),
-    }
+    };
+    let (id, token) = app.enroll("Bibliothèque").await;
+    app.kiosk_id = id;
+    app.kiosk_token = token;
+    app
 }
 
 pub fn consent() -> Value {
@@ -85,8 +91,46 @@ impl TestApp {
     pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
         self.http
             .post(self.url(path))
-            .bearer_auth(KIOSK_TOKEN)
+            .bearer_auth(&self.kiosk_token)
             .json(body)
+    }
+
+    /// A one-time enrollment code, as `borne-central kiosk enroll` makes it.
+    pub async fn enrollment_code(&self, name: &str, valid_for: i64) -> String {
+        let store = borne_central::db::Store::connect(&self.db_url)
+            .await
+            .unwrap();
+        let code = borne_central::codes::generate_enrollment_code();
+        let code = secrecy::ExposeSecret::expose_secret(&code).to_owned();
+        let now = borne_central::db::now();
+        store
+            .create_kiosk(
+                name,
+                &borne_central::codes::enrollment_code_hash(&code),
+                now,
+                now + valid_for,
+            )
+            .await
+            .unwrap();
+        code
+    }
+
+    /// Enrolls a new kiosk through the API; its id and device token.
+    pub async fn enroll(&self, name: &str) -> (String, String) {
+        let code = self.enrollment_code(name, 86_400).await;
+        let r = self
+            .http
+            .post(self.url("/v1/kiosks/enroll"))
+            .json(&json!({ "code": code, "app_version": "0.1.0" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let body: Value = r.json().await.unwrap();
+        (
+            body["kiosk_id"].as_str().unwrap().to_owned(),
+            body["token"].as_str().unwrap().to_owned(),
+        )
     }
 
     pub async fn signup(&self, phone: &str, channel: &str) -> reqwest::Response {

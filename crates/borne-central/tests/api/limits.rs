@@ -2,25 +2,9 @@
 
 use std::time::Duration;
 
-use borne_central::codes::token_hash;
-use borne_central::config::KioskCredential;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-
-const ATTACKER: &str = "attacker-token-0123456789";
-const TOWN_HALL: &str = "town-hall-token-0123456789";
-
-fn named_kiosks(c: &mut borne_central::Config) {
-    c.kiosks.push(KioskCredential {
-        id: Some("kiosk-attaque".into()),
-        token_hash: token_hash(ATTACKER),
-    });
-    c.kiosks.push(KioskCredential {
-        id: Some("kiosk-mairie".into()),
-        token_hash: token_hash(TOWN_HALL),
-    });
-}
 
 async fn signup_as(app: &TestApp, token: &str, phone: &str) -> reqwest::Response {
     app.http
@@ -86,7 +70,9 @@ async fn three_per_ten_minutes_and_five_per_day() {
 
 #[tokio::test]
 async fn scripted_attack_from_one_kiosk_stays_under_the_caps() {
-    let app = spawn_app_with(named_kiosks).await;
+    let app = spawn_app().await;
+    let (attacker_id, attacker) = app.enroll("Kiosque attaqué").await;
+    let (town_hall_id, town_hall) = app.enroll("Mairie").await;
     // 1,000 signups across 200 numbers (514 555-01xx and 438 555-01xx).
     let numbers: Vec<String> = (0..200)
         .map(|i| format!("{} 555-01{:02}", if i < 100 { 514 } else { 438 }, i % 100))
@@ -95,7 +81,7 @@ async fn scripted_attack_from_one_kiosk_stays_under_the_caps() {
     let mut refused = 0;
     for round in 0..5 {
         for n in &numbers {
-            let r = signup_as(&app, ATTACKER, n).await;
+            let r = signup_as(&app, &attacker, n).await;
             match r.status().as_u16() {
                 202 => accepted += 1,
                 429 => refused += 1,
@@ -106,7 +92,7 @@ async fn scripted_attack_from_one_kiosk_stays_under_the_caps() {
     assert_eq!(accepted + refused, 1_000);
     assert_eq!(accepted, 30, "the per-kiosk cap (30 an hour) holds");
     // A resident at another kiosk is not blocked.
-    let r = signup_as(&app, TOWN_HALL, "819 555-0150").await;
+    let r = signup_as(&app, &town_hall, "819 555-0150").await;
     assert_eq!(r.status(), 202);
     let sent = app
         .sent_when(|s| s.iter().any(|m| m["to"] == "+18195550150"))
@@ -118,14 +104,15 @@ async fn scripted_attack_from_one_kiosk_stays_under_the_caps() {
         metrics.contains("borne_rate_limited_total{limit=\"kiosk_hour\"} 970"),
         "{metrics}"
     );
-    // The named kiosk's consent records carry its authenticated name.
-    let (kiosk,): (String,) = sqlx::query_as(
-        "SELECT kiosk_id FROM consents WHERE kiosk_id != 'kiosk-bibliotheque' LIMIT 1",
-    )
-    .fetch_one(&app.db().await)
-    .await
-    .unwrap();
-    assert!(kiosk == "kiosk-attaque" || kiosk == "kiosk-mairie");
+    // Consent records carry the enrolled kiosk, whatever name it declares.
+    let kiosks: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT kiosk_id FROM consents ORDER BY 1")
+            .fetch_all(&app.db().await)
+            .await
+            .unwrap();
+    let mut expected = vec![(attacker_id,), (town_hall_id,)];
+    expected.sort();
+    assert_eq!(kiosks, expected);
     app.stop().await;
 }
 
@@ -136,9 +123,10 @@ async fn concurrent_requests_cannot_slip_past_a_cap() {
     for _ in 0..10 {
         let http = app.http.clone();
         let url = app.url("/v1/signup");
+        let token = app.kiosk_token.clone();
         tasks.push(tokio::spawn(async move {
             http.post(url)
-                .bearer_auth(KIOSK_TOKEN)
+                .bearer_auth(token)
                 .json(&signup_body("514 555-0142", "sms"))
                 .send()
                 .await

@@ -3,6 +3,7 @@
 
 mod garbage;
 mod helpers;
+mod kiosks;
 mod limits;
 mod login;
 mod profile;

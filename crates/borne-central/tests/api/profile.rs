@@ -27,7 +27,7 @@ fn profile() -> Value {
 fn put(app: &TestApp, session: &str, body: &Value) -> reqwest::RequestBuilder {
     app.http
         .put(app.url("/v1/profile"))
-        .bearer_auth(KIOSK_TOKEN)
+        .bearer_auth(&app.kiosk_token)
         .header("borne-session", session)
         .json(body)
 }
@@ -74,7 +74,7 @@ async fn saving_returns_and_stores_the_profile_with_contacts_in_order() {
     let got: Value = app
         .http
         .get(app.url("/v1/profile"))
-        .bearer_auth(KIOSK_TOKEN)
+        .bearer_auth(&app.kiosk_token)
         .header("borne-session", &session)
         .send()
         .await

@@ -45,7 +45,7 @@ async fn signup_stores_account_consent_and_hashed_code_and_delivers_it() {
         (version.as_str(), kiosk.as_str(), staff),
         (
             borne_domain::CONSENT_TEXT_VERSION,
-            "kiosk-bibliotheque",
+            app.kiosk_id.as_str(),
             false
         )
     );
@@ -153,7 +153,7 @@ async fn bad_input_gets_field_errors_not_a_500() {
     let r = app
         .http
         .post(app.url("/v1/signup"))
-        .bearer_auth(KIOSK_TOKEN)
+        .bearer_auth(&app.kiosk_token)
         .header("content-type", "application/json")
         .body("{\"phone\": 5")
         .send()

@@ -95,7 +95,7 @@ fn sign(route: &str, params: &[(&str, &str)]) -> String {
 async fn delivery(app: &TestApp, id: &str) -> Value {
     app.http
         .get(app.url(&format!("/v1/deliveries/{id}")))
-        .bearer_auth(KIOSK_TOKEN)
+        .bearer_auth(&app.kiosk_token)
         .send()
         .await
         .unwrap()

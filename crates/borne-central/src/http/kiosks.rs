@@ -1,0 +1,70 @@
+//! Kiosk enrollment (`POST /v1/kiosks/enroll`, no token yet) and
+//! heartbeats (`POST /v1/kiosks/heartbeat`).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::Json;
+use borne_protocol as wire;
+use secrecy::ExposeSecret;
+
+use super::{json_body, ApiError, AppState, KioskIdentity};
+use crate::codes;
+use crate::db::now;
+
+/// Trades a one-time enrollment code for the kiosk's own device token.
+/// The token is shown this once; only its SHA-256 is stored.
+pub(super) async fn enroll(
+    State(state): State<AppState>,
+    body: Result<Json<wire::EnrollRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<wire::EnrollResponse>), ApiError> {
+    let req = json_body(body)?;
+    if req.code.len() > 64 || req.app_version.len() > 64 {
+        return Err(ApiError::EnrollmentRefused);
+    }
+    let token = codes::generate_token();
+    let enrolled = state
+        .store
+        .enroll_kiosk(
+            &codes::enrollment_code_hash(&req.code),
+            &codes::token_hash(token.expose_secret()),
+            &req.app_version,
+            now(),
+        )
+        .await?;
+    let Some((kiosk_id, kiosk_name)) = enrolled else {
+        state.metrics.enrollment("refused");
+        tracing::warn!("kiosk enrollment refused: unknown, expired or used code");
+        return Err(ApiError::EnrollmentRefused);
+    };
+    state.metrics.enrollment("enrolled");
+    tracing::info!(kiosk = %kiosk_id, name = %kiosk_name, "kiosk enrolled");
+    Ok((
+        StatusCode::CREATED,
+        Json(wire::EnrollResponse {
+            kiosk_id,
+            kiosk_name,
+            token: token.expose_secret().to_owned(),
+        }),
+    ))
+}
+
+pub(super) async fn heartbeat(
+    State(state): State<AppState>,
+    Extension(kiosk): Extension<KioskIdentity>,
+    body: Result<Json<wire::Heartbeat>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let beat = json_body(body)?;
+    let too_long = |s: &str| s.len() > 64;
+    if too_long(&beat.app_version) || beat.last_sync_at.as_deref().is_some_and(too_long) {
+        return Err(ApiError::BadRequest(
+            "heartbeat.malformed",
+            "app_version and last_sync_at are at most 64 characters".into(),
+        ));
+    }
+    state
+        .store
+        .record_heartbeat(&kiosk.id, &beat, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
