@@ -341,6 +341,7 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
                 .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
                 .env("BORNE_CONSOLE_OUTBOX", &outbox)
                 .env("BORNE_LOG", "debug")
+                .env("BORNE_LOG_FORMAT", "json")
                 .stdout(Stdio::null())
                 .stderr(
                     std::fs::OpenOptions::new()
@@ -465,6 +466,16 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
 
     // No personal data in either program's logs, even at debug level.
     let code = code_from_outbox(&outbox).await?;
+    // The central server logs one JSON object per line.
+    let central_log = std::fs::read_to_string(work.join("central.log"))?;
+    for line in central_log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .with_context(|| format!("central.log line is not JSON: {line}"))?;
+        ensure!(
+            v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
+    }
     for log in ["central.log", "kiosk.log"] {
         let text = std::fs::read_to_string(work.join(log))?;
         assert!(text.lines().count() > 3, "{log} has log lines");
@@ -499,16 +510,9 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         "consents name the enrolled kiosk"
     );
     assert!(last_seen.is_some(), "the kiosk's heartbeat arrived");
-    let profile: (
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        bool,
-    ) = sqlx::query_as(
-        "SELECT name, first_name, language, city, civic_number, postal_code, newsletter
+    let profile: StoredProfile = sqlx::query_as(
+        "SELECT name, first_name, language, city, civic_number, postal_code, newsletter,
+                categories
          FROM profiles WHERE name = 'Tremblay'",
     )
     .fetch_one(&pool)
@@ -522,7 +526,8 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
             "Mille-Isles".into(),
             Some("1262".into()),
             Some("J0R 1A0".into()),
-            true
+            true,
+            "boil_water,community".into()
         )
     );
     let contacts: Vec<(i64, String, String, Option<String>, i64, String)> = sqlx::query_as(
@@ -556,6 +561,19 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
     );
     Ok(())
 }
+
+/// name, first name, language, city, civic number, postal code,
+/// newsletter, categories: as the central database holds them.
+type StoredProfile = (
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    String,
+);
 
 const OFFLINE_PHONE_DIGITS: &str = "5145550143";
 const KIOSK_NAME: &str = "Hall de l'hôtel de ville";
@@ -1032,6 +1050,9 @@ async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
     );
     shots.take(c, "step5-error").await?;
     osk_type(c, "#postal-code", "J0R 1A0").await?;
+    // Two optional alert categories (emergencies are always on).
+    click(c, "#category-boil_water").await?;
+    click(c, "#category-community").await?;
     shots.take(c, "step5-filled").await?;
     // The largest text and the high-contrast palette, audited on the
     // fullest screen, then back.

@@ -22,12 +22,15 @@ const PREFIXES: &[&str] = &[
     "api",
     "request",
     "staff",
+    "enroll",
+    "update",
 ];
 /// Field names written like codes (`consent.accepted_at` is a field).
 const FIELD_NAMES: &[&str] = &[
     "consent.text_version",
     "consent.accepted_at",
     "consent.kiosk_id",
+    "profile.categories",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

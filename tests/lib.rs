@@ -67,6 +67,11 @@ pub fn registration(i: u32, id: &str) -> wire::Registration {
                 extension_delay_seconds: None,
                 order: 1,
             }],
+            categories: if i % 3 == 0 {
+                vec!["boil_water".into()]
+            } else {
+                Vec::new()
+            },
         },
         owner_session: None,
     }

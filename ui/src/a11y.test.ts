@@ -331,12 +331,16 @@ describe('touch targets (styles.css)', () => {
         'btn-staff', 'phone', 'channel-voice', 'channel-sms', 'consent', 'captcha-answer', 'btn-captcha-refresh',
         'code', 'login-code', 'language', 'newsletter', 'btn-add-contact', 'pin-input', 'pin-key-0', 'pin-key-back',
         'pin-submit', 'pin-cancel', 'btn-idle-continue', 'btn-staff-exit-confirm', 'enroll-code', 'btn-enroll',
+        'categories-emergency', 'category-boil_water', 'category-community',
       ]) {
         expect(ids, id).toContain(id);
       }
       // Per row: the checkbox, six fields (inputs and the list), ▲ ▼ ✕.
       expect(targets.filter((el) => el.closest('#contacts')).length).toBe(2 * 10);
       expect(targets.filter((el) => el.tagName === 'LABEL').length).toBeGreaterThanOrEqual(4);
+      // « Catégories d'alertes »: the always-on line and each offered category, box and label.
+      const categoryTargets = targets.filter((el) => el.closest('#profile-categories'));
+      expect(categoryTargets.length).toBe(2 * 6);
       const DISPLAYS = [['normal', 'normal'], ['larger', 'high'], ['large', 'normal']] as const;
       /** Checked while attached to the document (the stylesheet applies to attached elements only). */
       const expectLargeEnough = (list: HTMLElement[], what: string): void => {

@@ -1,4 +1,5 @@
 import type {
+  Category,
   Channel,
   CodeRequestForm,
   CodeRequestOutcome,
@@ -402,6 +403,25 @@ export function mountApp(root: HTMLElement): App {
   const postalCode = input({ autocapitalize: 'characters' });
   const newsletter = h('input', { type: 'checkbox', id: 'newsletter', 'aria-describedby': 'help-newsletter' });
   const newsletterLabel = h('label', { for: 'newsletter', i18n: 'profile.newsletter' });
+  // « Catégories d'alertes »: emergencies are always on (a checked checkbox that cannot be unticked);
+  // the town's optional categories (kiosk_info) are ticked by the resident, none by default.
+  const emergencyCategory = h('input', { type: 'checkbox', id: 'categories-emergency', checked: true, disabled: true });
+  const categoriesHelp = h('p', { class: 'help', id: 'help-categories', i18n: 'profile.categories_help' });
+  const categoriesList = h('div', { id: 'categories-list', class: 'categories-list' });
+  const categoriesFieldset = h(
+    'fieldset',
+    { class: 'group categories', id: 'profile-categories', 'aria-describedby': 'help-categories error-categories' },
+    [
+      h('legend', { i18n: 'profile.categories' }),
+      categoriesHelp,
+      h('div', { class: 'check check-always' }, [
+        emergencyCategory,
+        h('label', { for: 'categories-emergency', i18n: 'profile.category_emergency' }),
+      ]),
+      categoriesList,
+      errorElement('error-categories', 'categories'),
+    ],
+  );
   const profileSubmit = button('btn-profile-submit', 'common.confirm', 'primary', 'submit');
   const profileForm = form('form-profile', [
     requiredNote(),
@@ -417,6 +437,7 @@ export function mountApp(root: HTMLElement): App {
     ]),
     h('div', { class: 'check' }, [newsletter, newsletterLabel]),
     h('p', { class: 'help', id: 'help-newsletter', i18n: 'profile.newsletter_help' }),
+    categoriesFieldset,
     h('fieldset', { class: 'group' }, [
       h('legend', {}, [h('span', { i18n: 'profile.contacts' }), h('span', { class: 'required-mark', 'aria-hidden': 'true' }, [' *'])]),
       h('p', { class: 'help', id: 'help-contacts', i18n: 'profile.contacts_help' }),
@@ -641,11 +662,69 @@ export function mountApp(root: HTMLElement): App {
       setI18n(attractPitch, 'attract.pitch', { town });
     }
     newsletterLabel.dataset.i18nArgs = JSON.stringify({ town });
+    renderCategories();
     langButton.hidden = !(state.info?.english_enabled ?? false);
     // No staff PIN configured: no staff entry at all.
     staffButton.hidden = !(state.info?.staff_enabled ?? false);
     renderInService();
     renderEnrollment();
+  }
+
+  // ---------- « Catégories d'alertes » ----------
+  /** The optional categories this town offers, in order (none until kiosk_info has answered). */
+  function offeredCategories(): Category[] {
+    return state.info?.categories ?? [];
+  }
+
+  /** A category's name in the current language. */
+  function categoryLabel(c: Category): string {
+    return currentLanguage() === 'en' ? c.label_en : c.label_fr;
+  }
+
+  /** The name of a category id (an id this kiosk does not offer is shown as is). */
+  function categoryName(id: string): string {
+    const c = offeredCategories().find((o) => o.id === id);
+    return c ? categoryLabel(c) : id;
+  }
+
+  function categoryBoxes(): HTMLInputElement[] {
+    return Array.from(categoriesList.querySelectorAll<HTMLInputElement>('input[type="checkbox"]'));
+  }
+
+  /** The ids ticked, in the order offered. */
+  function chosenCategories(): string[] {
+    return categoryBoxes()
+      .filter((box) => box.checked)
+      .map((box) => box.value);
+  }
+
+  /** Ticks exactly the given ids (ids not offered here are left out). */
+  function tickCategories(ids: readonly string[]): void {
+    for (const box of categoryBoxes()) box.checked = ids.includes(box.value);
+  }
+
+  /** One checkbox per offered category (`#category-<id>`); what was ticked stays ticked. */
+  function renderCategories(): void {
+    const ticked = chosenCategories();
+    const offered = offeredCategories();
+    categoriesList.replaceChildren(
+      ...offered.map((c) => {
+        const id = `category-${c.id}`;
+        const box = h('input', { type: 'checkbox', id, name: 'categories', value: c.id, 'aria-describedby': 'error-categories' });
+        box.checked = ticked.includes(c.id);
+        return h('div', { class: 'check' }, [box, h('label', { for: id, 'data-category': c.id }, [categoryLabel(c)])]);
+      }),
+    );
+    // Nothing to choose: only the always-on line is shown.
+    categoriesHelp.hidden = offered.length === 0;
+    categoriesList.hidden = offered.length === 0;
+  }
+
+  /** The categories' names follow the language (they come from kiosk_info, not from the dictionaries). */
+  function renderCategoryLabels(): void {
+    for (const label of categoriesList.querySelectorAll<HTMLLabelElement>('label[data-category]')) {
+      label.textContent = categoryName(label.dataset.category ?? '');
+    }
   }
 
   /** Not enrolled, or refused by the central server: a resident cannot sign up on this kiosk. */
@@ -833,6 +912,14 @@ export function mountApp(root: HTMLElement): App {
       .join(', ');
     const row = (key: TranslationKey, value: string): Node[] => [h('dt', {}, [t(key)]), h('dd', {}, [value])];
     const list = [...p.contacts].sort((a, b) => a.order - b.order);
+    // Emergencies first (always included), then the chosen ones in the order offered.
+    const offeredIds = offeredCategories().map((c) => c.id);
+    const rank = (id: string): number => {
+      const i = offeredIds.indexOf(id);
+      return i === -1 ? offeredIds.length : i;
+    };
+    const chosen = [...new Set(p.categories)].sort((a, b) => rank(a) - rank(b));
+    const categories = [t('profile.category_emergency'), ...chosen.map(categoryName)];
     return [
       h('dl', {}, [
         ...row('done.name', p.name),
@@ -840,6 +927,14 @@ export function mountApp(root: HTMLElement): App {
         ...(options.full ? row('done.language', languageName(p.language)) : []),
         ...row('done.address', address),
         ...(options.full ? row('done.newsletter', t(p.newsletter ? 'done.yes' : 'done.no')) : []),
+        h('dt', {}, [t('done.categories')]),
+        h('dd', {}, [
+          h(
+            'ul',
+            { class: 'summary-categories' },
+            categories.map((name) => h('li', {}, [name])),
+          ),
+        ]),
       ]),
       h(options.heading, {}, [t(options.contactsTitle)]),
       h(
@@ -895,6 +990,7 @@ export function mountApp(root: HTMLElement): App {
     const lang = currentLanguage();
     document.documentElement.lang = lang;
     applyTranslations(root);
+    renderCategoryLabels();
     renderBanner();
     renderSummary();
     renderPending();
@@ -1135,6 +1231,8 @@ export function mountApp(root: HTMLElement): App {
       if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) el.checked = false;
       else if (el instanceof HTMLInputElement) el.value = '';
     }
+    // Emergencies and civil security are always included, for every resident.
+    emergencyCategory.checked = true;
     contacts.clear();
     keyboard.reset();
     clearFieldErrors(root);
@@ -1545,6 +1643,7 @@ export function mountApp(root: HTMLElement): App {
     apartment.value = p.apartment;
     postalCode.value = p.postal_code;
     newsletter.checked = p.newsletter;
+    tickCategories(p.categories);
     contacts.setContacts(p.contacts);
     if (p.contacts.length === 0 && state.phoneDisplay !== null) {
       contacts.addRow({
@@ -1601,6 +1700,7 @@ export function mountApp(root: HTMLElement): App {
       postal_code: postalCode.value,
       newsletter: newsletter.checked,
       contacts: contacts.read(),
+      categories: chosenCategories(),
     };
   }
 

@@ -49,7 +49,12 @@ newsletter: boolean,
 /**
  * « Coordonnées », in any order; stored sorted by `order`.
  */
-contacts: Array<ContactPoint>, };
+contacts: Array<ContactPoint>, 
+/**
+ * Optional alert categories ticked in step 5 (ids such as
+ * `boil_water`); emergencies and civil security are always on.
+ */
+categories: Array<string>, };
 
 export type SavedProfile = { profile: Profile, saved_at: string, };
 
@@ -58,6 +63,12 @@ export type FieldError = { field: string, code: string, };
 export type ErrorBody = { code: string, message: string, fields: Array<FieldError>, retry_after_seconds: number | null, };
 
 export type Health = { status: string, api_version: string, };
+
+export type Category = { 
+/**
+ * `boil_water`, stored and exported.
+ */
+id: string, label_fr: string, label_en: string, };
 
 export type KioskInfo = { town_name: string, 
 /**
@@ -84,7 +95,11 @@ enrolled: boolean,
 /**
  * The name the central server gave this kiosk at enrollment.
  */
-kiosk_name: string | null, };
+kiosk_name: string | null, 
+/**
+ * The optional alert categories offered in step 5, in order.
+ */
+categories: Array<Category>, };
 
 export type CaptchaImage = { 
 /**

@@ -243,6 +243,10 @@ describe('profile screen', () => {
     expect(summary).toContain('123 rue Morin');
     expect(summary).toContain('Oui');
     expect(summary).toContain('Cellulaire — 514 555-0100 — poste 7 — délai de 3 s');
-    expect(m.$('#confirmation').querySelectorAll('li')).toHaveLength(2);
+    expect(m.$('#confirmation').querySelectorAll('.summary-contacts li')).toHaveLength(2);
+    // No category ticked: only the always-included emergencies.
+    expect(Array.from(m.$('#confirmation').querySelectorAll('.summary-categories li'), (li) => li.textContent)).toEqual([
+      "Mesures d'urgence et sécurité civile (toujours incluses)",
+    ]);
   });
 });

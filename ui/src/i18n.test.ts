@@ -12,6 +12,7 @@ const CONTRACT_CODES = [
   'contact.delay_without_extension', 'contact.invalid_order', 'contact.duplicate_order',
   'profile.name_required', 'profile.too_long', 'profile.language_required', 'profile.city_required',
   'profile.invalid_civic_number', 'profile.too_many_contacts', 'profile.no_active_contact',
+  'profile.invalid_category', 'profile.unknown_category',
   'channel.required', 'consent.required', 'captcha.required', 'captcha.wrong', 'code.required',
   'code.invalid_format', 'login.invalid_code', 'login.code_burned', 'login.code_expired',
   'session.expired', 'central.unreachable', 'central.incompatible', 'central.error',

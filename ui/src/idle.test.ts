@@ -222,6 +222,7 @@ describe('idle warning', () => {
       staff_enabled: false,
       enrolled: true,
       kiosk_name: 'Hôtel de ville',
+      categories: [],
     });
     vi.useFakeTimers();
     m.$('#btn-start').click();

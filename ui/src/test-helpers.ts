@@ -2,7 +2,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { vi } from 'vitest';
 import { mountApp, type App } from './app';
-import type { ContactPoint, KioskInfo, Profile } from './bindings';
+import type { Category, ContactPoint, KioskInfo, Profile } from './bindings';
 
 export interface Call {
   cmd: string;
@@ -10,6 +10,15 @@ export interface Call {
 }
 
 export type Handler = (cmd: string, args: unknown) => unknown;
+
+/** The optional alert categories a town offers by default (`borne_domain::DEFAULT_CATEGORIES`), in order. */
+export const CATEGORIES: Category[] = [
+  { id: 'boil_water', label_fr: "Avis d'ébullition", label_en: 'Boil-water notices' },
+  { id: 'snow_removal', label_fr: 'Déneigement', label_en: 'Snow removal' },
+  { id: 'street_closures', label_fr: 'Fermetures de rues', label_en: 'Street closures' },
+  { id: 'collections', label_fr: 'Collectes', label_en: 'Waste collection' },
+  { id: 'community', label_fr: 'Loisirs et vie communautaire', label_en: 'Recreation and community life' },
+];
 
 export const INFO: KioskInfo = {
   town_name: 'Sainte-Adèle',
@@ -21,6 +30,7 @@ export const INFO: KioskInfo = {
   staff_enabled: false,
   enrolled: true,
   kiosk_name: 'Hôtel de ville',
+  categories: CATEGORIES,
 };
 
 /** The one-time enrollment code the default `enroll_kiosk` mock accepts (hyphens optional). */
@@ -53,6 +63,7 @@ export function emptyProfile(partial: Partial<Profile> = {}): Profile {
     postal_code: '',
     newsletter: false,
     contacts: [],
+    categories: [],
     ...partial,
   };
 }

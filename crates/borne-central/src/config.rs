@@ -68,6 +68,20 @@ pub struct Config {
     /// `BORNE_KIOSK_SILENT_SECONDS`, default 900: an enrolled kiosk
     /// without a heartbeat for longer is flagged (`kiosk list`, metrics).
     pub kiosk_silent_after: Duration,
+    /// `BORNE_RETENTION_UNVERIFIED_DAYS`, default 30: accounts never
+    /// confirmed are deleted after this long.
+    pub retention_unverified: Duration,
+    /// `BORNE_RETENTION_INTERVAL_SECONDS`, default 3600: how often the
+    /// retention job runs.
+    pub retention_interval: Duration,
+    /// `BORNE_ADMIN_TOKEN` (at least 32 characters): the administrator's
+    /// bearer token for `/v1/admin/*`; only its SHA-256 is kept. Unset:
+    /// no administration over HTTP (the commands still work).
+    pub admin_token_hash: Option<String>,
+    /// `BORNE_CATEGORIES`: the optional alert categories residents may
+    /// tick (ids, comma-separated); default: `boil_water, snow_removal,
+    /// street_closures, collections, community`.
+    pub categories: Vec<String>,
     /// `BORNE_TELEPHONY`, default `console`.
     pub telephony: TelephonyKind,
     /// `BORNE_PUBLIC_URL`: how the provider reaches this server, e.g.
@@ -87,10 +101,88 @@ pub struct Config {
     pub session_idle: Duration,
 }
 
+/// Every setting, as its environment variable. The configuration file
+/// takes the same names in lower case without `BORNE_`.
+pub const SETTINGS: &[&str] = &[
+    "BORNE_LISTEN",
+    "BORNE_DATA_DIR",
+    "BORNE_DATABASE_URL",
+    "BORNE_LOG",
+    "BORNE_LOG_FORMAT",
+    "BORNE_KIOSK_SILENT_SECONDS",
+    "BORNE_RETENTION_UNVERIFIED_DAYS",
+    "BORNE_ADMIN_TOKEN",
+    "BORNE_CATEGORIES",
+    "BORNE_RETENTION_INTERVAL_SECONDS",
+    "BORNE_TELEPHONY",
+    "BORNE_PUBLIC_URL",
+    "BORNE_CONSOLE_OUTBOX",
+    "BORNE_TOWN_NAME",
+    "BORNE_AREA_CODES_FILE",
+    "BORNE_CODE_TTL_SECONDS",
+    "BORNE_SESSION_IDLE_SECONDS",
+    "BORNE_LIMIT_NUMBER_MIN_INTERVAL_SECONDS",
+    "BORNE_LIMIT_NUMBER_PER_10_MIN",
+    "BORNE_LIMIT_NUMBER_PER_DAY",
+    "BORNE_LIMIT_KIOSK_PER_HOUR",
+    "BORNE_LIMIT_LOGIN_FAILURES",
+    "BORNE_BREAKER_WARN_RATIO",
+    "BORNE_BREAKER_PAUSE_RATIO",
+    "BORNE_BREAKER_MIN_BASELINE",
+    "BORNE_TWILIO_ACCOUNT_SID",
+    "BORNE_TWILIO_AUTH_TOKEN",
+    "BORNE_TWILIO_FROM",
+    "BORNE_TWILIO_MESSAGING_SERVICE_SID",
+    "BORNE_TWILIO_VOICE_FROM",
+    "BORNE_TWILIO_BASE_URL",
+    "BORNE_TWILIO_CONNECT_TIMEOUT_SECONDS",
+    "BORNE_TWILIO_TIMEOUT_SECONDS",
+];
+
+/// The settings of a configuration file: TOML, flat, each key a setting
+/// of [`SETTINGS`] in lower case without `BORNE_` (`listen = "0.0.0.0:8080"`,
+/// `limit_number_per_day = 5`). An unknown key is an error (a typo must
+/// not silently leave a default in place).
+pub fn parse_file(text: &str) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let table: toml::Table = text.parse().context("not valid TOML")?;
+    let mut out = std::collections::HashMap::new();
+    for (key, value) in table {
+        let var = format!("BORNE_{}", key.to_ascii_uppercase());
+        if !SETTINGS.contains(&var.as_str()) {
+            anyhow::bail!("unknown setting `{key}` (known: see README, Configuration)");
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Float(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            _ => anyhow::bail!("`{key}` must be a string, a number or a boolean"),
+        };
+        out.insert(var, text);
+    }
+    Ok(out)
+}
+
+/// Defaults ← the file named by `BORNE_CONFIG` (if set) ← `BORNE_*`
+/// environment variables: what [`Config::from_lookup`] and the
+/// administration commands read.
+pub fn layered_lookup() -> anyhow::Result<impl Fn(&str) -> Option<String>> {
+    let file = match std::env::var("BORNE_CONFIG") {
+        Ok(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("BORNE_CONFIG: cannot read {path}"))?;
+            parse_file(&text).with_context(|| format!("BORNE_CONFIG: {path}"))?
+        }
+        Err(_) => Default::default(),
+    };
+    Ok(move |key: &str| std::env::var(key).ok().or_else(|| file.get(key).cloned()))
+}
+
 impl Config {
-    /// Reads the environment. Fails with a message naming the variable.
+    /// Reads the configuration file (`BORNE_CONFIG`) and the environment.
+    /// Fails with a message naming the setting.
     pub fn from_env() -> anyhow::Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+        Self::from_lookup(layered_lookup()?)
     }
 
     /// The data directory and database URL alone (`BORNE_DATA_DIR`,
@@ -211,6 +303,37 @@ impl Config {
             database_url,
             data_dir,
             kiosk_silent_after: seconds("BORNE_KIOSK_SILENT_SECONDS", 900)?,
+            admin_token_hash: match get("BORNE_ADMIN_TOKEN").filter(|t| !t.is_empty()) {
+                Some(t) if t.chars().count() < 32 => {
+                    anyhow::bail!("BORNE_ADMIN_TOKEN must be at least 32 characters")
+                }
+                Some(t) => Some(crate::codes::token_hash(&t)),
+                None => None,
+            },
+            categories: match get("BORNE_CATEGORIES") {
+                Some(list) => {
+                    let ids: Vec<String> = list
+                        .split(',')
+                        .map(|c| c.trim().to_owned())
+                        .filter(|c| !c.is_empty())
+                        .collect();
+                    if let Some(bad) = ids.iter().find(|c| !borne_domain::is_category_id(c)) {
+                        anyhow::bail!(
+                            "BORNE_CATEGORIES: `{bad}` is not an id (lower-case letters, digits, _)"
+                        );
+                    }
+                    ids
+                }
+                None => borne_domain::DEFAULT_CATEGORIES
+                    .iter()
+                    .map(|(id, _, _)| (*id).to_owned())
+                    .collect(),
+            },
+            retention_unverified: Duration::from_secs(
+                u64::from(count("BORNE_RETENTION_UNVERIFIED_DAYS", 30)?.max(1)) * 86_400,
+            ),
+            retention_interval: seconds("BORNE_RETENTION_INTERVAL_SECONDS", 3_600)?
+                .max(Duration::from_secs(1)),
             telephony,
             public_url,
             limits,
@@ -248,6 +371,30 @@ mod tests {
         assert_eq!(c.kiosk_silent_after, Duration::from_secs(900));
         assert_eq!(c.limits, Limits::default());
         assert!(matches!(c.telephony, TelephonyKind::Console));
+    }
+
+    #[test]
+    fn the_sample_file_is_valid_and_the_environment_wins() {
+        let sample = include_str!("../../../docs/deploy/central.toml");
+        let file = parse_file(sample).unwrap();
+        let c = Config::from_lookup(|k| file.get(k).cloned()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.limits.number_per_day, 5);
+        assert!(matches!(c.telephony, TelephonyKind::Console));
+        let e = parse_file("limt_number_per_day = 5")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("limt_number_per_day"), "{e}");
+        assert!(parse_file("[twilio]\nfrom = 1").is_err());
+        let file = parse_file("listen = \"0.0.0.0:9000\"\nlimit_kiosk_per_hour = 7").unwrap();
+        let c = Config::from_lookup(|k| {
+            (k == "BORNE_LISTEN")
+                .then(|| "127.0.0.1:9001".to_owned())
+                .or_else(|| file.get(k).cloned())
+        })
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(c.limits.kiosk_per_hour, 7);
     }
 
     #[test]

@@ -16,8 +16,12 @@ use crate::config::Limits;
 
 mod kiosks;
 mod registrations;
+mod residents;
+mod retention;
 pub use kiosks::{KioskAuth, KioskRecord};
 pub use registrations::{Ingested, NewRegistration, StoredPendingChange};
+pub use residents::{DeletionBy, ExportContact, ExportRow};
+pub use retention::Purged;
 
 pub type Timestamp = i64;
 
@@ -207,14 +211,15 @@ async fn write_profile(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO profiles (account_id, name, first_name, language, city, street,
-                               civic_number, apartment, postal_code, newsletter, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               civic_number, apartment, postal_code, newsletter, updated_at,
+                               categories)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id) DO UPDATE SET
             name = excluded.name, first_name = excluded.first_name,
             language = excluded.language, city = excluded.city, street = excluded.street,
             civic_number = excluded.civic_number, apartment = excluded.apartment,
             postal_code = excluded.postal_code, newsletter = excluded.newsletter,
-            updated_at = excluded.updated_at",
+            updated_at = excluded.updated_at, categories = excluded.categories",
     )
     .bind(account_id)
     .bind(p.name())
@@ -227,6 +232,7 @@ async fn write_profile(
     .bind(p.postal_code().map(|c| c.as_str()))
     .bind(p.newsletter())
     .bind(now)
+    .bind(p.categories().join(","))
     .execute(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM contact_points WHERE account_id = ?")
@@ -349,7 +355,28 @@ fn new_id() -> String {
     Uuid::now_v7().to_string()
 }
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/central-sqlite");
+
 impl Store {
+    /// `/readyz`: the database answers and every migration of this build
+    /// is applied (an older instance next to a newer schema is fine; a
+    /// schema older than this build is not).
+    pub async fn ready(&self) -> Result<(), String> {
+        let applied: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = 1",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+        let wanted = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        if applied < wanted {
+            return Err(format!(
+                "schema at migration {applied}, this build needs {wanted}"
+            ));
+        }
+        Ok(())
+    }
+
     /// Opens (creating if needed) the database and applies migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
@@ -367,7 +394,7 @@ impl Store {
             .connect_with(options)
             .await
             .context("cannot open the central database")?;
-        sqlx::migrate!("../../migrations/central-sqlite")
+        MIGRATOR
             .run(&pool)
             .await
             .context("cannot apply the central database migrations")?;
@@ -640,6 +667,12 @@ impl Store {
             postal_code: text("postal_code"),
             newsletter: r.get("newsletter"),
             contacts,
+            categories: r
+                .get::<String, _>("categories")
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
         }))
     }
 

@@ -5,6 +5,7 @@
 pub mod codes;
 pub mod config;
 pub mod db;
+pub mod export;
 mod http;
 pub mod metrics;
 pub mod outbox;
@@ -12,4 +13,5 @@ pub mod startup;
 pub mod telephony;
 
 pub use config::Config;
+pub use http::parse_since;
 pub use startup::Application;

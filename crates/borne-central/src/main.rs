@@ -30,6 +30,52 @@ enum Command {
         #[command(subcommand)]
         action: KioskAction,
     },
+    /// Export residents for the town's alerting platform.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// A resident's access or deletion request (Law 25), handled by the
+    /// town's privacy officer.
+    Resident {
+        #[command(subcommand)]
+        action: ResidentAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportWhat {
+    /// One row per resident with their contact points in cascade order
+    /// (columns: README.md, « Exports »).
+    Contacts {
+        /// Only `csv` for now.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Only numbers confirmed by a login.
+        #[arg(long)]
+        verified_only: bool,
+        /// Only profiles saved at or after this date (2026-11-01 or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Write here (created 0600) instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ResidentAction {
+    /// Everything stored about the resident of this number, as JSON.
+    Export {
+        #[arg(long)]
+        phone: String,
+    },
+    /// Delete the resident's account and all it holds; a record that a
+    /// deletion happened is kept, without anything that identifies them.
+    Delete {
+        #[arg(long)]
+        phone: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,20 +109,27 @@ enum SendsAction {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("BORNE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let lookup = borne_central::config::layered_lookup().context("configuration")?;
+    let filter = EnvFilter::try_new(lookup("BORNE_LOG").unwrap_or_else(|| "info".into()))
+        .context("BORNE_LOG is not a valid log filter")?;
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match lookup("BORNE_LOG_FORMAT").as_deref() {
+        None | Some("text") => logs.init(),
+        // One JSON object per line, for a log collector.
+        Some("json") => logs.json().flatten_event(true).init(),
+        Some(other) => anyhow::bail!("BORNE_LOG_FORMAT must be text or json, got `{other}`"),
+    }
+    match cli.command {
         Command::Serve => {
-            let config = Config::from_env().context("configuration")?;
+            let config = Config::from_lookup(lookup).context("configuration")?;
             let app = Application::build(config).await?;
             app.run_until_stopped(shutdown_signal()).await
         }
         Command::Sends { action } => {
-            let (_, url) = Config::database_from_lookup(|k| std::env::var(k).ok());
+            let (_, url) = Config::database_from_lookup(lookup);
             let store = Store::connect(&url).await?;
             let now = db::now();
             if matches!(action, SendsAction::Resume) {
@@ -98,13 +151,89 @@ async fn main() -> anyhow::Result<()> {
             writeln!(out, "sends in the last hour: {last_hour}")?;
             Ok(())
         }
-        Command::Kiosk { action } => kiosk_command(action).await,
+        Command::Kiosk { action } => kiosk_command(action, lookup).await,
+        Command::Export {
+            what:
+                ExportWhat::Contacts {
+                    format,
+                    verified_only,
+                    since,
+                    output,
+                },
+        } => {
+            if format != "csv" {
+                anyhow::bail!("--format: only csv is supported");
+            }
+            let since = match since {
+                Some(s) => Some(
+                    borne_central::parse_since(&s)
+                        .context("--since must be a date (2026-11-01) or an RFC 3339 time")?,
+                ),
+                None => None,
+            };
+            let (_, url) = Config::database_from_lookup(&lookup);
+            let store = Store::connect(&url).await?;
+            let rows = store.export_contacts(verified_only, since).await?;
+            let csv = borne_central::export::contacts_csv(&rows)?;
+            match output {
+                Some(path) => {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .mode(0o600)
+                        .open(&path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    f.write_all(&csv)?;
+                    eprintln!("{} resident(s) written to {}", rows.len(), path.display());
+                }
+                None => std::io::stdout().lock().write_all(&csv)?,
+            }
+            Ok(())
+        }
+        Command::Resident { action } => {
+            let (_, url) = Config::database_from_lookup(&lookup);
+            let config = Config::from_lookup(&lookup).context("configuration")?;
+            let store = Store::connect(&url).await?;
+            let phone = match &action {
+                ResidentAction::Export { phone } | ResidentAction::Delete { phone } => phone,
+            };
+            let phone = borne_domain::PhoneNumber::parse(phone, &config.area_codes)
+                .map_err(|e| anyhow::anyhow!("--phone: {e}"))?;
+            let account = store
+                .account_of(&phone.e164())
+                .await?
+                .context("no account for this number")?;
+            match action {
+                ResidentAction::Export { .. } => {
+                    let data = store
+                        .resident_data(&account)
+                        .await?
+                        .context("no account for this number")?;
+                    writeln!(
+                        std::io::stdout().lock(),
+                        "{}",
+                        serde_json::to_string_pretty(&data)?
+                    )?;
+                }
+                ResidentAction::Delete { .. } => {
+                    store
+                        .delete_account(&account, db::DeletionBy::Administrator, db::now())
+                        .await?;
+                    writeln!(std::io::stdout().lock(), "account deleted")?;
+                }
+            }
+            Ok(())
+        }
     }
 }
 
-async fn kiosk_command(action: KioskAction) -> anyhow::Result<()> {
-    let lookup = |k: &str| std::env::var(k).ok();
-    let (_, url) = Config::database_from_lookup(lookup);
+async fn kiosk_command(
+    action: KioskAction,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    let (_, url) = Config::database_from_lookup(&lookup);
     let store = Store::connect(&url).await?;
     let now = db::now();
     let mut out = std::io::stdout().lock();
@@ -133,8 +262,7 @@ async fn kiosk_command(action: KioskAction) -> anyhow::Result<()> {
             )?;
         }
         KioskAction::List => {
-            let silent_after = std::env::var("BORNE_KIOSK_SILENT_SECONDS")
-                .ok()
+            let silent_after = lookup("BORNE_KIOSK_SILENT_SECONDS")
                 .map(|v| v.parse::<i64>())
                 .transpose()
                 .context("BORNE_KIOSK_SILENT_SECONDS must be a number of seconds")?

@@ -27,12 +27,24 @@ pub const INGESTS: [&str; 6] = [
     "in_progress",
 ];
 
+/// What the retention job purged.
+pub const PURGES: [&str; 4] = [
+    "unverified_accounts",
+    "codes",
+    "delivery_secrets",
+    "sessions",
+];
+
 /// How an enrollment attempt ended.
 pub const ENROLLMENTS: [&str; 2] = ["enrolled", "refused"];
 
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Requests by route pattern (`/v1/deliveries/{id}`, never the raw
+    /// path) and status.
+    requests: std::sync::Mutex<std::collections::BTreeMap<(String, u16), u64>>,
     enrollments: [AtomicU64; 2],
+    purged: [AtomicU64; 4],
     rate_limited: [AtomicU64; 5],
     registrations: [AtomicU64; 6],
     deliveries: [AtomicU64; 5],
@@ -59,6 +71,25 @@ impl Metrics {
         }
     }
 
+    pub fn request(&self, route: &str, status: u16) {
+        let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        *map.entry((route.to_owned(), status)).or_default() += 1;
+    }
+
+    pub fn purged(&self, p: &crate::db::Purged) {
+        for (i, n) in [
+            p.unverified_accounts,
+            p.codes,
+            p.delivery_secrets,
+            p.sessions,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            self.purged[i].fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
     pub fn enrollment(&self, result: &str) {
         if let Some(i) = ENROLLMENTS.iter().position(|o| *o == result) {
             self.enrollments[i].fetch_add(1, Ordering::Relaxed);
@@ -79,6 +110,22 @@ impl Metrics {
         kiosks_silent: i64,
     ) -> String {
         let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP borne_http_requests_total HTTP requests by route and status."
+        );
+        let _ = writeln!(out, "# TYPE borne_http_requests_total counter");
+        for ((route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "borne_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP borne_rate_limited_total Requests refused by a cap."
@@ -114,6 +161,15 @@ impl Metrics {
         for (i, r) in ENROLLMENTS.iter().enumerate() {
             let n = self.enrollments[i].load(Ordering::Relaxed);
             let _ = writeln!(out, "borne_kiosk_enrollments_total{{result=\"{r}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP borne_retention_purged_total What the retention job removed, by kind."
+        );
+        let _ = writeln!(out, "# TYPE borne_retention_purged_total counter");
+        for (i, k) in PURGES.iter().enumerate() {
+            let n = self.purged[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "borne_retention_purged_total{{kind=\"{k}\"}} {n}");
         }
         let ratio = self.breaker_ratio_milli.load(Ordering::Relaxed) as f64 / 1000.0;
         let _ = writeln!(out, "# HELP borne_cost_breaker_ratio Sends in the last hour over the average hour of the last 7 days.");

@@ -84,6 +84,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let retention = tokio::spawn(retention(self.state.clone(), stop_rx.clone()));
         let worker = tokio::spawn(self.worker.run(stop_rx));
         tracing::info!(addr = %self.listener.local_addr()?, "borne-central listening");
         axum::serve(self.listener, router(self.state))
@@ -92,6 +93,43 @@ impl Application {
             .context("HTTP server failed")?;
         let _ = stop_tx.send(true);
         worker.await.context("delivery worker panicked")?;
+        retention.await.context("retention job panicked")?;
         Ok(())
+    }
+}
+
+/// The retention job: at start, then every `retention_interval`.
+async fn retention(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = crate::db::now();
+        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2);
+        let cfg = &state.config;
+        match state
+            .store
+            .purge(
+                now,
+                now - secs(cfg.retention_unverified),
+                now - secs(cfg.session_idle),
+            )
+            .await
+        {
+            Ok(p) => {
+                state.metrics.purged(&p);
+                if p != crate::db::Purged::default() {
+                    tracing::info!(
+                        unverified_accounts = p.unverified_accounts,
+                        codes = p.codes,
+                        delivery_secrets = p.delivery_secrets,
+                        sessions = p.sessions,
+                        "retention: purged"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "retention job failed"),
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(cfg.retention_interval) => {}
+        }
     }
 }

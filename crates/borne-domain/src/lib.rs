@@ -21,4 +21,7 @@ pub use contact::{
 pub use error::{ErrorCode, FieldError, ValidationErrors};
 pub use phone::{AreaCodes, AreaCodesError, PhoneError, PhoneNumber};
 pub use postal::{PostalCode, PostalCodeError};
-pub use profile::{Language, Profile, ProfileInput, MAX_CONTACT_POINTS};
+pub use profile::{
+    is_category_id, Language, Profile, ProfileInput, DEFAULT_CATEGORIES, MAX_CATEGORIES,
+    MAX_CONTACT_POINTS,
+};

@@ -46,6 +46,9 @@ pub struct ProfileInput {
     pub postal_code: String,
     pub newsletter: bool,
     pub contacts: Vec<ContactPointInput>,
+    /// Optional alert categories the resident ticked (ids); emergencies
+    /// and civil security are always on and never listed.
+    pub categories: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +64,35 @@ pub struct Profile {
     newsletter: bool,
     /// Sorted by `order`; orders are unique.
     contacts: Vec<ContactPoint>,
+    /// Category ids, each once, in the order given.
+    categories: Vec<String>,
+}
+
+/// The optional alert categories a town offers unless configured
+/// otherwise: id, French label, English label. Emergencies and civil
+/// security are not among them: always on, they cannot be refused.
+pub const DEFAULT_CATEGORIES: [(&str, &str, &str); 5] = [
+    ("boil_water", "Avis d'ébullition", "Boil-water notices"),
+    ("snow_removal", "Déneigement", "Snow removal"),
+    ("street_closures", "Fermetures de rues", "Street closures"),
+    ("collections", "Collectes", "Waste collection"),
+    (
+        "community",
+        "Loisirs et vie communautaire",
+        "Recreation and community life",
+    ),
+];
+
+/// At most this many optional categories.
+pub const MAX_CATEGORIES: usize = 20;
+
+/// A category id: `boil_water`, `snow_removal` (lower-case ASCII, digits, `_`).
+pub fn is_category_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn optional(s: &str) -> Option<String> {
@@ -139,6 +171,20 @@ impl Profile {
             errors.push("contacts", "profile.no_active_contact");
         }
 
+        let mut categories: Vec<String> = Vec::new();
+        for id in &input.categories {
+            if !is_category_id(id) {
+                errors.push("categories", "profile.invalid_category");
+                break;
+            }
+            if !categories.contains(id) {
+                categories.push(id.clone());
+            }
+        }
+        if categories.len() > MAX_CATEGORIES {
+            errors.push("categories", "profile.invalid_category");
+        }
+
         let language = language.unwrap_or_default();
         errors.into_result(|| {
             contacts.sort_by_key(ContactPoint::order);
@@ -153,6 +199,7 @@ impl Profile {
                 postal_code,
                 newsletter: input.newsletter,
                 contacts,
+                categories,
             }
         })
     }
@@ -183,6 +230,10 @@ impl Profile {
     }
     pub fn newsletter(&self) -> bool {
         self.newsletter
+    }
+    /// The optional alert categories chosen (ids).
+    pub fn categories(&self) -> &[String] {
+        &self.categories
     }
     /// Contact points in the order the resident wants to be reached.
     pub fn contacts(&self) -> &[ContactPoint] {
@@ -220,7 +271,22 @@ mod tests {
                 contact("landline", "450 555-0142", 2),
                 contact("mobile", "514 555-0101", 1),
             ],
+            categories: vec![
+                "boil_water".into(),
+                "snow_removal".into(),
+                "boil_water".into(),
+            ],
         }
+    }
+
+    #[test]
+    fn categories_are_ids_kept_once() {
+        let p = Profile::parse(&input(), &AreaCodes::canada()).unwrap();
+        assert_eq!(p.categories(), ["boil_water", "snow_removal"]);
+        let mut bad = input();
+        bad.categories = vec!["Déneigement".into()];
+        let e = Profile::parse(&bad, &AreaCodes::canada()).unwrap_err();
+        assert!(e.has("categories", "profile.invalid_category"));
     }
 
     #[test]

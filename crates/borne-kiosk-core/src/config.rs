@@ -48,6 +48,11 @@ pub struct KioskConfig {
     pub update_url: Option<String>,
     /// `BORNE_KIOSK_UPDATE_CHECK_SECONDS`, default 21600 (6 h).
     pub update_check: Duration,
+    /// `BORNE_KIOSK_CATEGORIES`: the optional alert categories of step 5,
+    /// `id=Libellé|English label` entries separated by `;` (the same ids
+    /// as the central server's `BORNE_CATEGORIES`); default: the five of
+    /// `borne_domain::DEFAULT_CATEGORIES`.
+    pub categories: Vec<borne_protocol::ipc::Category>,
 }
 
 impl KioskConfig {
@@ -161,6 +166,17 @@ impl KioskConfig {
         let update_check = Duration::from_secs(u64::from(
             seconds("BORNE_KIOSK_UPDATE_CHECK_SECONDS", 21_600)?.max(60),
         ));
+        let categories = match get("BORNE_KIOSK_CATEGORIES") {
+            Some(text) => parse_categories(&text)?,
+            None => borne_domain::DEFAULT_CATEGORIES
+                .iter()
+                .map(|(id, fr, en)| borne_protocol::ipc::Category {
+                    id: (*id).into(),
+                    label_fr: (*fr).into(),
+                    label_en: (*en).into(),
+                })
+                .collect(),
+        };
         let hostname = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_default();
@@ -180,8 +196,39 @@ impl KioskConfig {
             staff_lock,
             update_url,
             update_check,
+            categories,
         })
     }
+}
+
+/// `boil_water=Avis d'ébullition|Boil-water notices;snow_removal=…`
+fn parse_categories(text: &str) -> Result<Vec<borne_protocol::ipc::Category>, String> {
+    let mut out: Vec<borne_protocol::ipc::Category> = Vec::new();
+    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let bad =
+            || format!("BORNE_KIOSK_CATEGORIES: `{entry}` must look like id=Libellé|English label");
+        let (id, labels) = entry.split_once('=').ok_or_else(bad)?;
+        let (fr, en) = labels.split_once('|').ok_or_else(bad)?;
+        let (id, fr, en) = (id.trim(), fr.trim(), en.trim());
+        if !borne_domain::is_category_id(id) || fr.is_empty() || en.is_empty() {
+            return Err(bad());
+        }
+        if out.iter().any(|c| c.id == id) {
+            return Err(format!("BORNE_KIOSK_CATEGORIES: `{id}` appears twice"));
+        }
+        out.push(borne_protocol::ipc::Category {
+            id: id.into(),
+            label_fr: fr.into(),
+            label_en: en.into(),
+        });
+    }
+    if out.len() > borne_domain::MAX_CATEGORIES {
+        return Err(format!(
+            "BORNE_KIOSK_CATEGORIES: at most {} categories",
+            borne_domain::MAX_CATEGORIES
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -217,5 +264,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("at least 20"), "{e}");
+        assert_eq!(c.categories.len(), 5);
+        assert_eq!(c.categories[0].id, "boil_water");
+        let cats = parse_categories("verglas=Verglas|Freezing rain; eau = Eau | Water").unwrap();
+        assert_eq!(
+            (
+                cats[1].id.as_str(),
+                cats[1].label_fr.as_str(),
+                cats[1].label_en.as_str()
+            ),
+            ("eau", "Eau", "Water")
+        );
+        assert!(parse_categories("Verglas=Verglas|Freezing rain").is_err());
+        assert!(parse_categories("verglas=Verglas").is_err());
     }
 }

@@ -327,6 +327,7 @@ impl Kiosk {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
+            categories: self.config.categories.clone(),
         }
     }
 

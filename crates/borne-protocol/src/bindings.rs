@@ -3,9 +3,9 @@
 use ts_rs::{Config, TS};
 
 use crate::ipc::{
-    CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, EnrollForm,
-    Enrolled, KioskInfo, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome, QueueStatus, Queued,
-    StaffPinForm,
+    CaptchaImage, Category, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity,
+    EnrollForm, Enrolled, KioskInfo, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome,
+    QueueStatus, Queued, StaffPinForm,
 };
 use crate::{
     Channel, Consent, ContactPoint, ContactType, DeliveryState, DeliveryStatus, ErrorBody,
@@ -38,6 +38,7 @@ pub fn typescript_bindings() -> String {
         decl::<FieldError>(&cfg),
         decl::<ErrorBody>(&cfg),
         decl::<Health>(&cfg),
+        decl::<Category>(&cfg),
         decl::<KioskInfo>(&cfg),
         decl::<CaptchaImage>(&cfg),
         decl::<CodeRequestForm>(&cfg),

@@ -86,6 +86,7 @@ impl Profile {
                     order: c.order,
                 })
                 .collect(),
+            categories: self.categories.clone(),
         };
         d::Profile::parse(&input, area_codes)
     }
@@ -107,6 +108,7 @@ impl Profile {
                 .unwrap_or_default(),
             newsletter: p.newsletter(),
             contacts: p.contacts().iter().map(ContactPoint::from_domain).collect(),
+            categories: p.categories().to_vec(),
         }
     }
 }

@@ -25,6 +25,17 @@ pub struct KioskInfo {
     pub enrolled: bool,
     /// The name the central server gave this kiosk at enrollment.
     pub kiosk_name: Option<String>,
+    /// The optional alert categories offered in step 5, in order.
+    pub categories: Vec<Category>,
+}
+
+/// An optional alert category (emergencies are always on, not listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Category {
+    /// `boil_water`, stored and exported.
+    pub id: String,
+    pub label_fr: String,
+    pub label_en: String,
 }
 
 /// The captcha picture; its answer never leaves Rust.

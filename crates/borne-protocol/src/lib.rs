@@ -12,6 +12,7 @@ pub mod ipc;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use utoipa::ToSchema;
 
 pub use bindings::typescript_bindings;
 
@@ -32,14 +33,14 @@ pub fn api_compatible(version: &str) -> bool {
     api_major(version) == api_major(API_VERSION)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Sms,
     Voice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     #[default]
@@ -47,7 +48,7 @@ pub enum Language {
     En,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactType {
     Landline,
@@ -57,7 +58,7 @@ pub enum ContactType {
 
 /// Step 1's consent, as recorded (Law 25): which text, which language,
 /// when (RFC 3339), at which kiosk, helped by staff or not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Consent {
     pub text_version: String,
     pub language: Language,
@@ -69,7 +70,7 @@ pub struct Consent {
 /// `POST /v1/signup`: send a one-time code to this phone. Creates the
 /// account when the number is new; otherwise issues a fresh code
 /// (the « Mot de passe oublié? » path).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct SignupRequest {
     pub phone: String,
     pub channel: Channel,
@@ -77,7 +78,7 @@ pub struct SignupRequest {
     pub consent: Consent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct SignupResponse {
     /// E.164, `+15142335785`.
     pub phone: String,
@@ -95,7 +96,7 @@ pub struct SignupResponse {
 }
 
 /// Why a code goes by call instead of SMS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fallback {
     /// The number replied STOP/ARRET to our texts.
@@ -115,7 +116,7 @@ impl Fallback {
 }
 
 /// Where a code's SMS or call stands, in words a resident understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Waiting to go out (or being retried).
@@ -133,7 +134,7 @@ pub enum DeliveryState {
 }
 
 /// `GET /v1/deliveries/{id}`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct DeliveryStatus {
     pub state: DeliveryState,
     pub channel: Channel,
@@ -141,7 +142,7 @@ pub struct DeliveryStatus {
 }
 
 /// `POST /v1/login`: phone + the one-time code.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct LoginRequest {
     pub phone: String,
     pub code: String,
@@ -153,7 +154,7 @@ impl std::fmt::Debug for LoginRequest {
     }
 }
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct LoginResponse {
     /// Goes back in the `borne-session` header.
     pub session_token: String,
@@ -175,7 +176,7 @@ impl std::fmt::Debug for LoginResponse {
 }
 
 /// Step 5, « Formulaire ». Empty strings mean « not given ».
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema, Default)]
 pub struct Profile {
     /// « Identifiant/Nom »
     pub name: String,
@@ -191,9 +192,13 @@ pub struct Profile {
     pub newsletter: bool,
     /// « Coordonnées », in any order; stored sorted by `order`.
     pub contacts: Vec<ContactPoint>,
+    /// Optional alert categories ticked in step 5 (ids such as
+    /// `boil_water`); emergencies and civil security are always on.
+    #[serde(default)]
+    pub categories: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ContactPoint {
     pub active: bool,
     pub description: String,
@@ -209,14 +214,14 @@ pub struct ContactPoint {
 }
 
 /// `PUT /v1/profile` answers with what was stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct SavedProfile {
     pub profile: Profile,
     pub saved_at: String,
 }
 
 /// One rejected field; `field` is e.g. `phone`, `name`, `contacts.1.value`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: String,
@@ -224,7 +229,7 @@ pub struct FieldError {
 
 /// Every error, over HTTP and over IPC. `code` is stable and translated by
 /// the UI; `message` is English, for logs and operators.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
@@ -275,7 +280,7 @@ pub const REGISTRATION_BATCH_MAX: usize = 100;
 /// reach (steps 1 and 5), queued there and sent later. `id` is a UUIDv7
 /// made at capture: the idempotency key from the kiosk's queue to the
 /// central database. Once queued its content never changes.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Registration {
     pub id: String,
     /// RFC 3339.
@@ -301,13 +306,13 @@ impl std::fmt::Debug for Registration {
 }
 
 /// `POST /v1/registrations`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RegistrationBatch {
     pub registrations: Vec<Registration>,
 }
 
 /// What the central server did with a registration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IngestOutcome {
     /// A new, unverified account; the code is queued.
@@ -326,7 +331,7 @@ pub enum IngestOutcome {
 /// with the same content), 409 the same id is still being processed
 /// (retry later), 422 invalid or the same id with other content (never
 /// retry).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RegistrationResult {
     pub id: String,
     pub status: u16,
@@ -334,14 +339,14 @@ pub struct RegistrationResult {
     pub error: Option<ErrorBody>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RegistrationBatchResult {
     pub results: Vec<RegistrationResult>,
 }
 
 /// An offline registration for a number whose owner had already verified
 /// it, waiting for that owner's decision (shown after login).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PendingChange {
     pub id: String,
     /// RFC 3339.
@@ -351,20 +356,20 @@ pub struct PendingChange {
 }
 
 /// `POST /v1/pending-changes/{id}`: the owner applies or discards it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PendingDecision {
     pub accept: bool,
 }
 
 /// The stored profile after the decision (`None`: none was ever saved).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct PendingDecisionResult {
     pub profile: Option<Profile>,
 }
 
 /// `POST /v1/kiosks/enroll` (no token yet): the one-time code from
 /// `borne-central kiosk enroll`, typed by staff on the kiosk.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EnrollRequest {
     pub code: String,
     pub app_version: String,
@@ -380,7 +385,7 @@ impl std::fmt::Debug for EnrollRequest {
 
 /// The kiosk's own device token (256 random bits, base64url); the
 /// central server keeps only its SHA-256. Shown once.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EnrollResponse {
     pub kiosk_id: String,
     pub kiosk_name: String,
@@ -397,7 +402,7 @@ impl std::fmt::Debug for EnrollResponse {
 }
 
 /// Whether the kiosk reaches the central server, as the kiosk sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KioskMode {
     Online,
@@ -405,7 +410,7 @@ pub enum KioskMode {
 }
 
 /// `POST /v1/kiosks/heartbeat`: what `borne-central kiosk list` shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Heartbeat {
     pub app_version: String,
     pub mode: KioskMode,
@@ -419,7 +424,7 @@ pub struct Heartbeat {
 }
 
 /// `GET /healthz`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Health {
     pub status: String,
     pub api_version: String,

@@ -107,6 +107,9 @@ export const en: {
     'profile.newsletter': '{{town}} newsletter',
     'profile.newsletter_help':
       'Optional. The newsletter is separate from your consent to emergency alerts.',
+    'profile.categories': 'Alert categories',
+    'profile.categories_help': 'Optional. Tick the other notices you want to receive.',
+    'profile.category_emergency': 'Emergencies and civil security (always included)',
     'profile.contacts': 'Contact information',
     'profile.contacts_help':
       'The town reaches you in the order shown (1 first). Only active lines are used.',
@@ -161,6 +164,7 @@ export const en: {
     'done.language': 'Language',
     'done.address': 'Address',
     'done.newsletter': 'Newsletter',
+    'done.categories': 'Alert categories',
     'done.yes': 'Yes',
     'done.no': 'No',
     'done.contacts': 'Contact information, in the order the town will reach you',
@@ -252,6 +256,8 @@ export const en: {
     "profile.invalid_civic_number": 'The civic number is not valid. Example: 123 or 123A.',
     "profile.too_many_contacts": 'There are too many lines. Please remove some.',
     "profile.no_active_contact": 'Add at least one active line so the town can reach you.',
+    "profile.invalid_category": 'One of the alert categories chosen is not valid. Check your choices, then confirm again.',
+    "profile.unknown_category": 'One of the alert categories ticked is not offered by the town. Untick it, then confirm again, or tell a staff member.',
     "channel.required": 'Choose how to receive your password: by phone call or by text message.',
     "consent.required": 'You must check the box to agree to be contacted by the town.',
     "captcha.required": 'Please copy the security code shown.',

@@ -103,6 +103,9 @@ export const fr = {
     'profile.newsletter': 'Info Lettre de {{town}}',
     'profile.newsletter_help':
       'Facultatif. L’infolettre est distincte de votre consentement aux alertes d’urgence.',
+    'profile.categories': "Catégories d'alertes",
+    'profile.categories_help': 'Facultatif. Cochez les autres avis que vous voulez recevoir.',
+    'profile.category_emergency': "Mesures d'urgence et sécurité civile (toujours incluses)",
     'profile.contacts': 'Coordonnées',
     'profile.contacts_help':
       'La ville vous joint dans l’ordre indiqué (1 en premier). Seules les lignes actives sont utilisées.',
@@ -158,6 +161,7 @@ export const fr = {
     'done.language': 'Langue',
     'done.address': 'Adresse',
     'done.newsletter': 'Info Lettre',
+    'done.categories': "Catégories d'alertes",
     'done.yes': 'Oui',
     'done.no': 'Non',
     'done.contacts': 'Coordonnées, dans l’ordre où la ville vous joindra',
@@ -249,6 +253,8 @@ export const fr = {
     "profile.invalid_civic_number": 'Le numéro civique n’est pas valide. Exemple : 123 ou 123A.',
     "profile.too_many_contacts": 'Il y a trop de coordonnées. Retirez-en quelques-unes.',
     "profile.no_active_contact": 'Ajoutez au moins une coordonnée active pour être joint.',
+    "profile.invalid_category": "Une des catégories d'alertes choisies n'est pas valide. Vérifiez vos choix, puis confirmez de nouveau.",
+    "profile.unknown_category": "Une des catégories d'alertes cochées n'est pas offerte par la ville. Décochez-la, puis confirmez de nouveau, ou avertissez le personnel.",
     "channel.required": 'Choisissez comment recevoir votre mot de passe : par téléphone ou par SMS.',
     "consent.required": 'Vous devez cocher la case pour accepter d’être joint par la ville.',
     "captcha.required": 'Veuillez recopier le code de sécurité affiché.',

@@ -17,6 +17,8 @@ pub enum ApiError {
     KioskUnauthorized,
     #[error("kiosk revoked")]
     KioskRevoked,
+    #[error("administrator not authorized")]
+    AdminUnauthorized,
     #[error("enrollment code refused")]
     EnrollmentRefused,
     #[error("session missing or expired")]
@@ -64,6 +66,10 @@ impl IntoResponse for ApiError {
             ApiError::KioskRevoked => (
                 StatusCode::UNAUTHORIZED,
                 ErrorBody::new("kiosk.revoked", "this kiosk was revoked; enroll it again"),
+            ),
+            ApiError::AdminUnauthorized => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody::new("admin.unauthorized", "missing or wrong administrator token"),
             ),
             ApiError::EnrollmentRefused => (
                 StatusCode::FORBIDDEN,
@@ -138,7 +144,10 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED
-            && matches!(self, ApiError::KioskUnauthorized | ApiError::KioskRevoked)
+            && matches!(
+                self,
+                ApiError::KioskUnauthorized | ApiError::KioskRevoked | ApiError::AdminUnauthorized
+            )
         {
             response
                 .headers_mut()

@@ -14,6 +14,18 @@ use crate::db::now;
 
 /// Trades a one-time enrollment code for the kiosk's own device token.
 /// The token is shown this once; only its SHA-256 is stored.
+#[utoipa::path(
+    post,
+    path = "/v1/kiosks/enroll",
+    tag = "kiosks",
+    request_body = wire::EnrollRequest,
+    responses(
+        (status = 201, description = "Enrolled: keep `token`, it is shown once", body = wire::EnrollResponse),
+        (status = 400, description = "`request.malformed` or `api.version_mismatch`", body = wire::ErrorBody),
+        (status = 403, description = "`enroll.invalid_code`: unknown, expired or already used", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 pub(super) async fn enroll(
     State(state): State<AppState>,
     body: Result<Json<wire::EnrollRequest>, JsonRejection>,
@@ -49,6 +61,21 @@ pub(super) async fn enroll(
     ))
 }
 
+/// The kiosk's state, for `borne-central kiosk list` and the silent-kiosk
+/// metric.
+#[utoipa::path(
+    post,
+    path = "/v1/kiosks/heartbeat",
+    tag = "kiosks",
+    security(("device_token" = [])),
+    request_body = wire::Heartbeat,
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 400, description = "`request.malformed`, `heartbeat.malformed` or `api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 pub(super) async fn heartbeat(
     State(state): State<AppState>,
     Extension(kiosk): Extension<KioskIdentity>,

@@ -1,8 +1,11 @@
 //! The HTTP API: thin handlers that parse, call the store, map errors.
 
+mod admin;
 mod error;
 mod kiosks;
+mod openapi;
 mod registrations;
+mod residents;
 mod twilio;
 
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
+pub use admin::parse_since;
 pub use error::ApiError;
 
 use crate::codes::{self, MAX_CODE_ATTEMPTS};
@@ -63,17 +67,31 @@ pub fn router(state: AppState) -> Router {
             post(registrations::decide_pending_change),
         )
         .route("/kiosks/heartbeat", post(kiosks::heartbeat))
+        .route("/me", get(residents::my_data).delete(residents::delete_me))
         .layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
+    let admin_api = Router::new()
+        .route("/admin/contacts.csv", get(admin::contacts_csv))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_admin,
+        ));
     let v1 = kiosk_api
+        .merge(admin_api)
         .route("/kiosks/enroll", post(kiosks::enroll))
         .route("/twilio/status", post(twilio::status_callback))
         .route("/twilio/incoming", post(twilio::incoming_sms));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi::openapi_json))
         .nest("/v1", v1)
         .fallback(not_found)
         .layer(middleware::from_fn(api_version))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -126,6 +144,63 @@ async fn require_kiosk(
     Ok(next.run(request).await)
 }
 
+/// Counts every answer by route pattern and status (`/metrics`).
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let response = next.run(request).await;
+    state.metrics.request(&route, response.status().as_u16());
+    response
+}
+
+/// Ready to serve: the database answers and has every migration this
+/// build knows. A load balancer sends traffic only then.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = wire::Health),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 503, description = "Not ready: the database does not answer or lacks a migration", body = wire::Health),
+    )
+)]
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<wire::Health>) {
+    match state.store.ready().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(wire::Health {
+                status: "ready".into(),
+                api_version: API_VERSION.into(),
+            }),
+        ),
+        Err(why) => {
+            tracing::warn!(%why, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(wire::Health {
+                    status: "not ready".into(),
+                    api_version: API_VERSION.into(),
+                }),
+            )
+        }
+    }
+}
+
+/// Prometheus metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 async fn metrics(State(state): State<AppState>) -> Result<String, ApiError> {
     let (pending, oldest) = state.store.outbox_depth(now()).await?;
     let paused = state.store.breaker().await?.paused_at.is_some();
@@ -141,11 +216,33 @@ async fn not_found() -> (StatusCode, Json<wire::ErrorBody>) {
     )
 }
 
+/// The process is up (says nothing of the database: see `/readyz`).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Up", body = wire::Health),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+    )
+)]
 async fn healthz() -> Json<wire::Health> {
     Json(wire::Health {
         status: "ok".into(),
         api_version: API_VERSION.into(),
     })
+}
+
+/// A category this town does not offer is refused (`field`).
+pub(crate) fn check_categories(
+    profile: &wire::Profile,
+    offered: &[String],
+    field: &str,
+    errors: &mut borne_domain::ValidationErrors,
+) {
+    if profile.categories.iter().any(|c| !offered.contains(c)) {
+        errors.push(field.to_owned(), "profile.unknown_category");
+    }
 }
 
 pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
@@ -160,6 +257,23 @@ pub(crate) fn rfc3339(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Sends a one-time code to a phone number; creates the account when
+/// the number is new.
+#[utoipa::path(
+    post,
+    path = "/v1/signup",
+    tag = "residents",
+    security(("device_token" = [])),
+    request_body = wire::SignupRequest,
+    responses(
+        (status = 202, description = "The code is queued for delivery", body = wire::SignupResponse),
+        (status = 400, description = "`request.malformed` or `api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 422, description = "`validation`: `fields` lists each rejected field", body = wire::ErrorBody),
+        (status = 429, description = "`rate_limited`: a cap on this number or kiosk", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 async fn signup(
     State(state): State<AppState>,
     Extension(kiosk): Extension<KioskIdentity>,
@@ -249,6 +363,22 @@ async fn signup(
     ))
 }
 
+/// Opens a resident's session with the one-time code.
+#[utoipa::path(
+    post,
+    path = "/v1/login",
+    tag = "residents",
+    security(("device_token" = [])),
+    request_body = wire::LoginRequest,
+    responses(
+        (status = 200, description = "Logged in: `session_token` goes in `borne-session`", body = wire::LoginResponse),
+        (status = 400, description = "`request.malformed` or `api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`login.invalid_code`, `login.code_expired`, `login.code_burned` (no tries left, or no code outstanding), `kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 422, description = "`validation`: `fields` lists each rejected field", body = wire::ErrorBody),
+        (status = 429, description = "`rate_limited`: too many failed logins for this number", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     body: Result<Json<wire::LoginRequest>, JsonRejection>,
@@ -350,6 +480,22 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
+/// The resident's stored profile (`null`: none saved yet).
+#[utoipa::path(
+    get,
+    path = "/v1/profile",
+    tag = "residents",
+    security(("device_token" = [])),
+    params(
+        ("borne-session" = String, Header, description = "The `session_token` from `POST /v1/login`"),
+    ),
+    responses(
+        (status = 200, description = "The stored profile, or `null`", body = Option<wire::Profile>),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`session.expired`, `kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 async fn get_profile(
     State(state): State<AppState>,
     session: Session,
@@ -357,15 +503,40 @@ async fn get_profile(
     Ok(Json(state.store.load_profile(&session.account_id).await?))
 }
 
+/// Replaces the resident's profile.
+#[utoipa::path(
+    put,
+    path = "/v1/profile",
+    tag = "residents",
+    security(("device_token" = [])),
+    params(
+        ("borne-session" = String, Header, description = "The `session_token` from `POST /v1/login`"),
+    ),
+    request_body = wire::Profile,
+    responses(
+        (status = 200, description = "What was stored", body = wire::SavedProfile),
+        (status = 400, description = "`request.malformed` or `api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`session.expired`, `kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 422, description = "`validation`: `fields` lists each rejected field", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 async fn put_profile(
     State(state): State<AppState>,
     session: Session,
     body: Result<Json<wire::Profile>, JsonRejection>,
 ) -> Result<Json<wire::SavedProfile>, ApiError> {
     let form = json_body(body)?;
-    let profile = form
-        .parse(&state.config.area_codes)
-        .map_err(ApiError::Validation)?;
+    let mut errors = borne_domain::ValidationErrors::default();
+    check_categories(&form, &state.config.categories, "categories", &mut errors);
+    let profile = match form.parse(&state.config.area_codes) {
+        Ok(p) if errors.is_empty() => p,
+        Ok(_) => return Err(ApiError::Validation(errors)),
+        Err(mut e) => {
+            e.0.extend(errors.0);
+            return Err(ApiError::Validation(e));
+        }
+    };
     let now = now();
     state
         .store
@@ -383,6 +554,23 @@ async fn put_profile(
     }))
 }
 
+/// Where a code's SMS or call stands.
+#[utoipa::path(
+    get,
+    path = "/v1/deliveries/{id}",
+    tag = "residents",
+    security(("device_token" = [])),
+    params(
+        ("id" = String, Path, description = "`delivery_id` from `POST /v1/signup`"),
+    ),
+    responses(
+        (status = 200, description = "The delivery's state", body = wire::DeliveryStatus),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 404, description = "`not_found`: no such delivery", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 async fn delivery_status(
     State(state): State<AppState>,
     Path(id): Path<String>,

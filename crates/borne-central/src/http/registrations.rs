@@ -86,6 +86,12 @@ fn parse(
     if accepted_at.is_none() {
         errors.push("consent.accepted_at", "consent.invalid_time");
     }
+    super::check_categories(
+        &r.profile,
+        &state.config.categories,
+        "profile.categories",
+        &mut errors,
+    );
     let profile = match r.profile.parse(&state.config.area_codes) {
         Ok(p) => Some(p),
         Err(e) => {
@@ -132,6 +138,19 @@ fn parse(
 /// One transaction for the whole batch; one result per registration, in
 /// order. A registration another request is storing right now gets 409;
 /// an invalid one, or a known id with other content, 422.
+#[utoipa::path(
+    post,
+    path = "/v1/registrations",
+    tag = "registrations",
+    security(("device_token" = [])),
+    request_body = wire::RegistrationBatch,
+    responses(
+        (status = 200, description = "One result per registration, in order: `status` 200, 409 (retry later) or 422 (never retry)", body = wire::RegistrationBatchResult),
+        (status = 400, description = "`request.malformed`, `registrations.too_many` (over 100) or `api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 pub(super) async fn ingest(
     State(state): State<AppState>,
     Extension(kiosk): Extension<KioskIdentity>,
@@ -262,6 +281,27 @@ pub(super) async fn pending_change_view(
     }))
 }
 
+/// The owner, logged in, applies or discards the pending change shown
+/// after login.
+#[utoipa::path(
+    post,
+    path = "/v1/pending-changes/{id}",
+    tag = "residents",
+    security(("device_token" = [])),
+    params(
+        ("id" = String, Path, description = "The pending change's id (its registration's)"),
+        ("borne-session" = String, Header, description = "The `session_token` from `POST /v1/login`"),
+    ),
+    request_body = wire::PendingDecision,
+    responses(
+        (status = 200, description = "The stored profile after the decision", body = wire::PendingDecisionResult),
+        (status = 400, description = "`request.malformed` or `api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`kiosk.unauthorized`, `kiosk.revoked` or `session.expired`", body = wire::ErrorBody),
+        (status = 404, description = "`not_found`: no such pending change for this resident", body = wire::ErrorBody),
+        (status = 422, description = "`validation`: the stored profile no longer passes", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 pub(super) async fn decide_pending_change(
     State(state): State<AppState>,
     session: Session,

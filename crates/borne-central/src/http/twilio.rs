@@ -7,6 +7,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use borne_domain::Language;
+use borne_protocol as wire;
 use secrecy::ExposeSecret;
 
 use super::{ApiError, AppState};
@@ -14,6 +15,38 @@ use crate::db::now;
 use crate::telephony::verify_twilio_signature;
 
 type Params = Vec<(String, String)>;
+
+/// A Twilio status callback (form-encoded), as far as this server reads
+/// it: a message's or a call's state. Twilio sends more fields; every
+/// field counts for the signature.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "PascalCase")]
+#[allow(dead_code)] // Documents `params`; the handler reads them by name.
+pub(crate) struct StatusCallbackForm {
+    /// Set for a message.
+    message_sid: Option<String>,
+    /// `delivered`, `read`, `undelivered`, `failed`… (only final states count).
+    message_status: Option<String>,
+    /// Set for a call (when `MessageSid` is absent).
+    call_sid: Option<String>,
+    /// `completed`, `busy`, `no-answer`, `canceled`, `failed`…
+    call_status: Option<String>,
+    /// Twilio's error code, if any.
+    error_code: Option<String>,
+}
+
+/// A text a resident sent to our number (form-encoded), as far as this
+/// server reads it. Twilio sends more fields; every field counts for the
+/// signature.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "PascalCase")]
+#[allow(dead_code)] // Documents `params`; the handler reads them by name.
+pub(crate) struct IncomingSmsForm {
+    /// The sender, E.164.
+    from: Option<String>,
+    /// The text: STOP/ARRET, START, HELP/AIDE/INFO are answered.
+    body: Option<String>,
+}
 
 fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
     params
@@ -46,6 +79,27 @@ fn verify(
 }
 
 /// `POST /v1/twilio/status`: the final state of a message or call.
+#[utoipa::path(
+    post,
+    path = "/v1/twilio/status",
+    tag = "twilio",
+    params(
+        ("X-Twilio-Signature" = String, Header,
+         description = "HMAC-SHA1 of `BORNE_PUBLIC_URL` + path and the sorted form fields, with Twilio's auth token"),
+    ),
+    request_body(
+        content = StatusCallbackForm,
+        content_type = "application/x-www-form-urlencoded",
+    ),
+    responses(
+        (status = 204, description = "Recorded (or not a final state)"),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 403, description = "`webhook.bad_signature`", body = wire::ErrorBody),
+        (status = 404, description = "`not_found`: Twilio is not the configured provider", body = wire::ErrorBody),
+        (status = 415, description = "Not form-encoded (plain text)"),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 pub(super) async fn status_callback(
     State(state): State<AppState>,
     uri: OriginalUri,
@@ -148,6 +202,27 @@ pub(crate) fn help_text(town: &str, language: Language) -> String {
 }
 
 /// `POST /v1/twilio/incoming`: a text a resident sent to our number.
+#[utoipa::path(
+    post,
+    path = "/v1/twilio/incoming",
+    tag = "twilio",
+    params(
+        ("X-Twilio-Signature" = String, Header,
+         description = "HMAC-SHA1 of `BORNE_PUBLIC_URL` + path and the sorted form fields, with Twilio's auth token"),
+    ),
+    request_body(
+        content = IncomingSmsForm,
+        content_type = "application/x-www-form-urlencoded",
+    ),
+    responses(
+        (status = 200, description = "TwiML: empty, or the help text for HELP/AIDE/INFO", body = String, content_type = "text/xml"),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 403, description = "`webhook.bad_signature`", body = wire::ErrorBody),
+        (status = 404, description = "`not_found`: Twilio is not the configured provider", body = wire::ErrorBody),
+        (status = 415, description = "Not form-encoded (plain text)"),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
 pub(super) async fn incoming_sms(
     State(state): State<AppState>,
     uri: OriginalUri,

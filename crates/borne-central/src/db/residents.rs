@@ -1,0 +1,294 @@
+//! What the town exports to its alerting platform, and each resident's
+//! rights over their data (Law 25): everything stored about them, and the
+//! deletion of their account.
+
+use sqlx::Row;
+
+use super::{new_id, Store, Timestamp};
+
+/// One resident, as the contacts export writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRow {
+    pub account_id: String,
+    pub phone: String,
+    pub verified_at: Option<Timestamp>,
+    pub name: String,
+    pub first_name: Option<String>,
+    pub language: String,
+    pub civic_number: Option<String>,
+    pub street: Option<String>,
+    pub apartment: Option<String>,
+    pub city: String,
+    pub postal_code: Option<String>,
+    pub newsletter: bool,
+    /// Optional alert categories (ids); emergencies are always on.
+    pub categories: Vec<String>,
+    pub updated_at: Timestamp,
+    /// Active contact points, in the resident's cascade order.
+    pub contacts: Vec<ExportContact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportContact {
+    pub kind: String,
+    pub value: String,
+    pub extension: Option<String>,
+    pub extension_delay_seconds: i64,
+    pub description: String,
+    /// The number answered STOP/ARRET: reach it by voice only.
+    pub sms_opt_out: bool,
+}
+
+/// Who asked for a deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletionBy {
+    Resident,
+    Administrator,
+}
+
+impl Store {
+    /// Residents with a profile, oldest account first. `verified_only`:
+    /// numbers confirmed by a login; `since`: profiles saved since then.
+    pub async fn export_contacts(
+        &self,
+        verified_only: bool,
+        since: Option<Timestamp>,
+    ) -> Result<Vec<ExportRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.phone, a.verified_at, p.name, p.first_name, p.language,
+                    p.civic_number, p.street, p.apartment, p.city, p.postal_code,
+                    p.newsletter, p.categories, p.updated_at
+               FROM accounts a JOIN profiles p ON p.account_id = a.id
+              WHERE (?1 = 0 OR a.verified_at IS NOT NULL) AND p.updated_at >= ?2
+              ORDER BY a.created_at, a.id",
+        )
+        .bind(verified_only)
+        .bind(since.unwrap_or(i64::MIN))
+        .fetch_all(&self.pool)
+        .await?;
+        let contacts = sqlx::query(
+            "SELECT c.account_id, c.kind, c.value, c.extension, c.extension_delay_seconds,
+                    c.description, COALESCE(o.opted_out, 0) AS sms_opt_out
+               FROM contact_points c LEFT JOIN sms_opt_outs o ON o.phone = c.value
+              WHERE c.active = 1
+              ORDER BY c.account_id, c.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_account: std::collections::HashMap<String, Vec<ExportContact>> =
+            std::collections::HashMap::new();
+        for c in contacts {
+            by_account
+                .entry(c.get("account_id"))
+                .or_default()
+                .push(ExportContact {
+                    kind: c.get("kind"),
+                    value: c.get("value"),
+                    extension: c.get("extension"),
+                    extension_delay_seconds: c.get("extension_delay_seconds"),
+                    description: c.get("description"),
+                    sms_opt_out: c.get("sms_opt_out"),
+                });
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let id: String = r.get("id");
+                ExportRow {
+                    contacts: by_account.remove(&id).unwrap_or_default(),
+                    account_id: id,
+                    phone: r.get("phone"),
+                    verified_at: r.get("verified_at"),
+                    name: r.get("name"),
+                    first_name: r.get("first_name"),
+                    language: r.get("language"),
+                    civic_number: r.get("civic_number"),
+                    street: r.get("street"),
+                    apartment: r.get("apartment"),
+                    city: r.get("city"),
+                    postal_code: r.get("postal_code"),
+                    newsletter: r.get("newsletter"),
+                    categories: r
+                        .get::<String, _>("categories")
+                        .split(',')
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    updated_at: r.get("updated_at"),
+                }
+            })
+            .collect())
+    }
+
+    /// The account of a number, if any.
+    pub async fn account_of(&self, phone_e164: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT id FROM accounts WHERE phone = ?")
+            .bind(phone_e164)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Everything stored about one resident, as JSON: the account, the
+    /// profile and contact points, every consent, the SMS opt-out, the
+    /// codes' deliveries (never a code), offline registrations waiting,
+    /// and where their registrations came from.
+    pub async fn resident_data(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<serde_json::Value>, sqlx::Error> {
+        let Some(a) = sqlx::query("SELECT * FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let phone: String = a.get("phone");
+        let profile = self.load_profile(account_id).await?;
+        let consents: Vec<serde_json::Value> = sqlx::query(
+            "SELECT text_version, language, accepted_at, recorded_at, kiosk_id, staff_assisted
+               FROM consents WHERE account_id = ? ORDER BY recorded_at",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|c| {
+            serde_json::json!({
+                "text_version": c.get::<String, _>("text_version"),
+                "language": c.get::<String, _>("language"),
+                "accepted_at": rfc3339(c.get("accepted_at")),
+                "recorded_at": rfc3339(c.get("recorded_at")),
+                "kiosk_id": c.get::<String, _>("kiosk_id"),
+                "staff_assisted": c.get::<bool, _>("staff_assisted"),
+            })
+        })
+        .collect();
+        let deliveries: Vec<serde_json::Value> = sqlx::query(
+            "SELECT channel, state, created_at, sent_at, kiosk_id
+               FROM deliveries WHERE account_id = ?1
+                  OR code_id IN (SELECT id FROM codes WHERE account_id = ?1)
+              ORDER BY created_at",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|d| {
+            serde_json::json!({
+                "channel": d.get::<String, _>("channel"),
+                "state": d.get::<String, _>("state"),
+                "created_at": rfc3339(d.get("created_at")),
+                "sent_at": d.get::<Option<i64>, _>("sent_at").map(rfc3339),
+                "kiosk_id": d.get::<String, _>("kiosk_id"),
+            })
+        })
+        .collect();
+        let opt_out =
+            sqlx::query("SELECT opted_out, keyword, changed_at FROM sms_opt_outs WHERE phone = ?")
+                .bind(&phone)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|o| {
+                    serde_json::json!({
+                        "opted_out": o.get::<bool, _>("opted_out"),
+                        "keyword": o.get::<String, _>("keyword"),
+                        "changed_at": rfc3339(o.get("changed_at")),
+                    })
+                });
+        let pending: Vec<serde_json::Value> = sqlx::query(
+            "SELECT profile, kiosk_id, captured_at, received_at, state
+               FROM pending_changes WHERE account_id = ? ORDER BY received_at",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|p| {
+            serde_json::json!({
+                "profile": serde_json::from_str::<serde_json::Value>(&p.get::<String, _>("profile"))
+                    .unwrap_or_default(),
+                "kiosk_id": p.get::<String, _>("kiosk_id"),
+                "captured_at": rfc3339(p.get("captured_at")),
+                "received_at": rfc3339(p.get("received_at")),
+                "state": p.get::<String, _>("state"),
+            })
+        })
+        .collect();
+        let registrations: Vec<serde_json::Value> = sqlx::query(
+            "SELECT kiosk_id, outcome, captured_at, received_at
+               FROM registrations WHERE account_id = ? ORDER BY received_at",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "kiosk_id": r.get::<String, _>("kiosk_id"),
+                "outcome": r.get::<String, _>("outcome"),
+                "captured_at": rfc3339(r.get("captured_at")),
+                "received_at": rfc3339(r.get("received_at")),
+            })
+        })
+        .collect();
+        Ok(Some(serde_json::json!({
+            "account": {
+                "id": account_id,
+                "phone": phone,
+                "language": a.get::<String, _>("language"),
+                "created_at": rfc3339(a.get("created_at")),
+                "verified_at": a.get::<Option<i64>, _>("verified_at").map(rfc3339),
+            },
+            "profile": profile,
+            "consents": consents,
+            "sms_opt_out": opt_out,
+            "code_deliveries": deliveries,
+            "offline_registrations": registrations,
+            "pending_changes": pending,
+        })))
+    }
+
+    /// Deletes the account and everything hanging from it (profile,
+    /// contact points, consents, codes, deliveries, sessions, pending
+    /// changes), and records that a deletion happened — with no trace of
+    /// whose. The SMS opt-out of the number, if any, stays: STOP must
+    /// keep being honoured.
+    pub async fn delete_account(
+        &self,
+        account_id: &str,
+        by: DeletionBy,
+        now: Timestamp,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let gone = sqlx::query("DELETE FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if gone {
+            sqlx::query("INSERT INTO deletions (id, deleted_at, requested_by) VALUES (?, ?, ?)")
+                .bind(new_id())
+                .bind(now)
+                .bind(match by {
+                    DeletionBy::Resident => "resident",
+                    DeletionBy::Administrator => "administrator",
+                })
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(gone)
+    }
+}
+
+fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
