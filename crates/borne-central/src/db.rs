@@ -29,6 +29,25 @@ pub fn now() -> Timestamp {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// A stored time as RFC 3339 (UTC), as the API and the exports write it.
+pub fn rfc3339(t: Timestamp) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// `profiles.categories` (ids joined by commas) as a list.
+fn categories_column(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
@@ -667,12 +686,7 @@ impl Store {
             postal_code: text("postal_code"),
             newsletter: r.get("newsletter"),
             contacts,
-            categories: r
-                .get::<String, _>("categories")
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            categories: categories_column(&r.get::<String, _>("categories")),
         }))
     }
 

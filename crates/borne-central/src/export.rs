@@ -3,7 +3,7 @@
 //! order mark), comma-separated, quoted where needed, `\r\n` line ends
 //! (RFC 4180). The header is [`header`]; README.md documents each column.
 
-use crate::db::ExportRow;
+use crate::db::{rfc3339, ExportRow};
 
 /// The most contact points a profile holds (`borne_domain::Profile`).
 pub const MAX_CONTACTS: usize = 10;
@@ -42,16 +42,6 @@ pub fn header() -> Vec<String> {
         }
     }
     h
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// The CSV text of `rows`.

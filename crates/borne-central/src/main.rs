@@ -258,7 +258,7 @@ async fn kiosk_command(
             writeln!(
                 out,
                 "valid until {} (24 h), once: type it in the kiosk's staff panel",
-                rfc3339(expires_at)
+                db::rfc3339(expires_at)
             )?;
         }
         KioskAction::List => {
@@ -330,16 +330,6 @@ async fn kiosk_command(
         }
     }
     Ok(())
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 async fn shutdown_signal() {

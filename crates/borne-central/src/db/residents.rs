@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{new_id, Store, Timestamp};
+use super::{categories_column, new_id, rfc3339, Store, Timestamp};
 
 /// One resident, as the contacts export writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,12 +108,7 @@ impl Store {
                     city: r.get("city"),
                     postal_code: r.get("postal_code"),
                     newsletter: r.get("newsletter"),
-                    categories: r
-                        .get::<String, _>("categories")
-                        .split(',')
-                        .filter(|c| !c.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
+                    categories: categories_column(&r.get::<String, _>("categories")),
                     updated_at: r.get("updated_at"),
                 }
             })
@@ -281,14 +276,4 @@ impl Store {
         tx.commit().await?;
         Ok(gone)
     }
-}
-
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }

@@ -30,6 +30,7 @@ pub use admin::parse_since;
 pub use error::ApiError;
 
 use crate::codes::{self, MAX_CODE_ATTEMPTS};
+pub(crate) use crate::db::rfc3339;
 use crate::db::{now, IssueError, KioskAuth, NewCode, Store};
 use crate::metrics::Metrics;
 use crate::Config;
@@ -248,13 +249,6 @@ pub(crate) fn check_categories(
 pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     body.map(|Json(t)| t)
         .map_err(|e| ApiError::BadRequest("request.malformed", e.body_text()))
-}
-
-pub(crate) fn rfc3339(t: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 /// Sends a one-time code to a phone number; creates the account when

@@ -234,3 +234,19 @@ pub fn code_in(text: &str) -> String {
         .collect();
     singles[..6].to_string()
 }
+
+/// Runs the `borne-central` binary on `db_url` (an administrator's
+/// command): whether it succeeded, its stdout and its stderr.
+pub fn cli(db_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_borne-central"))
+        .args(args)
+        .env("BORNE_DATABASE_URL", db_url)
+        .env("BORNE_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}

@@ -1,8 +1,6 @@
 //! Kiosk enrollment, revocation and heartbeats, through the API and the
 //! `borne-central kiosk` commands.
 
-use std::process::Command;
-
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -167,19 +165,7 @@ async fn heartbeats_are_recorded_and_silent_kiosks_counted() {
 #[tokio::test]
 async fn kiosk_commands_enroll_list_and_revoke() {
     let app = spawn_app().await;
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_borne-central"))
-            .args(args)
-            .env("BORNE_DATABASE_URL", &app.db_url)
-            .env("BORNE_LOG", "warn")
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    };
+    let run = |args: &[&str]| cli(&app.db_url, args);
     let (ok, out, err) = run(&["kiosk", "enroll", "--name", "Salle communautaire"]);
     assert!(ok, "{err}");
     let code = out

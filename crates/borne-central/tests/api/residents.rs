@@ -1,8 +1,6 @@
 //! The contacts export for the town's alerting platform, and a resident's
 //! rights over their data (Law 25).
 
-use std::process::Command;
-
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -234,18 +232,9 @@ async fn export_and_resident_commands() {
     let app = spawn_app_with(|c| c.limits.number_min_interval = std::time::Duration::ZERO).await;
     resident(&app, "514 555-0142", "Tremblay").await;
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_borne-central"))
-            .args(args)
-            .env("BORNE_DATABASE_URL", &app.db_url)
-            .env("BORNE_LOG", "warn")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        let (ok, out, err) = cli(&app.db_url, args);
+        assert!(ok, "{err}");
+        out
     };
     let csv = run(&["export", "contacts", "--format", "csv", "--verified-only"]);
     assert!(csv.starts_with("identifier,phone,verified"), "{csv}");
