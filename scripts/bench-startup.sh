@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Start-up and memory benchmark of the kiosk against a hello-world Tauri app
+# (bench/hello-tauri: one page that calls one command, same tauri, same
+# [profile.release]). Builds both in release mode with their UI embedded
+# (LTO: the first build takes about 25 minutes on 2 cores), then starts each 10 times
+# under Xvfb, interleaved, and prints the median time from exec to the first
+# screen being interactive, the total PSS of all their processes, the binary
+# sizes, and the kiosk/hello-world ratios against their targets.
+# Arguments go to scripts/bench-startup.py, e.g. `scripts/bench-startup.sh --runs 3`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+scripts/setup.sh
+
+# Its own target directory: cargo locks one while it builds, and this must
+# not stall (or be stalled by) the debug builds of target/. Both apps share
+# it, so hello-world reuses the dependencies compiled with the same features.
+export CARGO_TARGET_DIR="$PWD/target/bench-release"
+
+run() { echo "[bench] $*"; "$@"; }
+
+echo "[bench] building the UI, then the kiosk and hello-world in release mode into $CARGO_TARGET_DIR"
+run npm --prefix ui run --silent build
+run cargo build --release -p borne-kiosk --features custom-protocol
+# bench/hello-tauri/Cargo.lock is the root Cargo.lock pruned by cargo, so both
+# apps have the same tauri. After a tauri update in the root, regenerate it:
+#   cp Cargo.lock bench/hello-tauri/ && cargo tree --offline --manifest-path bench/hello-tauri/Cargo.toml >/dev/null
+run cargo build --release --locked --manifest-path bench/hello-tauri/Cargo.toml --features custom-protocol
+
+echo "[bench] starting each app under Xvfb (1280x800)"
+NO_AT_BRIDGE=1 xvfb-run -a -s "-screen 0 1280x800x24" \
+    dbus-run-session -- \
+    python3 scripts/bench-startup.py \
+    --kiosk "$CARGO_TARGET_DIR/release/borne-kiosk" \
+    --hello "$CARGO_TARGET_DIR/release/hello-tauri" \
+    --command "scripts/bench-startup.sh${*:+ $*}" \
+    "$@"
