@@ -126,10 +126,22 @@ pub struct CentralProcess {
     pub db: PathBuf,
     pub outbox: PathBuf,
     pub log: PathBuf,
+    /// Set after the defaults, so they can override them.
+    pub env: Vec<(String, String)>,
 }
 
 impl CentralProcess {
     pub fn start(bin: &Path, work: &Path, port: u16) -> anyhow::Result<Self> {
+        Self::start_with(bin, work, port, &[])
+    }
+
+    /// Like [`CentralProcess::start`], with `env` set over the defaults.
+    pub fn start_with(
+        bin: &Path,
+        work: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         anyhow::ensure!(
             bin.exists(),
             "{} is missing: build it (cargo build -p borne-central --bin borne-central)",
@@ -143,6 +155,10 @@ impl CentralProcess {
             db: work.join("central.sqlite"),
             outbox: work.join("outbox.jsonl"),
             log: work.join("central.log"),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         c.spawn()?;
         Ok(c)
@@ -169,6 +185,7 @@ impl CentralProcess {
                 .env("BORNE_BREAKER_PAUSE_RATIO", "0.001")
                 .env("BORNE_BREAKER_MIN_BASELINE", "1")
                 .env("BORNE_LOG", "info")
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(log)
