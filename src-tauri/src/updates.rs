@@ -293,10 +293,9 @@ mod tests {
                 elf("installed 0.1.0"),
                 "{what}: the installed version is untouched"
             );
-            // The app goes on, and would look again at the next check.
-            let endpoint = c.endpoint.parse().unwrap();
-            let again = c.app.handle().updater_builder().endpoints(vec![endpoint]);
-            assert!(again.unwrap().build().is_ok(), "{what}");
+            // The app goes on: the next check looks again and refuses again.
+            let again = fetch(c.app.handle(), &c.endpoint, Some(c.exe.clone())).await;
+            assert!(again.is_err(), "{what}: refused at the next check too");
         }
     }
 }

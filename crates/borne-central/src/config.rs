@@ -397,6 +397,26 @@ mod tests {
         assert_eq!(c.limits.kiosk_per_hour, 7);
     }
 
+    /// A setting read anywhere but missing from `SETTINGS` could not be
+    /// set from the configuration file.
+    #[test]
+    fn every_setting_read_is_listed() {
+        for source in [include_str!("config.rs"), include_str!("main.rs")] {
+            for literal in source.split('"').skip(1).step_by(2) {
+                let is_var = literal.starts_with("BORNE_")
+                    && literal[6..]
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                if is_var && literal != "BORNE_CONFIG" {
+                    assert!(
+                        SETTINGS.contains(&literal),
+                        "{literal} missing from SETTINGS"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn errors_name_the_variable() {
         let e = cfg(&[("BORNE_KIOSK_SILENT_SECONDS", "soon")])

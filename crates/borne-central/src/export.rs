@@ -8,6 +8,20 @@ use crate::db::{rfc3339, ExportRow};
 /// The most contact points a profile holds (`borne_domain::Profile`).
 pub const MAX_CONTACTS: usize = 10;
 
+/// `--since` / `?since=`: parses `2026-11-01` or `2026-11-01T00:00:00Z` to Unix seconds.
+pub fn parse_since(text: &str) -> Option<i64> {
+    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+    {
+        return Some(t.unix_timestamp());
+    }
+    let date = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
+}
+
 /// The column names, in order.
 pub fn header() -> Vec<String> {
     let mut h: Vec<String> = [

@@ -13,5 +13,4 @@ pub mod startup;
 pub mod telephony;
 
 pub use config::Config;
-pub use http::parse_since;
 pub use startup::Application;

@@ -166,7 +166,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let since = match since {
                 Some(s) => Some(
-                    borne_central::parse_since(&s)
+                    borne_central::export::parse_since(&s)
                         .context("--since must be a date (2026-11-01) or an RFC 3339 time")?,
                 ),
                 None => None,
@@ -193,9 +193,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Resident { action } => {
-            let (_, url) = Config::database_from_lookup(&lookup);
             let config = Config::from_lookup(&lookup).context("configuration")?;
-            let store = Store::connect(&url).await?;
+            let store = Store::connect(&config.database_url).await?;
             let phone = match &action {
                 ResidentAction::Export { phone } | ResidentAction::Delete { phone } => phone,
             };

@@ -27,6 +27,17 @@ pub enum ClientError {
     Protocol(String),
 }
 
+/// Who a request speaks for.
+#[derive(Debug, Clone, Copy)]
+enum As<'a> {
+    /// Nobody yet: `/healthz` and enrollment.
+    Nobody,
+    /// The kiosk, with its device token.
+    Kiosk,
+    /// A logged-in resident at this kiosk: the device token and their session.
+    Resident(&'a SecretString),
+}
+
 #[derive(Debug, Clone)]
 pub struct CentralClient {
     http: reqwest::Client,
@@ -85,19 +96,19 @@ impl CentralClient {
             code: code.to_owned(),
             app_version: env!("CARGO_PKG_VERSION").to_owned(),
         };
-        self.call(Method::POST, "/v1/kiosks/enroll", Some(&req), None)
+        self.call(Method::POST, "/v1/kiosks/enroll", Some(&req), As::Nobody)
             .await
     }
 
     /// `POST /v1/kiosks/heartbeat`.
     pub async fn heartbeat(&self, beat: &wire::Heartbeat) -> Result<(), ClientError> {
-        self.call(Method::POST, "/v1/kiosks/heartbeat", Some(beat), None)
+        self.call(Method::POST, "/v1/kiosks/heartbeat", Some(beat), As::Kiosk)
             .await
     }
 
     /// `GET /healthz`: is the central server there?
     pub async fn health(&self) -> Result<wire::Health, ClientError> {
-        self.call::<(), _>(Method::GET, "/healthz", None, None)
+        self.call::<(), _>(Method::GET, "/healthz", None, As::Nobody)
             .await
     }
 
@@ -105,7 +116,7 @@ impl CentralClient {
         &self,
         batch: &wire::RegistrationBatch,
     ) -> Result<wire::RegistrationBatchResult, ClientError> {
-        self.call(Method::POST, "/v1/registrations", Some(batch), None)
+        self.call(Method::POST, "/v1/registrations", Some(batch), As::Kiosk)
             .await
     }
 
@@ -122,7 +133,7 @@ impl CentralClient {
             Method::POST,
             &format!("/v1/pending-changes/{id}"),
             Some(&wire::PendingDecision { accept }),
-            Some(session),
+            As::Resident(session),
         )
         .await
     }
@@ -131,14 +142,16 @@ impl CentralClient {
         &self,
         req: &wire::SignupRequest,
     ) -> Result<wire::SignupResponse, ClientError> {
-        self.call(Method::POST, "/v1/signup", Some(req), None).await
+        self.call(Method::POST, "/v1/signup", Some(req), As::Kiosk)
+            .await
     }
 
     pub async fn login(
         &self,
         req: &wire::LoginRequest,
     ) -> Result<wire::LoginResponse, ClientError> {
-        self.call(Method::POST, "/v1/login", Some(req), None).await
+        self.call(Method::POST, "/v1/login", Some(req), As::Kiosk)
+            .await
     }
 
     pub async fn delivery(&self, id: &str) -> Result<wire::DeliveryStatus, ClientError> {
@@ -146,8 +159,13 @@ impl CentralClient {
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
             return Err(ClientError::Protocol("invalid delivery id".into()));
         }
-        self.call::<(), _>(Method::GET, &format!("/v1/deliveries/{id}"), None, None)
-            .await
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/v1/deliveries/{id}"),
+            None,
+            As::Kiosk,
+        )
+        .await
     }
 
     pub async fn save_profile(
@@ -155,8 +173,13 @@ impl CentralClient {
         session: &SecretString,
         profile: &wire::Profile,
     ) -> Result<wire::SavedProfile, ClientError> {
-        self.call(Method::PUT, "/v1/profile", Some(profile), Some(session))
-            .await
+        self.call(
+            Method::PUT,
+            "/v1/profile",
+            Some(profile),
+            As::Resident(session),
+        )
+        .await
     }
 
     async fn call<B: Serialize, T: DeserializeOwned>(
@@ -164,21 +187,27 @@ impl CentralClient {
         method: Method,
         path: &str,
         body: Option<&B>,
-        session: Option<&SecretString>,
+        who: As<'_>,
     ) -> Result<T, ClientError> {
-        // Only /healthz and enrollment go without the device token.
-        let open = path == "/healthz" || path == "/v1/kiosks/enroll";
-        let token = self.token();
-        if token.is_none() && !open {
-            self.connectivity.set_refused(true);
-            return Err(ClientError::Api {
-                status: 401,
-                body: ErrorBody::new("kiosk.not_enrolled", "this kiosk is not enrolled"),
-            });
-        }
-        let result = self
-            .call_inner(method, path, body, session, token.filter(|_| !open))
-            .await;
+        let (token, session) = match who {
+            As::Nobody => (None, None),
+            As::Kiosk | As::Resident(_) => {
+                let Some(token) = self.token() else {
+                    self.connectivity.set_refused(true);
+                    return Err(ClientError::Api {
+                        status: 401,
+                        body: ErrorBody::new("kiosk.not_enrolled", "this kiosk is not enrolled"),
+                    });
+                };
+                let session = match who {
+                    As::Resident(s) => Some(s),
+                    _ => None,
+                };
+                (Some(token), session)
+            }
+        };
+        let authenticated = token.is_some();
+        let result = self.call_inner(method, path, body, session, token).await;
         match &result {
             Err(ClientError::Unreachable(_)) => self.connectivity.set_online(false),
             Err(ClientError::Api { status: 401, body }) if body.code.starts_with("kiosk.") => {
@@ -187,7 +216,7 @@ impl CentralClient {
             }
             _ => {
                 self.connectivity.set_online(true);
-                if !open {
+                if authenticated {
                     self.connectivity.set_refused(false);
                 }
             }

@@ -66,13 +66,19 @@ impl Store {
         .bind(since.unwrap_or(i64::MIN))
         .fetch_all(&self.pool)
         .await?;
+        // The contact points of the same residents only.
         let contacts = sqlx::query(
             "SELECT c.account_id, c.kind, c.value, c.extension, c.extension_delay_seconds,
                     c.description, COALESCE(o.opted_out, 0) AS sms_opt_out
-               FROM contact_points c LEFT JOIN sms_opt_outs o ON o.phone = c.value
-              WHERE c.active = 1
+               FROM contact_points c
+               JOIN accounts a ON a.id = c.account_id
+               JOIN profiles p ON p.account_id = c.account_id
+               LEFT JOIN sms_opt_outs o ON o.phone = c.value
+              WHERE c.active = 1 AND (?1 = 0 OR a.verified_at IS NOT NULL) AND p.updated_at >= ?2
               ORDER BY c.account_id, c.position",
         )
+        .bind(verified_only)
+        .bind(since.unwrap_or(i64::MIN))
         .fetch_all(&self.pool)
         .await?;
         let mut by_account: std::collections::HashMap<String, Vec<ExportContact>> =

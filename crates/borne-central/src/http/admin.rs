@@ -6,7 +6,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use borne_protocol as wire;
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
 
 use super::{ApiError, AppState};
 use crate::codes;
@@ -44,19 +43,6 @@ pub(super) struct ExportQuery {
     since: Option<String>,
 }
 
-/// Parses `2026-11-01` or `2026-11-01T00:00:00Z` to Unix seconds.
-pub fn parse_since(text: &str) -> Option<i64> {
-    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t.unix_timestamp());
-    }
-    let date = time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp())
-}
-
 /// `GET /v1/admin/contacts.csv?verified_only=true&since=2026-11-01`
 #[utoipa::path(
     get,
@@ -80,7 +66,7 @@ pub(super) async fn contacts_csv(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let since = match q.since.as_deref() {
-        Some(s) => Some(parse_since(s).ok_or_else(|| {
+        Some(s) => Some(crate::export::parse_since(s).ok_or_else(|| {
             ApiError::BadRequest(
                 "export.invalid_since",
                 "since must be a date (2026-11-01) or an RFC 3339 time".into(),

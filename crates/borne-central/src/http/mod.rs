@@ -26,7 +26,6 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
-pub use admin::parse_since;
 pub use error::ApiError;
 
 use crate::codes::{self, MAX_CODE_ATTEMPTS};
