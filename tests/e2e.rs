@@ -354,7 +354,11 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
     let central = start_central()?;
     wait_for_port(central_port, "borne-central").await?;
     // The administrator makes an enrollment code for the new kiosk.
-    let enrollment = borne_e2e::enrollment_code(&central_bin, &db, KIOSK_NAME)?;
+    let enrollment = borne_e2e::enrollment_code(
+        &central_bin,
+        &format!("sqlite://{}", db.display()),
+        KIOSK_NAME,
+    )?;
 
     // The kiosk, launched by tauri-driver; its environment reaches the app.
     let driver_port = free_port();

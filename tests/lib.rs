@@ -123,7 +123,10 @@ pub struct CentralProcess {
     bin: PathBuf,
     pub port: u16,
     pub work: PathBuf,
+    /// The SQLite file, unless `database_url` (given in `env`) says otherwise.
     pub db: PathBuf,
+    /// `BORNE_DATABASE_URL`: the SQLite file, or the one given in `env`.
+    pub database_url: String,
     pub outbox: PathBuf,
     pub log: PathBuf,
     /// Set after the defaults, so they can override them.
@@ -147,12 +150,21 @@ impl CentralProcess {
             "{} is missing: build it (cargo build -p borne-central --bin borne-central)",
             bin.display()
         );
+        let db = work.join("central.sqlite");
+        let database_url = env
+            .iter()
+            .find(|(k, _)| *k == "BORNE_DATABASE_URL")
+            .map_or_else(
+                || format!("sqlite://{}", db.display()),
+                |(_, v)| (*v).to_owned(),
+            );
         let mut c = Self {
             child: None,
             bin: bin.to_owned(),
             port,
             work: work.to_owned(),
-            db: work.join("central.sqlite"),
+            db,
+            database_url,
             outbox: work.join("outbox.jsonl"),
             log: work.join("central.log"),
             env: env
@@ -176,10 +188,7 @@ impl CentralProcess {
                 .arg("serve")
                 .env("BORNE_LISTEN", format!("127.0.0.1:{}", self.port))
                 .env("BORNE_DATA_DIR", self.work.join("central"))
-                .env(
-                    "BORNE_DATABASE_URL",
-                    format!("sqlite://{}", self.db.display()),
-                )
+                .env("BORNE_DATABASE_URL", &self.database_url)
                 .env("BORNE_TELEPHONY", "console")
                 .env("BORNE_CONSOLE_OUTBOX", &self.outbox)
                 .env("BORNE_BREAKER_PAUSE_RATIO", "0.001")
@@ -230,7 +239,7 @@ impl CentralProcess {
     /// `borne-central kiosk enroll --name`, then the code sent to
     /// `POST /v1/kiosks/enroll`. The process must be listening.
     pub async fn enroll_kiosk(&self, name: &str) -> anyhow::Result<DeviceCredential> {
-        let code = enrollment_code(&self.bin, &self.db, name)?;
+        let code = enrollment_code(&self.bin, &self.database_url, name)?;
         let client = CentralClient::new(
             &format!("http://127.0.0.1:{}", self.port),
             None,
@@ -261,12 +270,12 @@ impl CentralProcess {
     }
 }
 
-/// `borne-central kiosk enroll --name <name>` on the database `db`: the
-/// one-time code it prints.
-pub fn enrollment_code(bin: &Path, db: &Path, name: &str) -> anyhow::Result<String> {
+/// `borne-central kiosk enroll --name <name>` on the database at
+/// `database_url`: the one-time code it prints.
+pub fn enrollment_code(bin: &Path, database_url: &str, name: &str) -> anyhow::Result<String> {
     let out = Command::new(bin)
         .args(["kiosk", "enroll", "--name", name])
-        .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("BORNE_DATABASE_URL", database_url)
         .env("BORNE_LOG", "warn")
         .output()?;
     anyhow::ensure!(

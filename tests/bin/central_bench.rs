@@ -2,8 +2,10 @@
 //! test): accepted signups per second, and logins per second against the
 //! raw argon2 verification rate of this machine, with latencies.
 //!
-//! 1. Starts a real `borne-central` process on a fresh SQLite file, caps
-//!    off, console telephony; enrolls a kiosk.
+//! 1. Starts a real `borne-central` process on a fresh database (an SQLite
+//!    file, or with `--engine postgres` a PostgreSQL database on the server
+//!    `BORNE_TEST_POSTGRES_URL` names), caps off, console telephony;
+//!    enrolls a kiosk.
 //! 2. Signups: N distinct numbers, C at a time, over loopback HTTP; each
 //!    one hashes a fresh code (argon2id) and queues its delivery.
 //! 3. Logins: every number with the code the console provider "sent", C
@@ -13,7 +15,8 @@
 //!    server's own `codes::verify_code` on the same kind of hash, on 2
 //!    threads (the machine's cores).
 //!
-//! Usage: central-bench [--count N] [--concurrency C]   (default 400, 4)
+//! Usage: central-bench [--count N] [--concurrency C] [--engine sqlite|postgres]
+//! (default 400, 4, sqlite)
 //! `BORNE_CENTRAL_BIN`: as for sync-bench. `scripts/bench-central.sh`
 //! builds both in release mode and runs it.
 
@@ -34,6 +37,20 @@ fn arg(name: &str, default: usize) -> Result<usize> {
             .parse()
             .with_context(|| format!("{name} must be a number")),
         None => Ok(default),
+    }
+}
+
+fn engine() -> Result<borne_central::db::Engine> {
+    let args: Vec<String> = std::env::args().collect();
+    match args
+        .iter()
+        .position(|a| a == "--engine")
+        .map(|i| args.get(i + 1))
+    {
+        None => Ok(borne_central::db::Engine::Sqlite),
+        Some(Some(e)) if e == "sqlite" => Ok(borne_central::db::Engine::Sqlite),
+        Some(Some(e)) if e == "postgres" => Ok(borne_central::db::Engine::Postgres),
+        Some(_) => anyhow::bail!("--engine: sqlite or postgres"),
     }
 }
 
@@ -110,12 +127,15 @@ async fn main() -> Result<()> {
     let bin = std::env::var_os("BORNE_CENTRAL_BIN")
         .map(Into::into)
         .unwrap_or_else(|| target_dir().join(profile).join("borne-central"));
+    let engine = engine()?;
     let work = tempfile::tempdir()?;
+    let database_url = borne_central::db::scratch_database(engine, work.path()).await?;
     let central = CentralProcess::start_with(
         &bin,
         work.path(),
         free_port(),
         &[
+            ("BORNE_DATABASE_URL", &database_url),
             ("BORNE_LIMIT_NUMBER_MIN_INTERVAL_SECONDS", "0"),
             ("BORNE_LIMIT_NUMBER_PER_10_MIN", "0"),
             ("BORNE_LIMIT_NUMBER_PER_DAY", "0"),
@@ -131,9 +151,13 @@ async fn main() -> Result<()> {
     let kiosk = central.enroll_kiosk("Kiosque de banc d'essai").await?;
     let base = format!("http://127.0.0.1:{}", central.port);
     println!(
-        "central-bench: {} on 127.0.0.1:{}, fresh SQLite file (WAL, synchronous=FULL), console telephony, caps off",
+        "central-bench: {} on 127.0.0.1:{}, {}, console telephony, caps off",
         bin.display(),
-        central.port
+        central.port,
+        match engine {
+            borne_central::db::Engine::Sqlite => "fresh SQLite file (WAL, synchronous=FULL)",
+            borne_central::db::Engine::Postgres => "fresh PostgreSQL database",
+        }
     );
     println!("central-bench: {count} residents, {concurrency} requests at a time, 2 cores");
     let http = reqwest::Client::new();

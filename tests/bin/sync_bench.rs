@@ -1,6 +1,8 @@
 //! Benchmark of the kiosk's offline-queue sync (not a test).
 //!
-//! 1. Starts a real `borne-central` process on a fresh SQLite file.
+//! 1. Starts a real `borne-central` process on a fresh database: an SQLite
+//!    file, or with `--engine postgres` a PostgreSQL database on the server
+//!    `BORNE_TEST_POSTGRES_URL` names.
 //! 2. Fills a fresh kiosk queue with N registrations (one encrypted,
 //!    fsync'd transaction each), timed.
 //! 3. Drains it with one `SyncWorker::pass()` (batches of 100, the
@@ -10,7 +12,7 @@
 //!    `INSERT`s into a fresh database of the same engine, with the central
 //!    server's pragmas and migrations, 100 registrations per transaction.
 //!
-//! Usage: sync-bench [--count N]   (default 10000)
+//! Usage: sync-bench [--count N] [--engine sqlite|postgres]   (default 10000, sqlite)
 //!
 //! `BORNE_CENTRAL_BIN` names the central server binary; default:
 //! `target/debug/borne-central`, or `target/release/borne-central` when
@@ -23,12 +25,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
+use borne_central::db::Engine;
 use borne_e2e::{free_port, target_dir, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
 use borne_kiosk_core::{CentralClient, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
 use borne_protocol as wire;
 use secrecy::SecretString;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 const DEFAULT_COUNT: u32 = 10_000;
 /// Fixture indices start here; every index below 12 × 10,000 has its own
@@ -47,19 +50,29 @@ const TABLES: [&str; 6] = [
 
 fn usage() -> String {
     format!(
-        "usage: sync-bench [--count N]   (N registrations, default {DEFAULT_COUNT}, at most {MAX_COUNT})\n\
+        "usage: sync-bench [--count N] [--engine sqlite|postgres]   (N registrations, default {DEFAULT_COUNT}, at most {MAX_COUNT})\n\
+         --engine postgres: databases on the server BORNE_TEST_POSTGRES_URL names (scripts/postgres.sh)\n\
          BORNE_CENTRAL_BIN: the borne-central binary (default: target/<this build's profile>/borne-central)"
     )
 }
 
-fn parse_count() -> Result<u32> {
+fn parse_args() -> Result<(u32, Engine)> {
     let mut count = DEFAULT_COUNT;
+    let mut engine = Engine::Sqlite;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
             "-h" | "--help" => {
                 println!("{}", usage());
                 std::process::exit(0);
+            }
+            "--engine" => {
+                engine = match args.next().as_deref() {
+                    Some("sqlite") => Engine::Sqlite,
+                    Some("postgres") => Engine::Postgres,
+                    _ => bail!("--engine: sqlite or postgres\n{}", usage()),
+                };
+                continue;
             }
             "--count" => args.next().with_context(usage)?,
             other => match other.strip_prefix("--count=") {
@@ -75,7 +88,14 @@ fn parse_count() -> Result<u32> {
         (1..=MAX_COUNT).contains(&count),
         "--count must be between 1 and {MAX_COUNT}"
     );
-    Ok(count)
+    Ok((count, engine))
+}
+
+fn engine_words(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "fresh SQLite file (WAL, synchronous=FULL)",
+        Engine::Postgres => "fresh PostgreSQL database (BORNE_TEST_POSTGRES_URL's server)",
+    }
 }
 
 fn profile() -> &'static str {
@@ -109,7 +129,7 @@ fn timing(n: u32, elapsed: Duration) -> String {
 // ------------------------------------------------------------ the central
 
 /// Rows per table, in `TABLES` order.
-async fn row_counts(pool: &SqlitePool) -> Result<Vec<i64>> {
+async fn row_counts(pool: &AnyPool) -> Result<Vec<i64>> {
     let mut counts = Vec::with_capacity(TABLES.len());
     for table in TABLES {
         counts.push(
@@ -134,10 +154,12 @@ fn ensure_rows(what: &str, counts: &[i64], n: u32) -> Result<()> {
 
 // ------------------------------------------------------------ the baseline
 
-/// A fresh database opened exactly as the central server opens its own
-/// (`Store::connect`: WAL, synchronous=FULL, foreign keys, migrations).
-async fn central_like_database(path: &Path) -> Result<SqlitePool> {
-    let store = borne_central::db::Store::connect(&format!("sqlite://{}", path.display())).await?;
+/// A fresh database of `engine` opened exactly as the central server opens
+/// its own (`Store::connect`: for SQLite WAL, synchronous=FULL, foreign
+/// keys; migrations).
+async fn central_like_database(engine: Engine, dir: &Path) -> Result<AnyPool> {
+    let url = borne_central::db::scratch_database(engine, dir).await?;
+    let store = borne_central::db::Store::connect(&url).await?;
     Ok(store.pool_for_benchmarks().clone())
 }
 
@@ -161,12 +183,10 @@ fn language(l: wire::Language) -> &'static str {
     }
 }
 
-/// An RFC 3339 time in Unix seconds (SQLite's parser; before any timer).
-async fn unix(pool: &SqlitePool, rfc3339: &str) -> Result<i64> {
-    sqlx::query_scalar::<_, Option<i64>>("SELECT unixepoch(?)")
-        .bind(rfc3339)
-        .fetch_one(pool)
-        .await?
+/// An RFC 3339 time in Unix seconds (before any timer).
+fn unix(rfc3339: &str) -> Result<i64> {
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .map(time::OffsetDateTime::unix_timestamp)
         .with_context(|| format!("`{rfc3339}` is not a time"))
 }
 
@@ -175,18 +195,28 @@ fn non_empty(s: &str) -> Option<&str> {
 }
 
 /// Plain INSERTs of the rows ingest writes for each registration, one
-/// `BEGIN IMMEDIATE` transaction per `batch` registrations (as ingest).
-async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()> {
+/// transaction per `batch` registrations holding the lock ingest holds
+/// (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: an advisory lock).
+async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize) -> Result<()> {
     const KIOSK: &str = "kiosk-fixture";
     const WINDOW: i64 = 7 * 86_400;
     let now = now_ms() / 1000;
     for chunk in rows.chunks(batch) {
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = match engine {
+            Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(1, 0)::text")
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        };
         for x in chunk {
             let r = &x.r;
             let p = &r.profile;
             sqlx::query(
-                "INSERT INTO accounts (id, phone, language, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO accounts (id, phone, language, created_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(&x.account_id)
             .bind(&r.phone)
@@ -197,7 +227,7 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
             sqlx::query(
                 "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
                                        recorded_at, kiosk_id, staff_assisted)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&x.consent_id)
             .bind(&x.account_id)
@@ -206,13 +236,13 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
             .bind(x.accepted_at)
             .bind(now)
             .bind(KIOSK)
-            .bind(r.consent.staff_assisted)
+            .bind(i64::from(r.consent.staff_assisted))
             .execute(&mut *tx)
             .await?;
             sqlx::query(
                 "INSERT INTO profiles (account_id, name, first_name, language, city, street,
                                        civic_number, apartment, postal_code, newsletter, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(&x.account_id)
             .bind(&p.name)
@@ -223,7 +253,7 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
             .bind(non_empty(&p.civic_number))
             .bind(non_empty(&p.apartment))
             .bind(non_empty(&p.postal_code))
-            .bind(p.newsletter)
+            .bind(i64::from(p.newsletter))
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -231,11 +261,11 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
                 sqlx::query(
                     "INSERT INTO contact_points (account_id, position, active, description, kind,
                                                  value, extension, extension_delay_seconds)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&x.account_id)
-                .bind(c.order)
-                .bind(c.active)
+                .bind(i64::from(c.order))
+                .bind(i64::from(c.active))
                 .bind(&c.description)
                 .bind(match c.kind {
                     wire::ContactType::Landline => "landline",
@@ -244,7 +274,7 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
                 })
                 .bind(&c.value)
                 .bind(non_empty(&c.extension))
-                .bind(c.extension_delay_seconds.unwrap_or(0))
+                .bind(i64::from(c.extension_delay_seconds.unwrap_or(0)))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -252,7 +282,7 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
                 "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel,
                                          language, state, next_attempt_at, expires_at,
                                          created_at, updated_at, kiosk_id)
-                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)",
             )
             .bind(&x.delivery_id)
             .bind(&x.account_id)
@@ -273,7 +303,7 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
             sqlx::query(
                 "INSERT INTO registrations (id, content_hash, kiosk_id, account_id, outcome,
                                             captured_at, received_at)
-                 VALUES (?, ?, ?, ?, 'created', ?, ?)",
+                 VALUES ($1, $2, $3, $4, 'created', $5, $6)",
             )
             .bind(&r.id)
             .bind(&x.content_hash)
@@ -293,7 +323,8 @@ async fn raw_insert(pool: &SqlitePool, rows: &[Rows], batch: usize) -> Result<()
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let n = parse_count()?;
+    let (n, engine) = parse_args()?;
+    sqlx::any::install_default_drivers();
     let cores = std::thread::available_parallelism().map_or(0, |c| c.get());
     let batch = u32::try_from(wire::REGISTRATION_BATCH_MAX)?;
     let bin = central_bin();
@@ -317,13 +348,20 @@ async fn main() -> Result<()> {
 
     // 1. The central server.
     let work = tempfile::tempdir()?;
-    let mut central = CentralProcess::start(&bin, work.path(), free_port())?;
+    let central_url = borne_central::db::scratch_database(engine, work.path()).await?;
+    let mut central = CentralProcess::start_with(
+        &bin,
+        work.path(),
+        free_port(),
+        &[("BORNE_DATABASE_URL", &central_url)],
+    )?;
     central.wait_ready().await?;
     let enrolled = central.enroll_kiosk("Kiosque de banc d'essai").await?;
     println!(
-        "central: {} on 127.0.0.1:{}, fresh SQLite file (WAL, synchronous=FULL), console telephony",
+        "central: {} on 127.0.0.1:{}, {}, console telephony",
         bin.display(),
-        central.port
+        central.port,
+        engine_words(engine)
     );
     println!(
         "central: cost breaker set to pause sends after the first code \
@@ -390,7 +428,7 @@ async fn main() -> Result<()> {
         "{left} queue rows still hold personal data after the drain"
     );
     queue.close().await;
-    let central_db = SqlitePool::connect(&format!("sqlite://{}?mode=ro", central.db.display()))
+    let central_db = AnyPool::connect(&central.database_url)
         .await
         .context("cannot open the central database")?;
     let central_rows = row_counts(&central_db).await?;
@@ -407,7 +445,7 @@ async fn main() -> Result<()> {
 
     // 4. Baseline: the same rows, plain INSERTs, same engine and pragmas.
     let raw_dir = tempfile::tempdir()?;
-    let raw_db = central_like_database(&raw_dir.path().join("raw.sqlite")).await?;
+    let raw_db = central_like_database(engine, raw_dir.path()).await?;
     let mut rows = Vec::with_capacity(registrations.len());
     for r in registrations {
         rows.push(Rows {
@@ -416,13 +454,13 @@ async fn main() -> Result<()> {
             delivery_id: uuid::Uuid::now_v7().to_string(),
             // A SHA-256 in hex in the central; same length here.
             content_hash: format!("{:064x}", uuid::Uuid::new_v4().as_u128()),
-            captured_at: unix(&raw_db, &r.captured_at).await?,
-            accepted_at: unix(&raw_db, &r.consent.accepted_at).await?,
+            captured_at: unix(&r.captured_at)?,
+            accepted_at: unix(&r.consent.accepted_at)?,
             r,
         });
     }
     let started = Instant::now();
-    raw_insert(&raw_db, &rows, wire::REGISTRATION_BATCH_MAX).await?;
+    raw_insert(engine, &raw_db, &rows, wire::REGISTRATION_BATCH_MAX).await?;
     let raw = started.elapsed();
     let raw_rows = row_counts(&raw_db).await?;
     raw_db.close().await;
@@ -437,8 +475,9 @@ async fn main() -> Result<()> {
     let line = |label: &str, elapsed: Duration| println!("{label:<50}{}", timing(n, elapsed));
     println!();
     println!(
-        "summary ({} build, {cores} cores, SQLite WAL + synchronous=FULL everywhere)",
-        profile()
+        "summary ({} build, {cores} cores, kiosk queue: SQLite WAL + synchronous=FULL; central and baseline: {})",
+        profile(),
+        engine_words(engine)
     );
     line("kiosk queue fill (1 fsync'd transaction each):", fill);
     line(

@@ -1,15 +1,21 @@
-//! Storage: one SQLite database, intent-level methods. No SQL leaves this
+//! Storage: intent-level methods over SQLite (embedded, the default) or
+//! PostgreSQL (several instances on one database). No SQL leaves this
 //! module.
+//!
+//! One implementation serves both engines: the statements are written in
+//! the SQL both understand (`$1` placeholders, `ON CONFLICT`, `RETURNING`,
+//! integers for times and flags) and run through sqlx's `Any` driver; where
+//! the engines must differ (opening, locking, migrations) [`Engine`] says
+//! how. Each engine has its own migrations.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
 use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
 use borne_protocol as wire;
 use secrecy::{ExposeSecret, SecretString};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use uuid::Uuid;
 
 use crate::config::Limits;
@@ -48,9 +54,99 @@ fn categories_column(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The database engine behind a [`Store`], from its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!("BORNE_DATABASE_URL must start with sqlite: or postgres://")
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+
+    fn migrator(self) -> &'static sqlx::migrate::Migrator {
+        match self {
+            Self::Sqlite => &SQLITE_MIGRATIONS,
+            Self::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// The variable naming the PostgreSQL server tests and benchmarks use
+/// (`postgres://user:password@host:port/database`, a role that may create
+/// databases); unset, they use SQLite only.
+pub const TEST_POSTGRES_URL_VAR: &str = "BORNE_TEST_POSTGRES_URL";
+
+/// An empty database for a test or a benchmark: a new SQLite file in
+/// `dir` for `Engine::Sqlite`; for `Engine::Postgres`, a new database
+/// (`borne_test_…`) on the server `BORNE_TEST_POSTGRES_URL` names.
+/// `scripts/postgres.sh --drop-test-databases` removes them.
+pub async fn scratch_database(engine: Engine, dir: &std::path::Path) -> anyhow::Result<String> {
+    match engine {
+        Engine::Sqlite => Ok(format!(
+            "sqlite://{}",
+            dir.join(format!("central-{}.sqlite", Uuid::new_v4().simple()))
+                .display()
+        )),
+        Engine::Postgres => {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let admin = std::env::var(TEST_POSTGRES_URL_VAR)
+                .with_context(|| format!("{TEST_POSTGRES_URL_VAR} is not set"))?;
+            let name = format!("borne_test_{}", Uuid::new_v4().simple());
+            let mut conn = AnyConnection::connect(&admin)
+                .await
+                .with_context(|| format!("cannot connect to {TEST_POSTGRES_URL_VAR}"))?;
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await?;
+            conn.close().await?;
+            let server = admin.split('?').next().unwrap_or(&admin);
+            let (server, _) = server
+                .rsplit_once('/')
+                .filter(|(s, _)| s.contains("//"))
+                .with_context(|| format!("{TEST_POSTGRES_URL_VAR} has no database name"))?;
+            Ok(format!("{server}/{name}"))
+        }
+    }
+}
+
+/// The engine tests run on: PostgreSQL when `BORNE_TEST_ENGINE=postgres`.
+pub fn test_engine() -> Engine {
+    match std::env::var("BORNE_TEST_ENGINE").as_deref() {
+        Ok("postgres") => Engine::Postgres,
+        _ => Engine::Sqlite,
+    }
+}
+
+/// A flag as both engines store it (INTEGER 0/1).
+fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+/// A stored small count (order, seconds) back in the domain's type.
+fn int(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or_default()
 }
 
 /// What `issue_code` needs: a new or existing account, the consent just
@@ -158,7 +254,7 @@ pub enum DeliveryOutcome {
 /// offline registrations); `exclude` is a delivery not to count (the one
 /// being checked).
 async fn caps_wait(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut AnyConnection,
     phone: &str,
     kiosk_id: Option<&str>,
     exclude: Option<&str>,
@@ -201,8 +297,8 @@ async fn caps_wait(
         // The cap-th most recent code in the window, if there is one,
         // decides when the next code is allowed.
         let sql = format!(
-            "SELECT created_at FROM deliveries WHERE {column} = ? AND created_at > ? AND id != ?
-             ORDER BY created_at DESC LIMIT 1 OFFSET ?"
+            "SELECT created_at FROM deliveries WHERE {column} = $1 AND created_at > $2 AND id != $3
+             ORDER BY created_at DESC LIMIT 1 OFFSET $4"
         );
         let nth: Option<i64> = sqlx::query_scalar(&sql)
             .bind(key)
@@ -222,17 +318,20 @@ async fn caps_wait(
 }
 
 /// The profile and its contact points, replacing what the account had.
+/// `new_account`: the account was created in this transaction with the
+/// profile's language, so it has nothing to replace (sync ingest).
 async fn write_profile(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     p: &Profile,
     now: Timestamp,
+    new_account: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO profiles (account_id, name, first_name, language, city, street,
                                civic_number, apartment, postal_code, newsletter, updated_at,
                                categories)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (account_id) DO UPDATE SET
             name = excluded.name, first_name = excluded.first_name,
             language = excluded.language, city = excluded.city, street = excluded.street,
@@ -249,54 +348,58 @@ async fn write_profile(
     .bind(p.civic_number())
     .bind(p.apartment())
     .bind(p.postal_code().map(|c| c.as_str()))
-    .bind(p.newsletter())
+    .bind(flag(p.newsletter()))
     .bind(now)
     .bind(p.categories().join(","))
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM contact_points WHERE account_id = ?")
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
+    if !new_account {
+        sqlx::query("DELETE FROM contact_points WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     for c in p.contacts() {
         sqlx::query(
             "INSERT INTO contact_points (account_id, position, active, description, kind,
                                          value, extension, extension_delay_seconds)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(account_id)
-        .bind(c.order())
-        .bind(c.active())
+        .bind(i64::from(c.order()))
+        .bind(flag(c.active()))
         .bind(c.description())
         .bind(c.kind().as_str())
         .bind(c.value().canonical())
         .bind(c.extension())
-        .bind(c.extension_delay_seconds())
+        .bind(i64::from(c.extension_delay_seconds()))
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query("UPDATE accounts SET language = ? WHERE id = ?")
-        .bind(p.language().as_str())
-        .bind(account_id)
-        .execute(&mut *conn)
-        .await?;
+    if !new_account {
+        sqlx::query("UPDATE accounts SET language = $1 WHERE id = $2")
+            .bind(p.language().as_str())
+            .bind(account_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
 /// The channel a code for `phone` goes by: a number that texted STOP gets
 /// a call instead of an SMS, and the delivery says why.
 async fn channel_for(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut AnyConnection,
     phone: &str,
     asked: Channel,
 ) -> Result<(Channel, Option<&'static str>), sqlx::Error> {
-    let opted_out: Option<bool> =
-        sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = ?")
+    let opted_out: Option<i64> =
+        sqlx::query_scalar("SELECT opted_out FROM sms_opt_outs WHERE phone = $1")
             .bind(phone)
             .fetch_optional(&mut *conn)
             .await?;
     Ok(match (asked, opted_out) {
-        (Channel::Sms, Some(true)) => (Channel::Voice, Some("sms_opted_out")),
+        (Channel::Sms, Some(1)) => (Channel::Voice, Some("sms_opted_out")),
         (other, _) => (other, None),
     })
 }
@@ -304,7 +407,7 @@ async fn channel_for(
 /// Supersedes the account's active code and its unsent delivery, then
 /// stores a new active code (its hash). Returns the new code's id.
 async fn replace_active_code(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     code_hash: &str,
     channel: Channel,
@@ -313,22 +416,22 @@ async fn replace_active_code(
 ) -> Result<String, sqlx::Error> {
     sqlx::query(
         "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
-                               updated_at = ?
+                               updated_at = $1
          WHERE state = 'pending'
-           AND code_id IN (SELECT id FROM codes WHERE account_id = ? AND state = 'active')",
+           AND code_id IN (SELECT id FROM codes WHERE account_id = $2 AND state = 'active')",
     )
     .bind(now)
     .bind(account_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE codes SET state = 'superseded' WHERE account_id = ? AND state = 'active'")
+    sqlx::query("UPDATE codes SET state = 'superseded' WHERE account_id = $1 AND state = 'active'")
         .bind(account_id)
         .execute(&mut *conn)
         .await?;
     let code_id = new_id();
     sqlx::query(
         "INSERT INTO codes (id, account_id, code_hash, channel, state, created_at, expires_at)
-         VALUES (?, ?, ?, ?, 'active', ?, ?)",
+         VALUES ($1, $2, $3, $4, 'active', $5, $6)",
     )
     .bind(&code_id)
     .bind(account_id)
@@ -343,7 +446,7 @@ async fn replace_active_code(
 
 /// A consent record (Law 25), as given.
 async fn insert_consent(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut AnyConnection,
     account_id: &str,
     consent: &ConsentRecord,
     now: Timestamp,
@@ -351,7 +454,7 @@ async fn insert_consent(
     sqlx::query(
         "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
                                recorded_at, kiosk_id, staff_assisted)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(new_id())
     .bind(account_id)
@@ -360,7 +463,7 @@ async fn insert_consent(
     .bind(consent.accepted_at.unix_timestamp())
     .bind(now)
     .bind(&consent.kiosk_id)
-    .bind(consent.staff_assisted)
+    .bind(flag(consent.staff_assisted))
     .execute(&mut *conn)
     .await
     .map(|_| ())
@@ -374,7 +477,10 @@ fn new_id() -> String {
     Uuid::now_v7().to_string()
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/central-sqlite");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/central-sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/central-postgres");
 
 impl Store {
     /// `/readyz`: the database answers and every migration of this build
@@ -382,12 +488,18 @@ impl Store {
     /// schema older than this build is not).
     pub async fn ready(&self) -> Result<(), String> {
         let applied: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = 1",
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
         )
         .fetch_one(&self.pool)
         .await
         .map_err(|e| format!("database: {e}"))?;
-        let wanted = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let wanted = self
+            .engine
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
         if applied < wanted {
             return Err(format!(
                 "schema at migration {applied}, this build needs {wanted}"
@@ -396,34 +508,92 @@ impl Store {
         Ok(())
     }
 
-    /// Opens (creating if needed) the database and applies migrations.
+    /// Opens (creating an SQLite file if needed) the database and applies
+    /// this engine's migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| "BORNE_DATABASE_URL is not a valid sqlite:// URL".to_string())?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let in_memory = url.contains(":memory:");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(if in_memory { 1 } else { 8 })
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
-            .await
-            .context("cannot open the central database")?;
-        MIGRATOR
+        sqlx::any::install_default_drivers();
+        let engine = Engine::of_url(url)?;
+        let pool = match engine {
+            Engine::Sqlite => {
+                let in_memory = url.contains(":memory:");
+                let url = if in_memory || url.contains("mode=") {
+                    url.to_owned()
+                } else {
+                    format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+                };
+                AnyPoolOptions::new()
+                    .max_connections(if in_memory { 1 } else { 8 })
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await
+                            .map(|_| ())
+                        })
+                    })
+                    .connect(&url)
+                    .await
+            }
+            Engine::Postgres => AnyPoolOptions::new().max_connections(8).connect(url).await,
+        }
+        .with_context(|| format!("cannot open the central database ({})", engine.as_str()))?;
+        engine
+            .migrator()
             .run(&pool)
             .await
             .context("cannot apply the central database migrations")?;
-        Ok(Self { pool })
+        Ok(Self { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The connection pool, with this store's settings and schema: only
     /// for the sync benchmark's raw-insert baseline (`tests/bin/sync_bench.rs`).
-    pub fn pool_for_benchmarks(&self) -> &SqlitePool {
+    pub fn pool_for_benchmarks(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Starts a batch ingest's transaction, holding the lock concurrent
+    /// ingests wait for: SQLite's write lock (`BEGIN IMMEDIATE`); on
+    /// PostgreSQL a transaction-scoped advisory lock (namespace 1), so
+    /// several instances take turns.
+    async fn begin_ingest(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(1, 0)::text")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// Starts a transaction that rewrites one account's code or profile:
+    /// SQLite's write lock, or on PostgreSQL the account's row lock, so
+    /// two instances never interleave their writes to one account.
+    async fn begin_account(
+        &self,
+        account_id: &str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                    .bind(account_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
@@ -438,13 +608,24 @@ impl Store {
     /// message), and the delivery in the outbox. Returns the delivery id.
     ///
     /// The caps are checked inside the same transaction, after its first
-    /// write: SQLite then holds the write lock, so two concurrent requests
-    /// cannot both pass a cap that only one of them fits under.
+    /// write: SQLite then holds the write lock (PostgreSQL: the kiosk's
+    /// advisory lock and the account's row lock), so two concurrent
+    /// requests cannot both pass a cap that only one of them fits under.
     pub async fn issue_code(&self, c: NewCode<'_>, caps: &Limits) -> Result<Issued, IssueError> {
         let mut tx = self.pool.begin().await?;
         let phone = c.phone.e164();
+        if self.engine == Engine::Postgres {
+            // Row locks take the place of SQLite's database lock: one
+            // kiosk's codes (its hourly cap; advisory lock namespace 3) and
+            // one number's codes (its caps, its one active code) are issued
+            // one at a time.
+            sqlx::query("SELECT pg_advisory_xact_lock(3, hashtext($1))::text")
+                .bind(c.kiosk_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
-            "INSERT INTO accounts (id, phone, language, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO accounts (id, phone, language, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (phone) DO NOTHING",
         )
         .bind(new_id())
@@ -453,16 +634,20 @@ impl Store {
         .bind(c.now)
         .execute(&mut *tx)
         .await?;
+        let lock = match self.engine {
+            Engine::Sqlite => "SELECT id FROM accounts WHERE phone = $1",
+            Engine::Postgres => "SELECT id FROM accounts WHERE phone = $1 FOR UPDATE",
+        };
+        let account_id: String = sqlx::query_scalar(lock)
+            .bind(&phone)
+            .fetch_one(&mut *tx)
+            .await?;
         if let Some((limit, retry_after)) =
             caps_wait(&mut tx, &phone, Some(c.kiosk_id), None, caps, c.now).await?
         {
             return Err(IssueError::Limited { limit, retry_after });
         }
         let (channel, fallback) = channel_for(&mut tx, &phone, c.channel).await?;
-        let account_id: String = sqlx::query_scalar("SELECT id FROM accounts WHERE phone = ?")
-            .bind(&phone)
-            .fetch_one(&mut *tx)
-            .await?;
         insert_consent(&mut tx, &account_id, c.consent, c.now).await?;
         let code_id = replace_active_code(
             &mut tx,
@@ -478,7 +663,7 @@ impl Store {
             "INSERT INTO deliveries (id, code_id, account_id, to_phone, channel, language, secret,
                                      state, next_attempt_at, expires_at, created_at, updated_at,
                                      kiosk_id, fallback)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, $13)",
         )
         .bind(&delivery_id)
         .bind(&code_id)
@@ -524,7 +709,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT c.id, c.account_id, c.code_hash, c.attempts, c.expires_at
              FROM codes c JOIN accounts a ON a.id = c.account_id
-             WHERE a.phone = ? AND c.state = 'active'",
+             WHERE a.phone = $1 AND c.state = 'active'",
         )
         .bind(phone.e164())
         .fetch_optional(&self.pool)
@@ -547,8 +732,8 @@ impl Store {
     ) -> Result<i64, sqlx::Error> {
         let attempts: Option<i64> = sqlx::query_scalar(
             "UPDATE codes SET attempts = attempts + 1,
-                              state = CASE WHEN attempts + 1 >= ? THEN 'burned' ELSE state END
-             WHERE id = ? AND state = 'active'
+                              state = CASE WHEN attempts + 1 >= $1 THEN 'burned' ELSE state END
+             WHERE id = $2 AND state = 'active'
              RETURNING attempts",
         )
         .bind(max_attempts)
@@ -569,7 +754,7 @@ impl Store {
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let used = sqlx::query(
-            "UPDATE codes SET state = 'used' WHERE id = ? AND state = 'active' AND expires_at > ?",
+            "UPDATE codes SET state = 'used' WHERE id = $1 AND state = 'active' AND expires_at > $2",
         )
         .bind(&code.id)
         .bind(now)
@@ -580,16 +765,16 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "UPDATE accounts SET verified_at = COALESCE(verified_at, ?), failed_logins = 0,
+            "UPDATE accounts SET verified_at = COALESCE(verified_at, $1), failed_logins = 0,
                                  login_locked_until = NULL
-             WHERE id = ?",
+             WHERE id = $2",
         )
         .bind(now)
         .bind(&code.account_id)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(session_token_hash)
         .bind(&code.account_id)
@@ -611,7 +796,7 @@ impl Store {
     ) -> Result<Option<String>, sqlx::Error> {
         let oldest = now - i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
         sqlx::query_scalar(
-            "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at > ?
+            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at > $3
              RETURNING account_id",
         )
         .bind(now)
@@ -628,8 +813,8 @@ impl Store {
         p: &Profile,
         now: Timestamp,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        write_profile(&mut tx, account_id, p, now).await?;
+        let mut tx = self.begin_account(account_id).await?;
+        write_profile(&mut tx, account_id, p, now, false).await?;
         tx.commit().await
     }
 
@@ -638,7 +823,7 @@ impl Store {
         &self,
         account_id: &str,
     ) -> Result<Option<wire::Profile>, sqlx::Error> {
-        let Some(r) = sqlx::query("SELECT * FROM profiles WHERE account_id = ?")
+        let Some(r) = sqlx::query("SELECT * FROM profiles WHERE account_id = $1")
             .bind(account_id)
             .fetch_optional(&self.pool)
             .await?
@@ -647,7 +832,7 @@ impl Store {
         };
         let text = |col: &str| r.get::<Option<String>, _>(col).unwrap_or_default();
         let contacts =
-            sqlx::query("SELECT * FROM contact_points WHERE account_id = ? ORDER BY position")
+            sqlx::query("SELECT * FROM contact_points WHERE account_id = $1 ORDER BY position")
                 .bind(account_id)
                 .fetch_all(&self.pool)
                 .await?
@@ -655,7 +840,7 @@ impl Store {
                 .map(|c| {
                     let extension: Option<String> = c.get("extension");
                     wire::ContactPoint {
-                        active: c.get("active"),
+                        active: c.get::<i64, _>("active") != 0,
                         description: c.get("description"),
                         kind: match c.get::<String, _>("kind").as_str() {
                             "landline" => wire::ContactType::Landline,
@@ -665,9 +850,9 @@ impl Store {
                         value: c.get("value"),
                         extension_delay_seconds: extension
                             .as_ref()
-                            .map(|_| c.get::<u32, _>("extension_delay_seconds")),
+                            .map(|_| int(c.get("extension_delay_seconds"))),
                         extension: extension.unwrap_or_default(),
-                        order: c.get("position"),
+                        order: int(c.get("position")),
                     }
                 })
                 .collect();
@@ -684,37 +869,45 @@ impl Store {
             civic_number: text("civic_number"),
             apartment: text("apartment"),
             postal_code: text("postal_code"),
-            newsletter: r.get("newsletter"),
+            newsletter: r.get::<i64, _>("newsletter") != 0,
             contacts,
             categories: categories_column(&r.get::<String, _>("categories")),
         }))
     }
 
-    /// Leases the next due delivery for `lease`. Several workers may run:
-    /// the conditional UPDATE makes the claim atomic in SQLite.
+    /// Leases the next due delivery for `lease`. Several workers (several
+    /// instances) may run: the conditional UPDATE makes the claim atomic —
+    /// a worker that loses the race for a row (PostgreSQL re-checks the
+    /// condition once the winner commits) gets nothing this time, and
+    /// PostgreSQL's workers skip rows another one is claiming.
     pub async fn claim_delivery(
         &self,
         now: Timestamp,
         lease: Duration,
     ) -> Result<Option<DeliveryJob>, sqlx::Error> {
         let lease_until = now + i64::try_from(lease.as_secs()).unwrap_or(60);
-        let row = sqlx::query(
-            "UPDATE deliveries SET lease_until = ?, attempts = attempts + 1, updated_at = ?
+        let sql = format!(
+            "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1, updated_at = $2
              WHERE id = (SELECT id FROM deliveries
-                         WHERE state = 'pending' AND next_attempt_at <= ?
-                           AND (lease_until IS NULL OR lease_until <= ?)
-                         ORDER BY next_attempt_at LIMIT 1)
-               AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+                         WHERE state = 'pending' AND next_attempt_at <= $3
+                           AND (lease_until IS NULL OR lease_until <= $4)
+                         ORDER BY next_attempt_at LIMIT 1{})
+               AND state = 'pending' AND (lease_until IS NULL OR lease_until <= $5)
              RETURNING id, to_phone, channel, language, secret, attempts, expires_at, code_id,
                        account_id",
-        )
-        .bind(lease_until)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+            match self.engine {
+                Engine::Sqlite => "",
+                Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+            }
+        );
+        let row = sqlx::query(&sql)
+            .bind(lease_until)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| DeliveryJob {
             id: r.get("id"),
             to_phone: r.get("to_phone"),
@@ -739,8 +932,8 @@ impl Store {
             DeliveryOutcome::SwitchToVoice { error } => {
                 sqlx::query(
                     "UPDATE deliveries SET channel = 'voice', fallback = 'sms_refused',
-                        next_attempt_at = ?, lease_until = NULL, last_error = ?, updated_at = ?
-                     WHERE id = ? AND state = 'pending'",
+                        next_attempt_at = $1, lease_until = NULL, last_error = $2, updated_at = $3
+                     WHERE id = $4 AND state = 'pending'",
                 )
                 .bind(now)
                 .bind(error)
@@ -763,15 +956,15 @@ impl Store {
         };
         sqlx::query(
             "UPDATE deliveries SET
-                state = ?,
-                secret = CASE WHEN ? = 'pending' THEN secret ELSE NULL END,
-                next_attempt_at = COALESCE(?, next_attempt_at),
+                state = $1,
+                secret = CASE WHEN $2 = 'pending' THEN secret ELSE NULL END,
+                next_attempt_at = COALESCE($3, next_attempt_at),
                 lease_until = NULL,
-                provider_id = COALESCE(?, provider_id),
-                last_error = COALESCE(?, last_error),
-                sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
-                updated_at = ?
-             WHERE id = ? AND state = 'pending'",
+                provider_id = COALESCE($4, provider_id),
+                last_error = COALESCE($5, last_error),
+                sent_at = CASE WHEN $6 = 'sent' THEN $7 ELSE sent_at END,
+                updated_at = $8
+             WHERE id = $9 AND state = 'pending'",
         )
         .bind(state)
         .bind(state)
@@ -790,8 +983,9 @@ impl Store {
     /// The earliest time a pending delivery is due, for the worker's sleep.
     pub async fn next_delivery_due(&self) -> Result<Option<Timestamp>, sqlx::Error> {
         sqlx::query_scalar(
-            "SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) FROM deliveries
-             WHERE state = 'pending'",
+            "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until
+                             ELSE next_attempt_at END)
+             FROM deliveries WHERE state = 'pending'",
         )
         .fetch_one(&self.pool)
         .await
@@ -799,7 +993,7 @@ impl Store {
 
     /// What the kiosk may show about a delivery.
     pub async fn delivery_view(&self, id: &str) -> Result<Option<DeliveryView>, sqlx::Error> {
-        let row = sqlx::query("SELECT state, channel, fallback FROM deliveries WHERE id = ?")
+        let row = sqlx::query("SELECT state, channel, fallback FROM deliveries WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -821,8 +1015,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE deliveries SET state = ?, last_error = COALESCE(?, last_error), updated_at = ?
-             WHERE provider_id = ? AND state = 'sent'",
+            "UPDATE deliveries SET state = $1, last_error = COALESCE($2, last_error), updated_at = $3
+             WHERE provider_id = $4 AND state = 'sent'",
         )
         .bind(if delivered { "delivered" } else { "failed" })
         .bind(error)
@@ -842,12 +1036,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO sms_opt_outs (phone, opted_out, keyword, changed_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO sms_opt_outs (phone, opted_out, keyword, changed_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (phone) DO UPDATE SET opted_out = excluded.opted_out,
                 keyword = excluded.keyword, changed_at = excluded.changed_at",
         )
         .bind(phone)
-        .bind(opted_out)
+        .bind(flag(opted_out))
         .bind(keyword)
         .bind(now)
         .execute(&self.pool)
@@ -857,10 +1051,11 @@ impl Store {
 
     /// The language of the account behind a number, if there is one.
     pub async fn phone_language(&self, phone: &str) -> Result<Option<Language>, sqlx::Error> {
-        let v: Option<String> = sqlx::query_scalar("SELECT language FROM accounts WHERE phone = ?")
-            .bind(phone)
-            .fetch_optional(&self.pool)
-            .await?;
+        let v: Option<String> =
+            sqlx::query_scalar("SELECT language FROM accounts WHERE phone = $1")
+                .bind(phone)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(v.as_deref().and_then(Language::parse))
     }
 
@@ -870,7 +1065,7 @@ impl Store {
         phone: &PhoneNumber,
     ) -> Result<Option<Timestamp>, sqlx::Error> {
         let v: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT login_locked_until FROM accounts WHERE phone = ?")
+            sqlx::query_scalar("SELECT login_locked_until FROM accounts WHERE phone = $1")
                 .bind(phone.e164())
                 .fetch_optional(&self.pool)
                 .await?;
@@ -887,7 +1082,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<Timestamp>, sqlx::Error> {
         let failures: Option<i64> = sqlx::query_scalar(
-            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE phone = ?
+            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE phone = $1
              RETURNING failed_logins",
         )
         .bind(phone.e164())
@@ -905,7 +1100,7 @@ impl Store {
             .unwrap_or(900)
             .min(900);
         let until = now + delay;
-        sqlx::query("UPDATE accounts SET login_locked_until = ? WHERE phone = ?")
+        sqlx::query("UPDATE accounts SET login_locked_until = $1 WHERE phone = $2")
             .bind(until)
             .bind(phone.e164())
             .execute(&self.pool)
@@ -927,7 +1122,7 @@ impl Store {
     /// Pauses automatic sends (only if not paused already).
     pub async fn pause_sends(&self, reason: &str, now: Timestamp) -> Result<bool, sqlx::Error> {
         let r = sqlx::query(
-            "UPDATE cost_breaker SET paused_at = ?, reason = ? WHERE id = 1 AND paused_at IS NULL",
+            "UPDATE cost_breaker SET paused_at = $1, reason = $2 WHERE id = 1 AND paused_at IS NULL",
         )
         .bind(now)
         .bind(reason)
@@ -939,7 +1134,7 @@ impl Store {
     /// An administrator resumes sends.
     pub async fn resume_sends(&self, now: Timestamp) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE cost_breaker SET paused_at = NULL, reason = NULL, resumed_at = ? WHERE id = 1",
+            "UPDATE cost_breaker SET paused_at = NULL, reason = NULL, resumed_at = $1 WHERE id = 1",
         )
         .bind(now)
         .execute(&self.pool)
@@ -949,7 +1144,7 @@ impl Store {
 
     /// Messages and calls the provider accepted since `since`.
     pub async fn sends_since(&self, since: Timestamp) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE sent_at >= ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE sent_at >= $1")
             .bind(since)
             .fetch_one(&self.pool)
             .await

@@ -317,9 +317,12 @@ mod tests {
         }
     }
 
+    /// A fresh database on the engine under test (`BORNE_TEST_ENGINE`).
     async fn store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("c.sqlite").display());
+        let url = crate::db::scratch_database(crate::db::test_engine(), dir.path())
+            .await
+            .unwrap();
         (Store::connect(&url).await.unwrap(), dir)
     }
 

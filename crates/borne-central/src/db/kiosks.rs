@@ -63,7 +63,7 @@ impl Store {
         let id = new_id();
         sqlx::query(
             "INSERT INTO kiosks (id, name, created_at, enrollment_code_hash, enrollment_expires_at)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&id)
         .bind(name)
@@ -86,9 +86,9 @@ impl Store {
     ) -> Result<Option<(String, String)>, sqlx::Error> {
         let row = sqlx::query(
             "UPDATE kiosks
-                SET enrollment_code_hash = NULL, token_hash = ?, enrolled_at = ?,
-                    last_seen_at = ?, app_version = ?
-              WHERE enrollment_code_hash = ? AND enrollment_expires_at > ?
+                SET enrollment_code_hash = NULL, token_hash = $1, enrolled_at = $2,
+                    last_seen_at = $3, app_version = $4
+              WHERE enrollment_code_hash = $5 AND enrollment_expires_at > $6
                 AND revoked_at IS NULL AND token_hash IS NULL
              RETURNING id, name",
         )
@@ -105,7 +105,7 @@ impl Store {
 
     /// Looked up on every kiosk request, so a revocation holds at once.
     pub async fn kiosk_auth(&self, token_hash: &str) -> Result<KioskAuth, sqlx::Error> {
-        let row = sqlx::query("SELECT id, name, revoked_at FROM kiosks WHERE token_hash = ?")
+        let row = sqlx::query("SELECT id, name, revoked_at FROM kiosks WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
@@ -130,9 +130,9 @@ impl Store {
             wire::KioskMode::Offline => "offline",
         };
         sqlx::query(
-            "UPDATE kiosks SET last_seen_at = ?, app_version = ?, mode = ?, queue_depth = ?,
-                    queue_rejected = ?, oldest_pending_seconds = ?, last_sync_at = ?
-              WHERE id = ?",
+            "UPDATE kiosks SET last_seen_at = $1, app_version = $2, mode = $3, queue_depth = $4,
+                    queue_rejected = $5, oldest_pending_seconds = $6, last_sync_at = $7
+              WHERE id = $8",
         )
         .bind(now)
         .bind(&beat.app_version)
@@ -181,8 +181,8 @@ impl Store {
     /// (an unused enrollment code dies with it). Returns how many.
     pub async fn revoke_kiosk(&self, id_or_name: &str, now: Timestamp) -> Result<u64, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE kiosks SET revoked_at = ?, enrollment_code_hash = NULL
-              WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
+            "UPDATE kiosks SET revoked_at = $1, enrollment_code_hash = NULL
+              WHERE (id = $2 OR name = $3) AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(id_or_name)
@@ -197,7 +197,7 @@ impl Store {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM kiosks
               WHERE enrolled_at IS NOT NULL AND revoked_at IS NULL
-                AND COALESCE(last_seen_at, enrolled_at) < ?",
+                AND COALESCE(last_seen_at, enrolled_at) < $1",
         )
         .bind(now - after)
         .fetch_one(&self.pool)

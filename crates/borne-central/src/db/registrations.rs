@@ -71,15 +71,16 @@ impl Store {
         now: Timestamp,
         delivery_window: i64,
     ) -> Result<Vec<Ingested>, sqlx::Error> {
-        // IMMEDIATE: take the write lock first, so the idempotency read
-        // and the writes see one state even with several writers.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Take the write lock first, so the idempotency read and the
+        // writes see one state even with several writers (instances).
+        let mut tx = self.begin_ingest().await?;
         let mut out = Vec::with_capacity(batch.len());
         for r in batch {
-            let known = sqlx::query("SELECT content_hash, outcome FROM registrations WHERE id = ?")
-                .bind(&r.id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let known =
+                sqlx::query("SELECT content_hash, outcome FROM registrations WHERE id = $1")
+                    .bind(&r.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(known) = known {
                 let hash: String = known.get("content_hash");
                 out.push(if hash == r.content_hash {
@@ -91,7 +92,7 @@ impl Store {
             }
             let phone = r.phone.e164();
             let existing =
-                sqlx::query("SELECT id, verified_at, language FROM accounts WHERE phone = ?")
+                sqlx::query("SELECT id, verified_at, language FROM accounts WHERE phone = $1")
                     .bind(&phone)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -99,11 +100,12 @@ impl Store {
                 None => {
                     let id = new_id();
                     sqlx::query(
-                        "INSERT INTO accounts (id, phone, language, created_at) VALUES (?, ?, ?, ?)",
+                        "INSERT INTO accounts (id, phone, language, created_at) VALUES ($1, $2, $3, $4)",
                     )
                     .bind(&id)
                     .bind(&phone)
-                    .bind(r.language.as_str())
+                    // What write_profile would set it to.
+                    .bind(r.profile.language().as_str())
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
@@ -114,7 +116,7 @@ impl Store {
                     let verified: Option<i64> = row.get("verified_at");
                     let proven = match &r.owner_session_hash {
                         Some(hash) => sqlx::query(
-                            "SELECT 1 FROM sessions WHERE token_hash = ? AND account_id = ?",
+                            "SELECT 1 FROM sessions WHERE token_hash = $1 AND account_id = $2",
                         )
                         .bind(hash)
                         .bind(&id)
@@ -134,8 +136,8 @@ impl Store {
             };
             if outcome == "pending_change" {
                 sqlx::query(
-                    "UPDATE pending_changes SET state = 'superseded', decided_at = ?
-                     WHERE account_id = ? AND state = 'pending'",
+                    "UPDATE pending_changes SET state = 'superseded', decided_at = $1
+                     WHERE account_id = $2 AND state = 'pending'",
                 )
                 .bind(now)
                 .bind(&account_id)
@@ -144,7 +146,7 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO pending_changes (id, account_id, profile, consent, kiosk_id,
                                                   captured_at, received_at, state)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
                 )
                 .bind(&r.id)
                 .bind(&account_id)
@@ -157,13 +159,13 @@ impl Store {
                 .await?;
             } else {
                 insert_consent(&mut tx, &account_id, &r.consent, now).await?;
-                write_profile(&mut tx, &account_id, &r.profile, now).await?;
+                write_profile(&mut tx, &account_id, &r.profile, now, outcome == "created").await?;
             }
             sqlx::query(
                 "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel,
                                          language, state, next_attempt_at, expires_at,
                                          created_at, updated_at, kiosk_id)
-                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)",
             )
             .bind(new_id())
             .bind(&account_id)
@@ -181,7 +183,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO registrations (id, content_hash, kiosk_id, account_id, outcome,
                                             captured_at, received_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&r.id)
             .bind(&r.content_hash)
@@ -205,7 +207,7 @@ impl Store {
     ) -> Result<Option<StoredPendingChange>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT id, profile, consent, kiosk_id, captured_at FROM pending_changes
-             WHERE account_id = ? AND state = 'pending' ORDER BY received_at DESC LIMIT 1",
+             WHERE account_id = $1 AND state = 'pending' ORDER BY received_at DESC LIMIT 1",
         )
         .bind(account_id)
         .fetch_optional(&self.pool)
@@ -229,10 +231,10 @@ impl Store {
         apply: Option<(&Profile, &ConsentRecord)>,
         now: Timestamp,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_account(account_id).await?;
         let done = sqlx::query(
-            "UPDATE pending_changes SET state = ?, decided_at = ?
-             WHERE id = ? AND account_id = ? AND state = 'pending'",
+            "UPDATE pending_changes SET state = $1, decided_at = $2
+             WHERE id = $3 AND account_id = $4 AND state = 'pending'",
         )
         .bind(if apply.is_some() {
             "applied"
@@ -250,7 +252,7 @@ impl Store {
         }
         if let Some((profile, consent)) = apply {
             insert_consent(&mut tx, account_id, consent, now).await?;
-            write_profile(&mut tx, account_id, profile, now).await?;
+            write_profile(&mut tx, account_id, profile, now, false).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -285,16 +287,16 @@ impl Store {
         let Some(account_id) = job.account_id.as_deref() else {
             return Ok(None);
         };
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_account(account_id).await?;
         let (channel, fallback) = channel_for(&mut tx, &job.to_phone, job.channel).await?;
         // The delivery being prepared has no code yet, so it is not among
         // those superseded.
         let code_id =
             replace_active_code(&mut tx, account_id, code_hash, channel, now, expires_at).await?;
         let updated = sqlx::query(
-            "UPDATE deliveries SET code_id = ?, secret = ?, channel = ?,
-                                   fallback = COALESCE(?, fallback), expires_at = ?, updated_at = ?
-             WHERE id = ? AND state = 'pending' AND code_id IS NULL",
+            "UPDATE deliveries SET code_id = $1, secret = $2, channel = $3,
+                                   fallback = COALESCE($4, fallback), expires_at = $5, updated_at = $6
+             WHERE id = $7 AND state = 'pending' AND code_id IS NULL",
         )
         .bind(&code_id)
         .bind(code.expose_secret())

@@ -59,10 +59,10 @@ impl Store {
                     p.civic_number, p.street, p.apartment, p.city, p.postal_code,
                     p.newsletter, p.categories, p.updated_at
                FROM accounts a JOIN profiles p ON p.account_id = a.id
-              WHERE (?1 = 0 OR a.verified_at IS NOT NULL) AND p.updated_at >= ?2
+              WHERE ($1 = 0 OR a.verified_at IS NOT NULL) AND p.updated_at >= $2
               ORDER BY a.created_at, a.id",
         )
-        .bind(verified_only)
+        .bind(super::flag(verified_only))
         .bind(since.unwrap_or(i64::MIN))
         .fetch_all(&self.pool)
         .await?;
@@ -74,10 +74,10 @@ impl Store {
                JOIN accounts a ON a.id = c.account_id
                JOIN profiles p ON p.account_id = c.account_id
                LEFT JOIN sms_opt_outs o ON o.phone = c.value
-              WHERE c.active = 1 AND (?1 = 0 OR a.verified_at IS NOT NULL) AND p.updated_at >= ?2
+              WHERE c.active = 1 AND ($1 = 0 OR a.verified_at IS NOT NULL) AND p.updated_at >= $2
               ORDER BY c.account_id, c.position",
         )
-        .bind(verified_only)
+        .bind(super::flag(verified_only))
         .bind(since.unwrap_or(i64::MIN))
         .fetch_all(&self.pool)
         .await?;
@@ -93,7 +93,7 @@ impl Store {
                     extension: c.get("extension"),
                     extension_delay_seconds: c.get("extension_delay_seconds"),
                     description: c.get("description"),
-                    sms_opt_out: c.get("sms_opt_out"),
+                    sms_opt_out: c.get::<i64, _>("sms_opt_out") != 0,
                 });
         }
         Ok(rows
@@ -113,7 +113,7 @@ impl Store {
                     apartment: r.get("apartment"),
                     city: r.get("city"),
                     postal_code: r.get("postal_code"),
-                    newsletter: r.get("newsletter"),
+                    newsletter: r.get::<i64, _>("newsletter") != 0,
                     categories: categories_column(&r.get::<String, _>("categories")),
                     updated_at: r.get("updated_at"),
                 }
@@ -123,7 +123,7 @@ impl Store {
 
     /// The account of a number, if any.
     pub async fn account_of(&self, phone_e164: &str) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar("SELECT id FROM accounts WHERE phone = ?")
+        sqlx::query_scalar("SELECT id FROM accounts WHERE phone = $1")
             .bind(phone_e164)
             .fetch_optional(&self.pool)
             .await
@@ -137,7 +137,7 @@ impl Store {
         &self,
         account_id: &str,
     ) -> Result<Option<serde_json::Value>, sqlx::Error> {
-        let Some(a) = sqlx::query("SELECT * FROM accounts WHERE id = ?")
+        let Some(a) = sqlx::query("SELECT * FROM accounts WHERE id = $1")
             .bind(account_id)
             .fetch_optional(&self.pool)
             .await?
@@ -148,7 +148,7 @@ impl Store {
         let profile = self.load_profile(account_id).await?;
         let consents: Vec<serde_json::Value> = sqlx::query(
             "SELECT text_version, language, accepted_at, recorded_at, kiosk_id, staff_assisted
-               FROM consents WHERE account_id = ? ORDER BY recorded_at",
+               FROM consents WHERE account_id = $1 ORDER BY recorded_at",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -161,14 +161,14 @@ impl Store {
                 "accepted_at": rfc3339(c.get("accepted_at")),
                 "recorded_at": rfc3339(c.get("recorded_at")),
                 "kiosk_id": c.get::<String, _>("kiosk_id"),
-                "staff_assisted": c.get::<bool, _>("staff_assisted"),
+                "staff_assisted": c.get::<i64, _>("staff_assisted") != 0,
             })
         })
         .collect();
         let deliveries: Vec<serde_json::Value> = sqlx::query(
             "SELECT channel, state, created_at, sent_at, kiosk_id
-               FROM deliveries WHERE account_id = ?1
-                  OR code_id IN (SELECT id FROM codes WHERE account_id = ?1)
+               FROM deliveries WHERE account_id = $1
+                  OR code_id IN (SELECT id FROM codes WHERE account_id = $1)
               ORDER BY created_at",
         )
         .bind(account_id)
@@ -186,20 +186,20 @@ impl Store {
         })
         .collect();
         let opt_out =
-            sqlx::query("SELECT opted_out, keyword, changed_at FROM sms_opt_outs WHERE phone = ?")
+            sqlx::query("SELECT opted_out, keyword, changed_at FROM sms_opt_outs WHERE phone = $1")
                 .bind(&phone)
                 .fetch_optional(&self.pool)
                 .await?
                 .map(|o| {
                     serde_json::json!({
-                        "opted_out": o.get::<bool, _>("opted_out"),
+                        "opted_out": o.get::<i64, _>("opted_out") != 0,
                         "keyword": o.get::<String, _>("keyword"),
                         "changed_at": rfc3339(o.get("changed_at")),
                     })
                 });
         let pending: Vec<serde_json::Value> = sqlx::query(
             "SELECT profile, kiosk_id, captured_at, received_at, state
-               FROM pending_changes WHERE account_id = ? ORDER BY received_at",
+               FROM pending_changes WHERE account_id = $1 ORDER BY received_at",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -218,7 +218,7 @@ impl Store {
         .collect();
         let registrations: Vec<serde_json::Value> = sqlx::query(
             "SELECT kiosk_id, outcome, captured_at, received_at
-               FROM registrations WHERE account_id = ? ORDER BY received_at",
+               FROM registrations WHERE account_id = $1 ORDER BY received_at",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -262,14 +262,14 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        let gone = sqlx::query("DELETE FROM accounts WHERE id = ?")
+        let gone = sqlx::query("DELETE FROM accounts WHERE id = $1")
             .bind(account_id)
             .execute(&mut *tx)
             .await?
             .rows_affected()
             > 0;
         if gone {
-            sqlx::query("INSERT INTO deletions (id, deleted_at, requested_by) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO deletions (id, deleted_at, requested_by) VALUES ($1, $2, $3)")
                 .bind(new_id())
                 .bind(now)
                 .bind(match by {

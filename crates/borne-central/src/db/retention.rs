@@ -28,9 +28,9 @@ impl Store {
     ) -> Result<Purged, sqlx::Error> {
         let unverified_accounts = sqlx::query(
             "DELETE FROM accounts
-                  WHERE verified_at IS NULL AND created_at < ?1
+                  WHERE verified_at IS NULL AND created_at < $1
                     AND NOT EXISTS (SELECT 1 FROM codes c
-                                     WHERE c.account_id = accounts.id AND c.created_at >= ?1)",
+                                     WHERE c.account_id = accounts.id AND c.created_at >= $1)",
         )
         .bind(unverified_created_before)
         .execute(&self.pool)
@@ -40,7 +40,7 @@ impl Store {
         // point at it); its hash goes.
         let codes = sqlx::query(
             "UPDATE codes SET code_hash = ''
-              WHERE code_hash != '' AND (state != 'active' OR expires_at <= ?)",
+              WHERE code_hash != '' AND (state != 'active' OR expires_at <= $1)",
         )
         .bind(now)
         .execute(&self.pool)
@@ -49,13 +49,13 @@ impl Store {
         let delivery_secrets = sqlx::query(
             "UPDATE deliveries SET secret = NULL
               WHERE secret IS NOT NULL
-                AND (state IN ('delivered', 'failed', 'expired', 'superseded') OR expires_at <= ?)",
+                AND (state IN ('delivered', 'failed', 'expired', 'superseded') OR expires_at <= $1)",
         )
         .bind(now)
         .execute(&self.pool)
         .await?
         .rows_affected();
-        let sessions = sqlx::query("DELETE FROM sessions WHERE last_seen_at < ?")
+        let sessions = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1")
             .bind(sessions_seen_before)
             .execute(&self.pool)
             .await?

@@ -49,7 +49,11 @@ impl Telephony for ConsoleProvider {
                 .create(true)
                 .append(true)
                 .open(path)
-                .and_then(|mut f| writeln!(f, "{line}").and_then(|_| f.sync_data()));
+                // One write per line: several instances may share the file.
+                .and_then(|mut f| {
+                    f.write_all(format!("{line}\n").as_bytes())
+                        .and_then(|_| f.sync_data())
+                });
             if let Err(e) = write {
                 return Err(SendError::Retryable {
                     reason: format!("console outbox file: {e}"),

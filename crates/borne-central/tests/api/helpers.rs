@@ -35,7 +35,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().unwrap();
     let outbox = dir.path().join("outbox.jsonl");
-    let db_url = format!("sqlite://{}", dir.path().join("central.sqlite").display());
+    // The engine under test: SQLite, or PostgreSQL (BORNE_TEST_ENGINE).
+    let db_url = borne_central::db::scratch_database(borne_central::db::test_engine(), dir.path())
+        .await
+        .unwrap();
     let vars = [
         ("BORNE_LISTEN", "127.0.0.1:0".to_string()),
         ("BORNE_DATABASE_URL", db_url.clone()),
@@ -46,6 +49,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
             .unwrap();
     tweak(&mut config);
+    // The database the server uses, if the tweak changed it.
+    let db_url = config.database_url.clone();
     let app = Application::build(config).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -200,8 +205,29 @@ impl TestApp {
             .to_string()
     }
 
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&self.db_url).await.unwrap()
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.db_url).await.unwrap()
+    }
+
+    /// Another writer holding the tables the registration ingest writes,
+    /// until `COMMIT` on the connection returned.
+    pub async fn hold_database(&self) -> sqlx::AnyConnection {
+        use sqlx::{Connection, Executor};
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&self.db_url).await.unwrap();
+        match borne_central::db::test_engine() {
+            borne_central::db::Engine::Sqlite => {
+                c.execute("BEGIN IMMEDIATE").await.unwrap();
+            }
+            borne_central::db::Engine::Postgres => {
+                c.execute("BEGIN").await.unwrap();
+                c.execute("LOCK TABLE registrations IN ACCESS EXCLUSIVE MODE")
+                    .await
+                    .unwrap();
+            }
+        }
+        c
     }
 
     pub async fn stop(mut self) {

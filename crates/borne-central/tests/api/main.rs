@@ -1,8 +1,11 @@
 //! Black-box tests of the central server: a real server on port 0, a fresh
-//! SQLite file, the console provider writing to a file.
+//! database (an SQLite file, or a PostgreSQL database when
+//! `BORNE_TEST_ENGINE=postgres`: the same suite is the engines' conformance
+//! suite), the console provider writing to a file.
 
 mod garbage;
 mod helpers;
+mod instances;
 mod kiosks;
 mod limits;
 mod login;

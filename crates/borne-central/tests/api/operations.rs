@@ -59,8 +59,8 @@ async fn the_retention_job_purges_what_is_no_longer_needed() {
     // 31 days pass for both.
     let month = 31 * 86_400;
     for sql in [
-        "UPDATE accounts SET created_at = created_at - ?",
-        "UPDATE codes SET created_at = created_at - ?, expires_at = expires_at - ?",
+        "UPDATE accounts SET created_at = created_at - $1",
+        "UPDATE codes SET created_at = created_at - $1, expires_at = expires_at - $2",
     ] {
         sqlx::query(sql)
             .bind(month)

@@ -54,7 +54,7 @@ async fn a_batch_is_stored_once_per_id_whatever_the_retries() {
     // One code per registration goes out, made by the worker.
     let sent = app.sent_when(|s| s.len() >= 2).await;
     assert_eq!(sent.len(), 2);
-    let pool = sqlx::SqlitePool::connect(&app.db_url).await.unwrap();
+    let pool = app.db().await;
     let n: (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM deliveries),
                 (SELECT COUNT(*) FROM accounts WHERE verified_at IS NULL)",
@@ -139,16 +139,11 @@ async fn batches_are_capped_and_need_a_kiosk_token() {
 
 #[tokio::test]
 async fn an_id_still_being_stored_gets_409_then_the_stored_result() {
-    use sqlx::Connection;
     let app = spawn_app().await;
     let batch = json!({ "registrations": [registration(&id(), "514 555-0156", "Fortin")] });
     // Another writer holds the database: the first request waits inside
     // its transaction, its id in flight.
-    let mut blocker = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut blocker)
-        .await
-        .unwrap();
+    let mut blocker = app.hold_database().await;
     let first = tokio::spawn(app.post("/v1/registrations", &batch).send());
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     // The kiosk gave up on it and sends it again.

@@ -36,18 +36,14 @@ async fn signup_stores_account_consent_and_hashed_code_and_delivers_it() {
             .await
             .unwrap();
     assert_eq!(verified, None, "not verified before the first login");
-    let (version, kiosk, staff): (String, String, bool) =
+    let (version, kiosk, staff): (String, String, i64) =
         sqlx::query_as("SELECT text_version, kiosk_id, staff_assisted FROM consents")
             .fetch_one(&db)
             .await
             .unwrap();
     assert_eq!(
         (version.as_str(), kiosk.as_str(), staff),
-        (
-            borne_domain::CONSENT_TEXT_VERSION,
-            app.kiosk_id.as_str(),
-            false
-        )
+        (borne_domain::CONSENT_TEXT_VERSION, app.kiosk_id.as_str(), 0)
     );
     let (hash, expires, created): (String, i64, i64) =
         sqlx::query_as("SELECT code_hash, expires_at, created_at FROM codes")

@@ -264,12 +264,12 @@ async fn stop_arret_start_and_aide_by_text() {
         .unwrap();
     assert_eq!(body["channel"], "voice");
     assert_eq!(body["fallback"], "sms_opted_out");
-    let (opted_out, keyword): (bool, String) =
+    let (opted_out, keyword): (i64, String) =
         sqlx::query_as("SELECT opted_out, keyword FROM sms_opt_outs")
             .fetch_one(&app.db().await)
             .await
             .unwrap();
-    assert!(opted_out && keyword == "stop");
+    assert!(opted_out == 1 && keyword == "stop");
     // START opts back in.
     let start = [("From", from), ("Body", "START")];
     signed(&app, "/v1/twilio/incoming", &start).await;

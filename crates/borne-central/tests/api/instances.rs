@@ -1,0 +1,142 @@
+//! Several central instances on one database (a load balancer in front):
+//! every code goes out once — none twice, none lost — whichever instance
+//! took the request and whichever worker leased the delivery. Runs on the
+//! engine under test (`BORNE_TEST_ENGINE`): PostgreSQL in CI, SQLite too.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use crate::helpers::{consent, spawn_app_with, TestApp};
+
+fn no_caps(c: &mut borne_central::Config) {
+    c.limits.number_min_interval = Duration::ZERO;
+    c.limits.number_per_10_min = 0;
+    c.limits.number_per_day = 0;
+    c.limits.kiosk_per_hour = 0;
+}
+
+/// `n` distinct test numbers (555-01xx in several area codes).
+fn phones(n: usize, skip: usize) -> Vec<String> {
+    ["514", "438", "450", "579", "418", "819"]
+        .iter()
+        .flat_map(|area| (100..200).map(move |x| format!("{area} 555-0{x}")))
+        .skip(skip)
+        .take(n)
+        .collect()
+}
+
+fn registration(phone: &str) -> Value {
+    json!({
+        "id": uuid::Uuid::now_v7().to_string(),
+        "captured_at": "2026-11-26T10:00:00Z",
+        "phone": phone, "channel": "sms", "language": "fr", "consent": consent(),
+        "profile": {
+            "name": "Instance", "first_name": "", "language": "fr", "city": "Mille-Isles",
+            "street": "", "civic_number": "", "apartment": "", "postal_code": "",
+            "newsletter": false,
+            "contacts": [{ "active": true, "description": "", "kind": "mobile", "value": phone,
+                           "extension": "", "extension_delay_seconds": null, "order": 1 }]
+        },
+        "owner_session": null
+    })
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_send_every_code_once() {
+    let a = spawn_app_with(no_caps).await;
+    let (url, outbox) = (a.db_url.clone(), a.outbox.clone());
+    // Same database, same provider (the console file stands for it).
+    let b: TestApp = spawn_app_with(move |c| {
+        no_caps(c);
+        c.database_url = url;
+        c.console_outbox = Some(outbox);
+    })
+    .await;
+    let instances = [&a, &b];
+
+    // Live signups, spread over both instances, all at once.
+    let live = phones(40, 0);
+    let signups = live.iter().enumerate().map(|(i, p)| {
+        let app = instances[i % 2];
+        async move { app.signup(p, "sms").await.status() }
+    });
+    for status in join_all(signups).await {
+        assert_eq!(status, 202);
+    }
+    // Offline registrations: each batch sent to both instances at the same
+    // time (a kiosk retrying through the load balancer).
+    let offline = phones(40, 40);
+    let batches: Vec<Value> = offline
+        .chunks(10)
+        .map(|c| json!({ "registrations": c.iter().map(|p| registration(p)).collect::<Vec<_>>() }))
+        .collect();
+    let syncs = batches.iter().flat_map(|batch| {
+        instances.iter().map(move |app| async move {
+            let r = app.post("/v1/registrations", batch).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            let body: Value = r.json().await.unwrap();
+            body["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["status"].as_u64().unwrap())
+                .collect::<Vec<_>>()
+        })
+    });
+    for statuses in join_all(syncs).await {
+        // 200 (stored or repeated) or 409 (the other instance is storing it).
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 409),
+            "{statuses:?}"
+        );
+    }
+    // A kiosk that got 409 sends again later: every registration is stored.
+    for batch in &batches {
+        let r: Value = a
+            .post("/v1/registrations", batch)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == 200));
+    }
+
+    let expected = live.len() + offline.len();
+    let sent = a.sent_when(|s| s.len() >= expected).await;
+    // Give a duplicate the time to show up.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent = if a.sent().len() > sent.len() {
+        a.sent()
+    } else {
+        sent
+    };
+    let mut per_number: HashMap<String, usize> = HashMap::new();
+    for m in &sent {
+        *per_number
+            .entry(m["to"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(per_number.len(), expected, "every number got its code");
+    assert!(
+        per_number.values().all(|n| *n == 1),
+        "no number got two: {per_number:?}"
+    );
+    let (sent_rows, attempts): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(SUM(attempts) AS BIGINT) FROM deliveries WHERE state = 'sent'",
+    )
+    .fetch_one(&a.db().await)
+    .await
+    .unwrap();
+    assert_eq!((sent_rows, attempts), (expected as i64, expected as i64));
+    b.stop().await;
+    a.stop().await;
+}
