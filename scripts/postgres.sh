@@ -62,7 +62,7 @@ if [ "${1:-}" = "--drop-test-databases" ]; then
     n=$(psql -X -qtA "$URL" -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'borne\_test\_%'")
     if [ "$n" -gt 0 ]; then
         say "dropping $n test databases"
-        psql -X -qtA "$URL" -c "SELECT 'DROP DATABASE ' || quote_ident(datname) FROM pg_database
+        psql -X -qtA "$URL" -c "SELECT 'DROP DATABASE ' || quote_ident(datname) || ';' FROM pg_database
                                 WHERE datname LIKE 'borne\_test\_%'" | psql -X -q "$URL" >/dev/null
     fi
 fi

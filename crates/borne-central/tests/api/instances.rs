@@ -9,7 +9,8 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use crate::helpers::{consent, spawn_app_with, TestApp};
+use crate::helpers::{spawn_app_with, TestApp};
+use crate::registrations::{id, registration};
 
 fn no_caps(c: &mut borne_central::Config) {
     c.limits.number_min_interval = Duration::ZERO;
@@ -26,22 +27,6 @@ fn phones(n: usize, skip: usize) -> Vec<String> {
         .skip(skip)
         .take(n)
         .collect()
-}
-
-fn registration(phone: &str) -> Value {
-    json!({
-        "id": uuid::Uuid::now_v7().to_string(),
-        "captured_at": "2026-11-26T10:00:00Z",
-        "phone": phone, "channel": "sms", "language": "fr", "consent": consent(),
-        "profile": {
-            "name": "Instance", "first_name": "", "language": "fr", "city": "Mille-Isles",
-            "street": "", "civic_number": "", "apartment": "", "postal_code": "",
-            "newsletter": false,
-            "contacts": [{ "active": true, "description": "", "kind": "mobile", "value": phone,
-                           "extension": "", "extension_delay_seconds": null, "order": 1 }]
-        },
-        "owner_session": null
-    })
 }
 
 #[tokio::test]
@@ -71,7 +56,7 @@ async fn two_instances_on_one_database_send_every_code_once() {
     let offline = phones(40, 40);
     let batches: Vec<Value> = offline
         .chunks(10)
-        .map(|c| json!({ "registrations": c.iter().map(|p| registration(p)).collect::<Vec<_>>() }))
+        .map(|c| json!({ "registrations": c.iter().map(|p| registration(&id(), p, "Instance")).collect::<Vec<_>>() }))
         .collect();
     let syncs = batches.iter().flat_map(|batch| {
         instances.iter().map(move |app| async move {

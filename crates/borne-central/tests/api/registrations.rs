@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{consent, spawn_app, TestApp};
 
-fn registration(id: &str, phone: &str, name: &str) -> Value {
+pub(crate) fn registration(id: &str, phone: &str, name: &str) -> Value {
     json!({
         "id": id,
         "captured_at": "2026-11-26T10:00:00Z",
@@ -32,7 +32,7 @@ async fn sync(app: &TestApp, batch: &Value) -> Value {
     r.json().await.unwrap()
 }
 
-fn id() -> String {
+pub(crate) fn id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
