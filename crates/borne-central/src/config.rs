@@ -61,8 +61,8 @@ pub struct Config {
     /// `BORNE_LISTEN`, default `127.0.0.1:8080`.
     pub listen: SocketAddr,
     /// `BORNE_DATABASE_URL`; default: `borne-central.sqlite` in the data
-    /// directory.
-    pub database_url: String,
+    /// directory. A secret: a PostgreSQL URL holds a password.
+    pub database_url: SecretString,
     /// `BORNE_DATA_DIR`, default `./.borne/central`.
     pub data_dir: PathBuf,
     /// `BORNE_KIOSK_SILENT_SECONDS`, default 900: an enrolled kiosk
@@ -300,7 +300,7 @@ impl Config {
         };
         Ok(Self {
             listen,
-            database_url,
+            database_url: database_url.into(),
             data_dir,
             kiosk_silent_after: seconds("BORNE_KIOSK_SILENT_SECONDS", 900)?,
             admin_token_hash: match get("BORNE_ADMIN_TOKEN").filter(|t| !t.is_empty()) {
@@ -349,6 +349,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     fn cfg(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
@@ -364,8 +365,10 @@ mod tests {
         let c = cfg(&[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert!(
-            c.database_url.starts_with("sqlite://")
-                && c.database_url.ends_with("borne-central.sqlite")
+            c.database_url.expose_secret().starts_with("sqlite://")
+                && c.database_url
+                    .expose_secret()
+                    .ends_with("borne-central.sqlite")
         );
         assert_eq!(c.code_ttl, Duration::from_secs(600));
         assert_eq!(c.kiosk_silent_after, Duration::from_secs(900));

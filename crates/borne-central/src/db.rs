@@ -563,15 +563,46 @@ impl Store {
     /// ingests wait for: SQLite's write lock (`BEGIN IMMEDIATE`); on
     /// PostgreSQL a transaction-scoped advisory lock (namespace 1), so
     /// several instances take turns.
-    async fn begin_ingest(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    ///
+    /// On PostgreSQL it first claims each registration id (advisory locks
+    /// in namespace 2, without waiting): the returned flags say which ids
+    /// this transaction holds; the others are being stored by another
+    /// instance right now. SQLite (one instance) claims them all.
+    async fn begin_ingest(
+        &self,
+        ids: &[&str],
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Vec<bool>), sqlx::Error> {
         match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Sqlite => Ok((
+                self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                vec![true; ids.len()],
+            )),
             Engine::Postgres => {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock(1, 0)::text")
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(tx)
+                let mut claimed = Vec::with_capacity(ids.len());
+                if !ids.is_empty() {
+                    let values: Vec<String> =
+                        (1..=ids.len()).map(|i| format!("({i}, ${i})")).collect();
+                    let sql = format!(
+                        "SELECT pg_try_advisory_xact_lock(2, hashtext(id)) AS claimed
+                           FROM (VALUES {}) AS v(n, id) ORDER BY n",
+                        values.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for id in ids {
+                        q = q.bind(*id);
+                    }
+                    for row in q.fetch_all(&mut *tx).await? {
+                        claimed.push(row.try_get::<bool, _>("claimed")?);
+                    }
+                }
+                // Nothing to store: no need to wait for the other ingests.
+                if claimed.contains(&true) {
+                    sqlx::query("SELECT pg_advisory_xact_lock(1, 0)::text")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Ok((tx, claimed))
             }
         }
     }

@@ -194,7 +194,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Resident { action } => {
             let config = Config::from_lookup(&lookup).context("configuration")?;
-            let store = Store::connect(&config.database_url).await?;
+            let store = Store::connect(config.database_url.expose_secret()).await?;
             let phone = match &action {
                 ResidentAction::Export { phone } | ResidentAction::Delete { phone } => phone,
             };

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
@@ -27,13 +28,13 @@ impl Application {
     /// Opens the database (running migrations) and binds the listener.
     /// `127.0.0.1:0` picks a free port; see [`Application::port`].
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        if config.database_url.starts_with("sqlite://") && !config.database_url.contains(":memory:")
-        {
+        let database_url = config.database_url.expose_secret();
+        if database_url.starts_with("sqlite://") && !database_url.contains(":memory:") {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!("cannot create data directory {}", config.data_dir.display())
             })?;
         }
-        let store = Store::connect(&config.database_url).await?;
+        let store = Store::connect(database_url).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;

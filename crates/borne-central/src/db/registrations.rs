@@ -42,6 +42,8 @@ pub enum Ingested {
     Repeated(String),
     /// This id was stored before with other content.
     ContentMismatch,
+    /// Another instance is storing this id right now (PostgreSQL).
+    InProgress,
 }
 
 /// An offline registration waiting for the verified owner's decision.
@@ -73,9 +75,14 @@ impl Store {
     ) -> Result<Vec<Ingested>, sqlx::Error> {
         // Take the write lock first, so the idempotency read and the
         // writes see one state even with several writers (instances).
-        let mut tx = self.begin_ingest().await?;
+        let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
+        let (mut tx, claimed) = self.begin_ingest(&ids).await?;
         let mut out = Vec::with_capacity(batch.len());
-        for r in batch {
+        for (r, claimed) in batch.iter().zip(claimed) {
+            if !claimed {
+                out.push(Ingested::InProgress);
+                continue;
+            }
             let known =
                 sqlx::query("SELECT content_hash, outcome FROM registrations WHERE id = $1")
                     .bind(&r.id)

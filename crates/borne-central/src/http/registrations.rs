@@ -38,6 +38,20 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// 409: another request (on this instance or another one) is storing
+/// this id right now; the kiosk retries later.
+fn in_progress(id: &str) -> wire::RegistrationResult {
+    result(
+        id,
+        409,
+        None,
+        Some(ErrorBody::new(
+            "registration.in_progress",
+            "this registration is being stored by another request",
+        )),
+    )
+}
+
 fn result(
     id: &str,
     status: u16,
@@ -189,15 +203,7 @@ pub(super) async fn ingest(
                     let mine = guard.ids.contains(&r.id);
                     if !mine && !set.insert(r.id.clone()) {
                         state.metrics.registration("in_progress");
-                        results[i] = Some(result(
-                            &r.id,
-                            409,
-                            None,
-                            Some(ErrorBody::new(
-                                "registration.in_progress",
-                                "this registration is being stored by another request",
-                            )),
-                        ));
+                        results[i] = Some(in_progress(&r.id));
                         continue;
                     }
                     if !mine {
@@ -240,6 +246,10 @@ pub(super) async fn ingest(
                 state.metrics.registration("repeated");
                 tracing::info!(registration = %id, outcome = %o, "offline registration received again");
                 result(id, 200, outcome(&o), None)
+            }
+            Ingested::InProgress => {
+                state.metrics.registration("in_progress");
+                in_progress(id)
             }
             Ingested::ContentMismatch => {
                 state.metrics.registration("rejected");

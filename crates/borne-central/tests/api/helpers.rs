@@ -50,7 +50,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
             .unwrap();
     tweak(&mut config);
     // The database the server uses, if the tweak changed it.
-    let db_url = config.database_url.clone();
+    let db_url = secrecy::ExposeSecret::expose_secret(&config.database_url).to_owned();
     let app = Application::build(config).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

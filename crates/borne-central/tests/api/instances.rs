@@ -36,7 +36,7 @@ async fn two_instances_on_one_database_send_every_code_once() {
     // Same database, same provider (the console file stands for it).
     let b: TestApp = spawn_app_with(move |c| {
         no_caps(c);
-        c.database_url = url;
+        c.database_url = url.into();
         c.console_outbox = Some(outbox);
     })
     .await;
@@ -122,6 +122,64 @@ async fn two_instances_on_one_database_send_every_code_once() {
     .await
     .unwrap();
     assert_eq!((sent_rows, attempts), (expected as i64, expected as i64));
+    b.stop().await;
+    a.stop().await;
+}
+
+/// A kiosk resends a batch through the load balancer while another
+/// instance is still storing it: on PostgreSQL the second instance answers
+/// 409 at once (the kiosk retries later) and then the stored result; on
+/// SQLite (one machine) it waits for the first and answers the stored
+/// result.
+#[tokio::test]
+async fn an_id_being_stored_by_another_instance_gets_409_then_the_stored_result() {
+    let a = spawn_app_with(no_caps).await;
+    let url = a.db_url.clone();
+    let b: TestApp = spawn_app_with(move |c| {
+        no_caps(c);
+        c.database_url = url.into();
+    })
+    .await;
+    let batch = json!({ "registrations": [registration(&id(), "514 555-0177", "Pelletier")] });
+    // Instance A's request waits inside its transaction, the id claimed.
+    let mut blocker = a.hold_database().await;
+    let first = tokio::spawn(a.post("/v1/registrations", &batch).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = tokio::spawn(b.post("/v1/registrations", &batch).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let postgres = borne_central::db::test_engine() == borne_central::db::Engine::Postgres;
+    if postgres {
+        assert!(second.is_finished(), "instance B answered at once");
+    } else {
+        assert!(!second.is_finished(), "instance B waits on SQLite's lock");
+    }
+    sqlx::Executor::execute(&mut blocker, "COMMIT")
+        .await
+        .unwrap();
+    let first: Value = first.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(first["results"][0]["outcome"], "created");
+    let second: Value = second.await.unwrap().unwrap().json().await.unwrap();
+    if postgres {
+        assert_eq!(second["results"][0]["status"], 409);
+        assert_eq!(
+            second["results"][0]["error"]["code"],
+            "registration.in_progress"
+        );
+    } else {
+        assert_eq!(second, first);
+    }
+    // The retry, on either instance: the stored result.
+    for app in [&a, &b] {
+        let again: Value = app
+            .post("/v1/registrations", &batch)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again, first);
+    }
     b.stop().await;
     a.stop().await;
 }
