@@ -405,9 +405,11 @@ mod tests {
         let (store, _dir) = store().await;
         let id = enqueue(&store, "514 555-0142", 600).await;
         let provider = Arc::new(Scripted::default());
+        // Two seconds: times are whole seconds, and a retry due in one could
+        // come due while this pass is still running.
         provider.fail_next(SendError::Retryable {
             reason: "timeout".into(),
-            retry_after: Some(Duration::from_secs(1)),
+            retry_after: Some(Duration::from_secs(2)),
         });
         let w = worker(&store, provider.clone());
         w.deliver_due().await.unwrap();
@@ -415,7 +417,7 @@ mod tests {
             store.delivery_view(&id).await.unwrap().unwrap().state,
             "pending"
         );
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         w.deliver_due().await.unwrap();
         assert_eq!(
             store.delivery_view(&id).await.unwrap().unwrap().state,

@@ -2,6 +2,7 @@
 //! ingest, pending changes for verified numbers, and the code each one
 //! gets just before its delivery goes out.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
@@ -46,6 +47,22 @@ pub enum Ingested {
     InProgress,
 }
 
+/// A number's account, as ingest needs it.
+#[derive(Debug, Clone)]
+struct ExistingAccount {
+    id: String,
+    verified: bool,
+    language: Language,
+}
+
+/// `$1, $2, … $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// An offline registration waiting for the verified owner's decision.
 #[derive(Debug, Clone)]
 pub struct StoredPendingChange {
@@ -77,50 +94,60 @@ impl Store {
         // writes see one state even with several writers (instances).
         let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
         let (mut tx, claimed) = self.begin_ingest(&ids).await?;
+        // What the batch's ids and numbers already are, in two reads (kept
+        // up to date below: a batch may name one number twice).
+        // Only the claimed ones: the others are another instance's now.
+        let phones: Vec<String> = batch.iter().map(|r| r.phone.e164()).collect();
+        let mine = |all: &[&str]| -> Vec<String> {
+            all.iter()
+                .zip(&claimed)
+                .filter(|(_, c)| **c)
+                .map(|(v, _)| (*v).to_owned())
+                .collect()
+        };
+        let mut known = self.known_registrations(&mut tx, &mine(&ids)).await?;
+        let phone_refs: Vec<&str> = phones.iter().map(String::as_str).collect();
+        let mut accounts = self.accounts_by_phone(&mut tx, &mine(&phone_refs)).await?;
         let mut out = Vec::with_capacity(batch.len());
-        for (r, claimed) in batch.iter().zip(claimed) {
+        for ((r, claimed), phone) in batch.iter().zip(claimed).zip(phones) {
             if !claimed {
                 out.push(Ingested::InProgress);
                 continue;
             }
-            let known =
-                sqlx::query("SELECT content_hash, outcome FROM registrations WHERE id = $1")
-                    .bind(&r.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(known) = known {
-                let hash: String = known.get("content_hash");
-                out.push(if hash == r.content_hash {
-                    Ingested::Repeated(known.get("outcome"))
+            if let Some((hash, outcome)) = known.get(&r.id) {
+                out.push(if *hash == r.content_hash {
+                    Ingested::Repeated(outcome.clone())
                 } else {
                     Ingested::ContentMismatch
                 });
                 continue;
             }
-            let phone = r.phone.e164();
-            let existing =
-                sqlx::query("SELECT id, verified_at, language FROM accounts WHERE phone = $1")
-                    .bind(&phone)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let (account_id, outcome, language) = match existing {
+            let (account_id, outcome, language) = match accounts.get(&phone).cloned() {
                 None => {
                     let id = new_id();
+                    // The profile's language: what write_profile would set.
+                    let language = r.profile.language();
                     sqlx::query(
                         "INSERT INTO accounts (id, phone, language, created_at) VALUES ($1, $2, $3, $4)",
                     )
                     .bind(&id)
                     .bind(&phone)
-                    // What write_profile would set it to.
-                    .bind(r.profile.language().as_str())
+                    .bind(language.as_str())
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                    accounts.insert(
+                        phone.clone(),
+                        ExistingAccount {
+                            id: id.clone(),
+                            verified: false,
+                            language,
+                        },
+                    );
                     (id, "created", r.language)
                 }
-                Some(row) => {
-                    let id: String = row.get("id");
-                    let verified: Option<i64> = row.get("verified_at");
+                Some(account) => {
+                    let id = account.id;
                     let proven = match &r.owner_session_hash {
                         Some(hash) => sqlx::query(
                             "SELECT 1 FROM sessions WHERE token_hash = $1 AND account_id = $2",
@@ -132,11 +159,10 @@ impl Store {
                         .is_some(),
                         None => false,
                     };
-                    if verified.is_none() || proven {
+                    if !account.verified || proven {
                         (id, "updated", r.language)
                     } else {
-                        let language = Language::parse(&row.get::<String, _>("language"))
-                            .unwrap_or(r.language);
+                        let language = account.language;
                         (id, "pending_change", language)
                     }
                 }
@@ -167,6 +193,9 @@ impl Store {
             } else {
                 insert_consent(&mut tx, &account_id, &r.consent, now).await?;
                 write_profile(&mut tx, &account_id, &r.profile, now, outcome == "created").await?;
+                if let Some(account) = accounts.get_mut(&phone) {
+                    account.language = r.profile.language();
+                }
             }
             sqlx::query(
                 "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel,
@@ -201,10 +230,69 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            known.insert(r.id.clone(), (r.content_hash.clone(), outcome.to_owned()));
             out.push(Ingested::Stored(outcome));
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// Content hash and outcome of the ids already stored.
+    async fn known_registrations(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        ids: &[String],
+    ) -> Result<HashMap<String, (String, String)>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT id, content_hash, outcome FROM registrations WHERE id IN ({})",
+            placeholders(ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.get("id"), (r.get("content_hash"), r.get("outcome"))))
+            .collect())
+    }
+
+    /// The accounts these numbers (E.164) already have.
+    async fn accounts_by_phone(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        phones: &[String],
+    ) -> Result<HashMap<String, ExistingAccount>, sqlx::Error> {
+        if phones.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT id, phone, verified_at, language FROM accounts WHERE phone IN ({})",
+            placeholders(phones.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for phone in phones {
+            q = q.bind(phone);
+        }
+        Ok(q.fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.get("phone"),
+                    ExistingAccount {
+                        id: r.get("id"),
+                        verified: r.get::<Option<i64>, _>("verified_at").is_some(),
+                        language: Language::parse(&r.get::<String, _>("language"))
+                            .unwrap_or_default(),
+                    },
+                )
+            })
+            .collect())
     }
 
     /// The newest change waiting for this account's owner.

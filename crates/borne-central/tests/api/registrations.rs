@@ -114,6 +114,37 @@ async fn a_reused_id_with_other_content_and_invalid_registrations_are_refused_on
 }
 
 #[tokio::test]
+async fn one_batch_may_name_a_number_twice_and_an_id_twice() {
+    let app = spawn_app().await;
+    let (a, b) = (id(), id());
+    let first = registration(&a, "514 555-0160", "Bergeron");
+    let mut second = registration(&b, "514 555-0160", "Bergeron-Roy");
+    second["profile"]["language"] = json!("en");
+    let batch = json!({ "registrations": [first.clone(), second, first] });
+    let r: Value = sync(&app, &batch).await;
+    let outcomes: Vec<&str> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    // The same number again: the account just created is updated; the same
+    // id again: the result it just got.
+    assert_eq!(outcomes, ["created", "updated", "created"]);
+    let (accounts, registrations, name, language): (i64, i64, String, String) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM registrations),
+                (SELECT name FROM profiles), (SELECT language FROM accounts)",
+    )
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        (accounts, registrations, name.as_str(), language.as_str()),
+        (1, 2, "Bergeron-Roy", "en")
+    );
+}
+
+#[tokio::test]
 async fn batches_are_capped_and_need_a_kiosk_token() {
     let app = spawn_app().await;
     let many: Vec<Value> = (0..101)
