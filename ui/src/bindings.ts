@@ -58,6 +58,68 @@ categories: Array<string>, };
 
 export type SavedProfile = { profile: Profile, saved_at: string, };
 
+export type ResidentAccount = { id: string, 
+/**
+ * E.164.
+ */
+phone: string, language: string, created_at: string, 
+/**
+ * The first login with a code: the number is confirmed.
+ */
+verified_at: string | null, };
+
+export type ConsentEntry = { text_version: string, language: string, accepted_at: string, recorded_at: string, kiosk_id: string, staff_assisted: boolean, };
+
+export type SmsOptOut = { opted_out: boolean, keyword: string, changed_at: string, };
+
+export type CodeDelivery = { 
+/**
+ * `sms` or `voice`.
+ */
+channel: string, 
+/**
+ * `pending`, `sent`, `delivered`, `failed`, `expired`, `superseded`.
+ */
+state: string, created_at: string, sent_at: string | null, kiosk_id: string, };
+
+export type OfflineRegistration = { kiosk_id: string, 
+/**
+ * `created`, `updated` or `pending_change`.
+ */
+outcome: string, captured_at: string, received_at: string, };
+
+export type PendingChangeEntry = { profile: Profile | null, kiosk_id: string, captured_at: string, received_at: string, 
+/**
+ * `pending`, `applied`, `discarded` or `superseded`.
+ */
+state: string, };
+
+export type ResidentData = { account: ResidentAccount, 
+/**
+ * The form of step 5, if one was saved.
+ */
+profile: Profile | null, 
+/**
+ * Every consent given, oldest first.
+ */
+consents: Array<ConsentEntry>, 
+/**
+ * The number's STOP/START, if it ever sent one.
+ */
+sms_opt_out: SmsOptOut | null, 
+/**
+ * Every code sent or to send (never the code itself), oldest first.
+ */
+code_deliveries: Array<CodeDelivery>, 
+/**
+ * Registrations made offline at a kiosk, oldest first.
+ */
+offline_registrations: Array<OfflineRegistration>, 
+/**
+ * Offline registrations that waited for the owner's decision.
+ */
+pending_changes: Array<PendingChangeEntry>, };
+
 export type FieldError = { field: string, code: string, };
 
 export type ErrorBody = { code: string, message: string, fields: Array<FieldError>, retry_after_seconds: number | null, };

@@ -182,6 +182,18 @@ impl CentralClient {
         .await
     }
 
+    /// `GET /v1/me`: everything stored about the logged-in resident.
+    pub async fn my_data(&self, session: &SecretString) -> Result<wire::ResidentData, ClientError> {
+        self.call::<(), _>(Method::GET, "/v1/me", None, As::Resident(session))
+            .await
+    }
+
+    /// `DELETE /v1/me`: the logged-in resident's account and all it holds.
+    pub async fn delete_me(&self, session: &SecretString) -> Result<(), ClientError> {
+        self.call::<(), _>(Method::DELETE, "/v1/me", None, As::Resident(session))
+            .await
+    }
+
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,

@@ -673,6 +673,26 @@ impl Kiosk {
 
     /// After login, the owner applies or discards the offline registration
     /// waiting for them; answers the profile to show in the form.
+    /// After a login: everything the central server stores about this
+    /// resident (Law 25), to show them. Needs the central server.
+    pub async fn my_data(&self) -> Result<wire::ResidentData, ErrorBody> {
+        let token = self.session().token.clone();
+        let token =
+            token.ok_or_else(|| error("session.expired", "log in again with a new code"))?;
+        self.client.my_data(&token).await.map_err(from_client)
+    }
+
+    /// After a login: deletes this resident's account and all it holds
+    /// (Law 25), then wipes the session. Needs the central server.
+    pub async fn delete_my_account(&self) -> Result<(), ErrorBody> {
+        let token = self.session().token.clone();
+        let token =
+            token.ok_or_else(|| error("session.expired", "log in again with a new code"))?;
+        self.client.delete_me(&token).await.map_err(from_client)?;
+        self.reset();
+        Ok(())
+    }
+
     pub async fn decide_pending_change(&self, accept: bool) -> Result<wire::Profile, ErrorBody> {
         let (token, id, phone, channel, language) = {
             let s = self.session();
@@ -1003,6 +1023,37 @@ mod tests {
         k.reset();
         let e = k.save_profile(saved.profile).await.unwrap_err();
         assert_eq!(e.code, "session.expired");
+    }
+
+    #[tokio::test]
+    async fn a_resident_sees_their_data_and_deletes_their_account() {
+        let c = central().await;
+        let k = kiosk(&c.url, &c.credential).await;
+        // Nobody logged in: nothing to show or delete.
+        assert_eq!(k.my_data().await.unwrap_err().code, "session.expired");
+        k.new_captcha();
+        let sent = online(k.request_code(form("514 555-0104")).await.unwrap());
+        let code = code_from(&c.outbox).await;
+        k.login(LoginForm {
+            phone: sent.phone_display,
+            code,
+        })
+        .await
+        .unwrap();
+        let data = k.my_data().await.unwrap();
+        assert_eq!(data.account.phone, "+15145550104");
+        assert!(data.account.verified_at.is_some());
+        assert_eq!(data.consents.len(), 1);
+        assert_eq!(data.code_deliveries.len(), 1);
+        assert!(data.profile.is_none());
+
+        k.delete_my_account().await.unwrap();
+        // The session went with the account.
+        assert_eq!(k.my_data().await.unwrap_err().code, "session.expired");
+        assert_eq!(
+            k.delete_my_account().await.unwrap_err().code,
+            "session.expired"
+        );
     }
 
     #[tokio::test]

@@ -8,8 +8,10 @@ use crate::ipc::{
     QueueStatus, Queued, StaffPinForm,
 };
 use crate::{
-    Channel, Consent, ContactPoint, ContactType, DeliveryState, DeliveryStatus, ErrorBody,
-    Fallback, FieldError, Health, Language, PendingChange, Profile, SavedProfile,
+    Channel, CodeDelivery, Consent, ConsentEntry, ContactPoint, ContactType, DeliveryState,
+    DeliveryStatus, ErrorBody, Fallback, FieldError, Health, Language, OfflineRegistration,
+    PendingChange, PendingChangeEntry, Profile, ResidentAccount, ResidentData, SavedProfile,
+    SmsOptOut,
 };
 
 fn decl<T: TS>(cfg: &Config) -> String {
@@ -35,6 +37,13 @@ pub fn typescript_bindings() -> String {
         decl::<ContactPoint>(&cfg),
         decl::<Profile>(&cfg),
         decl::<SavedProfile>(&cfg),
+        decl::<ResidentAccount>(&cfg),
+        decl::<ConsentEntry>(&cfg),
+        decl::<SmsOptOut>(&cfg),
+        decl::<CodeDelivery>(&cfg),
+        decl::<OfflineRegistration>(&cfg),
+        decl::<PendingChangeEntry>(&cfg),
+        decl::<ResidentData>(&cfg),
         decl::<FieldError>(&cfg),
         decl::<ErrorBody>(&cfg),
         decl::<Health>(&cfg),

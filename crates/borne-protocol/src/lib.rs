@@ -220,6 +220,89 @@ pub struct SavedProfile {
     pub saved_at: String,
 }
 
+/// `GET /v1/me`: everything the central server stores about the
+/// logged-in resident (Law 25). Times are RFC 3339; codes never appear.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ResidentData {
+    pub account: ResidentAccount,
+    /// The form of step 5, if one was saved.
+    pub profile: Option<Profile>,
+    /// Every consent given, oldest first.
+    pub consents: Vec<ConsentEntry>,
+    /// The number's STOP/START, if it ever sent one.
+    pub sms_opt_out: Option<SmsOptOut>,
+    /// Every code sent or to send (never the code itself), oldest first.
+    pub code_deliveries: Vec<CodeDelivery>,
+    /// Registrations made offline at a kiosk, oldest first.
+    pub offline_registrations: Vec<OfflineRegistration>,
+    /// Offline registrations that waited for the owner's decision.
+    pub pending_changes: Vec<PendingChangeEntry>,
+}
+
+impl std::fmt::Debug for ResidentData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResidentData { .. }")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ResidentAccount {
+    pub id: String,
+    /// E.164.
+    pub phone: String,
+    pub language: String,
+    pub created_at: String,
+    /// The first login with a code: the number is confirmed.
+    pub verified_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ConsentEntry {
+    pub text_version: String,
+    pub language: String,
+    pub accepted_at: String,
+    pub recorded_at: String,
+    pub kiosk_id: String,
+    pub staff_assisted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SmsOptOut {
+    pub opted_out: bool,
+    pub keyword: String,
+    pub changed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CodeDelivery {
+    /// `sms` or `voice`.
+    pub channel: String,
+    /// `pending`, `sent`, `delivered`, `failed`, `expired`, `superseded`.
+    pub state: String,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub kiosk_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct OfflineRegistration {
+    pub kiosk_id: String,
+    /// `created`, `updated` or `pending_change`.
+    pub outcome: String,
+    pub captured_at: String,
+    pub received_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PendingChangeEntry {
+    pub profile: Option<Profile>,
+    pub kiosk_id: String,
+    pub captured_at: String,
+    pub received_at: String,
+    /// `pending`, `applied`, `discarded` or `superseded`.
+    pub state: String,
+}
+
 /// One rejected field; `field` is e.g. `phone`, `name`, `contacts.1.value`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct FieldError {

@@ -4,6 +4,8 @@
 
 use sqlx::Row;
 
+use borne_protocol as wire;
+
 use super::{categories_column, new_id, rfc3339, Store, Timestamp};
 
 /// One resident, as the contacts export writes them.
@@ -129,14 +131,14 @@ impl Store {
             .await
     }
 
-    /// Everything stored about one resident, as JSON: the account, the
-    /// profile and contact points, every consent, the SMS opt-out, the
-    /// codes' deliveries (never a code), offline registrations waiting,
-    /// and where their registrations came from.
+    /// Everything stored about one resident: the account, the profile and
+    /// contact points, every consent, the SMS opt-out, the codes'
+    /// deliveries (never a code), offline registrations waiting, and where
+    /// their registrations came from.
     pub async fn resident_data(
         &self,
         account_id: &str,
-    ) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    ) -> Result<Option<wire::ResidentData>, sqlx::Error> {
         let Some(a) = sqlx::query("SELECT * FROM accounts WHERE id = $1")
             .bind(account_id)
             .fetch_optional(&self.pool)
@@ -146,7 +148,7 @@ impl Store {
         };
         let phone: String = a.get("phone");
         let profile = self.load_profile(account_id).await?;
-        let consents: Vec<serde_json::Value> = sqlx::query(
+        let consents = sqlx::query(
             "SELECT text_version, language, accepted_at, recorded_at, kiosk_id, staff_assisted
                FROM consents WHERE account_id = $1 ORDER BY recorded_at",
         )
@@ -154,18 +156,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|c| {
-            serde_json::json!({
-                "text_version": c.get::<String, _>("text_version"),
-                "language": c.get::<String, _>("language"),
-                "accepted_at": rfc3339(c.get("accepted_at")),
-                "recorded_at": rfc3339(c.get("recorded_at")),
-                "kiosk_id": c.get::<String, _>("kiosk_id"),
-                "staff_assisted": c.get::<i64, _>("staff_assisted") != 0,
-            })
+        .map(|c| wire::ConsentEntry {
+            text_version: c.get("text_version"),
+            language: c.get("language"),
+            accepted_at: rfc3339(c.get("accepted_at")),
+            recorded_at: rfc3339(c.get("recorded_at")),
+            kiosk_id: c.get("kiosk_id"),
+            staff_assisted: c.get::<i64, _>("staff_assisted") != 0,
         })
         .collect();
-        let deliveries: Vec<serde_json::Value> = sqlx::query(
+        let code_deliveries = sqlx::query(
             "SELECT channel, state, created_at, sent_at, kiosk_id
                FROM deliveries WHERE account_id = $1
                   OR code_id IN (SELECT id FROM codes WHERE account_id = $1)
@@ -175,29 +175,25 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|d| {
-            serde_json::json!({
-                "channel": d.get::<String, _>("channel"),
-                "state": d.get::<String, _>("state"),
-                "created_at": rfc3339(d.get("created_at")),
-                "sent_at": d.get::<Option<i64>, _>("sent_at").map(rfc3339),
-                "kiosk_id": d.get::<String, _>("kiosk_id"),
-            })
+        .map(|d| wire::CodeDelivery {
+            channel: d.get("channel"),
+            state: d.get("state"),
+            created_at: rfc3339(d.get("created_at")),
+            sent_at: d.get::<Option<i64>, _>("sent_at").map(rfc3339),
+            kiosk_id: d.get("kiosk_id"),
         })
         .collect();
-        let opt_out =
+        let sms_opt_out =
             sqlx::query("SELECT opted_out, keyword, changed_at FROM sms_opt_outs WHERE phone = $1")
                 .bind(&phone)
                 .fetch_optional(&self.pool)
                 .await?
-                .map(|o| {
-                    serde_json::json!({
-                        "opted_out": o.get::<i64, _>("opted_out") != 0,
-                        "keyword": o.get::<String, _>("keyword"),
-                        "changed_at": rfc3339(o.get("changed_at")),
-                    })
+                .map(|o| wire::SmsOptOut {
+                    opted_out: o.get::<i64, _>("opted_out") != 0,
+                    keyword: o.get("keyword"),
+                    changed_at: rfc3339(o.get("changed_at")),
                 });
-        let pending: Vec<serde_json::Value> = sqlx::query(
+        let pending_changes = sqlx::query(
             "SELECT profile, kiosk_id, captured_at, received_at, state
                FROM pending_changes WHERE account_id = $1 ORDER BY received_at",
         )
@@ -205,18 +201,15 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|p| {
-            serde_json::json!({
-                "profile": serde_json::from_str::<serde_json::Value>(&p.get::<String, _>("profile"))
-                    .unwrap_or_default(),
-                "kiosk_id": p.get::<String, _>("kiosk_id"),
-                "captured_at": rfc3339(p.get("captured_at")),
-                "received_at": rfc3339(p.get("received_at")),
-                "state": p.get::<String, _>("state"),
-            })
+        .map(|p| wire::PendingChangeEntry {
+            profile: serde_json::from_str(&p.get::<String, _>("profile")).ok(),
+            kiosk_id: p.get("kiosk_id"),
+            captured_at: rfc3339(p.get("captured_at")),
+            received_at: rfc3339(p.get("received_at")),
+            state: p.get("state"),
         })
         .collect();
-        let registrations: Vec<serde_json::Value> = sqlx::query(
+        let offline_registrations = sqlx::query(
             "SELECT kiosk_id, outcome, captured_at, received_at
                FROM registrations WHERE account_id = $1 ORDER BY received_at",
         )
@@ -224,30 +217,28 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|r| {
-            serde_json::json!({
-                "kiosk_id": r.get::<String, _>("kiosk_id"),
-                "outcome": r.get::<String, _>("outcome"),
-                "captured_at": rfc3339(r.get("captured_at")),
-                "received_at": rfc3339(r.get("received_at")),
-            })
+        .map(|r| wire::OfflineRegistration {
+            kiosk_id: r.get("kiosk_id"),
+            outcome: r.get("outcome"),
+            captured_at: rfc3339(r.get("captured_at")),
+            received_at: rfc3339(r.get("received_at")),
         })
         .collect();
-        Ok(Some(serde_json::json!({
-            "account": {
-                "id": account_id,
-                "phone": phone,
-                "language": a.get::<String, _>("language"),
-                "created_at": rfc3339(a.get("created_at")),
-                "verified_at": a.get::<Option<i64>, _>("verified_at").map(rfc3339),
+        Ok(Some(wire::ResidentData {
+            account: wire::ResidentAccount {
+                id: account_id.to_owned(),
+                phone,
+                language: a.get("language"),
+                created_at: rfc3339(a.get("created_at")),
+                verified_at: a.get::<Option<i64>, _>("verified_at").map(rfc3339),
             },
-            "profile": profile,
-            "consents": consents,
-            "sms_opt_out": opt_out,
-            "code_deliveries": deliveries,
-            "offline_registrations": registrations,
-            "pending_changes": pending,
-        })))
+            profile,
+            consents,
+            sms_opt_out,
+            code_deliveries,
+            offline_registrations,
+            pending_changes,
+        }))
     }
 
     /// Deletes the account and everything hanging from it (profile,

@@ -20,7 +20,7 @@ use crate::db::{now, DeletionBy};
         ("borne-session" = String, Header, description = "The `session_token` from `POST /v1/login`"),
     ),
     responses(
-        (status = 200, description = "Everything stored: account, profile, consents, deliveries, SMS opt-out, pending changes, registrations", body = Object),
+        (status = 200, description = "Everything stored: account, profile, consents, deliveries, SMS opt-out, pending changes, registrations", body = wire::ResidentData),
         (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
         (status = 401, description = "`session.expired`, `kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
@@ -29,7 +29,7 @@ use crate::db::{now, DeletionBy};
 pub(super) async fn my_data(
     State(state): State<AppState>,
     session: Session,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<wire::ResidentData>, ApiError> {
     let data = state
         .store
         .resident_data(&session.account_id)
