@@ -316,6 +316,8 @@ describe('touch targets (styles.css)', () => {
     // selector matching, specificity, !important). The real sizes are only larger (padding, text).
     expect(css.length).toBeGreaterThan(1000);
     const m = await mount();
+    // Every screen and dialog at once (each is otherwise built when first needed).
+    m.app.buildAll();
     const style = document.createElement('style');
     style.textContent = css;
     document.head.append(style);

@@ -122,11 +122,14 @@ export async function clearBrowserStorage(): Promise<void> {
 }
 
 export interface App {
-  /** Resolves once kiosk_info has been loaded (or failed). */
+  /** Resolves once kiosk_info has been loaded (or failed) and the configured attract screen is in the page. */
   ready: Promise<void>;
   current(): ScreenId;
   show(screen: ScreenId): void;
-  contacts: ContactsEditor;
+  /** The contact points of the form (step 5): asking for it builds that screen if it is not yet. */
+  readonly contacts: ContactsEditor;
+  /** Builds now every screen and dialog not built yet (each is otherwise built when first needed). */
+  buildAll(): void;
   /** Same as pressing « Annuler ». */
   reset(): Promise<void>;
   /** Ends the idle warning's countdown now: the same wipe as when it reaches 0. */
@@ -191,7 +194,50 @@ function form(id: string, children: Node[]): HTMLFormElement {
   return h('form', { id, novalidate: true, autocomplete: 'off' }, children);
 }
 
+/**
+ * A piece of the UI (a screen, a dialog) built the first time it is needed. At start only the header and
+ * the attract screen are built, so that the kiosk's first screen is drawn sooner; a resident takes seconds
+ * to reach any other. Until a part is built, a comment holds its place in the document: the elements keep
+ * the same order whatever is built first.
+ *
+ * The rule that keeps this simple: a part is built, translated into the language of the moment, then
+ * `draw` draws it from the app's state. What draws the state (a language change, the kiosk's information,
+ * the session wipe) skips the parts not built yet (`built` is null); what acts on a part the resident is
+ * using asks for it with `get()`.
+ */
+interface Part<T extends { element: HTMLElement }> {
+  /** Holds the part's place in the document until it is built. */
+  readonly slot: Comment;
+  /** The part, or null while it has not been needed yet. */
+  readonly built: T | null;
+  /** The part, built and put in its place now if it was not yet. */
+  get(): T;
+}
+
+function part<T extends { element: HTMLElement }>(name: string, build: () => T, draw?: (built: T) => void): Part<T> {
+  const slot = document.createComment(name);
+  let value: T | null = null;
+  return {
+    slot,
+    get built(): T | null {
+      return value;
+    },
+    get(): T {
+      if (value === null) {
+        value = build();
+        slot.replaceWith(value.element);
+        // `h` translates what it creates; this also covers texts only a retranslation sets (an `alt`, say).
+        applyTranslations(value.element);
+        draw?.(value);
+      }
+      return value;
+    },
+  };
+}
+
 export function mountApp(root: HTMLElement): App {
+  // Asked before anything is built: the answer travels while the attract screen is being made.
+  const kioskInfo = api.kioskInfo();
   const state: State = {
     info: null,
     screen: 'attract',
@@ -241,7 +287,6 @@ export function mountApp(root: HTMLElement): App {
   let staffSyncing = false;
   /** A touch (pointerdown) left the attract screen: the click ending that same touch is swallowed. */
   let swallowClick = false;
-  const contacts = createContactsEditor();
 
   // ---------- header, banner, step indicator ----------
   const townName = h('p', { class: 'town', id: 'town-name' });
@@ -257,7 +302,7 @@ export function mountApp(root: HTMLElement): App {
   // Kiosk-wide, on every screen: shown while `connectivity` says the central server is out of reach.
   const offlineBanner = h('div', { id: 'offline-banner', class: 'offline-banner', role: 'status', hidden: true });
 
-  // ---------- 0. attract ----------
+  // ---------- 0. attract (made at start: the first screen) ----------
   const attractTitle = h('h1', { id: 'title-attract', class: 'attract-title', tabindex: '-1', i18n: 'attract.title_generic' });
   const attractPitch = h('p', { id: 'attract-pitch', class: 'attract-pitch', i18n: 'attract.pitch_generic' });
   const startButton = button('btn-start', 'attract.start', 'primary');
@@ -287,367 +332,586 @@ export function mountApp(root: HTMLElement): App {
     staffButton,
   ]);
 
-  // ---------- 1. home ----------
-  const home = screen('home', 'home.title', [
-    h('p', { class: 'subtitle', i18n: 'home.subtitle' }),
-    h('p', { class: 'intro', i18n: 'home.intro' }),
-    h('div', { class: 'button-column' }, [
-      button('btn-new-user', 'home.new_user', 'primary'),
-      button('btn-forgot', 'home.forgot', 'secondary'),
-    ]),
-  ]);
-
-  // ---------- 2. request a code ----------
-  const phone = input({ type: 'tel', ...keyboardAttrs('numeric'), autocomplete: 'off' });
-  const channelError = errorElement('error-channel', 'channel');
-  const channelChoice = (value: Channel, title: TranslationKey, help: TranslationKey): HTMLElement => {
-    const id = `channel-${value}`;
-    const radio = h('input', {
-      type: 'radio',
-      name: 'channel',
-      id,
-      value,
-      'aria-describedby': `help-${id} error-channel`,
-    });
-    return h('div', { class: 'choice' }, [
-      radio,
-      h('div', { class: 'choice-text' }, [
-        h('label', { for: id, i18n: title }),
-        h('p', { class: 'help', id: `help-${id}`, i18n: help }),
-      ]),
-    ]);
-  };
-  const captchaImg = h('img', { id: 'captcha-img', class: 'captcha', 'data-i18n': 'request.captcha_alt', 'data-i18n-attr': 'alt', alt: '' });
-  const captchaAnswer = input({ autocapitalize: 'characters', autocorrect: 'off', spellcheck: 'false', autocomplete: 'off' });
-  const consent = h('input', { type: 'checkbox', id: 'consent', 'aria-describedby': 'error-consent', 'aria-required': 'true' });
-  const requestSubmit = button('btn-request-submit', 'common.confirm', 'primary', 'submit');
-  const requestForm = form('form-request', [
-    requiredNote(),
-    fieldBlock({ id: 'phone', field: 'phone', label: 'request.phone', control: phone, required: true, help: 'request.phone_help' }),
-    h('fieldset', { class: 'group', 'aria-describedby': 'error-channel' }, [
-      h('legend', {}, [h('span', { i18n: 'request.channel' }), h('span', { class: 'required-mark', 'aria-hidden': 'true' }, [' *'])]),
-      channelChoice('voice', 'request.channel_voice', 'request.channel_voice_help'),
-      channelChoice('sms', 'request.channel_sms', 'request.channel_sms_help'),
-      channelError,
-    ]),
-    h('fieldset', { class: 'group', id: 'captcha-block' }, [
-      h('legend', { i18n: 'request.security' }),
-      h('div', { class: 'captcha-row' }, [captchaImg, button('btn-captcha-refresh', 'request.captcha_refresh', 'secondary')]),
-      fieldBlock({ id: 'captcha-answer', field: 'captcha', label: 'request.captcha_answer', control: captchaAnswer, required: true }),
-    ]),
-    h('fieldset', { class: 'group' }, [
-      h('legend', { i18n: 'request.conditions' }),
-      h('div', { class: 'check' }, [
-        consent,
-        h('label', { for: 'consent', i18n: 'request.consent' }),
-        h('span', { class: 'required-mark', 'aria-hidden': 'true' }, ['*']),
-      ]),
-      errorElement('error-consent', 'consent'),
-    ]),
-    buttonRow([requestSubmit, button('btn-cancel-request', 'common.cancel', 'ghost')]),
-  ]);
-  // Assisted signup (staff mode): said on screen, and the captcha block is hidden.
-  const assistedNote = h('p', { id: 'assisted-note', class: 'notice', i18n: 'staff.assisted_note', hidden: true });
-  const captchaBlock = byId(requestForm, 'captcha-block');
-  const request = screen('request', 'request.title', [assistedNote, requestForm]);
-
-  // ---------- 3. type the code ----------
-  const sentText = h('p', { id: 'code-sent', class: 'lead' });
-  const fallbackText = h('p', { id: 'code-fallback', class: 'notice', hidden: true });
-  const deliveryStatus = h('p', { id: 'delivery-status', class: 'delivery-status', role: 'status', 'aria-live': 'polite' });
-  const code = input({ ...keyboardAttrs('numeric'), maxlength: 7, autocomplete: 'one-time-code' });
-  const resendCountdown = h('p', { id: 'resend-countdown', class: 'countdown', hidden: true });
-  const resendSms = button('btn-code-resend-sms', 'code.resend_sms', 'secondary');
-  const resendVoice = button('btn-code-resend-voice', 'code.resend_voice', 'secondary');
-  const codeForm = form('form-code', [
-    sentText,
-    fallbackText,
-    deliveryStatus,
-    requiredNote(),
-    fieldBlock({ id: 'code', field: 'code', label: 'code.label', control: code, required: true }),
-    buttonRow([
-      button('btn-code-submit', 'code.submit', 'primary', 'submit'),
-      button('btn-code-resend', 'code.resend', 'secondary'),
-      button('btn-cancel-code', 'common.cancel', 'ghost'),
-    ]),
-    h('div', { id: 'resend-area', class: 'resend-area' }, [resendCountdown, buttonRow([resendSms, resendVoice])]),
-  ]);
-  const codeScreen = screen('code', 'code.title', [codeForm]);
-
-  // ---------- 4. login ----------
-  const loginPhone = input({ type: 'tel', ...keyboardAttrs('numeric') });
-  const loginCode = input({ type: 'password', ...keyboardAttrs('numeric'), maxlength: 7 });
-  const loginSubmit = button('btn-login', 'login.submit', 'primary', 'submit');
-  const newCodeButton = button('btn-new-code', 'login.new_code', 'secondary');
-  newCodeButton.hidden = true;
-  const loginForm = form('form-login', [
-    requiredNote(),
-    fieldBlock({ id: 'login-phone', field: 'phone', label: 'login.phone', control: loginPhone, required: true }),
-    fieldBlock({ id: 'login-code', field: 'code', label: 'login.code', control: loginCode, required: true }),
-    buttonRow([loginSubmit, newCodeButton, button('btn-cancel-login', 'common.cancel', 'ghost')]),
-  ]);
-  const login = screen('login', 'login.title', [loginForm]);
-
-  // ---------- 5. profile ----------
-  const name = input({ autocomplete: 'off' });
-  const firstName = input();
-  const language = h('select', {}, [
-    h('option', { value: 'fr', i18n: 'lang.fr' }),
-    h('option', { value: 'en', i18n: 'lang.en' }),
-  ]);
-  const city = input();
-  const street = input();
-  // Digits first; « ABC » on the keypad for a civic number such as 123A.
-  const civicNumber = input({ ...keyboardAttrs('numeric'), 'data-keyboard-letters': 'true' });
-  const apartment = input();
-  const postalCode = input({ autocapitalize: 'characters' });
-  const newsletter = h('input', { type: 'checkbox', id: 'newsletter', 'aria-describedby': 'help-newsletter' });
-  const newsletterLabel = h('label', { for: 'newsletter', i18n: 'profile.newsletter' });
-  // « Catégories d'alertes »: emergencies are always on (a checked checkbox that cannot be unticked);
-  // the town's optional categories (kiosk_info) are ticked by the resident, none by default.
-  const emergencyCategory = h('input', { type: 'checkbox', id: 'categories-emergency', checked: true, disabled: true });
-  const categoriesHelp = h('p', { class: 'help', id: 'help-categories', i18n: 'profile.categories_help' });
-  const categoriesList = h('div', { id: 'categories-list', class: 'categories-list' });
-  const categoriesFieldset = h(
-    'fieldset',
-    { class: 'group categories', id: 'profile-categories', 'aria-describedby': 'help-categories error-categories' },
-    [
-      h('legend', { i18n: 'profile.categories' }),
-      categoriesHelp,
-      h('div', { class: 'check check-always' }, [
-        emergencyCategory,
-        h('label', { for: 'categories-emergency', i18n: 'profile.category_emergency' }),
-      ]),
-      categoriesList,
-      errorElement('error-categories', 'categories'),
-    ],
-  );
-  const profileSubmit = button('btn-profile-submit', 'common.confirm', 'primary', 'submit');
-  const profileForm = form('form-profile', [
-    requiredNote(),
-    h('div', { class: 'grid' }, [
-      fieldBlock({ id: 'name', field: 'name', label: 'profile.name', control: name, required: true }),
-      fieldBlock({ id: 'first-name', field: 'first_name', label: 'profile.first_name', control: firstName }),
-      fieldBlock({ id: 'language', field: 'language', label: 'profile.language', control: language, required: true }),
-      fieldBlock({ id: 'city', field: 'city', label: 'profile.city', control: city, required: true }),
-      fieldBlock({ id: 'street', field: 'street', label: 'profile.street', control: street }),
-      fieldBlock({ id: 'civic-number', field: 'civic_number', label: 'profile.civic_number', control: civicNumber }),
-      fieldBlock({ id: 'apartment', field: 'apartment', label: 'profile.apartment', control: apartment }),
-      fieldBlock({ id: 'postal-code', field: 'postal_code', label: 'profile.postal_code', control: postalCode }),
-    ]),
-    h('div', { class: 'check' }, [newsletter, newsletterLabel]),
-    h('p', { class: 'help', id: 'help-newsletter', i18n: 'profile.newsletter_help' }),
-    categoriesFieldset,
-    h('fieldset', { class: 'group' }, [
-      h('legend', {}, [h('span', { i18n: 'profile.contacts' }), h('span', { class: 'required-mark', 'aria-hidden': 'true' }, [' *'])]),
-      h('p', { class: 'help', id: 'help-contacts', i18n: 'profile.contacts_help' }),
-      contacts.element,
-    ]),
-    buttonRow([profileSubmit, button('btn-cancel-profile', 'common.cancel', 'ghost')]),
-  ]);
-  // Offline variant: the number (not verified) and why no code was asked.
-  const profilePhone = h('p', { id: 'profile-phone', class: 'lead', hidden: true });
-  const offlineNote = h('p', { id: 'offline-note', class: 'notice', hidden: true });
-  // After login: an offline registration for this number waiting for the owner's decision.
-  const pendingText = h('p', { id: 'pending-change-text', class: 'lead' });
-  const pendingSummary = h('div', { id: 'pending-change-summary', class: 'summary' });
-  const pendingAccept = button('pending-accept', 'pending.accept', 'primary');
-  const pendingDiscard = button('pending-discard', 'pending.discard', 'secondary');
-  const pendingPanel = h(
-    'section',
-    { id: 'pending-change', class: 'pending-change', role: 'region', 'aria-labelledby': 'pending-change-title', hidden: true },
-    [
-      h('h2', { id: 'pending-change-title', i18n: 'pending.title' }),
-      pendingText,
-      pendingSummary,
-      buttonRow([pendingAccept, pendingDiscard]),
-    ],
-  );
-  // Says what the decision did (empty, and unstyled, until then).
-  const pendingResult = h('p', { id: 'pending-result', class: 'status-line', role: 'status' });
-  const profile = screen('profile', 'profile.title', [profilePhone, offlineNote, pendingResult, pendingPanel, profileForm]);
-
-  // ---------- 6. done ----------
-  const confirmation = h('div', { id: 'confirmation', class: 'summary' });
-  // Offline confirmation: when it will be sent, how the code will come, the reference to note.
-  const doneOfflineText = h('p', { id: 'done-offline-text', class: 'lead' });
-  const doneReferenceLine = h('p', { id: 'done-reference-line', class: 'reference' });
-  const doneOffline = h('div', { id: 'done-offline', class: 'done-offline', hidden: true }, [doneOfflineText, doneReferenceLine]);
-  const done = screen('done', 'done.title', [
-    doneOffline,
-    confirmation,
-    buttonRow([button('btn-finish', 'done.finish', 'primary')]),
-  ]);
-
-  // ---------- idle warning ----------
-  const idleCountdown = h('p', { id: 'idle-countdown', class: 'idle-countdown', role: 'timer', 'aria-live': 'off' });
-  const idleMessage = h('p', { id: 'idle-message', class: 'idle-message' });
-  const idleContinue = button('btn-idle-continue', 'idle.continue', 'primary');
-  idleContinue.classList.add('btn-idle-continue');
-  const idleWarning = h(
-    'div',
-    {
-      id: 'idle-warning',
-      class: 'idle-overlay',
-      role: 'alertdialog',
-      'aria-modal': 'true',
-      'aria-labelledby': 'idle-title',
-      'aria-describedby': 'idle-message',
-      hidden: true,
-    },
-    [
-      h('div', { class: 'idle-box' }, [
-        h('h2', { id: 'idle-title', class: 'idle-title', i18n: 'idle.title' }),
-        idleCountdown,
-        idleMessage,
-        idleContinue,
-      ]),
-    ],
-  );
-
-  // ---------- staff panel ----------
-  const staffValue = (id: string): HTMLElement => h('dd', { id });
-  const staffPending = staffValue('staff-pending');
-  const staffSending = staffValue('staff-sending');
-  const staffAcknowledged = staffValue('staff-acknowledged');
-  const staffRejected = staffValue('staff-rejected');
-  const staffOldest = staffValue('staff-oldest');
-  const staffLastSync = staffValue('staff-last-sync');
-  const staffLastError = staffValue('staff-last-error');
-  const staffOnline = staffValue('staff-online');
-  const staffRow = (label: TranslationKey, value: HTMLElement): Node[] => [h('dt', { i18n: label }), value];
-  const staffSyncStatus = h('p', { id: 'staff-sync-status', class: 'status-line', role: 'status' });
-  const staffSync = button('btn-staff-sync', 'staff.sync', 'primary');
-  const staffAssisted = button('btn-staff-assisted', 'staff.assisted', 'primary');
-  const staffClose = button('btn-staff-close', 'staff.close', 'secondary');
-  const staffExit = button('btn-staff-exit', 'staff.exit', 'ghost');
-  staffExit.setAttribute('aria-expanded', 'false');
-  staffExit.setAttribute('aria-controls', 'staff-exit-confirm');
-  const staffExitQuestion = h('p', { id: 'staff-exit-question', class: 'lead', tabindex: '-1', i18n: 'staff.exit_question' });
-  const staffExitConfirm = button('btn-staff-exit-confirm', 'staff.exit_confirm', 'primary');
-  const staffExitCancel = button('btn-staff-exit-cancel', 'staff.exit_cancel', 'secondary');
-  const staffExitPanel = h(
-    'div',
-    { id: 'staff-exit-confirm', class: 'staff-exit-confirm', role: 'group', 'aria-labelledby': 'staff-exit-question', hidden: true },
-    [staffExitQuestion, buttonRow([staffExitConfirm, staffExitCancel])],
-  );
-  // Enrollment: the one-time code from `borne-central kiosk enroll` (e.g. K7QX-M3PA-W9TR).
-  const enrollCurrent = h('p', { id: 'enroll-current', class: 'lead' });
-  const enrollCode = input({ autocapitalize: 'characters', autocorrect: 'off', spellcheck: 'false', maxlength: 32 });
-  const enrollSubmit = button('btn-enroll', 'staff.enroll_submit', 'primary', 'submit');
-  const enrollStatus = h('p', { id: 'enroll-status', class: 'status-line', role: 'status' });
-  const enrollForm = form('form-enroll', [
-    fieldBlock({ id: 'enroll-code', field: 'code', label: 'staff.enroll_code', control: enrollCode, required: true, help: 'staff.enroll_code_help' }),
-    buttonRow([enrollSubmit]),
-  ]);
-  const enrollSection = h('section', { id: 'staff-enroll', class: 'staff-enroll', 'aria-labelledby': 'staff-enroll-title' }, [
-    h('h2', { id: 'staff-enroll-title', i18n: 'staff.enroll_title' }),
-    enrollCurrent,
-    enrollForm,
-    enrollStatus,
-  ]);
-  const staffScreen = screen('staff', 'staff.title', [
-    h('h2', { id: 'staff-queue-title', i18n: 'staff.queue_title' }),
-    h('dl', { id: 'staff-status', class: 'staff-status' }, [
-      ...staffRow('staff.pending', staffPending),
-      ...staffRow('staff.sending', staffSending),
-      ...staffRow('staff.acknowledged', staffAcknowledged),
-      ...staffRow('staff.rejected', staffRejected),
-      ...staffRow('staff.oldest', staffOldest),
-      ...staffRow('staff.last_sync', staffLastSync),
-      ...staffRow('staff.last_error', staffLastError),
-      ...staffRow('staff.central', staffOnline),
-    ]),
-    staffSyncStatus,
-    buttonRow([staffSync, staffAssisted]),
-    enrollSection,
-    buttonRow([staffClose, staffExit]),
-    staffExitPanel,
-  ]);
-
-  // ---------- staff PIN dialog (on-screen keypad; a physical keyboard also works) ----------
-  const pinInput = h('input', {
-    id: 'pin-input',
-    class: 'pin-input',
-    type: 'password',
-    // Its own keypad (below): no on-screen keyboard, no system keyboard.
-    ...keyboardAttrs('none'),
-    autocomplete: 'off',
-    maxlength: PIN_MAX_LENGTH,
-    'aria-describedby': 'pin-error',
-  });
-  // The dots stand for the digits typed; the input under them carries the value for assistive technologies.
-  const pinDots = h('div', { id: 'pin-dots', class: 'pin-dots', 'aria-hidden': 'true' });
-  const pinCount = h('p', { id: 'pin-count', class: 'visually-hidden', role: 'status' });
-  const pinError = h('div', { id: 'pin-error', class: 'pin-error', role: 'alert', 'aria-live': 'assertive' });
-  const pinKey = (digit: string): HTMLButtonElement => {
-    const key = h('button', { id: `pin-key-${digit}`, type: 'button', class: 'btn btn-secondary pin-key' }, [digit]);
-    key.addEventListener('click', () => {
-      typePin(digit);
-    });
-    return key;
-  };
-  const pinBack = button('pin-key-back', 'staff.pin_back', 'secondary');
-  pinBack.classList.add('pin-key', 'pin-key-back');
-  const pinSubmit = button('pin-submit', 'staff.pin_submit', 'primary', 'submit');
-  pinSubmit.classList.add('pin-key', 'pin-submit');
-  const pinCancel = button('pin-cancel', 'common.cancel', 'ghost');
-  pinCancel.classList.add('pin-cancel');
-  const pinForm = form('pin-form', [
-    h('div', { class: 'pin-field' }, [
-      h('label', { for: 'pin-input', class: 'pin-label', i18n: 'staff.pin_label' }),
-      h('div', { class: 'pin-display' }, [pinDots, pinInput]),
-    ]),
-    pinCount,
-    pinError,
-    h(
-      'div',
-      {
-        class: 'pin-keypad',
-        role: 'group',
-        'aria-label': t('staff.keypad'),
-        'data-i18n': 'staff.keypad',
-        'data-i18n-attr': 'aria-label',
-      },
-      [...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(pinKey), pinBack, pinKey('0'), pinSubmit],
-    ),
-    pinCancel,
-  ]);
-  const pinDialog = h(
-    'div',
-    {
-      id: 'staff-pin-dialog',
-      class: 'pin-overlay',
-      role: 'dialog',
-      'aria-modal': 'true',
-      'aria-labelledby': 'pin-title',
-      'aria-describedby': 'pin-help',
-      hidden: true,
-    },
-    [
-      h('div', { class: 'pin-box' }, [
-        h('h2', { id: 'pin-title', class: 'pin-title', i18n: 'staff.pin_title' }),
-        h('p', { id: 'pin-help', class: 'pin-help', i18n: 'staff.pin_help' }),
-        pinForm,
-      ]),
-    ],
-  );
-
-  const screens: Record<ScreenId, HTMLElement> = {
-    attract,
-    home,
-    request,
+  // ---------- every other screen, and the dialogs: each built when first needed (see `part`) ----------
+  const homeScreen = part('screen-home', buildHome);
+  const requestScreen = part('screen-request', buildRequest, renderAssisted);
+  const codeScreen = part('screen-code', buildCode);
+  const loginScreen = part('screen-login', buildLogin);
+  const profileScreen = part('screen-profile', buildProfile, drawProfile);
+  const doneScreen = part('screen-done', buildDone, renderSummary);
+  const staffScreen = part('screen-staff', buildStaff, drawStaff);
+  const screens: Record<ScreenId, Part<{ element: HTMLElement }>> = {
+    attract: part('screen-attract', () => ({ element: attract })),
+    home: homeScreen,
+    request: requestScreen,
     code: codeScreen,
-    login,
-    profile,
-    done,
+    login: loginScreen,
+    profile: profileScreen,
+    done: doneScreen,
     staff: staffScreen,
   };
-  const main = h('main', { class: 'content' }, [offlineBanner, stepIndicator, banner, ...Object.values(screens)]);
-  const doneTitle = byId(done, 'title-done');
+  const idleDialog = part('idle-warning', buildIdleWarning);
+  const pinDialog = part('staff-pin-dialog', buildPinDialog);
+  const main = h('main', { class: 'content' }, [offlineBanner, stepIndicator, banner, ...Object.values(screens).map((s) => s.slot)]);
   // Docked at the bottom while a text field has the focus; the overlays (idle warning, PIN) go over it.
   const keyboard = createKeyboard(root);
-  root.replaceChildren(header, main, keyboard.element, idleWarning, pinDialog);
+
+  /**
+   * Puts the UI in the page, once kiosk_info has answered (or failed; see `ready`): the page's first layout
+   * is then the configured attract screen, never a generic one redrawn with the town's name a moment later.
+   * That layout would also hold the answer up: WebKit lays out what the page holds before handling it.
+   */
+  function attach(): void {
+    root.replaceChildren(header, main, keyboard.element, idleDialog.slot, pinDialog.slot);
+  }
+
+  // ---------- 1. home ----------
+  function buildHome(): { element: HTMLElement } {
+    const newUser = button('btn-new-user', 'home.new_user', 'primary');
+    const forgot = button('btn-forgot', 'home.forgot', 'secondary');
+    const element = screen('home', 'home.title', [
+      h('p', { class: 'subtitle', i18n: 'home.subtitle' }),
+      h('p', { class: 'intro', i18n: 'home.intro' }),
+      h('div', { class: 'button-column' }, [newUser, forgot]),
+    ]);
+    newUser.addEventListener('click', () => void goRequest(false));
+    forgot.addEventListener('click', () => void goRequest(false));
+    return { element };
+  }
+
+  // ---------- 2. request a code ----------
+  function buildRequest() {
+    const phone = input({ type: 'tel', ...keyboardAttrs('numeric'), autocomplete: 'off' });
+    const channelError = errorElement('error-channel', 'channel');
+    const channelChoice = (value: Channel, title: TranslationKey, help: TranslationKey): HTMLElement => {
+      const id = `channel-${value}`;
+      const radio = h('input', {
+        type: 'radio',
+        name: 'channel',
+        id,
+        value,
+        'aria-describedby': `help-${id} error-channel`,
+      });
+      return h('div', { class: 'choice' }, [
+        radio,
+        h('div', { class: 'choice-text' }, [
+          h('label', { for: id, i18n: title }),
+          h('p', { class: 'help', id: `help-${id}`, i18n: help }),
+        ]),
+      ]);
+    };
+    const captchaImg = h('img', { id: 'captcha-img', class: 'captcha', 'data-i18n': 'request.captcha_alt', 'data-i18n-attr': 'alt', alt: '' });
+    const captchaAnswer = input({ autocapitalize: 'characters', autocorrect: 'off', spellcheck: 'false', autocomplete: 'off' });
+    const captchaRefresh = button('btn-captcha-refresh', 'request.captcha_refresh', 'secondary');
+    const consent = h('input', { type: 'checkbox', id: 'consent', 'aria-describedby': 'error-consent', 'aria-required': 'true' });
+    const submit = button('btn-request-submit', 'common.confirm', 'primary', 'submit');
+    const cancel = button('btn-cancel-request', 'common.cancel', 'ghost');
+    const requestForm = form('form-request', [
+      requiredNote(),
+      fieldBlock({ id: 'phone', field: 'phone', label: 'request.phone', control: phone, required: true, help: 'request.phone_help' }),
+      h('fieldset', { class: 'group', 'aria-describedby': 'error-channel' }, [
+        h('legend', {}, [h('span', { i18n: 'request.channel' }), h('span', { class: 'required-mark', 'aria-hidden': 'true' }, [' *'])]),
+        channelChoice('voice', 'request.channel_voice', 'request.channel_voice_help'),
+        channelChoice('sms', 'request.channel_sms', 'request.channel_sms_help'),
+        channelError,
+      ]),
+      h('fieldset', { class: 'group', id: 'captcha-block' }, [
+        h('legend', { i18n: 'request.security' }),
+        h('div', { class: 'captcha-row' }, [captchaImg, captchaRefresh]),
+        fieldBlock({ id: 'captcha-answer', field: 'captcha', label: 'request.captcha_answer', control: captchaAnswer, required: true }),
+      ]),
+      h('fieldset', { class: 'group' }, [
+        h('legend', { i18n: 'request.conditions' }),
+        h('div', { class: 'check' }, [
+          consent,
+          h('label', { for: 'consent', i18n: 'request.consent' }),
+          h('span', { class: 'required-mark', 'aria-hidden': 'true' }, ['*']),
+        ]),
+        errorElement('error-consent', 'consent'),
+      ]),
+      buttonRow([submit, cancel]),
+    ]);
+    // Assisted signup (staff mode): said on screen, and the captcha block is hidden.
+    const assistedNote = h('p', { id: 'assisted-note', class: 'notice', i18n: 'staff.assisted_note', hidden: true });
+    const captchaBlock = byId(requestForm, 'captcha-block');
+    const element = screen('request', 'request.title', [assistedNote, requestForm]);
+
+    captchaRefresh.addEventListener('click', () => {
+      clearErrorsOfControl(captchaAnswer);
+      void refreshCaptcha();
+    });
+    requestForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void withBusy(submit, submitRequest);
+    });
+    cancel.addEventListener('click', () => void reset());
+    return { element, form: requestForm, phone, captchaImg, captchaAnswer, consent, assistedNote, captchaBlock };
+  }
+
+  // ---------- 3. type the code ----------
+  function buildCode() {
+    const sentText = h('p', { id: 'code-sent', class: 'lead' });
+    const fallbackText = h('p', { id: 'code-fallback', class: 'notice', hidden: true });
+    const deliveryStatus = h('p', { id: 'delivery-status', class: 'delivery-status', role: 'status', 'aria-live': 'polite' });
+    const code = input({ ...keyboardAttrs('numeric'), maxlength: 7, autocomplete: 'one-time-code' });
+    const resendCountdown = h('p', { id: 'resend-countdown', class: 'countdown', hidden: true });
+    const resendSms = button('btn-code-resend-sms', 'code.resend_sms', 'secondary');
+    const resendVoice = button('btn-code-resend-voice', 'code.resend_voice', 'secondary');
+    const resendButton = button('btn-code-resend', 'code.resend', 'secondary');
+    const cancel = button('btn-cancel-code', 'common.cancel', 'ghost');
+    const codeForm = form('form-code', [
+      sentText,
+      fallbackText,
+      deliveryStatus,
+      requiredNote(),
+      fieldBlock({ id: 'code', field: 'code', label: 'code.label', control: code, required: true }),
+      buttonRow([button('btn-code-submit', 'code.submit', 'primary', 'submit'), resendButton, cancel]),
+      h('div', { id: 'resend-area', class: 'resend-area' }, [resendCountdown, buttonRow([resendSms, resendVoice])]),
+    ]);
+    const element = screen('code', 'code.title', [codeForm]);
+
+    resendSms.addEventListener('click', () => void resend('sms', resendSms));
+    resendVoice.addEventListener('click', () => void resend('voice', resendVoice));
+    codeForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      submitCode();
+    });
+    resendButton.addEventListener('click', () => void goRequest(true));
+    cancel.addEventListener('click', () => void reset());
+    return { element, form: codeForm, code, sentText, fallbackText, deliveryStatus, resendCountdown, resendSms, resendVoice };
+  }
+
+  // ---------- 4. login ----------
+  function buildLogin() {
+    const phone = input({ type: 'tel', ...keyboardAttrs('numeric') });
+    const code = input({ type: 'password', ...keyboardAttrs('numeric'), maxlength: 7 });
+    const submit = button('btn-login', 'login.submit', 'primary', 'submit');
+    const newCodeButton = button('btn-new-code', 'login.new_code', 'secondary');
+    newCodeButton.hidden = true;
+    const cancel = button('btn-cancel-login', 'common.cancel', 'ghost');
+    const loginForm = form('form-login', [
+      requiredNote(),
+      fieldBlock({ id: 'login-phone', field: 'phone', label: 'login.phone', control: phone, required: true }),
+      fieldBlock({ id: 'login-code', field: 'code', label: 'login.code', control: code, required: true }),
+      buttonRow([submit, newCodeButton, cancel]),
+    ]);
+    const element = screen('login', 'login.title', [loginForm]);
+
+    newCodeButton.addEventListener('click', () => {
+      newCodeButton.hidden = true;
+      void goRequest(true);
+    });
+    loginForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void withBusy(submit, submitLogin);
+    });
+    cancel.addEventListener('click', () => void reset());
+    return { element, form: loginForm, phone, code, newCodeButton };
+  }
+
+  // ---------- 5. profile ----------
+  function buildProfile() {
+    const name = input({ autocomplete: 'off' });
+    const firstName = input();
+    const language = h('select', {}, [
+      h('option', { value: 'fr', i18n: 'lang.fr' }),
+      h('option', { value: 'en', i18n: 'lang.en' }),
+    ]);
+    const city = input();
+    const street = input();
+    // Digits first; « ABC » on the keypad for a civic number such as 123A.
+    const civicNumber = input({ ...keyboardAttrs('numeric'), 'data-keyboard-letters': 'true' });
+    const apartment = input();
+    const postalCode = input({ autocapitalize: 'characters' });
+    const newsletter = h('input', { type: 'checkbox', id: 'newsletter', 'aria-describedby': 'help-newsletter' });
+    const newsletterLabel = h('label', { for: 'newsletter', i18n: 'profile.newsletter' });
+    // « Catégories d'alertes »: emergencies are always on (a checked checkbox that cannot be unticked);
+    // the town's optional categories (kiosk_info) are ticked by the resident, none by default.
+    const emergencyCategory = h('input', { type: 'checkbox', id: 'categories-emergency', checked: true, disabled: true });
+    const categoriesHelp = h('p', { class: 'help', id: 'help-categories', i18n: 'profile.categories_help' });
+    const categoriesList = h('div', { id: 'categories-list', class: 'categories-list' });
+    const categoriesFieldset = h(
+      'fieldset',
+      { class: 'group categories', id: 'profile-categories', 'aria-describedby': 'help-categories error-categories' },
+      [
+        h('legend', { i18n: 'profile.categories' }),
+        categoriesHelp,
+        h('div', { class: 'check check-always' }, [
+          emergencyCategory,
+          h('label', { for: 'categories-emergency', i18n: 'profile.category_emergency' }),
+        ]),
+        categoriesList,
+        errorElement('error-categories', 'categories'),
+      ],
+    );
+    const contacts = createContactsEditor();
+    const submit = button('btn-profile-submit', 'common.confirm', 'primary', 'submit');
+    const cancel = button('btn-cancel-profile', 'common.cancel', 'ghost');
+    const profileForm = form('form-profile', [
+      requiredNote(),
+      h('div', { class: 'grid' }, [
+        fieldBlock({ id: 'name', field: 'name', label: 'profile.name', control: name, required: true }),
+        fieldBlock({ id: 'first-name', field: 'first_name', label: 'profile.first_name', control: firstName }),
+        fieldBlock({ id: 'language', field: 'language', label: 'profile.language', control: language, required: true }),
+        fieldBlock({ id: 'city', field: 'city', label: 'profile.city', control: city, required: true }),
+        fieldBlock({ id: 'street', field: 'street', label: 'profile.street', control: street }),
+        fieldBlock({ id: 'civic-number', field: 'civic_number', label: 'profile.civic_number', control: civicNumber }),
+        fieldBlock({ id: 'apartment', field: 'apartment', label: 'profile.apartment', control: apartment }),
+        fieldBlock({ id: 'postal-code', field: 'postal_code', label: 'profile.postal_code', control: postalCode }),
+      ]),
+      h('div', { class: 'check' }, [newsletter, newsletterLabel]),
+      h('p', { class: 'help', id: 'help-newsletter', i18n: 'profile.newsletter_help' }),
+      categoriesFieldset,
+      h('fieldset', { class: 'group' }, [
+        h('legend', {}, [h('span', { i18n: 'profile.contacts' }), h('span', { class: 'required-mark', 'aria-hidden': 'true' }, [' *'])]),
+        h('p', { class: 'help', id: 'help-contacts', i18n: 'profile.contacts_help' }),
+        contacts.element,
+      ]),
+      buttonRow([submit, cancel]),
+    ]);
+    // Offline variant: the number (not verified) and why no code was asked.
+    const profilePhone = h('p', { id: 'profile-phone', class: 'lead', hidden: true });
+    const offlineNote = h('p', { id: 'offline-note', class: 'notice', hidden: true });
+    // After login: an offline registration for this number waiting for the owner's decision.
+    const pendingText = h('p', { id: 'pending-change-text', class: 'lead' });
+    const pendingSummary = h('div', { id: 'pending-change-summary', class: 'summary' });
+    const pendingAccept = button('pending-accept', 'pending.accept', 'primary');
+    const pendingDiscard = button('pending-discard', 'pending.discard', 'secondary');
+    const pendingPanel = h(
+      'section',
+      { id: 'pending-change', class: 'pending-change', role: 'region', 'aria-labelledby': 'pending-change-title', hidden: true },
+      [
+        h('h2', { id: 'pending-change-title', i18n: 'pending.title' }),
+        pendingText,
+        pendingSummary,
+        buttonRow([pendingAccept, pendingDiscard]),
+      ],
+    );
+    // Says what the decision did (empty, and unstyled, until then).
+    const pendingResult = h('p', { id: 'pending-result', class: 'status-line', role: 'status' });
+    const element = screen('profile', 'profile.title', [profilePhone, offlineNote, pendingResult, pendingPanel, profileForm]);
+
+    pendingAccept.addEventListener('click', () => void decidePending(true, pendingAccept));
+    pendingDiscard.addEventListener('click', () => void decidePending(false, pendingDiscard));
+    profileForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void withBusy(submit, submitProfile);
+    });
+    cancel.addEventListener('click', () => void reset());
+    return {
+      element,
+      form: profileForm,
+      name,
+      firstName,
+      language,
+      city,
+      street,
+      civicNumber,
+      apartment,
+      postalCode,
+      newsletter,
+      newsletterLabel,
+      emergencyCategory,
+      categoriesHelp,
+      categoriesList,
+      contacts,
+      profilePhone,
+      offlineNote,
+      pendingPanel,
+      pendingText,
+      pendingSummary,
+      pendingAccept,
+      pendingDiscard,
+      pendingResult,
+    };
+  }
+
+  /** The form as the state has it: the town, the categories offered, the offline notes, a pending change. */
+  function drawProfile(): void {
+    renderNewsletter();
+    renderCategories();
+    renderProfileNotes();
+    renderPending();
+  }
+
+  // ---------- 6. done ----------
+  function buildDone() {
+    const confirmation = h('div', { id: 'confirmation', class: 'summary' });
+    // Offline confirmation: when it will be sent, how the code will come, the reference to note.
+    const offlineText = h('p', { id: 'done-offline-text', class: 'lead' });
+    const referenceLine = h('p', { id: 'done-reference-line', class: 'reference' });
+    const offline = h('div', { id: 'done-offline', class: 'done-offline', hidden: true }, [offlineText, referenceLine]);
+    const finish = button('btn-finish', 'done.finish', 'primary');
+    const element = screen('done', 'done.title', [offline, confirmation, buttonRow([finish])]);
+    finish.addEventListener('click', () => void reset());
+    return { element, title: byId(element, 'title-done'), confirmation, offline, offlineText, referenceLine };
+  }
+
+  // ---------- idle warning ----------
+  function buildIdleWarning() {
+    const countdown = h('p', { id: 'idle-countdown', class: 'idle-countdown', role: 'timer', 'aria-live': 'off' });
+    const message = h('p', { id: 'idle-message', class: 'idle-message' });
+    const continueButton = button('btn-idle-continue', 'idle.continue', 'primary');
+    continueButton.classList.add('btn-idle-continue');
+    const element = h(
+      'div',
+      {
+        id: 'idle-warning',
+        class: 'idle-overlay',
+        role: 'alertdialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'idle-title',
+        'aria-describedby': 'idle-message',
+        hidden: true,
+      },
+      [
+        h('div', { class: 'idle-box' }, [
+          h('h2', { id: 'idle-title', class: 'idle-title', i18n: 'idle.title' }),
+          countdown,
+          message,
+          continueButton,
+        ]),
+      ],
+    );
+    continueButton.addEventListener('click', continueAfterWarning);
+    return { element, countdown, message, continueButton };
+  }
+
+  // ---------- staff panel ----------
+  function buildStaff() {
+    const staffValue = (id: string): HTMLElement => h('dd', { id });
+    const pending = staffValue('staff-pending');
+    const sending = staffValue('staff-sending');
+    const acknowledged = staffValue('staff-acknowledged');
+    const rejected = staffValue('staff-rejected');
+    const oldest = staffValue('staff-oldest');
+    const lastSync = staffValue('staff-last-sync');
+    const lastError = staffValue('staff-last-error');
+    const online = staffValue('staff-online');
+    const staffRow = (label: TranslationKey, value: HTMLElement): Node[] => [h('dt', { i18n: label }), value];
+    const syncStatus = h('p', { id: 'staff-sync-status', class: 'status-line', role: 'status' });
+    const sync = button('btn-staff-sync', 'staff.sync', 'primary');
+    const assisted = button('btn-staff-assisted', 'staff.assisted', 'primary');
+    const close = button('btn-staff-close', 'staff.close', 'secondary');
+    const exit = button('btn-staff-exit', 'staff.exit', 'ghost');
+    exit.setAttribute('aria-expanded', 'false');
+    exit.setAttribute('aria-controls', 'staff-exit-confirm');
+    const exitQuestion = h('p', { id: 'staff-exit-question', class: 'lead', tabindex: '-1', i18n: 'staff.exit_question' });
+    const exitConfirm = button('btn-staff-exit-confirm', 'staff.exit_confirm', 'primary');
+    const exitCancel = button('btn-staff-exit-cancel', 'staff.exit_cancel', 'secondary');
+    const exitPanel = h(
+      'div',
+      { id: 'staff-exit-confirm', class: 'staff-exit-confirm', role: 'group', 'aria-labelledby': 'staff-exit-question', hidden: true },
+      [exitQuestion, buttonRow([exitConfirm, exitCancel])],
+    );
+    // Enrollment: the one-time code from `borne-central kiosk enroll` (e.g. K7QX-M3PA-W9TR).
+    const enrollCurrent = h('p', { id: 'enroll-current', class: 'lead' });
+    const enrollCode = input({ autocapitalize: 'characters', autocorrect: 'off', spellcheck: 'false', maxlength: 32 });
+    const enrollSubmit = button('btn-enroll', 'staff.enroll_submit', 'primary', 'submit');
+    const enrollStatus = h('p', { id: 'enroll-status', class: 'status-line', role: 'status' });
+    const enrollForm = form('form-enroll', [
+      fieldBlock({ id: 'enroll-code', field: 'code', label: 'staff.enroll_code', control: enrollCode, required: true, help: 'staff.enroll_code_help' }),
+      buttonRow([enrollSubmit]),
+    ]);
+    const enrollSection = h('section', { id: 'staff-enroll', class: 'staff-enroll', 'aria-labelledby': 'staff-enroll-title' }, [
+      h('h2', { id: 'staff-enroll-title', i18n: 'staff.enroll_title' }),
+      enrollCurrent,
+      enrollForm,
+      enrollStatus,
+    ]);
+    const element = screen('staff', 'staff.title', [
+      h('h2', { id: 'staff-queue-title', i18n: 'staff.queue_title' }),
+      h('dl', { id: 'staff-status', class: 'staff-status' }, [
+        ...staffRow('staff.pending', pending),
+        ...staffRow('staff.sending', sending),
+        ...staffRow('staff.acknowledged', acknowledged),
+        ...staffRow('staff.rejected', rejected),
+        ...staffRow('staff.oldest', oldest),
+        ...staffRow('staff.last_sync', lastSync),
+        ...staffRow('staff.last_error', lastError),
+        ...staffRow('staff.central', online),
+      ]),
+      syncStatus,
+      buttonRow([sync, assisted]),
+      enrollSection,
+      buttonRow([close, exit]),
+      exitPanel,
+    ]);
+
+    sync.addEventListener('click', () => {
+      void withStaffBusy(sync, syncQueueNow);
+    });
+    assisted.addEventListener('click', () => {
+      if (!state.staff) return;
+      // Step 1 for the resident at the screen, with a staff member: no captcha, consent recorded as assisted.
+      state.assisted = true;
+      void goRequest(false);
+    });
+    close.addEventListener('click', () => void reset());
+    /** Codes are capitals and digits: what is typed (keys or a physical keyboard) becomes capitals. */
+    enrollCode.addEventListener('input', () => {
+      const upper = enrollCode.value.toLocaleUpperCase('fr-CA');
+      if (upper === enrollCode.value) return;
+      const { selectionStart, selectionEnd } = enrollCode;
+      enrollCode.value = upper;
+      if (selectionStart !== null && selectionEnd !== null) enrollCode.setSelectionRange(selectionStart, selectionEnd);
+    });
+    enrollForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void withStaffBusy(enrollSubmit, submitEnrollment);
+    });
+    exit.addEventListener('click', () => {
+      if (!state.staff) return;
+      exitPanel.hidden = false;
+      exit.setAttribute('aria-expanded', 'true');
+      exitQuestion.focus();
+    });
+    exitCancel.addEventListener('click', () => {
+      hideExitConfirm();
+      exit.focus();
+    });
+    exitConfirm.addEventListener('click', () => {
+      void withStaffBusy(exitConfirm, async () => {
+        const session = state.session;
+        try {
+          // The app closes: nothing follows on success.
+          await api.staffExit();
+        } catch (e) {
+          if (session !== state.session || state.screen !== 'staff') return;
+          staffFailed(e);
+        }
+      });
+    });
+    return {
+      element,
+      pending,
+      sending,
+      acknowledged,
+      rejected,
+      oldest,
+      lastSync,
+      lastError,
+      online,
+      syncStatus,
+      sync,
+      assisted,
+      close,
+      exit,
+      exitPanel,
+      exitConfirm,
+      enrollCurrent,
+      enrollCode,
+      enrollForm,
+      enrollSubmit,
+      enrollStatus,
+    };
+  }
+
+  /** The panel as the state has it: the queue's figures, the kiosk's enrollment. */
+  function drawStaff(): void {
+    renderStaff();
+    renderEnrollment();
+  }
+
+  // ---------- staff PIN dialog (on-screen keypad; a physical keyboard also works) ----------
+  function buildPinDialog() {
+    const pinInput = h('input', {
+      id: 'pin-input',
+      class: 'pin-input',
+      type: 'password',
+      // Its own keypad (below): no on-screen keyboard, no system keyboard.
+      ...keyboardAttrs('none'),
+      autocomplete: 'off',
+      maxlength: PIN_MAX_LENGTH,
+      'aria-describedby': 'pin-error',
+    });
+    // The dots stand for the digits typed; the input under them carries the value for assistive technologies.
+    const dots = h('div', { id: 'pin-dots', class: 'pin-dots', 'aria-hidden': 'true' });
+    const count = h('p', { id: 'pin-count', class: 'visually-hidden', role: 'status' });
+    const error = h('div', { id: 'pin-error', class: 'pin-error', role: 'alert', 'aria-live': 'assertive' });
+    const pinKey = (digit: string): HTMLButtonElement => {
+      const key = h('button', { id: `pin-key-${digit}`, type: 'button', class: 'btn btn-secondary pin-key' }, [digit]);
+      key.addEventListener('click', () => {
+        typePin(digit);
+      });
+      return key;
+    };
+    const back = button('pin-key-back', 'staff.pin_back', 'secondary');
+    back.classList.add('pin-key', 'pin-key-back');
+    const submit = button('pin-submit', 'staff.pin_submit', 'primary', 'submit');
+    submit.classList.add('pin-key', 'pin-submit');
+    const cancel = button('pin-cancel', 'common.cancel', 'ghost');
+    cancel.classList.add('pin-cancel');
+    const pinForm = form('pin-form', [
+      h('div', { class: 'pin-field' }, [
+        h('label', { for: 'pin-input', class: 'pin-label', i18n: 'staff.pin_label' }),
+        h('div', { class: 'pin-display' }, [dots, pinInput]),
+      ]),
+      count,
+      error,
+      h(
+        'div',
+        {
+          class: 'pin-keypad',
+          role: 'group',
+          'aria-label': t('staff.keypad'),
+          'data-i18n': 'staff.keypad',
+          'data-i18n-attr': 'aria-label',
+        },
+        [...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(pinKey), back, pinKey('0'), submit],
+      ),
+      cancel,
+    ]);
+    const element = h(
+      'div',
+      {
+        id: 'staff-pin-dialog',
+        class: 'pin-overlay',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'pin-title',
+        'aria-describedby': 'pin-help',
+        hidden: true,
+      },
+      [
+        h('div', { class: 'pin-box' }, [
+          h('h2', { id: 'pin-title', class: 'pin-title', i18n: 'staff.pin_title' }),
+          h('p', { id: 'pin-help', class: 'pin-help', i18n: 'staff.pin_help' }),
+          pinForm,
+        ]),
+      ],
+    );
+
+    back.addEventListener('click', erasePinDigit);
+    cancel.addEventListener('click', () => {
+      closePinDialog(true);
+    });
+    pinInput.addEventListener('input', () => {
+      setPin(pinInput.value);
+      pinEdited();
+    });
+    pinForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void submitPin();
+    });
+    // Physical keyboard, wherever the focus is in the dialog: digits, Backspace, Escape.
+    element.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        closePinDialog(true);
+        return;
+      }
+      if (event.target === pinInput || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (/^[0-9]$/.test(event.key)) {
+        event.preventDefault();
+        typePin(event.key);
+      } else if (event.key === 'Backspace') {
+        event.preventDefault();
+        erasePinDigit();
+      }
+    });
+    return { element, input: pinInput, dots, count, error, submit };
+  }
 
   // ---------- rendering helpers ----------
   function renderTown(): void {
@@ -661,13 +925,19 @@ export function mountApp(root: HTMLElement): App {
       setI18n(attractTitle, 'app.town', { town });
       setI18n(attractPitch, 'attract.pitch', { town });
     }
-    newsletterLabel.dataset.i18nArgs = JSON.stringify({ town });
+    renderNewsletter();
     renderCategories();
     langButton.hidden = !(state.info?.english_enabled ?? false);
     // No staff PIN configured: no staff entry at all.
     staffButton.hidden = !(state.info?.staff_enabled ?? false);
     renderInService();
     renderEnrollment();
+  }
+
+  /** The newsletter's label names the town. */
+  function renderNewsletter(): void {
+    const label = profileScreen.built?.newsletterLabel;
+    if (label) setI18n(label, 'profile.newsletter', { town: state.info?.town_name ?? '' });
   }
 
   // ---------- « Catégories d'alertes » ----------
@@ -688,7 +958,8 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function categoryBoxes(): HTMLInputElement[] {
-    return Array.from(categoriesList.querySelectorAll<HTMLInputElement>('input[type="checkbox"]'));
+    const list = profileScreen.built?.categoriesList;
+    return list ? Array.from(list.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')) : [];
   }
 
   /** The ids ticked, in the order offered. */
@@ -705,9 +976,11 @@ export function mountApp(root: HTMLElement): App {
 
   /** One checkbox per offered category (`#category-<id>`); what was ticked stays ticked. */
   function renderCategories(): void {
+    const profile = profileScreen.built;
+    if (!profile) return;
     const ticked = chosenCategories();
     const offered = offeredCategories();
-    categoriesList.replaceChildren(
+    profile.categoriesList.replaceChildren(
       ...offered.map((c) => {
         const id = `category-${c.id}`;
         const box = h('input', { type: 'checkbox', id, name: 'categories', value: c.id, 'aria-describedby': 'error-categories' });
@@ -716,13 +989,15 @@ export function mountApp(root: HTMLElement): App {
       }),
     );
     // Nothing to choose: only the always-on line is shown.
-    categoriesHelp.hidden = offered.length === 0;
-    categoriesList.hidden = offered.length === 0;
+    profile.categoriesHelp.hidden = offered.length === 0;
+    profile.categoriesList.hidden = offered.length === 0;
   }
 
   /** The categories' names follow the language (they come from kiosk_info, not from the dictionaries). */
   function renderCategoryLabels(): void {
-    for (const label of categoriesList.querySelectorAll<HTMLLabelElement>('label[data-category]')) {
+    const list = profileScreen.built?.categoriesList;
+    if (!list) return;
+    for (const label of list.querySelectorAll<HTMLLabelElement>('label[data-category]')) {
       label.textContent = categoryName(label.dataset.category ?? '');
     }
   }
@@ -744,6 +1019,8 @@ export function mountApp(root: HTMLElement): App {
 
   /** The staff panel's « Inscription de la borne »: the kiosk's name, or that it is not enrolled. */
   function renderEnrollment(): void {
+    const enrollCurrent = staffScreen.built?.enrollCurrent;
+    if (!enrollCurrent) return;
     const info = state.info;
     if (!info) clearText(enrollCurrent);
     else if (!info.enrolled) setI18n(enrollCurrent, 'staff.enroll_none');
@@ -868,6 +1145,9 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function renderProfileNotes(): void {
+    const profile = profileScreen.built;
+    if (!profile) return;
+    const { profilePhone, offlineNote } = profile;
     const offline = state.offline;
     const phoneShown = offline !== null && state.phoneDisplay !== null;
     if (phoneShown) setI18n(profilePhone, 'profile.phone', { phone: state.phoneDisplay ?? '' });
@@ -879,6 +1159,9 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function renderPending(): void {
+    const profile = profileScreen.built;
+    if (!profile) return;
+    const { pendingPanel, pendingText, pendingSummary } = profile;
     const pending = state.pendingChange;
     pendingPanel.hidden = pending === null;
     if (!pending) {
@@ -959,9 +1242,12 @@ export function mountApp(root: HTMLElement): App {
 
   /** Step 6: the summary of what was saved, and, when queued on this kiosk, the offline variant's texts. */
   function renderSummary(): void {
+    const done = doneScreen.built;
+    if (!done) return;
+    const { confirmation, offlineText: doneOfflineText, referenceLine: doneReferenceLine } = done;
     const queued = state.queued;
-    setI18n(doneTitle, queued ? 'done.title_offline' : 'done.title');
-    doneOffline.hidden = queued === null;
+    setI18n(done.title, queued ? 'done.title_offline' : 'done.title');
+    done.offline.hidden = queued === null;
     if (queued) {
       const town = state.info?.town_name ?? '';
       doneOfflineText.textContent = [
@@ -1004,7 +1290,11 @@ export function mountApp(root: HTMLElement): App {
     // The PIN dialog belongs to the attract screen only.
     if (id !== 'attract') closePinDialog(false);
     state.screen = id;
-    for (const [key, el] of Object.entries(screens)) el.hidden = key !== id;
+    // Built now if it is the first time.
+    screens[id].get();
+    for (const [key, s] of Object.entries(screens)) {
+      if (s.built) s.built.element.hidden = key !== id;
+    }
     setBanner([]);
     renderStep();
     if (id === 'attract') {
@@ -1019,12 +1309,18 @@ export function mountApp(root: HTMLElement): App {
       renderStaff();
       startStaffPolling();
     }
-    if (!idleWarningOpen()) byId(screens[id], `title-${id}`).focus();
+    if (!idleWarningOpen()) focusTitle();
+  }
+
+  /** The focus goes to the title of the screen shown, where a screen reader starts reading. */
+  function focusTitle(): void {
+    byId(screens[state.screen].get().element, `title-${state.screen}`).focus();
   }
 
   // ---------- idle: « Êtes-vous toujours là? », then the wipe ----------
   function idleWarningOpen(): boolean {
-    return !idleWarning.hidden;
+    const dialog = idleDialog.built;
+    return dialog !== null && !dialog.element.hidden;
   }
 
   function stopIdleTimer(): void {
@@ -1045,8 +1341,9 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function renderIdleCountdown(): void {
-    idleCountdown.textContent = String(idleLeft);
-    setI18n(idleMessage, 'idle.message', { seconds: idleLeft });
+    const { countdown, message } = idleDialog.get();
+    countdown.textContent = String(idleLeft);
+    setI18n(message, 'idle.message', { seconds: idleLeft });
   }
 
   function openIdleWarning(): void {
@@ -1062,8 +1359,9 @@ export function mountApp(root: HTMLElement): App {
     focusBeforeWarning = active instanceof HTMLElement && root.contains(active) ? active : null;
     // Modal: everything behind it is out of reach until « Continuer ».
     setBackgroundInert(true);
-    idleWarning.hidden = false;
-    idleContinue.focus();
+    const dialog = idleDialog.get();
+    dialog.element.hidden = false;
+    dialog.continueButton.focus();
     stopIdleWarningTimer();
     idleWarningTimer = setInterval(tickIdleWarning, 1000);
   }
@@ -1086,22 +1384,26 @@ export function mountApp(root: HTMLElement): App {
   /** Hides the warning and forgets its countdown (no timer left). */
   function closeIdleWarning(): void {
     stopIdleWarningTimer();
-    idleWarning.hidden = true;
+    const dialog = idleDialog.built;
+    if (dialog) dialog.element.hidden = true;
     if (!pinDialogOpen()) setBackgroundInert(false);
     idleLeft = 0;
-    clearText(idleCountdown);
-    clearText(idleMessage);
+    if (dialog) {
+      clearText(dialog.countdown);
+      clearText(dialog.message);
+    }
   }
 
-  idleContinue.addEventListener('click', () => {
+  /** « Continuer »: the warning goes away, the wait starts again, the focus goes back where it was. */
+  function continueAfterWarning(): void {
     if (!idleWarningOpen()) return;
     closeIdleWarning();
     const back = focusBeforeWarning;
     focusBeforeWarning = null;
     armIdleTimer();
     if (back?.isConnected) back.focus();
-    else byId(screens[state.screen], `title-${state.screen}`).focus();
-  });
+    else focusTitle();
+  }
 
   /** Any input restarts the wait, except while the warning is shown (only its button answers it). */
   const onActivity = (event: Event): void => {
@@ -1186,6 +1488,7 @@ export function mountApp(root: HTMLElement): App {
 
   // ---------- captcha ----------
   async function refreshCaptcha(): Promise<void> {
+    const { captchaImg, captchaAnswer } = requestScreen.get();
     captchaAnswer.value = '';
     // Assisted signup: no captcha at all.
     if (state.assisted) {
@@ -1210,35 +1513,43 @@ export function mountApp(root: HTMLElement): App {
 
   // ---------- navigation ----------
   async function goRequest(keepTyped: boolean): Promise<void> {
+    const request = requestScreen.get();
     if (!keepTyped) {
-      requestForm.reset();
+      request.form.reset();
       state.codeSent = null;
     }
-    clearFieldErrors(request);
+    clearFieldErrors(request.element);
     renderAssisted();
     show('request');
     await refreshCaptcha();
   }
 
   function renderAssisted(): void {
-    assistedNote.hidden = !state.assisted;
-    captchaBlock.hidden = state.assisted;
+    const request = requestScreen.built;
+    if (!request) return;
+    request.assistedNote.hidden = !state.assisted;
+    request.captchaBlock.hidden = state.assisted;
   }
 
+  /** Forgets the resident: in the parts built so far (a part built later starts empty). */
   function clearAll(): void {
-    for (const f of [requestForm, codeForm, loginForm, profileForm]) f.reset();
+    const profile = profileScreen.built;
+    for (const s of [requestScreen, codeScreen, loginScreen, profileScreen]) s.built?.form.reset();
     for (const el of root.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) {
       if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) el.checked = false;
       else if (el instanceof HTMLInputElement) el.value = '';
     }
-    // Emergencies and civil security are always included, for every resident.
-    emergencyCategory.checked = true;
-    contacts.clear();
+    if (profile) {
+      // Emergencies and civil security are always included, for every resident.
+      profile.emergencyCategory.checked = true;
+      profile.contacts.clear();
+    }
     keyboard.reset();
     clearFieldErrors(root);
-    captchaImg.removeAttribute('src');
+    requestScreen.built?.captchaImg.removeAttribute('src');
     clearCodeScreen();
-    newCodeButton.hidden = true;
+    const login = loginScreen.built;
+    if (login) login.newCodeButton.hidden = true;
     state.session += 1;
     state.codeSent = null;
     state.outcome = null;
@@ -1253,23 +1564,28 @@ export function mountApp(root: HTMLElement): App {
     state.queue = null;
     stopStaffPolling();
     staffSyncing = false;
-    clearText(staffSyncStatus);
-    clearText(enrollStatus);
-    hideExitConfirm();
-    for (const btn of [staffSync, staffAssisted, staffExit, staffExitConfirm, staffClose, enrollSubmit]) {
-      btn.disabled = false;
-      btn.removeAttribute('aria-busy');
+    const staff = staffScreen.built;
+    if (staff) {
+      clearText(staff.syncStatus);
+      clearText(staff.enrollStatus);
+      for (const btn of [staff.sync, staff.assisted, staff.exit, staff.exitConfirm, staff.close, staff.enrollSubmit]) {
+        btn.disabled = false;
+        btn.removeAttribute('aria-busy');
+      }
     }
+    hideExitConfirm();
     closePinDialog(false);
     renderAssisted();
     renderStaff();
     renderSummary();
     renderProfileNotes();
     renderPending();
-    clearText(pendingResult);
-    for (const btn of [pendingAccept, pendingDiscard]) {
-      btn.disabled = false;
-      btn.removeAttribute('aria-busy');
+    if (profile) {
+      clearText(profile.pendingResult);
+      for (const btn of [profile.pendingAccept, profile.pendingDiscard]) {
+        btn.disabled = false;
+        btn.removeAttribute('aria-busy');
+      }
     }
     setBanner([]);
     closeIdleWarning();
@@ -1301,71 +1617,64 @@ export function mountApp(root: HTMLElement): App {
     await reset();
   }
 
-  // ---------- events ----------
+  // ---------- header: the language ----------
   langButton.addEventListener('click', () => {
     setLanguage(currentLanguage() === 'fr' ? 'en' : 'fr');
     retranslate();
   });
 
-  byId(home, 'btn-new-user').addEventListener('click', () => void goRequest(false));
-  byId(home, 'btn-forgot').addEventListener('click', () => void goRequest(false));
-  byId(request, 'btn-captcha-refresh').addEventListener('click', () => {
-    clearErrorsOfControl(captchaAnswer);
-    void refreshCaptcha();
-  });
-
-  requestForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void withBusy(requestSubmit, async () => {
-      const assisted = state.assisted;
-      const payload: CodeRequestForm = {
-        phone: phone.value,
-        channel: chosenChannel(),
-        // Assisted: no captcha shown, none sent (the Rust side skips it in staff mode).
-        captcha_answer: assisted ? '' : captchaAnswer.value,
-        consent_accepted: consent.checked,
-        language: currentLanguage(),
-        staff_assisted: assisted,
-      };
-      const session = state.session;
-      let outcome: CodeRequestOutcome;
-      try {
-        outcome = await api.requestCode(payload);
-      } catch (e) {
-        if (session !== state.session) return;
-        showErrors(e, request);
-        // Every request_code consumes the captcha, right or wrong.
-        await refreshCaptcha();
-        return;
-      }
-      // « Annuler » pressed meanwhile: this code belongs to no one on screen any more.
+  // ---------- step 1: « Confirmer » ----------
+  async function submitRequest(): Promise<void> {
+    const { element: request, phone, captchaAnswer, consent } = requestScreen.get();
+    const assisted = state.assisted;
+    const payload: CodeRequestForm = {
+      phone: phone.value,
+      channel: chosenChannel(),
+      // Assisted: no captcha shown, none sent (the Rust side skips it in staff mode).
+      captcha_answer: assisted ? '' : captchaAnswer.value,
+      consent_accepted: consent.checked,
+      language: currentLanguage(),
+      staff_assisted: assisted,
+    };
+    const session = state.session;
+    let outcome: CodeRequestOutcome;
+    try {
+      outcome = await api.requestCode(payload);
+    } catch (e) {
       if (session !== state.session) return;
-      if (outcome.mode === 'offline') {
-        // Central server out of reach: no code now, straight to the form (queued on this kiosk).
-        void refreshConnectivity();
-        state.codeSent = null;
-        state.outcome = null;
-        state.pendingChange = null;
-        state.offline = 'request';
-        goProfile(outcome.phone_display, outcome.profile);
-        return;
-      }
-      state.offline = null;
-      state.codeSent = outcome;
-      goCode();
-    });
-  });
+      showErrors(e, request);
+      // Every request_code consumes the captcha, right or wrong.
+      await refreshCaptcha();
+      return;
+    }
+    // « Annuler » pressed meanwhile: this code belongs to no one on screen any more.
+    if (session !== state.session) return;
+    if (outcome.mode === 'offline') {
+      // Central server out of reach: no code now, straight to the form (queued on this kiosk).
+      void refreshConnectivity();
+      state.codeSent = null;
+      state.outcome = null;
+      state.pendingChange = null;
+      state.offline = 'request';
+      goProfile(outcome.phone_display, outcome.profile);
+      return;
+    }
+    state.offline = null;
+    state.codeSent = outcome;
+    goCode();
+  }
 
   function chosenChannel(): Channel | null {
-    const checked = requestForm.querySelector<HTMLInputElement>('input[name="channel"]:checked');
+    const checked = requestScreen.built?.form.querySelector<HTMLInputElement>('input[name="channel"]:checked');
     return checked ? (checked.value as Channel) : null;
   }
 
   function goCode(): void {
     const sent = state.codeSent;
     if (!sent) return;
+    const { element, code } = codeScreen.get();
     code.value = '';
-    clearFieldErrors(codeScreen);
+    clearFieldErrors(element);
     show('code');
     trackCode(sent);
   }
@@ -1383,6 +1692,7 @@ export function mountApp(root: HTMLElement): App {
 
   /** « Un mot de passe a été envoyé… » with the channel actually used, and why when it is not the one asked for. */
   function renderSent(): void {
+    const { sentText, fallbackText, resendSms } = codeScreen.get();
     const sent = state.codeSent;
     const delivery = state.delivery;
     if (!sent || !delivery) {
@@ -1419,6 +1729,7 @@ export function mountApp(root: HTMLElement): App {
 
   /** Puts forward the resend button of the given channel (null: none). */
   function suggest(channel: Channel | null): void {
+    const { resendSms, resendVoice } = codeScreen.get();
     for (const [btn, c] of [[resendSms, 'sms'], [resendVoice, 'voice']] as const) {
       const on = c === channel;
       btn.classList.toggle('btn-primary', on);
@@ -1435,6 +1746,7 @@ export function mountApp(root: HTMLElement): App {
       renderSent();
     }
     const key = statusKey(status);
+    const { deliveryStatus } = codeScreen.get();
     if (key === null) clearText(deliveryStatus);
     // Same words as before: leave the live region alone (no repeated announcement).
     else if (deliveryStatus.dataset.i18n !== key) setI18n(deliveryStatus, key);
@@ -1477,6 +1789,7 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function renderResend(): void {
+    const { resendCountdown, resendSms, resendVoice } = codeScreen.get();
     const waiting = state.resendLeft > 0;
     resendCountdown.hidden = !waiting;
     if (waiting) setI18n(resendCountdown, 'code.resend_countdown', { seconds: state.resendLeft });
@@ -1514,7 +1827,7 @@ export function mountApp(root: HTMLElement): App {
   function trackCode(sent: CodeSent): void {
     state.codeSent = sent;
     state.delivery = { channel: sent.channel, fallback: sent.fallback ?? null };
-    clearText(deliveryStatus);
+    clearText(codeScreen.get().deliveryStatus);
     suggest(null);
     renderSent();
     startCountdown(sent.resend_after_seconds);
@@ -1526,6 +1839,9 @@ export function mountApp(root: HTMLElement): App {
     state.delivery = null;
     state.resendLeft = 0;
     state.resendBusy = false;
+    const code = codeScreen.built;
+    if (!code) return;
+    const { sentText, fallbackText, deliveryStatus, resendCountdown, resendSms, resendVoice } = code;
     for (const el of [sentText, fallbackText, deliveryStatus, resendCountdown]) clearText(el);
     fallbackText.hidden = true;
     resendCountdown.hidden = true;
@@ -1540,6 +1856,7 @@ export function mountApp(root: HTMLElement): App {
 
   async function resend(channel: Channel, btn: HTMLButtonElement): Promise<void> {
     if (state.resendBusy || state.resendLeft > 0) return;
+    const { element: codeScreenElement, code } = codeScreen.get();
     const session = state.session;
     state.resendBusy = true;
     btn.setAttribute('aria-busy', 'true');
@@ -1549,7 +1866,7 @@ export function mountApp(root: HTMLElement): App {
       sent = await api.resendCode(channel);
     } catch (e) {
       if (session !== state.session || state.screen !== 'code') return;
-      const body = showErrors(e, codeScreen);
+      const body = showErrors(e, codeScreenElement);
       // Too many codes: the buttons wait as long as the server asks.
       if (body.code === RATE_LIMITED && body.retry_after_seconds !== null) startCountdown(body.retry_after_seconds);
       return;
@@ -1560,80 +1877,74 @@ export function mountApp(root: HTMLElement): App {
     }
     if (session !== state.session || state.screen !== 'code') return;
     code.value = '';
-    clearFieldErrors(codeScreen);
+    clearFieldErrors(codeScreenElement);
     setBanner([]);
     trackCode(sent);
     code.focus();
   }
 
-  resendSms.addEventListener('click', () => void resend('sms', resendSms));
-  resendVoice.addEventListener('click', () => void resend('voice', resendVoice));
-
-  codeForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    clearFieldErrors(codeScreen);
+  /** « Continuer » of step 3: the code typed goes to the login (step 4), with the number. */
+  function submitCode(): void {
+    const { element, code } = codeScreen.get();
+    clearFieldErrors(element);
     if (code.value.trim() === '') {
-      showErrors({ code: 'validation', message: '', fields: [{ field: 'code', code: 'code.required' }], retry_after_seconds: null }, codeScreen);
+      showErrors({ code: 'validation', message: '', fields: [{ field: 'code', code: 'code.required' }], retry_after_seconds: null }, element);
       return;
     }
-    clearFieldErrors(login);
-    newCodeButton.hidden = true;
-    loginPhone.value = state.codeSent?.phone_display ?? phone.value;
-    loginCode.value = code.value;
+    const login = loginScreen.get();
+    clearFieldErrors(login.element);
+    login.newCodeButton.hidden = true;
+    login.phone.value = state.codeSent?.phone_display ?? requestScreen.built?.phone.value ?? '';
+    login.code.value = code.value;
     show('login');
-  });
+  }
 
-  byId(codeScreen, 'btn-code-resend').addEventListener('click', () => void goRequest(true));
-  newCodeButton.addEventListener('click', () => {
+  // ---------- step 4: « Se connecter » ----------
+  async function submitLogin(): Promise<void> {
+    const { element: login, phone: loginPhone, code: loginCode, newCodeButton } = loginScreen.get();
     newCodeButton.hidden = true;
-    void goRequest(true);
-  });
-
-  loginForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void withBusy(loginSubmit, async () => {
-      newCodeButton.hidden = true;
-      const session = state.session;
-      let outcome: LoginOutcome;
-      try {
-        outcome = await api.login({ phone: loginPhone.value, code: loginCode.value });
-      } catch (e) {
-        if (session !== state.session) return;
-        const body = showErrors(e, login);
-        if (NEW_CODE_ERRORS.has(body.code) || body.fields.some((f) => NEW_CODE_ERRORS.has(f.code))) {
-          newCodeButton.hidden = false;
-        }
-        return;
-      }
-      // « Annuler » pressed meanwhile: nothing of this resident may stay.
+    const session = state.session;
+    let outcome: LoginOutcome;
+    try {
+      outcome = await api.login({ phone: loginPhone.value, code: loginCode.value });
+    } catch (e) {
       if (session !== state.session) return;
-      state.outcome = outcome;
-      if (outcome.offline) {
-        // The server stopped answering after step 1: the form, offline, with what step 1 gave.
-        void refreshConnectivity();
-        state.offline = 'login';
-        state.pendingChange = null;
-      } else {
-        state.offline = null;
-        state.pendingChange = outcome.pending_change ?? null;
+      const body = showErrors(e, login);
+      if (NEW_CODE_ERRORS.has(body.code) || body.fields.some((f) => NEW_CODE_ERRORS.has(f.code))) {
+        newCodeButton.hidden = false;
       }
-      goProfile(outcome.phone_display, outcome.profile);
-    });
-  });
+      return;
+    }
+    // « Annuler » pressed meanwhile: nothing of this resident may stay.
+    if (session !== state.session) return;
+    state.outcome = outcome;
+    if (outcome.offline) {
+      // The server stopped answering after step 1: the form, offline, with what step 1 gave.
+      void refreshConnectivity();
+      state.offline = 'login';
+      state.pendingChange = null;
+    } else {
+      state.offline = null;
+      state.pendingChange = outcome.pending_change ?? null;
+    }
+    goProfile(outcome.phone_display, outcome.profile);
+  }
 
   function goProfile(phoneDisplay: string, p: Profile): void {
     state.phoneDisplay = phoneDisplay;
-    profileForm.reset();
-    clearFieldErrors(profile);
+    const profile = profileScreen.get();
+    profile.form.reset();
+    clearFieldErrors(profile.element);
     fillProfile(p);
     renderProfileNotes();
-    clearText(pendingResult);
+    clearText(profile.pendingResult);
     renderPending();
     show('profile');
   }
 
   /** Puts a profile in the form; with no contact at all, the resident's number comes first. */
   function fillProfile(p: Profile): void {
+    const { name, firstName, language, city, street, civicNumber, apartment, postalCode, newsletter, contacts } = profileScreen.get();
     name.value = p.name;
     firstName.value = p.first_name;
     language.value = p.language;
@@ -1657,6 +1968,7 @@ export function mountApp(root: HTMLElement): App {
 
   /** « Appliquer ces informations » / « Garder mes informations actuelles ». */
   async function decidePending(accept: boolean, btn: HTMLButtonElement): Promise<void> {
+    const { element: profile, pendingAccept, pendingDiscard, pendingResult } = profileScreen.get();
     if (pendingAccept.disabled || pendingDiscard.disabled || state.pendingChange === null) return;
     const session = state.session;
     pendingAccept.disabled = true;
@@ -1685,10 +1997,8 @@ export function mountApp(root: HTMLElement): App {
     if (state.screen === 'profile' && !idleWarningOpen()) byId(profile, 'title-profile').focus();
   }
 
-  pendingAccept.addEventListener('click', () => void decidePending(true, pendingAccept));
-  pendingDiscard.addEventListener('click', () => void decidePending(false, pendingDiscard));
-
   function readProfile(): Profile {
+    const { name, firstName, language, city, street, civicNumber, apartment, postalCode, newsletter, contacts } = profileScreen.get();
     return {
       name: name.value,
       first_name: firstName.value,
@@ -1704,35 +2014,29 @@ export function mountApp(root: HTMLElement): App {
     };
   }
 
-  profileForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void withBusy(profileSubmit, async () => {
-      const session = state.session;
-      let outcome: ProfileOutcome;
-      try {
-        outcome = await api.saveProfile(readProfile());
-      } catch (e) {
-        if (session !== state.session) return;
-        showErrors(e, profile);
-        return;
-      }
+  // ---------- step 5: « Confirmer » ----------
+  async function submitProfile(): Promise<void> {
+    const session = state.session;
+    let outcome: ProfileOutcome;
+    try {
+      outcome = await api.saveProfile(readProfile());
+    } catch (e) {
       if (session !== state.session) return;
-      if (outcome.mode === 'offline') {
-        // Saved in the kiosk's queue: sent when the service is back.
-        void refreshConnectivity();
-        state.saved = null;
-        state.queued = outcome;
-      } else {
-        state.queued = null;
-        state.saved = outcome;
-      }
-      renderSummary();
-      show('done');
-    });
-  });
-
-  for (const id of ['btn-cancel-request', 'btn-cancel-code', 'btn-cancel-login', 'btn-cancel-profile', 'btn-finish']) {
-    byId(root, id).addEventListener('click', () => void reset());
+      showErrors(e, profileScreen.get().element);
+      return;
+    }
+    if (session !== state.session) return;
+    if (outcome.mode === 'offline') {
+      // Saved in the kiosk's queue: sent when the service is back.
+      void refreshConnectivity();
+      state.saved = null;
+      state.queued = outcome;
+    } else {
+      state.queued = null;
+      state.saved = outcome;
+    }
+    renderSummary();
+    show('done');
   }
 
   // ---------- staff mode: entry, PIN dialog, panel, assisted signup ----------
@@ -1764,7 +2068,8 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function pinDialogOpen(): boolean {
-    return !pinDialog.hidden;
+    const dialog = pinDialog.built;
+    return dialog !== null && !dialog.element.hidden;
   }
 
   function stopPinIdle(): void {
@@ -1802,6 +2107,8 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function renderPinError(): void {
+    const pinError = pinDialog.built?.error;
+    if (!pinError) return;
     if (pinMessage === null) {
       pinError.replaceChildren();
       return;
@@ -1817,6 +2124,9 @@ export function mountApp(root: HTMLElement): App {
 
   /** The digits typed so far (anything else dropped), shown as dots only. */
   function setPin(value: string, announce = false): void {
+    const dialog = pinDialog.built;
+    if (!dialog) return;
+    const { input: pinInput, dots: pinDots, count: pinCount } = dialog;
     const digits = value.replace(/\D/g, '').slice(0, PIN_MAX_LENGTH);
     if (pinInput.value !== digits) pinInput.value = digits;
     pinDots.textContent = PIN_DOT.repeat(digits.length);
@@ -1835,16 +2145,17 @@ export function mountApp(root: HTMLElement): App {
   }
 
   function typePin(digit: string): void {
-    if (!pinDialogOpen() || pinInput.value.length >= PIN_MAX_LENGTH) return;
+    const typed = pinDialog.built?.input.value ?? '';
+    if (!pinDialogOpen() || typed.length >= PIN_MAX_LENGTH) return;
     armPinIdle();
-    setPin(pinInput.value + digit, true);
+    setPin(typed + digit, true);
     pinEdited();
   }
 
   function erasePinDigit(): void {
     if (!pinDialogOpen()) return;
     armPinIdle();
-    setPin(pinInput.value.slice(0, -1), true);
+    setPin((pinDialog.built?.input.value ?? '').slice(0, -1), true);
     pinEdited();
   }
 
@@ -1853,7 +2164,7 @@ export function mountApp(root: HTMLElement): App {
     stopPinLock();
     pinLockLeft = seconds !== null && Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : null;
     setPinMessage({ code: STAFF_LOCKED });
-    pinSubmit.disabled = pinLockLeft !== null;
+    pinDialog.get().submit.disabled = pinLockLeft !== null;
     if (pinLockLeft !== null) pinLockTimer = setInterval(tickPinLock, 1000);
   }
 
@@ -1862,6 +2173,7 @@ export function mountApp(root: HTMLElement): App {
       stopPinLock();
       return;
     }
+    const { error: pinError, submit: pinSubmit } = pinDialog.get();
     pinLockLeft -= 1;
     if (pinLockLeft > 0) {
       const p = pinError.querySelector<HTMLElement>('p[data-countdown]');
@@ -1882,13 +2194,14 @@ export function mountApp(root: HTMLElement): App {
 
   function openPinDialog(): void {
     if (!(state.info?.staff_enabled ?? false) || state.screen !== 'attract' || pinDialogOpen()) return;
+    const dialog = pinDialog.get();
     pinGeneration += 1;
     setPin('');
     setPinMessage(null);
-    pinSubmit.disabled = false;
+    dialog.submit.disabled = false;
     setBackgroundInert(true);
-    pinDialog.hidden = false;
-    pinInput.focus();
+    dialog.element.hidden = false;
+    dialog.input.focus();
     armPinIdle();
   }
 
@@ -1900,11 +2213,14 @@ export function mountApp(root: HTMLElement): App {
     stopPinLock();
     pinLockLeft = null;
     pinBusy = false;
-    pinDialog.hidden = true;
+    const dialog = pinDialog.built;
+    if (dialog) dialog.element.hidden = true;
     setPin('');
     setPinMessage(null);
-    pinSubmit.disabled = false;
-    pinSubmit.removeAttribute('aria-busy');
+    if (dialog) {
+      dialog.submit.disabled = false;
+      dialog.submit.removeAttribute('aria-busy');
+    }
     if (!wasOpen) return;
     if (!idleWarningOpen()) setBackgroundInert(false);
     if (returnFocus && state.screen === 'attract' && !staffButton.hidden) staffButton.focus();
@@ -1912,6 +2228,7 @@ export function mountApp(root: HTMLElement): App {
 
   async function submitPin(): Promise<void> {
     if (!pinDialogOpen() || pinBusy || pinLockLeft !== null) return;
+    const { input: pinInput, submit: pinSubmit } = pinDialog.get();
     const pin = pinInput.value;
     if (pin === '') {
       setPinMessage({ key: 'staff.pin_empty' });
@@ -1955,52 +2272,25 @@ export function mountApp(root: HTMLElement): App {
   }
 
   staffButton.addEventListener('click', openPinDialog);
-  pinBack.addEventListener('click', erasePinDigit);
-  pinCancel.addEventListener('click', () => {
-    closePinDialog(true);
-  });
-  pinInput.addEventListener('input', () => {
-    setPin(pinInput.value);
-    pinEdited();
-  });
-  pinForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void submitPin();
-  });
-  // Physical keyboard, wherever the focus is in the dialog: digits, Backspace, Escape.
-  pinDialog.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      closePinDialog(true);
-      return;
-    }
-    if (event.target === pinInput || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (/^[0-9]$/.test(event.key)) {
-      event.preventDefault();
-      typePin(event.key);
-    } else if (event.key === 'Backspace') {
-      event.preventDefault();
-      erasePinDigit();
-    }
-  });
 
   // ---------- staff panel ----------
   function renderStaff(): void {
+    const staff = staffScreen.built;
+    if (!staff) return;
     const q = state.queue;
     const dash = '—';
-    staffPending.textContent = q ? String(q.pending) : dash;
-    staffSending.textContent = q ? String(q.sending) : dash;
-    staffAcknowledged.textContent = q ? String(q.acknowledged) : dash;
-    staffRejected.textContent = q ? String(q.rejected) : dash;
-    staffRejected.classList.toggle('staff-attention', (q?.rejected ?? 0) > 0);
-    staffOldest.textContent = q?.oldest_pending_seconds != null ? formatAge(q.oldest_pending_seconds) : dash;
-    staffLastSync.textContent = q ? (q.last_sync_at ? formatDateTime(q.last_sync_at, currentLanguage()) : t('staff.never')) : dash;
-    staffLastError.textContent = q ? (q.last_error ?? t('staff.no_error')) : dash;
-    staffLastError.classList.toggle('staff-attention', Boolean(q?.last_error));
-    staffOnline.textContent = q ? t(q.online ? 'staff.reachable' : 'staff.unreachable') : dash;
-    staffOnline.classList.toggle('staff-attention', q !== null && !q.online);
+    staff.pending.textContent = q ? String(q.pending) : dash;
+    staff.sending.textContent = q ? String(q.sending) : dash;
+    staff.acknowledged.textContent = q ? String(q.acknowledged) : dash;
+    staff.rejected.textContent = q ? String(q.rejected) : dash;
+    staff.rejected.classList.toggle('staff-attention', (q?.rejected ?? 0) > 0);
+    staff.oldest.textContent = q?.oldest_pending_seconds != null ? formatAge(q.oldest_pending_seconds) : dash;
+    staff.lastSync.textContent = q ? (q.last_sync_at ? formatDateTime(q.last_sync_at, currentLanguage()) : t('staff.never')) : dash;
+    staff.lastError.textContent = q ? (q.last_error ?? t('staff.no_error')) : dash;
+    staff.lastError.classList.toggle('staff-attention', Boolean(q?.last_error));
+    staff.online.textContent = q ? t(q.online ? 'staff.reachable' : 'staff.unreachable') : dash;
+    staff.online.classList.toggle('staff-attention', q !== null && !q.online);
   }
-
   /** The staff panel is on screen, staff mode open. */
   function staffPanelLive(): boolean {
     return state.screen === 'staff' && state.staff && root.isConnected;
@@ -2065,13 +2355,16 @@ export function mountApp(root: HTMLElement): App {
     state.staff = false;
     stopStaffPolling();
     hideExitConfirm();
-    for (const btn of [staffSync, staffAssisted, staffExit, enrollSubmit]) btn.disabled = true;
+    const staff = staffScreen.built;
+    if (staff) for (const btn of [staff.sync, staff.assisted, staff.exit, staff.enrollSubmit]) btn.disabled = true;
     setBanner([STAFF_REQUIRED]);
   }
 
   function hideExitConfirm(): void {
-    staffExitPanel.hidden = true;
-    staffExit.setAttribute('aria-expanded', 'false');
+    const staff = staffScreen.built;
+    if (!staff) return;
+    staff.exitPanel.hidden = true;
+    staff.exit.setAttribute('aria-expanded', 'false');
   }
 
   /** Like withBusy, for the panel: once staff mode has ended, the button stays disabled. */
@@ -2091,94 +2384,75 @@ export function mountApp(root: HTMLElement): App {
     }
   }
 
-  staffSync.addEventListener('click', () => {
-    void withStaffBusy(staffSync, async () => {
-      const session = state.session;
-      staffSyncing = true;
-      staffAsked += 1;
-      const asked = staffAsked;
-      setI18n(staffSyncStatus, 'staff.syncing');
-      // No queue_status poll answer may overwrite this one's figures.
-      let status: QueueStatus;
-      try {
-        status = await api.syncNow();
-      } catch (e) {
-        if (session !== state.session || state.screen !== 'staff') return;
-        clearText(staffSyncStatus);
-        staffFailed(e);
-        return;
-      } finally {
-        if (session === state.session) staffSyncing = false;
-      }
-      if (session !== state.session || state.screen !== 'staff' || asked !== staffAsked) return;
-      setBanner([]);
-      applyQueue(status);
-      setI18n(staffSyncStatus, status.online ? 'staff.sync_done' : 'staff.sync_offline');
-    });
-  });
-
-  staffAssisted.addEventListener('click', () => {
-    if (!state.staff) return;
-    // Step 1 for the resident at the screen, with a staff member: no captcha, consent recorded as assisted.
-    state.assisted = true;
-    void goRequest(false);
-  });
-
-  staffClose.addEventListener('click', () => void reset());
+  /** « Envoyer maintenant »: the queue is sent now, its figures follow. */
+  async function syncQueueNow(): Promise<void> {
+    const { syncStatus: staffSyncStatus } = staffScreen.get();
+    const session = state.session;
+    staffSyncing = true;
+    staffAsked += 1;
+    const asked = staffAsked;
+    setI18n(staffSyncStatus, 'staff.syncing');
+    // No queue_status poll answer may overwrite this one's figures.
+    let status: QueueStatus;
+    try {
+      status = await api.syncNow();
+    } catch (e) {
+      if (session !== state.session || state.screen !== 'staff') return;
+      clearText(staffSyncStatus);
+      staffFailed(e);
+      return;
+    } finally {
+      if (session === state.session) staffSyncing = false;
+    }
+    if (session !== state.session || state.screen !== 'staff' || asked !== staffAsked) return;
+    setBanner([]);
+    applyQueue(status);
+    setI18n(staffSyncStatus, status.online ? 'staff.sync_done' : 'staff.sync_offline');
+  }
 
   // ---------- staff panel: kiosk enrollment ----------
-  /** Codes are capitals and digits: what is typed (keys or a physical keyboard) becomes capitals. */
-  enrollCode.addEventListener('input', () => {
-    const upper = enrollCode.value.toLocaleUpperCase('fr-CA');
-    if (upper === enrollCode.value) return;
-    const { selectionStart, selectionEnd } = enrollCode;
-    enrollCode.value = upper;
-    if (selectionStart !== null && selectionEnd !== null) enrollCode.setSelectionRange(selectionStart, selectionEnd);
-  });
-
-  enrollForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void withStaffBusy(enrollSubmit, async () => {
-      const session = state.session;
-      const errorEl = byId(enrollForm, 'error-enroll-code');
-      clearFieldError(errorEl);
-      setI18n(enrollStatus, 'staff.enrolling');
-      let enrolled: Enrolled;
-      try {
-        // Hyphens are optional: the code goes as typed, in capitals, without surrounding spaces.
-        enrolled = await api.enrollKiosk({ code: enrollCode.value.trim().toLocaleUpperCase('fr-CA') });
-      } catch (e) {
-        if (session !== state.session || state.screen !== 'staff') return;
-        clearText(enrollStatus);
-        const body = toErrorBody(e);
-        if (body.code === STAFF_REQUIRED) {
-          staffFailed(e);
-          return;
-        }
-        noticeError(body);
-        if (body.code === ENROLL_UNREACHABLE) void refreshConnectivity();
-        // Next to the field, what was typed kept for correction.
-        const fieldCode = body.code === 'validation' ? body.fields[0]?.code : undefined;
-        showFieldError(errorEl, fieldCode ?? body.code);
-        enrollCode.focus();
+  /** « Inscrire la borne » with the one-time code typed. */
+  async function submitEnrollment(): Promise<void> {
+    const { enrollForm, enrollCode, enrollStatus, enrollCurrent } = staffScreen.get();
+    const session = state.session;
+    const errorEl = byId(enrollForm, 'error-enroll-code');
+    clearFieldError(errorEl);
+    setI18n(enrollStatus, 'staff.enrolling');
+    let enrolled: Enrolled;
+    try {
+      // Hyphens are optional: the code goes as typed, in capitals, without surrounding spaces.
+      enrolled = await api.enrollKiosk({ code: enrollCode.value.trim().toLocaleUpperCase('fr-CA') });
+    } catch (e) {
+      if (session !== state.session || state.screen !== 'staff') return;
+      clearText(enrollStatus);
+      const body = toErrorBody(e);
+      if (body.code === STAFF_REQUIRED) {
+        staffFailed(e);
         return;
       }
-      if (session !== state.session || state.screen !== 'staff') return;
-      enrollCode.value = '';
-      setI18n(enrollStatus, 'staff.enroll_done', { name: enrolled.kiosk_name });
-      // The new token is the kiosk's: the central server no longer refuses it.
-      setRefused(false);
-      if (state.info) {
-        state.info = { ...state.info, enrolled: true, kiosk_name: enrolled.kiosk_name };
-        renderEnrollment();
-        renderInService();
-      } else {
-        setI18n(enrollCurrent, 'staff.enroll_current', { name: enrolled.kiosk_name });
-      }
-      await refreshKioskInfo();
-      void refreshConnectivity();
-    });
-  });
+      noticeError(body);
+      if (body.code === ENROLL_UNREACHABLE) void refreshConnectivity();
+      // Next to the field, what was typed kept for correction.
+      const fieldCode = body.code === 'validation' ? body.fields[0]?.code : undefined;
+      showFieldError(errorEl, fieldCode ?? body.code);
+      enrollCode.focus();
+      return;
+    }
+    if (session !== state.session || state.screen !== 'staff') return;
+    enrollCode.value = '';
+    setI18n(enrollStatus, 'staff.enroll_done', { name: enrolled.kiosk_name });
+    // The new token is the kiosk's: the central server no longer refuses it.
+    setRefused(false);
+    if (state.info) {
+      state.info = { ...state.info, enrolled: true, kiosk_name: enrolled.kiosk_name };
+      renderEnrollment();
+      renderInService();
+    } else {
+      setI18n(enrollCurrent, 'staff.enroll_current', { name: enrolled.kiosk_name });
+    }
+    await refreshKioskInfo();
+    void refreshConnectivity();
+  }
 
   /** Asks kiosk_info again (after enrollment): the name and the attract screen follow it. */
   async function refreshKioskInfo(): Promise<void> {
@@ -2192,29 +2466,6 @@ export function mountApp(root: HTMLElement): App {
     }
   }
 
-  staffExit.addEventListener('click', () => {
-    if (!state.staff) return;
-    staffExitPanel.hidden = false;
-    staffExit.setAttribute('aria-expanded', 'true');
-    staffExitQuestion.focus();
-  });
-  staffExitCancel.addEventListener('click', () => {
-    hideExitConfirm();
-    staffExit.focus();
-  });
-  staffExitConfirm.addEventListener('click', () => {
-    void withStaffBusy(staffExitConfirm, async () => {
-      const session = state.session;
-      try {
-        // The app closes: nothing follows on success.
-        await api.staffExit();
-      } catch (e) {
-        if (session !== state.session || state.screen !== 'staff') return;
-        staffFailed(e);
-      }
-    });
-  });
-
   // Editing a field clears its error (and only its error).
   const onEdit = (event: Event): void => {
     if (event.target instanceof HTMLElement) clearErrorsOfControl(event.target);
@@ -2222,8 +2473,7 @@ export function mountApp(root: HTMLElement): App {
   root.addEventListener('input', onEdit);
   root.addEventListener('change', onEdit);
 
-  // ---------- start ----------
-  retranslate();
+  // ---------- start: the attract screen only, put in the page once configured ----------
   show('attract');
   // Kiosk-wide: runs on every screen, for as long as the app is mounted.
   void refreshConnectivity();
@@ -2234,8 +2484,7 @@ export function mountApp(root: HTMLElement): App {
     }
     void refreshConnectivity();
   }, CONNECTIVITY_POLL_MS);
-  const ready = api
-    .kioskInfo()
+  const ready = kioskInfo
     .then((info) => {
       state.info = info;
       if (!info.english_enabled && currentLanguage() !== 'fr') setLanguage('fr');
@@ -2246,15 +2495,25 @@ export function mountApp(root: HTMLElement): App {
       setBanner([body.code]);
     })
     .finally(() => {
+      attach();
       renderTown();
       retranslate();
+      // The title could not take the focus while out of the page.
+      if (!idleWarningOpen()) focusTitle();
     });
 
   return {
     ready,
     current: () => state.screen,
     show,
-    contacts,
+    get contacts(): ContactsEditor {
+      return profileScreen.get().contacts;
+    },
+    buildAll(): void {
+      for (const s of Object.values(screens)) s.get();
+      idleDialog.get();
+      pinDialog.get();
+    },
     reset,
     wipe,
   };

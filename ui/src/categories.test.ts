@@ -115,6 +115,7 @@ function summaryCategories(m: Mounted, selector: string): string[] {
 describe('« Catégories d’alertes » (step 5)', () => {
   it('lists the offered categories after the newsletter and before the contacts, with emergencies always on', async () => {
     const m = await mount();
+    m.app.show('profile');
     const section = m.$('#profile-categories');
     expect(section.tagName).toBe('FIELDSET');
     expect(section.querySelector('legend')?.textContent).toBe("Catégories d'alertes");
@@ -167,6 +168,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
 
   it('a town without optional categories: only the emergency line', async () => {
     const m = await mount(undefined, { ...INFO, categories: [] });
+    m.app.show('profile');
     expect(offeredBoxes(m)).toEqual([]);
     expect(m.$<HTMLInputElement>('#categories-emergency').checked).toBe(true);
     expect(m.$('#help-categories').hidden).toBe(true);

@@ -17,9 +17,10 @@ describe('with a frozen Object.prototype', () => {
     );
     expect(Object.isFrozen(Object.prototype)).toBe(true);
     m.$('#btn-lang').click();
+    m.$('#btn-start').click();
     expect(m.$('#btn-new-user').textContent).toBe('New user');
     m.$('#btn-lang').click();
-    m.$('#btn-start').click();
+    expect(m.$('#btn-new-user').textContent).toBe('Nouvel usager');
     m.$('#btn-new-user').click();
     await flush();
     type(m.$<HTMLInputElement>('#phone'), '514 555-0100');

@@ -22,7 +22,7 @@ import type {
 
 /** Typed wrappers around the Rust commands. */
 export const api = {
-  /** The first screen is drawn and takes touches (logged once; the start-up bench times it). */
+  /** The first screen, configured, is in the page and takes touches (logged once; the start-up bench times it). */
   uiReady: (): Promise<null> => invoke<null>('ui_ready'),
   /** On the attract screen, when connectivity says `update_ready`: installs the verified update and restarts. */
   installUpdate: (): Promise<null> => invoke<null>('install_update'),

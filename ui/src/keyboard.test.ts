@@ -4,7 +4,7 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScreenId } from './app';
 import { setLanguage } from './i18n';
-import { contact, flush, mount, type Mounted, typeOnKeys, visibleScreen } from './test-helpers';
+import { contact, flush, INFO, mount, type Mounted, typeOnKeys, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');
@@ -302,11 +302,15 @@ describe('showing and hiding', () => {
   });
 
   it('is not shown for the staff PIN (its own keypad) nor on a new screen', async () => {
-    const m = await mount();
+    const m = await mount(undefined, { ...INFO, staff_enabled: true });
     focusOn(m, 'profile', '#name');
     m.app.show('home');
     expect(osk(m).hidden).toBe(true);
+    // The PIN dialog opens on the attract screen, its field focused.
+    m.app.show('attract');
+    m.$('#btn-staff').click();
     m.$<HTMLInputElement>('#pin-input').focus();
+    expect(document.activeElement?.id).toBe('pin-input');
     expect(osk(m).hidden).toBe(true);
   });
 
@@ -348,6 +352,8 @@ describe('every text field has a keyboard', () => {
 
   it('on every screen: text, numeric or none (the PIN), and no system keyboard', async () => {
     const m = await mount();
+    // Every screen and dialog at once (each is otherwise built when first needed).
+    m.app.buildAll();
     m.app.contacts.setContacts([
       contact({ kind: 'mobile', value: '+15145550100', order: 1 }),
       contact({ kind: 'email', value: 'a@b.ca', order: 2 }),

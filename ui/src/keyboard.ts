@@ -147,6 +147,7 @@ function hasCapital(char: string): boolean {
 /**
  * Creates the keyboard and follows the focus inside `root` (the app root, where it must be appended).
  * `root` also gets the bottom padding that keeps the page scrollable above the keyboard.
+ * The keys themselves are made when it is first shown (nothing to type into on the first screen).
  */
 export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
   const doc = root.ownerDocument;
@@ -166,6 +167,7 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
       'data-i18n': 'osk.label',
       'data-i18n-attr': 'aria-label',
       'data-layout': layout,
+      'data-shift': shift,
       hidden: true,
     },
     [keys],
@@ -365,7 +367,7 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
     }).observe(element);
   }
 
-  build();
+  // No keys yet: they are made when the keyboard is first shown (`show` builds the layout the field needs).
   return {
     element,
     target: () => current,

@@ -13,6 +13,8 @@ afterEach(() => {
 describe('labels', () => {
   it('uses the exact French texts of the town portal', async () => {
     const m = await mount();
+    // Every screen at once (each is otherwise built when first shown).
+    m.app.buildAll();
     expect(labelText(m.root, 'phone')).toBe('Numéro de téléphone où vous joindre');
     expect(labelText(m.root, 'captcha-answer')).toBe('Entrez le code affiché ci-dessus');
     expect(labelText(m.root, 'consent')).toBe(
