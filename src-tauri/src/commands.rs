@@ -1,7 +1,6 @@
 //! IPC commands: each one forwards to [`borne_kiosk_core::Kiosk`].
 //! Errors reach the UI as `{code, message, fields}` (`ErrorBody`).
 
-use borne_kiosk_core::Kiosk;
 use borne_protocol::ipc::{
     CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, EnrollForm,
     Enrolled, KioskInfo, LoginForm, LoginOutcome, ProfileOutcome, QueueStatus, StaffPinForm,
@@ -10,40 +9,49 @@ use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile, ResidentData};
 use tauri::{AppHandle, Runtime, State, Webview};
 
 use crate::updates::Updates;
+use crate::KioskSlot;
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn kiosk_info(kiosk: State<'_, Kiosk>) -> Result<KioskInfo, ErrorBody> {
+pub async fn kiosk_info(kiosk: State<'_, KioskSlot>) -> Result<KioskInfo, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     Ok(kiosk.info())
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn captcha_new(kiosk: State<'_, Kiosk>) -> Result<CaptchaImage, ErrorBody> {
+pub async fn captcha_new(kiosk: State<'_, KioskSlot>) -> Result<CaptchaImage, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     Ok(kiosk.new_captcha())
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn request_code(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     form: CodeRequestForm,
 ) -> Result<CodeRequestOutcome, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.request_code(form).await
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn login(kiosk: State<'_, Kiosk>, form: LoginForm) -> Result<LoginOutcome, ErrorBody> {
+pub async fn login(
+    kiosk: State<'_, KioskSlot>,
+    form: LoginForm,
+) -> Result<LoginOutcome, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.login(form).await
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn save_profile(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     profile: Profile,
 ) -> Result<ProfileOutcome, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.save_profile(profile).await
 }
 
@@ -52,32 +60,36 @@ pub async fn save_profile(
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn decide_pending_change(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     accept: bool,
 ) -> Result<Profile, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.decide_pending_change(accept).await
 }
 
 /// After a login: everything stored about the resident (Law 25).
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn my_data(kiosk: State<'_, Kiosk>) -> Result<ResidentData, ErrorBody> {
+pub async fn my_data(kiosk: State<'_, KioskSlot>) -> Result<ResidentData, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.my_data().await
 }
 
 /// After a login: deletes the resident's account; the session ends.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn delete_my_account(kiosk: State<'_, Kiosk>) -> Result<(), ErrorBody> {
+pub async fn delete_my_account(kiosk: State<'_, KioskSlot>) -> Result<(), ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.delete_my_account().await
 }
 
 /// Whether the central server answers (the UI shows the offline banner).
 #[tauri::command]
 pub async fn connectivity(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     updates: State<'_, Updates>,
 ) -> Result<Connectivity, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     Ok(Connectivity {
         update_ready: updates.is_ready(),
         ..kiosk.connectivity()
@@ -89,10 +101,11 @@ pub async fn connectivity(
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn install_update<R: Runtime>(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     updates: State<'_, Updates>,
     app: AppHandle<R>,
 ) -> Result<(), ErrorBody> {
+    let kiosk = kiosk.wait().await;
     if !kiosk.is_idle() {
         return Err(ErrorBody::new("update.busy", "the kiosk is in use"));
     }
@@ -117,14 +130,16 @@ pub async fn install_update<R: Runtime>(
 /// The offline queue, for staff.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn queue_status(kiosk: State<'_, Kiosk>) -> Result<QueueStatus, ErrorBody> {
+pub async fn queue_status(kiosk: State<'_, KioskSlot>) -> Result<QueueStatus, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.queue_status().await
 }
 
 /// « Envoyer maintenant » (staff).
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn sync_now(kiosk: State<'_, Kiosk>) -> Result<QueueStatus, ErrorBody> {
+pub async fn sync_now(kiosk: State<'_, KioskSlot>) -> Result<QueueStatus, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.sync_now().await
 }
 
@@ -133,9 +148,10 @@ pub async fn sync_now(kiosk: State<'_, Kiosk>) -> Result<QueueStatus, ErrorBody>
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn reset_session<R: Runtime>(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     webview: Webview<R>,
 ) -> Result<(), ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.reset();
     webview.clear_all_browsing_data().map_err(|e| {
         tracing::error!(error = %e, "could not clear the webview's browsing data");
@@ -145,13 +161,18 @@ pub async fn reset_session<R: Runtime>(
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn resend_code(kiosk: State<'_, Kiosk>, channel: Channel) -> Result<CodeSent, ErrorBody> {
+pub async fn resend_code(
+    kiosk: State<'_, KioskSlot>,
+    channel: Channel,
+) -> Result<CodeSent, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.resend_code(channel).await
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn delivery_status(kiosk: State<'_, Kiosk>) -> Result<DeliveryStatus, ErrorBody> {
+pub async fn delivery_status(kiosk: State<'_, KioskSlot>) -> Result<DeliveryStatus, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.delivery_status().await
 }
 
@@ -159,15 +180,17 @@ pub async fn delivery_status(kiosk: State<'_, Kiosk>) -> Result<DeliveryStatus, 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn staff_login(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     form: StaffPinForm,
 ) -> Result<QueueStatus, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.staff_login(form.pin).await
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn staff_logout(kiosk: State<'_, Kiosk>) -> Result<(), ErrorBody> {
+pub async fn staff_logout(kiosk: State<'_, KioskSlot>) -> Result<(), ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.staff_logout();
     Ok(())
 }
@@ -176,9 +199,10 @@ pub async fn staff_logout(kiosk: State<'_, Kiosk>) -> Result<(), ErrorBody> {
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn staff_exit<R: Runtime>(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     app: AppHandle<R>,
 ) -> Result<(), ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.require_staff()?;
     tracing::info!("staff closed the kiosk for maintenance");
     app.exit(0);
@@ -189,9 +213,10 @@ pub async fn staff_exit<R: Runtime>(
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "info", Display))]
 pub async fn enroll_kiosk(
-    kiosk: State<'_, Kiosk>,
+    kiosk: State<'_, KioskSlot>,
     form: EnrollForm,
 ) -> Result<Enrolled, ErrorBody> {
+    let kiosk = kiosk.wait().await;
     kiosk.enroll(form.code).await
 }
 

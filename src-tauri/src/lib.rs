@@ -9,6 +9,23 @@ use borne_kiosk_core::{CaptchaService, Kiosk, KioskConfig};
 use tauri::{Manager, Runtime};
 use tracing_subscriber::EnvFilter;
 
+/// The kiosk, once opened: `setup` opens it in the background (its queue,
+/// keys and HTTP client) while the window loads.
+#[derive(Debug, Default)]
+pub struct KioskSlot(tokio::sync::SetOnce<Kiosk>);
+
+impl KioskSlot {
+    /// The kiosk, waiting for it to be opened.
+    pub async fn wait(&self) -> &Kiosk {
+        self.0.wait().await
+    }
+
+    /// The kiosk if it is open already.
+    pub fn get(&self) -> Option<&Kiosk> {
+        self.0.get()
+    }
+}
+
 /// Registers state and commands; `run` adds the real runtime, tests may use
 /// `tauri::test::mock_builder()`.
 pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -23,13 +40,27 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             tracing::info!(central = %config.central_url, kiosk_id = %config.kiosk_id, "kiosk starting");
             let (kiosk_update_url, update_check) = (config.update_url.clone(), config.update_check);
             lockdown::main_window(app)?;
-            let kiosk = tauri::async_runtime::block_on(Kiosk::open(config, CaptchaService::from_env()))?;
-            tauri::async_runtime::spawn(kiosk.sync_worker().run());
+            app.manage(KioskSlot::default());
+            app.manage(updates::Updates::default());
+            // Opened while the window loads its page: the main thread stays
+            // free to serve it; commands wait for the kiosk (KioskSlot::wait).
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                match Kiosk::open(config, CaptchaService::from_env()).await {
+                    Ok(kiosk) => {
+                        tauri::async_runtime::spawn(kiosk.sync_worker().run());
+                        let _ = handle.state::<KioskSlot>().0.set(kiosk);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "kiosk stopped");
+                        eprintln!("borne-kiosk: {e}");
+                        handle.exit(1);
+                    }
+                }
+            });
             if let Some(url) = kiosk_update_url.clone() {
                 tauri::async_runtime::spawn(updates::run(app.handle().clone(), url, update_check));
             }
-            app.manage(kiosk);
-            app.manage(updates::Updates::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

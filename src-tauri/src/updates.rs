@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use borne_kiosk_core::Kiosk;
+use crate::KioskSlot;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Update, UpdaterExt};
 
@@ -99,8 +99,12 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, endpoint: String, every: Duratio
     loop {
         tokio::time::sleep(wait).await;
         wait = every;
-        let (Some(kiosk), Some(updates)) = (app.try_state::<Kiosk>(), app.try_state::<Updates>())
+        let (Some(slot), Some(updates)) =
+            (app.try_state::<KioskSlot>(), app.try_state::<Updates>())
         else {
+            continue;
+        };
+        let Some(kiosk) = slot.get() else {
             continue;
         };
         if !kiosk.is_idle() || updates.is_ready() {
