@@ -2,11 +2,10 @@
 // and every control a touch target of at least 44 × 44 CSS px.
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LoginOutcome } from './bindings';
 import { currentLanguage, setLanguage } from './i18n';
 // The real stylesheet, as text (vite.config.ts lets vitest read styles.css).
 import css from './styles.css?raw';
-import { contact, emptyProfile, flush, mount, type Mounted, type, visibleScreen } from './test-helpers';
+import { flush, happyPath, mount, type Mounted, type, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');
@@ -18,25 +17,6 @@ afterEach(() => {
 
 const SIZES = ['normal', 'large', 'larger'] as const;
 const html = (): HTMLElement => document.documentElement;
-
-const outcome: LoginOutcome = {
-  phone_display: '514 555-0100',
-  existing_profile: false,
-  profile: emptyProfile({ name: 'Gagnon', contacts: [contact({ value: '+15145550100' })] }),
-  offline: false,
-  pending_change: null,
-};
-
-/** request_code and login succeed: a resident can go through every step. */
-function happyPath(cmd: string): unknown {
-  if (cmd === 'request_code') {
-    return { mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x', fallback: null, resend_after_seconds: 60 };
-  }
-  if (cmd === 'delivery_status') return { state: 'sent', channel: 'sms', fallback: null };
-  if (cmd === 'login') return outcome;
-  if (cmd === 'save_profile') return { mode: 'online', profile: outcome.profile, saved_at: 'x' };
-  return undefined;
-}
 
 function pressed(m: Mounted, selector: string): string | null {
   return m.$(selector).getAttribute('aria-pressed');

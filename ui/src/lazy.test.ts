@@ -4,9 +4,9 @@
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mountApp, type ScreenId } from './app';
-import type { KioskInfo, LoginOutcome } from './bindings';
+import type { KioskInfo } from './bindings';
 import { currentLanguage, setLanguage } from './i18n';
-import { contact, emptyProfile, flush, INFO, labelText, mount, type Mounted, type, visibleScreen } from './test-helpers';
+import { flush, happyPath, INFO, labelText, mount, type Mounted, type, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');
@@ -21,24 +21,6 @@ const ALL: ScreenId[] = ['attract', 'home', 'request', 'code', 'login', 'profile
 /** The screens in the document, in document order. */
 function screensBuilt(m: Mounted): string[] {
   return Array.from(m.root.querySelectorAll('section.screen'), (s) => s.id);
-}
-
-const outcome: LoginOutcome = {
-  phone_display: '514 555-0100',
-  existing_profile: false,
-  profile: emptyProfile({ name: 'Gagnon', contacts: [contact({ value: '+15145550100' })] }),
-  offline: false,
-  pending_change: null,
-};
-
-function signup(cmd: string): unknown {
-  if (cmd === 'request_code') {
-    return { mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x', fallback: null, resend_after_seconds: 60 };
-  }
-  if (cmd === 'delivery_status') return { state: 'sent', channel: 'sms', fallback: null };
-  if (cmd === 'login') return outcome;
-  if (cmd === 'save_profile') return { mode: 'online', profile: outcome.profile, saved_at: '2024-05-01T12:00:00Z' };
-  return undefined;
 }
 
 describe('start-up', () => {
@@ -126,7 +108,7 @@ describe('start-up', () => {
 
 describe('screens built after a setting was changed', () => {
   it('are built in the language chosen on the attract screen, and follow the next toggle', async () => {
-    const m = await mount(signup);
+    const m = await mount(happyPath);
     m.$('#btn-lang').click();
     expect(currentLanguage()).toBe('en');
     m.$('#btn-start').click();
@@ -179,7 +161,7 @@ describe('screens built after a setting was changed', () => {
 
 describe('the wipe', () => {
   it('clears the screens built, and a screen built after it starts empty', async () => {
-    const m = await mount(signup);
+    const m = await mount(happyPath);
     m.$('#btn-lang').click();
     m.$('#btn-start').click();
     m.$('#btn-new-user').click();

@@ -2,7 +2,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { vi } from 'vitest';
 import { mountApp, type App } from './app';
-import type { Category, ContactPoint, KioskInfo, Profile } from './bindings';
+import type { Category, ContactPoint, KioskInfo, LoginOutcome, Profile } from './bindings';
 
 export interface Call {
   cmd: string;
@@ -173,4 +173,23 @@ export function labelText(root: ParentNode, forId: string): string {
 export function visibleScreen(root: ParentNode): string {
   const shown = Array.from(root.querySelectorAll<HTMLElement>('section.screen')).filter((s) => !s.hidden);
   return shown.map((s) => s.id).join(',');
+}
+
+const happyOutcome: LoginOutcome = {
+  phone_display: '514 555-0100',
+  existing_profile: false,
+  profile: emptyProfile({ name: 'Gagnon', contacts: [contact({ value: '+15145550100' })] }),
+  offline: false,
+  pending_change: null,
+};
+
+/** An IPC handler where request_code, login and save_profile succeed: a resident can go through every step. */
+export function happyPath(cmd: string): unknown {
+  if (cmd === 'request_code') {
+    return { mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x', fallback: null, resend_after_seconds: 60 };
+  }
+  if (cmd === 'delivery_status') return { state: 'sent', channel: 'sms', fallback: null };
+  if (cmd === 'login') return happyOutcome;
+  if (cmd === 'save_profile') return { mode: 'online', profile: happyOutcome.profile, saved_at: '2024-05-01T12:00:00Z' };
+  return undefined;
 }
