@@ -8,8 +8,6 @@ const COMMANDS: &[&str] = &[
     "delivery_status",
     "reset_session",
     "decide_pending_change",
-    "my_data",
-    "delete_my_account",
     "connectivity",
     "queue_status",
     "sync_now",

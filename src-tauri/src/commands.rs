@@ -5,7 +5,7 @@ use borne_protocol::ipc::{
     CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, EnrollForm,
     Enrolled, KioskInfo, LoginForm, LoginOutcome, ProfileOutcome, QueueStatus, StaffPinForm,
 };
-use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile, ResidentData};
+use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile};
 use tauri::{AppHandle, Runtime, State, Webview};
 
 use crate::updates::Updates;
@@ -65,22 +65,6 @@ pub async fn decide_pending_change(
 ) -> Result<Profile, ErrorBody> {
     let kiosk = kiosk.wait().await;
     kiosk.decide_pending_change(accept).await
-}
-
-/// After a login: everything stored about the resident (Law 25).
-#[tauri::command]
-#[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn my_data(kiosk: State<'_, KioskSlot>) -> Result<ResidentData, ErrorBody> {
-    let kiosk = kiosk.wait().await;
-    kiosk.my_data().await
-}
-
-/// After a login: deletes the resident's account; the session ends.
-#[tauri::command]
-#[tracing::instrument(skip_all, err(level = "info", Display))]
-pub async fn delete_my_account(kiosk: State<'_, KioskSlot>) -> Result<(), ErrorBody> {
-    let kiosk = kiosk.wait().await;
-    kiosk.delete_my_account().await
 }
 
 /// Whether the central server answers (the UI shows the offline banner).

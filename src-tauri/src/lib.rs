@@ -73,8 +73,6 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::delivery_status,
             commands::reset_session,
             commands::decide_pending_change,
-            commands::my_data,
-            commands::delete_my_account,
             commands::connectivity,
             commands::queue_status,
             commands::sync_now,

@@ -90,6 +90,9 @@ impl Store {
         now: Timestamp,
         delivery_window: i64,
     ) -> Result<Vec<Ingested>, sqlx::Error> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
         // Take the write lock first, so the idempotency read and the
         // writes see one state even with several writers (instances).
         let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();

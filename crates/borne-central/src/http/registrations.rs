@@ -188,8 +188,7 @@ pub(super) async fn ingest(
         let mut set = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());
         for (i, r) in batch.registrations.iter().enumerate() {
             // The enrolled kiosk, whatever name it declares.
-            let kiosk_id = kiosk.id.clone();
-            match parse(r, &kiosk_id, &state) {
+            match parse(r, &kiosk.id, &state) {
                 Err(errors) => {
                     state.metrics.registration("rejected");
                     results[i] = Some(result(
@@ -209,31 +208,16 @@ pub(super) async fn ingest(
                     if !mine {
                         guard.ids.push(r.id.clone());
                     }
-                    to_store.push((parsed, kiosk_id));
+                    to_store.push(parsed);
                     positions.push(i);
                 }
             }
         }
     }
-    // Batches carry one kiosk's registrations; store per kiosk name in
-    // case a shared token sent several.
-    let now = now();
-    let mut groups: Vec<(String, Vec<NewRegistration>)> = Vec::new();
-    for (r, k) in to_store {
-        match groups.last_mut() {
-            Some((gk, v)) if *gk == k => v.push(r),
-            _ => groups.push((k, vec![r])),
-        }
-    }
-    let mut stored = Vec::with_capacity(positions.len());
-    for (kiosk_id, regs) in groups {
-        stored.extend(
-            state
-                .store
-                .ingest_registrations(&regs, &kiosk_id, now, DELIVERY_WINDOW_SECONDS)
-                .await?,
-        );
-    }
+    let stored = state
+        .store
+        .ingest_registrations(&to_store, &kiosk.id, now(), DELIVERY_WINDOW_SECONDS)
+        .await?;
     for (i, done) in positions.into_iter().zip(stored) {
         let id = &batch.registrations[i].id;
         results[i] = Some(match done {

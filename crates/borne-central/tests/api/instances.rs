@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp};
-use crate::registrations::{id, registration};
+use crate::registrations::{id, registration, sync};
 
 fn no_caps(c: &mut borne_central::Config) {
     c.limits.number_min_interval = Duration::ZERO;
@@ -60,10 +60,7 @@ async fn two_instances_on_one_database_send_every_code_once() {
         .collect();
     let syncs = batches.iter().flat_map(|batch| {
         instances.iter().map(move |app| async move {
-            let r = app.post("/v1/registrations", batch).send().await.unwrap();
-            assert_eq!(r.status(), 200);
-            let body: Value = r.json().await.unwrap();
-            body["results"]
+            sync(app, batch).await["results"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -80,14 +77,7 @@ async fn two_instances_on_one_database_send_every_code_once() {
     }
     // A kiosk that got 409 sends again later: every registration is stored.
     for batch in &batches {
-        let r: Value = a
-            .post("/v1/registrations", batch)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = sync(&a, batch).await;
         assert!(r["results"]
             .as_array()
             .unwrap()
@@ -170,15 +160,7 @@ async fn an_id_being_stored_by_another_instance_gets_409_then_the_stored_result(
     }
     // The retry, on either instance: the stored result.
     for app in [&a, &b] {
-        let again: Value = app
-            .post("/v1/registrations", &batch)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(again, first);
+        assert_eq!(sync(app, &batch).await, first);
     }
     b.stop().await;
     a.stop().await;

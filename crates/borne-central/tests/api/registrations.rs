@@ -26,7 +26,7 @@ pub(crate) fn registration(id: &str, phone: &str, name: &str) -> Value {
 }
 
 /// `POST /v1/registrations`, answered 200 with a body.
-async fn sync(app: &TestApp, batch: &Value) -> Value {
+pub(crate) async fn sync(app: &TestApp, batch: &Value) -> Value {
     let r = app.post("/v1/registrations", batch).send().await.unwrap();
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
