@@ -30,8 +30,15 @@ pub struct Limits {
     pub number_per_day: u32,
     /// Per kiosk: at most this many codes per hour (default 30).
     pub kiosk_per_hour: u32,
-    /// Consecutive failed logins on an account before delays start (default 10).
+    /// Failed logins for one number (with an account or not) before
+    /// delays start (default 10).
     pub login_failures_before_delay: u32,
+    /// Failed logins from one kiosk, whatever the numbers, before delays
+    /// start (default 30).
+    pub kiosk_login_failures_before_delay: u32,
+    /// Per kiosk: at most this many synced registrations per hour
+    /// (default 60); the excess is answered 429 and stays queued.
+    pub kiosk_registrations_per_hour: u32,
     /// Cost breaker: warn above this multiple of the average hour (default 3).
     pub breaker_warn_ratio: f64,
     /// Cost breaker: pause sends above this multiple (default 10).
@@ -49,6 +56,8 @@ impl Default for Limits {
             number_per_day: 5,
             kiosk_per_hour: 30,
             login_failures_before_delay: 10,
+            kiosk_login_failures_before_delay: 30,
+            kiosk_registrations_per_hour: 60,
             breaker_warn_ratio: 3.0,
             breaker_pause_ratio: 10.0,
             breaker_min_baseline_per_hour: 20.0,
@@ -99,6 +108,18 @@ pub struct Config {
     pub code_ttl: Duration,
     /// `BORNE_SESSION_IDLE_SECONDS`, default 900.
     pub session_idle: Duration,
+    /// `BORNE_SEND_HOURS` (default `08:00-21:00`) in `BORNE_TIMEZONE`
+    /// (default `America/Montreal`): when confirmations and reminders,
+    /// which nobody waits for at a kiosk, may go out.
+    pub send_window: crate::quiet_hours::SendWindow,
+    /// `BORNE_CONFIRMATION_REMINDER_HOURS`, default 48: an unanswered
+    /// confirmation gets one reminder this long after it went out.
+    pub confirmation_reminder_after: Duration,
+    /// `BORNE_CONSOLE_WEBHOOK_TOKEN`: with the console provider, the
+    /// stand-in for Twilio's auth token, so the demo and the tests can
+    /// play the resident's phone (signed replies); unset, the webhooks
+    /// answer 404 as with any provider but Twilio.
+    pub console_webhook_token: Option<SecretString>,
 }
 
 /// Every setting, as its environment variable. The configuration file
@@ -121,6 +142,12 @@ pub const SETTINGS: &[&str] = &[
     "BORNE_AREA_CODES_FILE",
     "BORNE_CODE_TTL_SECONDS",
     "BORNE_SESSION_IDLE_SECONDS",
+    "BORNE_SEND_HOURS",
+    "BORNE_TIMEZONE",
+    "BORNE_CONFIRMATION_REMINDER_HOURS",
+    "BORNE_CONSOLE_WEBHOOK_TOKEN",
+    "BORNE_LIMIT_KIOSK_LOGIN_FAILURES",
+    "BORNE_LIMIT_KIOSK_REGISTRATIONS_PER_HOUR",
     "BORNE_LIMIT_NUMBER_MIN_INTERVAL_SECONDS",
     "BORNE_LIMIT_NUMBER_PER_10_MIN",
     "BORNE_LIMIT_NUMBER_PER_DAY",
@@ -263,6 +290,7 @@ impl Config {
                     base_url: get("BORNE_TWILIO_BASE_URL")
                         .unwrap_or_else(|| "https://api.twilio.com".into()),
                     status_callback: public_url.as_ref().map(|u| format!("{u}/v1/twilio/status")),
+                    gather_action: public_url.as_ref().map(|u| format!("{u}/v1/twilio/gather")),
                     connect_timeout: seconds("BORNE_TWILIO_CONNECT_TIMEOUT_SECONDS", 5)?,
                     timeout: seconds("BORNE_TWILIO_TIMEOUT_SECONDS", 15)?,
                 })
@@ -282,6 +310,14 @@ impl Config {
             login_failures_before_delay: count(
                 "BORNE_LIMIT_LOGIN_FAILURES",
                 d.login_failures_before_delay,
+            )?,
+            kiosk_login_failures_before_delay: count(
+                "BORNE_LIMIT_KIOSK_LOGIN_FAILURES",
+                d.kiosk_login_failures_before_delay,
+            )?,
+            kiosk_registrations_per_hour: count(
+                "BORNE_LIMIT_KIOSK_REGISTRATIONS_PER_HOUR",
+                d.kiosk_registrations_per_hour,
             )?,
             breaker_warn_ratio: number("BORNE_BREAKER_WARN_RATIO", d.breaker_warn_ratio)?,
             breaker_pause_ratio: number("BORNE_BREAKER_PAUSE_RATIO", d.breaker_pause_ratio)?,
@@ -342,6 +378,19 @@ impl Config {
             area_codes,
             code_ttl: seconds("BORNE_CODE_TTL_SECONDS", 600)?,
             session_idle: seconds("BORNE_SESSION_IDLE_SECONDS", 900)?,
+            send_window: crate::quiet_hours::SendWindow::parse(
+                get("BORNE_SEND_HOURS").as_deref().unwrap_or("08:00-21:00"),
+                get("BORNE_TIMEZONE")
+                    .as_deref()
+                    .unwrap_or("America/Montreal"),
+            )
+            .context("BORNE_SEND_HOURS / BORNE_TIMEZONE")?,
+            confirmation_reminder_after: Duration::from_secs(
+                u64::from(count("BORNE_CONFIRMATION_REMINDER_HOURS", 48)?.max(1)) * 3_600,
+            ),
+            console_webhook_token: get("BORNE_CONSOLE_WEBHOOK_TOKEN")
+                .filter(|t| !t.is_empty())
+                .map(SecretString::from),
         })
     }
 }

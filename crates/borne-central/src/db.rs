@@ -20,12 +20,14 @@ use uuid::Uuid;
 
 use crate::config::Limits;
 
+mod confirmations;
 mod kiosks;
 mod registrations;
 mod residents;
 mod retention;
+pub use confirmations::{ConfirmedVia, PendingConfirmation, Refused, Unconfirmed};
 pub use kiosks::{KioskAuth, KioskRecord};
-pub use registrations::{Ingested, NewRegistration, StoredPendingChange};
+pub use registrations::{IngestPolicy, Ingested, NewRegistration, Outcome, StoredPendingChange};
 pub use residents::{DeletionBy, ExportContact, ExportRow};
 pub use retention::Purged;
 
@@ -187,6 +189,33 @@ pub enum IssueError {
     Db(#[from] sqlx::Error),
 }
 
+/// Failures this far apart start the count again (seconds).
+const LOGIN_FAILURES_FORGOTTEN_AFTER: i64 = 900;
+
+/// Who failed logins are counted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginScope {
+    Phone,
+    Kiosk,
+}
+
+impl LoginScope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Kiosk => "kiosk",
+        }
+    }
+}
+
+/// A login delay in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginDelay {
+    pub until: Timestamp,
+    /// The failure that set it: a code issued after it is not delayed.
+    pub last_failure: Timestamp,
+}
+
 /// The cost breaker's stored state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakerState {
@@ -209,6 +238,7 @@ pub struct ActiveCode {
     pub account_id: String,
     pub code_hash: String,
     pub attempts: i64,
+    pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
 
@@ -222,10 +252,17 @@ pub struct DeliveryJob {
     pub secret: Option<SecretString>,
     pub attempts: i64,
     pub expires_at: Timestamp,
-    /// `None` for a synced registration's delivery until the worker makes
-    /// its code (`Store::attach_code`).
-    pub code_id: Option<String>,
-    pub account_id: Option<String>,
+    pub purpose: Purpose,
+}
+
+/// Why a delivery exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// A one-time code a resident asked for at a kiosk (the secret).
+    Code,
+    /// Asks the phone to confirm a synced registration (no secret): the
+    /// resident answers OUI, or presses 1. Only within the send hours.
+    Confirmation { registration_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,14 +282,23 @@ pub enum DeliveryOutcome {
         error: String,
     },
     Expired,
+    /// Nothing to send any more (the confirmation was answered or
+    /// superseded meanwhile).
+    Cancelled,
 }
 
-/// Which cap, if any, refuses one more code for this number from this
-/// kiosk, and for how long. A cap of 0 is off.
+/// Which cap, if any, refuses one more message to this number (or code
+/// from this kiosk), and for how long. A cap of 0 is off.
 ///
-/// `kiosk_id` `None` leaves the per-kiosk cap out (codes for synced
-/// offline registrations); `exclude` is a delivery not to count (the one
-/// being checked).
+/// Messages count when they went out (`sent_at`), not when their row was
+/// made: a backlog of deliveries waiting for a cap or for the send hours
+/// has cost nothing yet, and must not all go out back to back once the
+/// window opens. A code waiting for the worker counts from its request
+/// (it goes out within seconds).
+///
+/// `kiosk_id` `None` leaves the per-kiosk cap out (confirmations of
+/// synced registrations, which count in no kiosk's hourly codes);
+/// `exclude` is a delivery not to count (the one being checked).
 async fn caps_wait(
     conn: &mut AnyConnection,
     phone: &str,
@@ -294,16 +340,25 @@ async fn caps_wait(
         if cap == 0 || window == 0 {
             continue;
         }
-        // The cap-th most recent code in the window, if there is one,
-        // decides when the next code is allowed.
+        // A kiosk's hourly cap counts the codes it asked for.
+        let only_codes = if column == "kiosk_id" {
+            " AND registration_id IS NULL"
+        } else {
+            ""
+        };
+        // The cap-th most recent message in the window, if there is one,
+        // decides when the next one is allowed.
         let sql = format!(
-            "SELECT created_at FROM deliveries WHERE {column} = $1 AND created_at > $2 AND id != $3
-             ORDER BY created_at DESC LIMIT 1 OFFSET $4"
+            "SELECT t FROM (SELECT COALESCE(sent_at, created_at) AS t FROM deliveries
+                             WHERE {column} = $1 AND id != $2{only_codes}
+                               AND (sent_at IS NOT NULL
+                                    OR (state = 'pending' AND code_id IS NOT NULL))) AS counted
+             WHERE t > $3 ORDER BY t DESC LIMIT 1 OFFSET $4"
         );
         let nth: Option<i64> = sqlx::query_scalar(&sql)
             .bind(key)
-            .bind(now - window)
             .bind(exclude.unwrap_or_default())
+            .bind(now - window)
             .bind(i64::from(cap) - 1)
             .fetch_optional(&mut *conn)
             .await?;
@@ -444,17 +499,19 @@ async fn replace_active_code(
     Ok(code_id)
 }
 
-/// A consent record (Law 25), as given.
+/// A consent record (Law 25), as given; `registration_id` when it came
+/// with a synced registration (its confirmation is recorded on it).
 async fn insert_consent(
     conn: &mut AnyConnection,
     account_id: &str,
     consent: &ConsentRecord,
+    registration_id: Option<&str>,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
-                               recorded_at, kiosk_id, staff_assisted)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                               recorded_at, kiosk_id, staff_assisted, registration_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(new_id())
     .bind(account_id)
@@ -464,6 +521,7 @@ async fn insert_consent(
     .bind(now)
     .bind(&consent.kiosk_id)
     .bind(flag(consent.staff_assisted))
+    .bind(registration_id)
     .execute(&mut *conn)
     .await
     .map(|_| ())
@@ -679,7 +737,7 @@ impl Store {
             return Err(IssueError::Limited { limit, retry_after });
         }
         let (channel, fallback) = channel_for(&mut tx, &phone, c.channel).await?;
-        insert_consent(&mut tx, &account_id, c.consent, c.now).await?;
+        insert_consent(&mut tx, &account_id, c.consent, None, c.now).await?;
         let code_id = replace_active_code(
             &mut tx,
             &account_id,
@@ -732,13 +790,26 @@ impl Store {
         caps_wait(&mut conn, &phone.e164(), Some(kiosk_id), None, caps, now).await
     }
 
+    /// The per-number caps for one more message to `phone` (E.164), the
+    /// delivery `exclude` not counted: a confirmation waits for them.
+    pub async fn message_caps_wait(
+        &self,
+        phone: &str,
+        exclude: &str,
+        caps: &Limits,
+        now: Timestamp,
+    ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        caps_wait(&mut conn, phone, None, Some(exclude), caps, now).await
+    }
+
     /// The code a login for this phone is checked against.
     pub async fn active_code(
         &self,
         phone: &PhoneNumber,
     ) -> Result<Option<ActiveCode>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT c.id, c.account_id, c.code_hash, c.attempts, c.expires_at
+            "SELECT c.id, c.account_id, c.code_hash, c.attempts, c.created_at, c.expires_at
              FROM codes c JOIN accounts a ON a.id = c.account_id
              WHERE a.phone = $1 AND c.state = 'active'",
         )
@@ -750,6 +821,7 @@ impl Store {
             account_id: r.get("account_id"),
             code_hash: r.get("code_hash"),
             attempts: r.get("attempts"),
+            created_at: r.get("created_at"),
             expires_at: r.get("expires_at"),
         }))
     }
@@ -795,15 +867,12 @@ impl Store {
         if used != 1 {
             return Ok(false);
         }
-        sqlx::query(
-            "UPDATE accounts SET verified_at = COALESCE(verified_at, $1), failed_logins = 0,
-                                 login_locked_until = NULL
-             WHERE id = $2",
-        )
-        .bind(now)
-        .bind(&code.account_id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE accounts SET verified_at = COALESCE(verified_at, $1) WHERE id = $2")
+            .bind(now)
+            .bind(&code.account_id)
+            .execute(&mut *tx)
+            .await?;
+        confirmations::end_by_login(&mut tx, &code.account_id, now).await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4)",
         )
@@ -924,8 +993,8 @@ impl Store {
                            AND (lease_until IS NULL OR lease_until <= $4)
                          ORDER BY next_attempt_at LIMIT 1{})
                AND state = 'pending' AND (lease_until IS NULL OR lease_until <= $5)
-             RETURNING id, to_phone, channel, language, secret, attempts, expires_at, code_id,
-                       account_id",
+             RETURNING id, to_phone, channel, language, secret, attempts, expires_at,
+                       registration_id",
             match self.engine {
                 Engine::Sqlite => "",
                 Engine::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -947,8 +1016,10 @@ impl Store {
             secret: r.get::<Option<String>, _>("secret").map(SecretString::from),
             attempts: r.get("attempts"),
             expires_at: r.get("expires_at"),
-            code_id: r.get("code_id"),
-            account_id: r.get("account_id"),
+            purpose: match r.get::<Option<String>, _>("registration_id") {
+                Some(registration_id) => Purpose::Confirmation { registration_id },
+                None => Purpose::Code,
+            },
         }))
     }
 
@@ -981,9 +1052,8 @@ impl Store {
                 ("pending", Some(*at), None, Some(error.as_str()))
             }
             DeliveryOutcome::Failed { error } => ("failed", None, None, Some(error.as_str())),
-            DeliveryOutcome::Expired => {
-                ("expired", None, None, Some("code expired before delivery"))
-            }
+            DeliveryOutcome::Expired => ("expired", None, None, Some("expired before delivery")),
+            DeliveryOutcome::Cancelled => ("superseded", None, None, None),
         };
         sqlx::query(
             "UPDATE deliveries SET
@@ -1090,53 +1160,82 @@ impl Store {
         Ok(v.as_deref().and_then(Language::parse))
     }
 
-    /// Until when logins for this number must wait, if they must.
-    pub async fn login_locked_until(
+    /// The login delay in force for this number or this kiosk: until
+    /// when, and the last failure that set it.
+    pub async fn login_delay(
         &self,
         phone: &PhoneNumber,
-    ) -> Result<Option<Timestamp>, sqlx::Error> {
-        let v: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT login_locked_until FROM accounts WHERE phone = $1")
-                .bind(phone.e164())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(v.flatten())
+        kiosk_id: &str,
+    ) -> Result<Option<LoginDelay>, sqlx::Error> {
+        let r = sqlx::query(
+            "SELECT MAX(locked_until) AS until, MAX(last_at) AS last FROM login_failures
+              WHERE (scope = 'phone' AND key = $1) OR (scope = 'kiosk' AND key = $2)",
+        )
+        .bind(phone.e164())
+        .bind(kiosk_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let until: Option<i64> = r.get("until");
+        let last: Option<i64> = r.get("last");
+        Ok(until.zip(last).map(|(until, last_failure)| LoginDelay {
+            until,
+            last_failure,
+        }))
     }
 
-    /// Counts a failed login on an existing account. From the
-    /// `threshold`-th consecutive failure on, each one locks logins for
+    /// Counts a failed login for a number (whether it has an account or
+    /// not) or a kiosk. Failures more than 15 minutes apart start the
+    /// count again; from the `threshold`-th on, each one delays logins
     /// twice as long as the previous (2 s, 4 s, 8 s … at most 15 min).
     pub async fn record_failed_login(
         &self,
-        phone: &PhoneNumber,
+        scope: LoginScope,
+        key: &str,
         threshold: u32,
         now: Timestamp,
-    ) -> Result<Option<Timestamp>, sqlx::Error> {
-        let failures: Option<i64> = sqlx::query_scalar(
-            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE phone = $1
-             RETURNING failed_logins",
+    ) -> Result<(), sqlx::Error> {
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO login_failures (scope, key, failures, last_at) VALUES ($1, $2, 1, $3)
+             ON CONFLICT (scope, key) DO UPDATE SET
+                failures = CASE WHEN login_failures.last_at < $4 THEN 1
+                                ELSE login_failures.failures + 1 END,
+                locked_until = CASE WHEN login_failures.last_at < $5 THEN NULL
+                                    ELSE login_failures.locked_until END,
+                last_at = excluded.last_at
+             RETURNING failures",
         )
-        .bind(phone.e164())
-        .fetch_optional(&self.pool)
+        .bind(scope.as_str())
+        .bind(key)
+        .bind(now)
+        .bind(now - LOGIN_FAILURES_FORGOTTEN_AFTER)
+        .bind(now - LOGIN_FAILURES_FORGOTTEN_AFTER)
+        .fetch_one(&self.pool)
         .await?;
-        let Some(failures) = failures else {
-            return Ok(None);
-        };
         let over = failures - i64::from(threshold);
         if threshold == 0 || over < 0 {
-            return Ok(None);
+            return Ok(());
         }
         let delay = 2i64
             .checked_shl(u32::try_from(over.min(20)).unwrap_or(20))
             .unwrap_or(900)
             .min(900);
-        let until = now + delay;
-        sqlx::query("UPDATE accounts SET login_locked_until = $1 WHERE phone = $2")
-            .bind(until)
+        sqlx::query("UPDATE login_failures SET locked_until = $1 WHERE scope = $2 AND key = $3")
+            .bind(now + delay)
+            .bind(scope.as_str())
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// A successful login forgets the number's failures (not the kiosk's:
+    /// a guesser could otherwise reset them with a number of their own).
+    pub async fn clear_login_failures(&self, phone: &PhoneNumber) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM login_failures WHERE scope = 'phone' AND key = $1")
             .bind(phone.e164())
             .execute(&self.pool)
-            .await?;
-        Ok(Some(until))
+            .await
+            .map(|_| ())
     }
 
     pub async fn breaker(&self) -> Result<BreakerState, sqlx::Error> {

@@ -2,13 +2,17 @@
 //! accounts, one-time codes (hashed), profiles and consent records, and has
 //! a telephony provider deliver the codes through an outbox.
 
+pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod confirmations;
 pub mod db;
 pub mod export;
 mod http;
+pub mod login;
 pub mod metrics;
 pub mod outbox;
+pub mod quiet_hours;
 pub mod startup;
 pub mod telephony;
 

@@ -41,6 +41,22 @@ enum Command {
         #[command(subcommand)]
         action: ResidentAction,
     },
+    /// Offline registrations whose phone has not confirmed yet.
+    Confirmations {
+        #[command(subcommand)]
+        action: ConfirmationsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfirmationsAction {
+    /// By kiosk, oldest first: reference, age, channel, messages sent.
+    List,
+    /// Ask the phone again (it goes out within the send hours).
+    Resend {
+        /// The registration's id (from `confirmations list`).
+        registration: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,9 +67,10 @@ enum ExportWhat {
         /// Only `csv` for now.
         #[arg(long, default_value = "csv")]
         format: String,
-        /// Only numbers confirmed by a login.
+        /// Also residents whose number is not confirmed yet (by default
+        /// only confirmed alert recipients are exported).
         #[arg(long)]
-        verified_only: bool,
+        include_unconfirmed: bool,
         /// Only profiles saved at or after this date (2026-11-01 or RFC 3339).
         #[arg(long)]
         since: Option<String>,
@@ -152,11 +169,62 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Kiosk { action } => kiosk_command(action, lookup).await,
+        Command::Confirmations { action } => {
+            let config = Config::from_lookup(&lookup).context("configuration")?;
+            let store = Store::connect(config.database_url.expose_secret()).await?;
+            let now = db::now();
+            let mut out = std::io::stdout().lock();
+            match action {
+                ConfirmationsAction::List => {
+                    let rows = store.unconfirmed().await?;
+                    writeln!(out, "{} unconfirmed registration(s)", rows.len())?;
+                    for u in rows {
+                        writeln!(
+                            out,
+                            "{}  ref {}  kiosk {} ({})  {} h old  {}  {} message(s){}",
+                            u.registration_id,
+                            borne_protocol::registration_reference(&u.registration_id),
+                            u.kiosk_id,
+                            u.kiosk_name.as_deref().unwrap_or("?"),
+                            (now - u.created_at) / 3_600,
+                            u.channel.as_str(),
+                            u.sends,
+                            if u.reminded { ", reminded" } else { "" }
+                        )?;
+                    }
+                }
+                ConfirmationsAction::Resend { registration } => {
+                    let send_at = config.send_window.next_open(now);
+                    if !store
+                        .resend_confirmation(
+                            &registration,
+                            send_at,
+                            borne_central::outbox::CONFIRMATION_WINDOW_SECONDS,
+                            now,
+                        )
+                        .await?
+                    {
+                        anyhow::bail!("no registration {registration} is waiting for confirmation");
+                    }
+                    writeln!(
+                        out,
+                        "queued; it goes out {} (send hours {})",
+                        if send_at > now {
+                            format!("in {} min", (send_at - now + 59) / 60)
+                        } else {
+                            "now".to_owned()
+                        },
+                        config.send_window.hours()
+                    )?;
+                }
+            }
+            Ok(())
+        }
         Command::Export {
             what:
                 ExportWhat::Contacts {
                     format,
-                    verified_only,
+                    include_unconfirmed,
                     since,
                     output,
                 },
@@ -173,7 +241,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let (_, url) = Config::database_from_lookup(&lookup);
             let store = Store::connect(&url).await?;
-            let rows = store.export_contacts(verified_only, since).await?;
+            let rows = store.export_contacts(!include_unconfirmed, since).await?;
             let csv = borne_central::export::contacts_csv(&rows)?;
             match output {
                 Some(path) => {

@@ -7,24 +7,33 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Which cap refused a request.
-pub const LIMITS: [&str; 5] = [
+pub const LIMITS: [&str; 6] = [
     "number_interval",
     "number_10_min",
     "number_day",
     "kiosk_hour",
     "login_delay",
+    "kiosk_registrations",
 ];
 /// How a delivery attempt ended.
-pub const OUTCOMES: [&str; 5] = ["sent", "retry", "failed", "expired", "switched_to_voice"];
+pub const OUTCOMES: [&str; 6] = [
+    "sent",
+    "retry",
+    "failed",
+    "expired",
+    "switched_to_voice",
+    "cancelled",
+];
 
 /// What happened to a synced offline registration.
-pub const INGESTS: [&str; 6] = [
+pub const INGESTS: [&str; 7] = [
     "created",
     "updated",
     "pending_change",
     "repeated",
     "rejected",
     "in_progress",
+    "limited",
 ];
 
 /// What the retention job purged.
@@ -45,9 +54,9 @@ pub struct Metrics {
     requests: std::sync::Mutex<std::collections::BTreeMap<(String, u16), u64>>,
     enrollments: [AtomicU64; 2],
     purged: [AtomicU64; 4],
-    rate_limited: [AtomicU64; 5],
-    registrations: [AtomicU64; 6],
-    deliveries: [AtomicU64; 5],
+    rate_limited: [AtomicU64; 6],
+    registrations: [AtomicU64; 7],
+    deliveries: [AtomicU64; 6],
     /// Sends in the last hour over the average hour, ×1000.
     breaker_ratio_milli: AtomicU64,
 }

@@ -8,10 +8,15 @@ use rand::Rng;
 use secrecy::ExposeSecret;
 use tokio::sync::{watch, Notify};
 
+use crate::clock::Clock;
 use crate::config::Limits;
-use crate::db::{now, DeliveryJob, DeliveryOutcome, Store, Timestamp};
+use crate::db::{DeliveryJob, DeliveryOutcome, Purpose, Store, Timestamp};
 use crate::metrics::Metrics;
-use crate::telephony::{sms_text, voice_text, OutgoingMessage, SendError, Telephony};
+use crate::quiet_hours::SendWindow;
+use crate::telephony::{
+    confirmation_sms, confirmation_voice, sms_text, voice_text, OutgoingMessage, SendError,
+    Telephony,
+};
 use borne_domain::Channel;
 
 /// How long a worker holds a claimed delivery before another may take it.
@@ -20,6 +25,9 @@ const LEASE: Duration = Duration::from_secs(60);
 const IDLE_POLL: Duration = Duration::from_secs(5);
 const BACKOFF_BASE_SECONDS: u64 = 2;
 const BACKOFF_CAP_SECONDS: u64 = 60;
+/// A confirmation message that cannot go out within a week of being
+/// queued (provider down for days) expires; an administrator may resend.
+pub const CONFIRMATION_WINDOW_SECONDS: i64 = 7 * 86_400;
 
 /// Exponential backoff with full jitter: uniform in [0, min(cap, base·2^n)].
 pub fn backoff(attempts: i64) -> Duration {
@@ -37,9 +45,13 @@ pub struct Worker {
     pub wake: Arc<Notify>,
     pub town_name: String,
     pub limits: Limits,
-    /// How long a code made for a synced registration stays valid.
-    pub code_ttl: Duration,
+    /// When confirmations and reminders may go out.
+    pub send_window: SendWindow,
+    /// An unanswered confirmation gets its one reminder this long after
+    /// its first message went out.
+    pub reminder_after: Duration,
     pub metrics: Arc<Metrics>,
+    pub clock: Clock,
 }
 
 /// Where the cost breaker stands before a send.
@@ -48,6 +60,10 @@ pub enum Breaker {
     Closed,
     Warning,
     Paused,
+}
+
+fn seconds(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 4)
 }
 
 impl Worker {
@@ -74,50 +90,69 @@ impl Worker {
         tracing::info!("delivery worker stopped");
     }
 
-    /// Delivers everything currently due.
+    /// Queues the reminders that have come due, then delivers everything
+    /// currently due.
     pub async fn deliver_due(&self) -> Result<(), sqlx::Error> {
+        let now = self.clock.now();
+        let reminders = self
+            .store
+            .queue_due_reminders(
+                now,
+                self.send_window.next_open(now),
+                CONFIRMATION_WINDOW_SECONDS,
+            )
+            .await?;
+        if reminders > 0 {
+            tracing::info!(reminders, "confirmation reminders queued");
+        }
         loop {
             if self.check_breaker().await? == Breaker::Paused {
                 return Ok(());
             }
-            let Some(job) = self.store.claim_delivery(now(), LEASE).await? else {
+            let now = self.clock.now();
+            let Some(job) = self.store.claim_delivery(now, LEASE).await? else {
                 return Ok(());
             };
-            let job = match self.with_code(job).await? {
-                Ok(job) => job,
-                Err(outcome) => {
-                    self.store
-                        .finish_delivery(&outcome.0, &outcome.1, now())
-                        .await?;
-                    continue;
-                }
+            let outcome = match self.message_for(&job, now).await? {
+                Ok(message) => self.attempt(&job, &message, now).await,
+                Err(outcome) => outcome,
             };
-            let outcome = self.attempt(&job).await;
             self.metrics.delivery(match &outcome {
                 DeliveryOutcome::Sent { .. } => "sent",
                 DeliveryOutcome::SwitchToVoice { .. } => "switched_to_voice",
                 DeliveryOutcome::Retry { .. } => "retry",
                 DeliveryOutcome::Failed { .. } => "failed",
                 DeliveryOutcome::Expired => "expired",
+                DeliveryOutcome::Cancelled => "cancelled",
             });
             match &outcome {
                 DeliveryOutcome::SwitchToVoice { error } => {
                     tracing::info!(delivery = %job.id, %error, "number takes no SMS: calling instead")
                 }
                 DeliveryOutcome::Sent { .. } => {
-                    tracing::info!(delivery = %job.id, attempts = job.attempts, "code delivered to provider")
+                    tracing::info!(delivery = %job.id, attempts = job.attempts, "message handed to the provider")
                 }
                 DeliveryOutcome::Retry { error, .. } => {
-                    tracing::warn!(delivery = %job.id, attempts = job.attempts, %error, "delivery will be retried")
+                    tracing::info!(delivery = %job.id, attempts = job.attempts, %error, "delivery will be retried")
                 }
                 DeliveryOutcome::Failed { error } => {
                     tracing::warn!(delivery = %job.id, %error, "delivery failed")
                 }
                 DeliveryOutcome::Expired => {
-                    tracing::warn!(delivery = %job.id, "code expired before delivery")
+                    tracing::warn!(delivery = %job.id, "expired before delivery")
+                }
+                DeliveryOutcome::Cancelled => {
+                    tracing::info!(delivery = %job.id, "nothing to ask any more: not sent")
                 }
             }
-            self.store.finish_delivery(&job.id, &outcome, now()).await?;
+            self.store.finish_delivery(&job.id, &outcome, now).await?;
+            if let (DeliveryOutcome::Sent { .. }, Purpose::Confirmation { registration_id }) =
+                (&outcome, &job.purpose)
+            {
+                self.store
+                    .confirmation_sent(registration_id, now + seconds(self.reminder_after))
+                    .await?;
+            }
         }
     }
 
@@ -130,7 +165,7 @@ impl Worker {
         if state.paused_at.is_some() {
             return Ok(Breaker::Paused);
         }
-        let now = now();
+        let now = self.clock.now();
         // Sends up to the second of a resume are forgiven (timestamps are
         // whole seconds): a resume must not trip on the sends that caused it.
         let hour_start = (now - 3_600).max(state.resumed_at.map_or(0, |r| r + 1));
@@ -162,85 +197,76 @@ impl Worker {
         Ok(Breaker::Closed)
     }
 
-    /// A synced registration's delivery has no code yet: makes it now, so
-    /// its minutes start when it goes out, within the per-number caps
-    /// (a number at its cap waits). Other deliveries pass through.
-    async fn with_code(
+    /// What to send for a claimed delivery, or why not now.
+    ///
+    /// A code: the same code at every attempt (a send that timed out may
+    /// have gone out, and the resident may be reading it already).
+    /// A confirmation: only while it is pending, within the send hours
+    /// and the number's caps (counted at send time); it waits otherwise.
+    async fn message_for(
         &self,
-        job: DeliveryJob,
-    ) -> Result<Result<DeliveryJob, (String, DeliveryOutcome)>, sqlx::Error> {
-        if job.code_id.is_some() || job.account_id.is_none() {
-            return Ok(Ok(job));
-        }
-        let now = now();
+        job: &DeliveryJob,
+        now: Timestamp,
+    ) -> Result<Result<OutgoingMessage, DeliveryOutcome>, sqlx::Error> {
         if job.expires_at <= now {
-            return Ok(Err((job.id, DeliveryOutcome::Expired)));
+            return Ok(Err(DeliveryOutcome::Expired));
         }
-        if let Some((limit, wait)) = self
-            .store
-            .registration_caps_wait(&job, &self.limits, now)
-            .await?
-        {
-            tracing::info!(delivery = %job.id, limit, wait = wait.as_secs(), "registration code waits for the number's cap");
-            let at = now + i64::try_from(wait.as_secs()).unwrap_or(60).max(1);
-            return Ok(Err((
-                job.id,
-                DeliveryOutcome::Retry {
-                    at,
-                    error: format!("waiting for the {limit} cap"),
-                },
-            )));
-        }
-        let (code, hash) = match crate::codes::new_hashed_code().await {
-            Ok(made) => made,
-            Err(e) => {
-                tracing::error!(delivery = %job.id, error = %e, "could not hash a code");
-                return Ok(Err((
-                    job.id,
-                    DeliveryOutcome::Retry {
-                        at: now + 5,
-                        error: "code hashing failed".into(),
-                    },
-                )));
-            }
-        };
-        let expires_at = now + i64::try_from(self.code_ttl.as_secs()).unwrap_or(600);
-        match self
-            .store
-            .attach_code(&job, &hash, &code, now, expires_at)
-            .await?
-        {
-            Some(ready) => Ok(Ok(ready)),
-            // Another worker got there first (its lease ran out): leave it.
-            None => Ok(Err((
-                job.id,
-                DeliveryOutcome::Retry {
-                    at: now,
-                    error: "code already attached".into(),
-                },
-            ))),
-        }
-    }
-
-    async fn attempt(&self, job: &DeliveryJob) -> DeliveryOutcome {
-        let now = now();
-        let Some(secret) = job.secret.as_ref().filter(|_| job.expires_at > now) else {
-            return DeliveryOutcome::Expired;
-        };
-        // Always the same code for a delivery: a send that timed out may
-        // have gone out, and the resident may be reading it already.
-        let code = secret.expose_secret();
-        let text = match job.channel {
-            Channel::Sms => sms_text(&self.town_name, code, job.language),
-            Channel::Voice => voice_text(&self.town_name, code, job.language),
-        };
-        let message = OutgoingMessage {
+        let message = |text: String, asks_confirmation: bool| OutgoingMessage {
             to: job.to_phone.clone(),
             channel: job.channel,
             language: job.language,
             text,
+            asks_confirmation,
         };
-        match self.provider.send(&message).await {
+        let registration_id = match &job.purpose {
+            Purpose::Code => {
+                let Some(code) = job.secret.as_ref() else {
+                    return Ok(Err(DeliveryOutcome::Expired));
+                };
+                let code = code.expose_secret();
+                let text = match job.channel {
+                    Channel::Sms => sms_text(&self.town_name, code, job.language),
+                    Channel::Voice => voice_text(&self.town_name, code, job.language),
+                };
+                return Ok(Ok(message(text, false)));
+            }
+            Purpose::Confirmation { registration_id } => registration_id,
+        };
+        let Some(confirmation) = self.store.pending_confirmation(registration_id).await? else {
+            return Ok(Err(DeliveryOutcome::Cancelled));
+        };
+        let open = self.send_window.next_open(now);
+        if open > now {
+            return Ok(Err(DeliveryOutcome::Retry {
+                at: open,
+                error: "waiting for the send hours".into(),
+            }));
+        }
+        if let Some((limit, wait)) = self
+            .store
+            .message_caps_wait(&job.to_phone, &job.id, &self.limits, now)
+            .await?
+        {
+            return Ok(Err(DeliveryOutcome::Retry {
+                at: now + seconds(wait).max(1),
+                error: format!("waiting for the {limit} cap"),
+            }));
+        }
+        let reminder = confirmation.sends > 0;
+        let text = match job.channel {
+            Channel::Sms => confirmation_sms(&self.town_name, job.language, reminder),
+            Channel::Voice => confirmation_voice(&self.town_name, job.language, reminder),
+        };
+        Ok(Ok(message(text, true)))
+    }
+
+    async fn attempt(
+        &self,
+        job: &DeliveryJob,
+        message: &OutgoingMessage,
+        now: Timestamp,
+    ) -> DeliveryOutcome {
+        match self.provider.send(message).await {
             Ok(receipt) => DeliveryOutcome::Sent {
                 provider_id: receipt.provider_id,
             },
@@ -254,7 +280,7 @@ impl Worker {
                 retry_after,
             }) => {
                 let wait = retry_after.unwrap_or_else(|| backoff(job.attempts));
-                let at: Timestamp = now + i64::try_from(wait.as_secs()).unwrap_or(60).max(1);
+                let at: Timestamp = now + seconds(wait).max(1);
                 if at >= job.expires_at {
                     DeliveryOutcome::Expired
                 } else {
@@ -267,7 +293,7 @@ impl Worker {
     async fn sleep_until_next_due(&self) -> Duration {
         match self.store.next_delivery_due().await {
             Ok(Some(at)) => {
-                let secs = u64::try_from((at - now()).max(0)).unwrap_or(0);
+                let secs = u64::try_from((at - self.clock.now()).max(0)).unwrap_or(0);
                 Duration::from_secs(secs).clamp(Duration::from_millis(200), IDLE_POLL)
             }
             _ => IDLE_POLL,
@@ -283,8 +309,9 @@ mod tests {
     use borne_domain::{AreaCodes, ConsentRecord, Language, PhoneNumber};
     use secrecy::SecretString;
 
-    use crate::db::NewCode;
+    use crate::db::{now, IngestPolicy, NewCode, NewRegistration};
     use crate::telephony::Receipt;
+    use borne_protocol as wire;
 
     /// A provider that answers from a script and remembers what it sent.
     #[derive(Debug, Default)]
@@ -373,9 +400,134 @@ mod tests {
                 breaker_min_baseline_per_hour: 1_000.0,
                 ..Limits::default()
             },
-            code_ttl: Duration::from_secs(600),
+            send_window: SendWindow::town_default(),
+            reminder_after: Duration::from_secs(48 * 3_600),
             metrics: Arc::new(Metrics::default()),
+            clock: Clock::system(),
         }
+    }
+
+    /// Unix seconds of a Montréal wall-clock time.
+    fn montreal(s: &str) -> Timestamp {
+        s.parse::<jiff::civil::DateTime>()
+            .unwrap()
+            .to_zoned_datetime(jiff::tz::TimeZone::get("America/Montreal").unwrap())
+            .unwrap()
+            .timestamp()
+            .as_second()
+    }
+
+    /// An offline registration for a new number, synced at `now` as the
+    /// server does it (first message at the send window's next opening).
+    async fn sync_registration(store: &Store, phone: &str, now: Timestamp) -> String {
+        let areas = AreaCodes::canada();
+        let phone = PhoneNumber::parse(phone, &areas).unwrap();
+        let profile = wire::Profile {
+            name: "Tremblay".into(),
+            language: wire::Language::Fr,
+            city: "Mille-Isles".into(),
+            contacts: vec![wire::ContactPoint {
+                active: true,
+                description: "Cellulaire".into(),
+                kind: wire::ContactType::Mobile,
+                value: phone.e164(),
+                extension: String::new(),
+                extension_delay_seconds: None,
+                order: 1,
+            }],
+            ..Default::default()
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let registration = NewRegistration {
+            id: id.clone(),
+            content_hash: id.clone(),
+            phone,
+            channel: Channel::Sms,
+            language: Language::Fr,
+            consent: ConsentRecord {
+                text_version: borne_domain::CONSENT_TEXT_VERSION.into(),
+                language: Language::Fr,
+                accepted_at: time::OffsetDateTime::now_utc(),
+                kiosk_id: "k".into(),
+                staff_assisted: false,
+            },
+            profile: profile.parse(&areas).unwrap(),
+            profile_json: serde_json::to_string(&profile).unwrap(),
+            consent_json: "{}".into(),
+            owner_session_hash: None,
+            captured_at: now,
+        };
+        let policy = IngestPolicy {
+            delivery_window: CONFIRMATION_WINDOW_SECONDS,
+            first_send_at: SendWindow::town_default().next_open(now),
+            kiosk_per_hour: 0,
+        };
+        store
+            .ingest_registrations(&[registration], "k", now, policy)
+            .await
+            .unwrap();
+        id
+    }
+
+    #[tokio::test]
+    async fn confirmations_keep_the_send_hours_and_get_one_reminder() {
+        let (store, _dir) = store().await;
+        let provider = Arc::new(Scripted::default());
+        let clock = Clock::fixed(montreal("2026-12-03T03:00:00"));
+        let w = Worker {
+            clock: clock.clone(),
+            ..worker(&store, provider.clone())
+        };
+        let sent = || provider.sent.lock().unwrap().clone();
+
+        // Synced at 3 a.m.: nothing goes out before 8.
+        sync_registration(&store, "514 555-0150", clock.now()).await;
+        w.deliver_due().await.unwrap();
+        clock.advance(4 * 3_600 + 59 * 60); // 07:59
+        w.deliver_due().await.unwrap();
+        assert!(sent().is_empty(), "nothing before the send hours");
+        clock.advance(60); // 08:00
+        w.deliver_due().await.unwrap();
+        let first = sent();
+        assert_eq!(first.len(), 1);
+        assert!(first[0].asks_confirmation);
+        assert!(first[0].text.contains("Répondez OUI pour confirmer"));
+        assert!(!first[0].text.starts_with("Rappel"));
+
+        // No answer: nothing until 48 h later, then one reminder.
+        clock.advance(47 * 3_600);
+        w.deliver_due().await.unwrap();
+        assert_eq!(sent().len(), 1);
+        clock.advance(3_600); // 2026-12-05 08:00
+        w.deliver_due().await.unwrap();
+        let second = sent();
+        assert_eq!(second.len(), 2, "one reminder");
+        assert!(second[1].text.starts_with("Rappel."), "{}", second[1].text);
+        clock.advance(30 * 86_400);
+        w.deliver_due().await.unwrap();
+        assert_eq!(sent().len(), 2, "only one reminder, ever");
+    }
+
+    #[tokio::test]
+    async fn a_reminder_due_at_night_waits_for_the_morning() {
+        let (store, _dir) = store().await;
+        let provider = Arc::new(Scripted::default());
+        let clock = Clock::fixed(montreal("2026-12-03T20:50:00"));
+        let w = Worker {
+            clock: clock.clone(),
+            ..worker(&store, provider.clone())
+        };
+        sync_registration(&store, "514 555-0151", clock.now()).await;
+        w.deliver_due().await.unwrap();
+        assert_eq!(provider.sent.lock().unwrap().len(), 1, "sent at 20:50");
+        clock.advance(48 * 3_600 + 30 * 60); // 2026-12-05 21:20: due, but too late
+        w.deliver_due().await.unwrap();
+        clock.advance(10 * 3_600); // 07:20
+        w.deliver_due().await.unwrap();
+        assert_eq!(provider.sent.lock().unwrap().len(), 1);
+        clock.advance(40 * 60); // 08:00
+        w.deliver_due().await.unwrap();
+        assert_eq!(provider.sent.lock().unwrap().len(), 2, "the reminder at 8");
     }
 
     #[tokio::test]

@@ -41,7 +41,7 @@ impl Application {
         let (provider, twilio_auth_token): (Arc<dyn Telephony>, _) = match &config.telephony {
             TelephonyKind::Console => (
                 Arc::new(ConsoleProvider::new(config.console_outbox.clone())),
-                None,
+                config.console_webhook_token.clone(),
             ),
             TelephonyKind::Twilio(twilio) => (
                 Arc::new(TwilioProvider::new(twilio.clone()).map_err(anyhow::Error::msg)?),
@@ -56,8 +56,10 @@ impl Application {
             wake: wake.clone(),
             town_name: config.town_name.clone(),
             limits: config.limits.clone(),
-            code_ttl: config.code_ttl,
+            send_window: config.send_window.clone(),
+            reminder_after: config.confirmation_reminder_after,
             metrics: metrics.clone(),
+            clock: crate::clock::Clock::system(),
         };
         let state = AppState {
             store,

@@ -43,6 +43,10 @@ pub struct KioskConfig {
     /// `BORNE_KIOSK_STAFF_LOCK_SECONDS`, default 300: how long 5 wrong PINs
     /// lock staff mode.
     pub staff_lock: Duration,
+    /// `BORNE_KIOSK_OFFLINE_PER_HOUR`, default 30 (0: no cap): offline
+    /// registrations this kiosk takes per hour without staff; past it the
+    /// resident is asked to see the staff.
+    pub offline_per_hour: u32,
     /// `BORNE_KIOSK_UPDATE_URL`: where signed updates are announced (a
     /// Tauri updater `latest.json`); unset: no automatic updates.
     pub update_url: Option<String>,
@@ -194,6 +198,12 @@ impl KioskConfig {
             sync,
             staff_pin_hash,
             staff_lock,
+            offline_per_hour: match get("BORNE_KIOSK_OFFLINE_PER_HOUR") {
+                Some(v) => v.parse().map_err(|_| {
+                    "BORNE_KIOSK_OFFLINE_PER_HOUR must be a whole number".to_owned()
+                })?,
+                None => 30,
+            },
             update_url,
             update_check,
             categories,

@@ -87,13 +87,7 @@ fn queue_error(e: crate::QueueError) -> ErrorBody {
     )
 }
 
-/// What a resident may note: the end of the registration id, `7F3A-92C1`.
-fn reference(id: &str) -> String {
-    let hex: String = id.chars().filter(char::is_ascii_hexdigit).collect();
-    let tail = &hex[hex.len().saturating_sub(8)..];
-    let (a, b) = tail.split_at(tail.len() / 2);
-    format!("{a}-{b}").to_uppercase()
-}
+use wire::registration_reference as reference;
 
 fn is_unreachable(e: &ErrorBody) -> bool {
     e.code == "central.unreachable"
@@ -409,6 +403,7 @@ impl Kiosk {
             session.offline = false;
         }
         if !self.client.connectivity().is_online() {
+            self.check_offline_cap(form.staff_assisted).await?;
             return Ok(CodeRequestOutcome::Offline(self.go_offline(&phone)));
         }
         match self
@@ -417,10 +412,35 @@ impl Kiosk {
         {
             Ok(sent) => Ok(CodeRequestOutcome::Online(sent)),
             Err(e) if is_unreachable(&e) => {
+                self.check_offline_cap(form.staff_assisted).await?;
                 Ok(CodeRequestOutcome::Offline(self.go_offline(&phone)))
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The kiosk's hourly cap on offline registrations taken without
+    /// staff (a kiosk with its network unplugged must not become a way to
+    /// send messages to any number): past it, `offline.capture_limit`
+    /// tells the resident to ask the staff.
+    async fn check_offline_cap(&self, staff_assisted: bool) -> Result<(), ErrorBody> {
+        let cap = self.config.offline_per_hour;
+        if cap == 0 || staff_assisted {
+            return Ok(());
+        }
+        let taken = self
+            .queue
+            .captured_since(now_ms() - 3_600_000)
+            .await
+            .map_err(queue_error)?;
+        if taken >= i64::from(cap) {
+            tracing::warn!(taken, cap, "offline registrations capped for this hour");
+            return Err(error(
+                "offline.capture_limit",
+                "this kiosk took its share of offline registrations this hour; ask the staff",
+            ));
+        }
+        Ok(())
     }
 
     /// Switches this session to the offline variant: the form of step 5,
@@ -644,6 +664,9 @@ impl Kiosk {
         let (Some(phone), Some(channel), Some(consent)) = (phone, channel, consent) else {
             return Err(error("session.expired", "start again from step 1"));
         };
+        if owner_session.is_none() {
+            self.check_offline_cap(consent.staff_assisted).await?;
+        }
         let registration = wire::Registration {
             id: uuid::Uuid::now_v7().to_string(),
             captured_at: OffsetDateTime::now_utc()

@@ -332,6 +332,16 @@ impl Queue {
         )
     }
 
+    /// Registrations captured since `since` (whatever became of them).
+    pub async fn captured_since(&self, since: Millis) -> Result<i64, QueueError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM queue WHERE created_at >= ?")
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn counts(&self) -> Result<QueueCounts, QueueError> {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(state = 'pending'), 0) AS pending,

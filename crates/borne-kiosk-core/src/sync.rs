@@ -131,9 +131,7 @@ pub fn plan_result(config: &SyncConfig, r: &wire::RegistrationResult, attempts: 
             outcome: r
                 .outcome
                 .map(|o| match o {
-                    wire::IngestOutcome::Created => "created",
-                    wire::IngestOutcome::Updated => "updated",
-                    wire::IngestOutcome::PendingChange => "pending_change",
+                    wire::IngestOutcome::Accepted => "accepted",
                 })
                 .unwrap_or("stored")
                 .to_owned(),
@@ -484,7 +482,7 @@ mod tests {
         wire::RegistrationResult {
             id: "r".into(),
             status,
-            outcome: (status == 200).then_some(wire::IngestOutcome::Created),
+            outcome: (status == 200).then_some(wire::IngestOutcome::Accepted),
             error: code.map(|c| ErrorBody {
                 retry_after_seconds: retry,
                 ..ErrorBody::new(c, "")

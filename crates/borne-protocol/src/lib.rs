@@ -394,26 +394,24 @@ pub struct RegistrationBatch {
     pub registrations: Vec<Registration>,
 }
 
-/// What the central server did with a registration.
+/// What the central server did with a registration: it says no more
+/// than "accepted", so that a kiosk token cannot tell whether a number
+/// was registered already. The phone itself is then asked to confirm
+/// (an SMS to answer OUI, or a call where the resident presses 1) within
+/// the town's send hours, unless the registration carried the live
+/// session of the number's account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IngestOutcome {
-    /// A new, unverified account; the code is queued.
-    Created,
-    /// The number's account was unverified (or the resident proved they
-    /// own it): its profile was replaced; a code is queued.
-    Updated,
-    /// The number has a verified account: the registration waits as a
-    /// pending change until the owner logs in with a fresh code and
-    /// accepts it; that code is queued.
-    PendingChange,
+    Accepted,
 }
 
 /// One registration's result; a batch answers one per registration, in
 /// order. `status` follows HTTP: 200 stored (again, for a repeated id
 /// with the same content), 409 the same id is still being processed
-/// (retry later), 422 invalid or the same id with other content (never
-/// retry).
+/// (retry later), 429 over the kiosk's hourly cap (retry after
+/// `error.retry_after_seconds`), 422 invalid or the same id with other
+/// content (never retry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct RegistrationResult {
     pub id: String,
@@ -490,6 +488,39 @@ impl std::fmt::Debug for EnrollResponse {
 pub enum KioskMode {
     Online,
     Offline,
+}
+
+/// What a resident may note of an offline registration: the end of its
+/// id, `7F3A-92C1` (the kiosk shows it; the administrator finds it).
+pub fn registration_reference(id: &str) -> String {
+    let hex: String = id.chars().filter(char::is_ascii_hexdigit).collect();
+    let tail = &hex[hex.len().saturating_sub(8)..];
+    let (a, b) = tail.split_at(tail.len() / 2);
+    format!("{a}-{b}").to_uppercase()
+}
+
+/// An offline registration whose phone has not confirmed yet
+/// (`GET /v1/admin/confirmations`). No phone number: the reference is
+/// what the resident was given at the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UnconfirmedRegistration {
+    pub registration_id: String,
+    /// The end of the id, as the kiosk's confirmation screen shows it.
+    pub reference: String,
+    pub kiosk_id: String,
+    pub kiosk_name: Option<String>,
+    pub channel: Channel,
+    /// When the registration reached the central server (RFC 3339).
+    pub received_at: String,
+    pub age_seconds: u64,
+    /// Messages asking for the confirmation that went out so far.
+    pub messages_sent: u32,
+    pub reminded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UnconfirmedList {
+    pub registrations: Vec<UnconfirmedRegistration>,
 }
 
 /// `POST /v1/kiosks/heartbeat`: what `borne-central kiosk list` shows.

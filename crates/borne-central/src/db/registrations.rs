@@ -1,19 +1,14 @@
 //! Offline registrations synced from kiosk queues: idempotent batch
-//! ingest, pending changes for verified numbers, and the code each one
-//! gets just before its delivery goes out.
+//! ingest, the kiosk's hourly cap, pending changes for numbers that have
+//! an account, and the confirmation each one asks the phone for.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
-use secrecy::{ExposeSecret, SecretString};
 use sqlx::Row;
 
-use super::{
-    caps_wait, channel_for, insert_consent, new_id, replace_active_code, write_profile,
-    DeliveryJob, Store, Timestamp,
-};
-use crate::config::Limits;
+use super::{insert_consent, new_id, write_profile, Store, Timestamp};
 
 /// A registration parsed at the edge, ready to store.
 #[derive(Debug)]
@@ -34,24 +29,62 @@ pub struct NewRegistration {
     pub captured_at: Timestamp,
 }
 
+/// What ingest did with a new registration (kept in `registrations`,
+/// for the town's metrics; the kiosk is told only "accepted").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new number: a new, unconfirmed account with the profile; the
+    /// phone is asked to confirm.
+    Created,
+    /// The registration carried the live session of the number's
+    /// account: its profile was replaced; nothing to confirm.
+    Updated,
+    /// The number has an account (confirmed or not): nothing of it
+    /// changes; the registration waits as a pending change, applied when
+    /// the phone confirms it, or decided by the owner at their next login.
+    PendingChange,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::PendingChange => "pending_change",
+        }
+    }
+}
+
 /// What happened to one registration of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
-    /// Stored now: `created`, `updated` or `pending_change`.
-    Stored(&'static str),
-    /// This id was stored before with the same content: its outcome then.
-    Repeated(String),
+    /// Stored now.
+    Stored(Outcome),
+    /// This id was stored before with the same content.
+    Repeated,
     /// This id was stored before with other content.
     ContentMismatch,
     /// Another instance is storing this id right now (PostgreSQL).
     InProgress,
+    /// Over the kiosk's hourly cap: not stored; retry after this long.
+    Limited(Duration),
+}
+
+/// The rules an ingest applies, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestPolicy {
+    /// A confirmation that cannot go out within this long expires.
+    pub delivery_window: i64,
+    /// When the first confirmation message may go out (the send hours).
+    pub first_send_at: Timestamp,
+    /// Registrations a kiosk may sync per hour (0: no cap).
+    pub kiosk_per_hour: u32,
 }
 
 /// A number's account, as ingest needs it.
 #[derive(Debug, Clone)]
 struct ExistingAccount {
     id: String,
-    verified: bool,
     language: Language,
 }
 
@@ -75,20 +108,19 @@ pub struct StoredPendingChange {
 
 impl Store {
     /// Stores a batch in one transaction: for each new id, the account
-    /// (created unverified if the number is new), its profile, contact
-    /// points and consent, or a pending change when the number's account
-    /// is verified and the resident did not prove they own it; then the
-    /// code's delivery (its code is made by the worker, see
-    /// [`Store::attach_code`]) and the idempotency record.
-    ///
-    /// A delivery that cannot go out within `delivery_window` seconds
-    /// (provider down for days) expires.
+    /// (created unconfirmed if the number is new) with its profile,
+    /// contact points and consent, or a pending change when the number
+    /// has an account and the resident did not prove they own it; then
+    /// the confirmation asked of the phone (superseding any earlier one
+    /// for the number, so one is outstanding at most) with its delivery,
+    /// and the idempotency record. Past the kiosk's hourly cap, new ids
+    /// are not stored.
     pub async fn ingest_registrations(
         &self,
         batch: &[NewRegistration],
         kiosk_id: &str,
         now: Timestamp,
-        delivery_window: i64,
+        policy: IngestPolicy,
     ) -> Result<Vec<Ingested>, sqlx::Error> {
         if batch.is_empty() {
             return Ok(Vec::new());
@@ -111,19 +143,29 @@ impl Store {
         let mut known = self.known_registrations(&mut tx, &mine(&ids)).await?;
         let phone_refs: Vec<&str> = phones.iter().map(String::as_str).collect();
         let mut accounts = self.accounts_by_phone(&mut tx, &mine(&phone_refs)).await?;
+        let mut room = self
+            .kiosk_room(&mut tx, kiosk_id, policy.kiosk_per_hour, now)
+            .await?;
         let mut out = Vec::with_capacity(batch.len());
         for ((r, claimed), phone) in batch.iter().zip(claimed).zip(phones) {
             if !claimed {
                 out.push(Ingested::InProgress);
                 continue;
             }
-            if let Some((hash, outcome)) = known.get(&r.id) {
+            if let Some(hash) = known.get(&r.id) {
                 out.push(if *hash == r.content_hash {
-                    Ingested::Repeated(outcome.clone())
+                    Ingested::Repeated
                 } else {
                     Ingested::ContentMismatch
                 });
                 continue;
+            }
+            if let Some((left, wait)) = room.as_mut() {
+                if *left == 0 {
+                    out.push(Ingested::Limited(*wait));
+                    continue;
+                }
+                *left -= 1;
             }
             let (account_id, outcome, language) = match accounts.get(&phone).cloned() {
                 None => {
@@ -143,82 +185,84 @@ impl Store {
                         phone.clone(),
                         ExistingAccount {
                             id: id.clone(),
-                            verified: false,
                             language,
                         },
                     );
-                    (id, "created", r.language)
+                    (id, Outcome::Created, r.language)
                 }
                 Some(account) => {
-                    let id = account.id;
                     let proven = match &r.owner_session_hash {
                         Some(hash) => sqlx::query(
                             "SELECT 1 FROM sessions WHERE token_hash = $1 AND account_id = $2",
                         )
                         .bind(hash)
-                        .bind(&id)
+                        .bind(&account.id)
                         .fetch_optional(&mut *tx)
                         .await?
                         .is_some(),
                         None => false,
                     };
-                    if !account.verified || proven {
-                        (id, "updated", r.language)
+                    if proven {
+                        (account.id, Outcome::Updated, r.language)
                     } else {
-                        let language = account.language;
-                        (id, "pending_change", language)
+                        // Never overwritten, confirmed or not: the account
+                        // keeps its language until the change is applied.
+                        (account.id, Outcome::PendingChange, account.language)
                     }
                 }
             };
-            if outcome == "pending_change" {
-                sqlx::query(
-                    "UPDATE pending_changes SET state = 'superseded', decided_at = $1
-                     WHERE account_id = $2 AND state = 'pending'",
-                )
-                .bind(now)
-                .bind(&account_id)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO pending_changes (id, account_id, profile, consent, kiosk_id,
-                                                  captured_at, received_at, state)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
-                )
-                .bind(&r.id)
-                .bind(&account_id)
-                .bind(&r.profile_json)
-                .bind(&r.consent_json)
-                .bind(kiosk_id)
-                .bind(r.captured_at)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            } else {
-                insert_consent(&mut tx, &account_id, &r.consent, now).await?;
-                write_profile(&mut tx, &account_id, &r.profile, now, outcome == "created").await?;
-                if let Some(account) = accounts.get_mut(&phone) {
-                    account.language = r.profile.language();
+            match outcome {
+                Outcome::PendingChange => {
+                    sqlx::query(
+                        "UPDATE pending_changes SET state = 'superseded', decided_at = $1
+                         WHERE account_id = $2 AND state = 'pending'",
+                    )
+                    .bind(now)
+                    .bind(&account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO pending_changes (id, account_id, profile, consent, kiosk_id,
+                                                      captured_at, received_at, state)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
+                    )
+                    .bind(&r.id)
+                    .bind(&account_id)
+                    .bind(&r.profile_json)
+                    .bind(&r.consent_json)
+                    .bind(kiosk_id)
+                    .bind(r.captured_at)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Outcome::Created | Outcome::Updated => {
+                    insert_consent(&mut tx, &account_id, &r.consent, Some(&r.id), now).await?;
+                    write_profile(
+                        &mut tx,
+                        &account_id,
+                        &r.profile,
+                        now,
+                        outcome == Outcome::Created,
+                    )
+                    .await?;
+                    if let Some(account) = accounts.get_mut(&phone) {
+                        account.language = r.profile.language();
+                    }
                 }
             }
-            sqlx::query(
-                "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel,
-                                         language, state, next_attempt_at, expires_at,
-                                         created_at, updated_at, kiosk_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)",
-            )
-            .bind(new_id())
-            .bind(&account_id)
-            .bind(&r.id)
-            .bind(&phone)
-            .bind(r.channel.as_str())
-            .bind(language.as_str())
-            .bind(now)
-            .bind(now + delivery_window)
-            .bind(now)
-            .bind(now)
-            .bind(kiosk_id)
-            .execute(&mut *tx)
-            .await?;
+            if outcome != Outcome::Updated {
+                let asked = super::confirmations::AskConfirmation {
+                    registration_id: &r.id,
+                    account_id: &account_id,
+                    phone: &phone,
+                    channel: r.channel,
+                    language,
+                    kiosk_id,
+                    applies_change: outcome == Outcome::PendingChange,
+                };
+                super::confirmations::ask(&mut tx, &asked, now, policy).await?;
+            }
             sqlx::query(
                 "INSERT INTO registrations (id, content_hash, kiosk_id, account_id, outcome,
                                             captured_at, received_at)
@@ -228,29 +272,58 @@ impl Store {
             .bind(&r.content_hash)
             .bind(kiosk_id)
             .bind(&account_id)
-            .bind(outcome)
+            .bind(outcome.as_str())
             .bind(r.captured_at)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            known.insert(r.id.clone(), (r.content_hash.clone(), outcome.to_owned()));
+            known.insert(r.id.clone(), r.content_hash.clone());
             out.push(Ingested::Stored(outcome));
         }
         tx.commit().await?;
         Ok(out)
     }
 
-    /// Content hash and outcome of the ids already stored.
+    /// How many more registrations this kiosk may sync within the hour,
+    /// and when the oldest of the hour stops counting (`None`: no cap).
+    async fn kiosk_room(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        kiosk_id: &str,
+        per_hour: u32,
+        now: Timestamp,
+    ) -> Result<Option<(u32, Duration)>, sqlx::Error> {
+        if per_hour == 0 {
+            return Ok(None);
+        }
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM registrations
+              WHERE kiosk_id = $1 AND received_at > $2",
+        )
+        .bind(kiosk_id)
+        .bind(now - 3_600)
+        .fetch_one(&mut *conn)
+        .await?;
+        let n: i64 = r.get("n");
+        let oldest: Option<i64> = r.get("oldest");
+        let wait = (oldest.unwrap_or(now) + 3_600 - now).max(1);
+        Ok(Some((
+            u32::try_from((i64::from(per_hour) - n).max(0)).unwrap_or(0),
+            Duration::from_secs(u64::try_from(wait).unwrap_or(3_600)),
+        )))
+    }
+
+    /// Content hash of the ids already stored.
     async fn known_registrations(
         &self,
         conn: &mut sqlx::AnyConnection,
         ids: &[String],
-    ) -> Result<HashMap<String, (String, String)>, sqlx::Error> {
+    ) -> Result<HashMap<String, String>, sqlx::Error> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
         let sql = format!(
-            "SELECT id, content_hash, outcome FROM registrations WHERE id IN ({})",
+            "SELECT id, content_hash FROM registrations WHERE id IN ({})",
             placeholders(ids.len())
         );
         let mut q = sqlx::query(&sql);
@@ -260,7 +333,7 @@ impl Store {
         Ok(q.fetch_all(&mut *conn)
             .await?
             .into_iter()
-            .map(|r| (r.get("id"), (r.get("content_hash"), r.get("outcome"))))
+            .map(|r| (r.get("id"), r.get("content_hash")))
             .collect())
     }
 
@@ -274,7 +347,7 @@ impl Store {
             return Ok(HashMap::new());
         }
         let sql = format!(
-            "SELECT id, phone, verified_at, language FROM accounts WHERE phone IN ({})",
+            "SELECT id, phone, language FROM accounts WHERE phone IN ({})",
             placeholders(phones.len())
         );
         let mut q = sqlx::query(&sql);
@@ -289,7 +362,6 @@ impl Store {
                     r.get("phone"),
                     ExistingAccount {
                         id: r.get("id"),
-                        verified: r.get::<Option<i64>, _>("verified_at").is_some(),
                         language: Language::parse(&r.get::<String, _>("language"))
                             .unwrap_or_default(),
                     },
@@ -349,73 +421,11 @@ impl Store {
             return Ok(false);
         }
         if let Some((profile, consent)) = apply {
-            insert_consent(&mut tx, account_id, consent, now).await?;
+            insert_consent(&mut tx, account_id, consent, Some(id), now).await?;
             write_profile(&mut tx, account_id, profile, now, false).await?;
         }
+        super::confirmations::end_for_change(&mut tx, id, now).await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// The per-number caps for a registration's delivery, itself excluded
-    /// (the per-kiosk cap does not apply: the resident passed it at the
-    /// kiosk, and a kiosk back from an outage sends many at once).
-    pub async fn registration_caps_wait(
-        &self,
-        job: &DeliveryJob,
-        caps: &Limits,
-        now: Timestamp,
-    ) -> Result<Option<(&'static str, Duration)>, sqlx::Error> {
-        let mut conn = self.pool.acquire().await?;
-        caps_wait(&mut conn, &job.to_phone, None, Some(&job.id), caps, now).await
-    }
-
-    /// Gives a registration's delivery its code, just before it goes out:
-    /// supersedes the account's active code (and its unsent delivery),
-    /// stores the new code's hash, and puts the code in the delivery.
-    /// A number that texted STOP gets a call. Returns the job ready to
-    /// send, or `None` if the delivery is no longer waiting for a code.
-    pub async fn attach_code(
-        &self,
-        job: &DeliveryJob,
-        code_hash: &str,
-        code: &SecretString,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<Option<DeliveryJob>, sqlx::Error> {
-        let Some(account_id) = job.account_id.as_deref() else {
-            return Ok(None);
-        };
-        let mut tx = self.begin_account(account_id).await?;
-        let (channel, fallback) = channel_for(&mut tx, &job.to_phone, job.channel).await?;
-        // The delivery being prepared has no code yet, so it is not among
-        // those superseded.
-        let code_id =
-            replace_active_code(&mut tx, account_id, code_hash, channel, now, expires_at).await?;
-        let updated = sqlx::query(
-            "UPDATE deliveries SET code_id = $1, secret = $2, channel = $3,
-                                   fallback = COALESCE($4, fallback), expires_at = $5, updated_at = $6
-             WHERE id = $7 AND state = 'pending' AND code_id IS NULL",
-        )
-        .bind(&code_id)
-        .bind(code.expose_secret())
-        .bind(channel.as_str())
-        .bind(fallback)
-        .bind(expires_at)
-        .bind(now)
-        .bind(&job.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated != 1 {
-            return Ok(None);
-        }
-        tx.commit().await?;
-        Ok(Some(DeliveryJob {
-            channel,
-            secret: Some(code.clone()),
-            expires_at,
-            code_id: Some(code_id),
-            ..job.clone()
-        }))
     }
 }

@@ -1,14 +1,17 @@
 //! `/v1/admin/*`: the town's administrator, with `BORNE_ADMIN_TOKEN`.
 
-use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderValue};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use borne_protocol as wire;
 use serde::Deserialize;
 
-use super::{ApiError, AppState};
+use super::{rfc3339, ApiError, AppState};
 use crate::codes;
+use crate::db::now;
+use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
 
 /// Only the administrator's token opens these routes; without one
 /// configured they do not exist.
@@ -36,21 +39,23 @@ pub(super) async fn require_admin(
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ExportQuery {
-    /// Only numbers confirmed by a login.
+    /// Also residents whose number is not confirmed yet (by a login
+    /// with a code, or an answer to the confirmation message).
     #[serde(default)]
-    verified_only: bool,
+    include_unconfirmed: bool,
     /// Only profiles saved at or after this time (RFC 3339 or `YYYY-MM-DD`).
     since: Option<String>,
 }
 
-/// `GET /v1/admin/contacts.csv?verified_only=true&since=2026-11-01`
+/// `GET /v1/admin/contacts.csv?since=2026-11-01`: the alert recipients
+/// (confirmed numbers only, unless `include_unconfirmed=true`).
 #[utoipa::path(
     get,
     path = "/v1/admin/contacts.csv",
     tag = "admin",
     security(("admin_token" = [])),
     params(
-        ("verified_only" = Option<bool>, Query, description = "Only numbers confirmed by a login"),
+        ("include_unconfirmed" = Option<bool>, Query, description = "Also residents whose number is not confirmed yet (default: confirmed recipients only)"),
         ("since" = Option<String>, Query, description = "Only profiles saved at or after this time (RFC 3339 or `YYYY-MM-DD`)"),
     ),
     responses(
@@ -74,7 +79,10 @@ pub(super) async fn contacts_csv(
         })?),
         None => None,
     };
-    let rows = state.store.export_contacts(q.verified_only, since).await?;
+    let rows = state
+        .store
+        .export_contacts(!q.include_unconfirmed, since)
+        .await?;
     let body = crate::export::contacts_csv(&rows)?;
     tracing::info!(rows = rows.len(), "contacts exported");
     let mut response = body.into_response();
@@ -89,4 +97,79 @@ pub(super) async fn contacts_csv(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// `GET /v1/admin/confirmations`: offline registrations whose phone has
+/// not confirmed yet, by kiosk then oldest first.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/confirmations",
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Unconfirmed registrations (no phone numbers)", body = wire::UnconfirmedList),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`admin.unauthorized`", body = wire::ErrorBody),
+        (status = 404, description = "`not_found`: no administrator token is configured", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
+pub(super) async fn unconfirmed(
+    State(state): State<AppState>,
+) -> Result<Json<wire::UnconfirmedList>, ApiError> {
+    let now = now();
+    let registrations = state
+        .store
+        .unconfirmed()
+        .await?
+        .into_iter()
+        .map(|u| wire::UnconfirmedRegistration {
+            reference: wire::registration_reference(&u.registration_id),
+            registration_id: u.registration_id,
+            kiosk_id: u.kiosk_id,
+            kiosk_name: u.kiosk_name,
+            channel: u.channel.into(),
+            received_at: rfc3339(u.created_at),
+            age_seconds: u64::try_from(now - u.created_at).unwrap_or(0),
+            messages_sent: u32::try_from(u.sends).unwrap_or(0),
+            reminded: u.reminded,
+        })
+        .collect();
+    Ok(Json(wire::UnconfirmedList { registrations }))
+}
+
+/// `POST /v1/admin/confirmations/{id}/resend`: asks the phone again
+/// (within the send hours and the number's caps).
+#[utoipa::path(
+    post,
+    path = "/v1/admin/confirmations/{id}/resend",
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(
+        ("id" = String, Path, description = "The registration's id"),
+    ),
+    responses(
+        (status = 202, description = "Queued: it goes out within the send hours"),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`admin.unauthorized`", body = wire::ErrorBody),
+        (status = 404, description = "`not_found`: no such registration waiting for confirmation, or no administrator token is configured", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
+pub(super) async fn resend_confirmation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let now = now();
+    let send_at = state.config.send_window.next_open(now);
+    if !state
+        .store
+        .resend_confirmation(&id, send_at, CONFIRMATION_WINDOW_SECONDS, now)
+        .await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    state.wake.notify_one();
+    tracing::info!(registration = %id, "confirmation resent by an administrator");
+    Ok(StatusCode::ACCEPTED)
 }

@@ -23,10 +23,10 @@ pub enum ApiError {
     EnrollmentRefused,
     #[error("session missing or expired")]
     SessionExpired,
-    #[error("wrong code")]
-    InvalidCode { attempts_left: i64 },
-    #[error("code expired")]
-    CodeExpired,
+    /// Every failed login, whatever the cause (unknown number, no code
+    /// waiting, wrong, expired or burned code): one answer tells nothing.
+    #[error("login failed")]
+    LoginFailed,
     #[error("rate limited ({limit})")]
     RateLimited {
         limit: &'static str,
@@ -82,22 +82,11 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 ErrorBody::new("session.expired", "log in again with a new code"),
             ),
-            ApiError::InvalidCode { attempts_left } => (
+            ApiError::LoginFailed => (
                 StatusCode::UNAUTHORIZED,
                 ErrorBody::new(
-                    if *attempts_left > 0 {
-                        "login.invalid_code"
-                    } else {
-                        "login.code_burned"
-                    },
-                    format!("wrong phone number or code; {attempts_left} tries left"),
-                ),
-            ),
-            ApiError::CodeExpired => (
-                StatusCode::UNAUTHORIZED,
-                ErrorBody::new(
-                    "login.code_expired",
-                    "the code has expired; ask for a new one",
+                    "login.invalid_code",
+                    "wrong, expired or used code; check it or ask for a new one",
                 ),
             ),
             ApiError::RateLimited { limit, retry_after } => {

@@ -28,7 +28,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
-use crate::codes::{self, MAX_CODE_ATTEMPTS};
+use crate::codes;
 pub(crate) use crate::db::rfc3339;
 use crate::db::{now, IssueError, KioskAuth, NewCode, Store};
 use crate::metrics::Metrics;
@@ -71,6 +71,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
     let admin_api = Router::new()
         .route("/admin/contacts.csv", get(admin::contacts_csv))
+        .route("/admin/confirmations", get(admin::unconfirmed))
+        .route(
+            "/admin/confirmations/{id}/resend",
+            post(admin::resend_confirmation),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             admin::require_admin,
@@ -79,7 +84,8 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_api)
         .route("/kiosks/enroll", post(kiosks::enroll))
         .route("/twilio/status", post(twilio::status_callback))
-        .route("/twilio/incoming", post(twilio::incoming_sms));
+        .route("/twilio/incoming", post(twilio::incoming_sms))
+        .route("/twilio/gather", post(twilio::gather));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -366,14 +372,15 @@ async fn signup(
     responses(
         (status = 200, description = "Logged in: `session_token` goes in `borne-session`", body = wire::LoginResponse),
         (status = 400, description = "`request.malformed` or `api.version_mismatch`", body = wire::ErrorBody),
-        (status = 401, description = "`login.invalid_code`, `login.code_expired`, `login.code_burned` (no tries left, or no code outstanding), `kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 401, description = "`login.invalid_code` for every failed login, whatever the cause (unknown number, no code waiting, wrong, expired or used code); `kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
         (status = 422, description = "`validation`: `fields` lists each rejected field", body = wire::ErrorBody),
-        (status = 429, description = "`rate_limited`: too many failed logins for this number", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
+        (status = 429, description = "`rate_limited`: too many failed logins for this number or from this kiosk (never the first try of a code issued since)", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
     )
 )]
 async fn login(
     State(state): State<AppState>,
+    Extension(kiosk): Extension<KioskIdentity>,
     body: Result<Json<wire::LoginRequest>, JsonRejection>,
 ) -> Result<Json<wire::LoginResponse>, ApiError> {
     let req = json_body(body)?;
@@ -386,63 +393,35 @@ async fn login(
     let (Some(phone), Some(typed), true) = (phone, typed, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    let now = now();
-    if let Some(until) = state.store.login_locked_until(&phone).await? {
-        if until > now {
+    let logged_in = crate::login::log_in(
+        &state.store,
+        &state.config.limits,
+        &phone,
+        &typed,
+        &kiosk.id,
+        now(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::login::LoginError::Delayed(retry_after) => {
             state.metrics.rate_limited("login_delay");
-            return Err(ApiError::RateLimited {
+            ApiError::RateLimited {
                 limit: "login_delay",
-                retry_after: std::time::Duration::from_secs(
-                    u64::try_from(until - now).unwrap_or(1),
-                ),
-            });
+                retry_after,
+            }
         }
-    }
-    let threshold = state.config.limits.login_failures_before_delay;
-    let Some(active) = state.store.active_code(&phone).await? else {
-        // Unknown number, or no code outstanding: same answer as a wrong code.
-        state
-            .store
-            .record_failed_login(&phone, threshold, now)
-            .await?;
-        return Err(ApiError::InvalidCode { attempts_left: 0 });
-    };
-    if active.expires_at <= now {
-        return Err(ApiError::CodeExpired);
-    }
-    let hash = active.code_hash.clone();
-    let matches = tokio::task::spawn_blocking(move || codes::verify_code(typed.as_str(), &hash))
-        .await
-        .map_err(anyhow::Error::from)?;
-    if !matches {
-        let attempts_left = state
-            .store
-            .record_wrong_code(&active.id, MAX_CODE_ATTEMPTS)
-            .await?;
-        state
-            .store
-            .record_failed_login(&phone, threshold, now)
-            .await?;
-        tracing::info!(attempts_left, "wrong code");
-        return Err(ApiError::InvalidCode { attempts_left });
-    }
-    let token = codes::generate_token();
-    if !state
-        .store
-        .consume_code(&active, &codes::token_hash(token.expose_secret()), now)
-        .await?
-    {
-        return Err(ApiError::InvalidCode { attempts_left: 0 });
-    }
-    let profile = state.store.load_profile(&active.account_id).await?;
+        crate::login::LoginError::Failed => ApiError::LoginFailed,
+        crate::login::LoginError::Internal(e) => ApiError::Internal(e),
+    })?;
+    let profile = state.store.load_profile(&logged_in.account_id).await?;
     let pending_change =
-        registrations::pending_change_view(&state.store, &active.account_id).await?;
+        registrations::pending_change_view(&state.store, &logged_in.account_id).await?;
     tracing::info!(
         pending_change = pending_change.is_some(),
         "resident logged in"
     );
     Ok(Json(wire::LoginResponse {
-        session_token: token.expose_secret().to_owned(),
+        session_token: logged_in.token.expose_secret().to_owned(),
         session_idle_seconds: state.config.session_idle.as_secs(),
         profile,
         pending_change,

@@ -12,11 +12,8 @@ use time::OffsetDateTime;
 
 use super::{json_body, rfc3339, ApiError, AppState, KioskIdentity, Session};
 use crate::codes;
-use crate::db::{now, Ingested, NewRegistration, Store};
-
-/// A registration's code must go out within a week of reaching us, or it
-/// expires (the resident can always ask for a fresh one at a kiosk).
-const DELIVERY_WINDOW_SECONDS: i64 = 7 * 86_400;
+use crate::db::{now, IngestPolicy, Ingested, NewRegistration, Store};
+use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
 
 /// Removes a request's ids from the in-flight set when it ends, however
 /// it ends.
@@ -63,15 +60,6 @@ fn result(
         status,
         outcome,
         error,
-    }
-}
-
-fn outcome(s: &str) -> Option<wire::IngestOutcome> {
-    match s {
-        "created" => Some(wire::IngestOutcome::Created),
-        "updated" => Some(wire::IngestOutcome::Updated),
-        "pending_change" => Some(wire::IngestOutcome::PendingChange),
-        _ => None,
     }
 }
 
@@ -151,7 +139,10 @@ fn parse(
 
 /// One transaction for the whole batch; one result per registration, in
 /// order. A registration another request is storing right now gets 409;
-/// an invalid one, or a known id with other content, 422.
+/// one over the kiosk's hourly cap 429 (the whole answer is 429 with
+/// `Retry-After` when none of the batch could be taken); an invalid one,
+/// or a known id with other content, 422. Every stored one is only
+/// "accepted": whether the number had an account is not said.
 #[utoipa::path(
     post,
     path = "/v1/registrations",
@@ -159,9 +150,10 @@ fn parse(
     security(("device_token" = [])),
     request_body = wire::RegistrationBatch,
     responses(
-        (status = 200, description = "One result per registration, in order: `status` 200, 409 (retry later) or 422 (never retry)", body = wire::RegistrationBatchResult),
+        (status = 200, description = "One result per registration, in order: `status` 200 (`accepted`), 409 or 429 (retry later) or 422 (never retry)", body = wire::RegistrationBatchResult),
         (status = 400, description = "`request.malformed`, `registrations.too_many` (over 100) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 401, description = "`kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 429, description = "`rate_limited`: the kiosk's hourly cap; none of the batch was taken", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
     )
 )]
@@ -214,22 +206,41 @@ pub(super) async fn ingest(
             }
         }
     }
+    let now = now();
+    let policy = IngestPolicy {
+        delivery_window: CONFIRMATION_WINDOW_SECONDS,
+        first_send_at: state.config.send_window.next_open(now),
+        kiosk_per_hour: state.config.limits.kiosk_registrations_per_hour,
+    };
     let stored = state
         .store
-        .ingest_registrations(&to_store, &kiosk.id, now(), DELIVERY_WINDOW_SECONDS)
+        .ingest_registrations(&to_store, &kiosk.id, now, policy)
         .await?;
+    let accepted = Some(wire::IngestOutcome::Accepted);
+    let mut limited = None;
     for (i, done) in positions.into_iter().zip(stored) {
         let id = &batch.registrations[i].id;
         results[i] = Some(match done {
             Ingested::Stored(o) => {
-                state.metrics.registration(o);
-                tracing::info!(registration = %id, outcome = o, "offline registration stored");
-                result(id, 200, outcome(o), None)
+                state.metrics.registration(o.as_str());
+                tracing::info!(registration = %id, outcome = o.as_str(), "offline registration stored");
+                result(id, 200, accepted, None)
             }
-            Ingested::Repeated(o) => {
+            Ingested::Repeated => {
                 state.metrics.registration("repeated");
-                tracing::info!(registration = %id, outcome = %o, "offline registration received again");
-                result(id, 200, outcome(&o), None)
+                tracing::info!(registration = %id, "offline registration received again");
+                result(id, 200, accepted, None)
+            }
+            Ingested::Limited(retry_after) => {
+                state.metrics.registration("limited");
+                limited = Some(retry_after);
+                let mut body = ErrorBody::new(
+                    "rate_limited",
+                    "this kiosk synced its hourly share of registrations; retry later",
+                );
+                body.retry_after_seconds =
+                    Some(u32::try_from(retry_after.as_secs().max(1)).unwrap_or(u32::MAX));
+                result(id, 429, None, Some(body))
             }
             Ingested::InProgress => {
                 state.metrics.registration("in_progress");
@@ -252,9 +263,16 @@ pub(super) async fn ingest(
     }
     drop(guard);
     state.wake.notify_one();
-    Ok(Json(wire::RegistrationBatchResult {
-        results: results.into_iter().flatten().collect(),
-    }))
+    let results: Vec<wire::RegistrationResult> = results.into_iter().flatten().collect();
+    if let Some(retry_after) = limited.filter(|_| results.iter().all(|r| r.status == 429)) {
+        state.metrics.rate_limited("kiosk_registrations");
+        tracing::warn!(kiosk = %kiosk.id, retry_after = retry_after.as_secs(), "registrations refused by the kiosk's hourly cap");
+        return Err(ApiError::RateLimited {
+            limit: "kiosk_registrations",
+            retry_after,
+        });
+    }
+    Ok(Json(wire::RegistrationBatchResult { results }))
 }
 
 /// The pending change shown to the owner after login, if any.
@@ -311,21 +329,9 @@ pub(super) async fn decide_pending_change(
         .ok_or(ApiError::NotFound)?;
     let now = now();
     let done = if decision.accept {
-        let profile: wire::Profile = serde_json::from_str(&pending.profile_json)
-            .map_err(|e| anyhow::anyhow!("stored pending change unreadable: {e}"))?;
-        let consent: wire::Consent = serde_json::from_str(&pending.consent_json)
-            .map_err(|e| anyhow::anyhow!("stored pending change unreadable: {e}"))?;
-        let profile = profile
-            .parse(&state.config.area_codes)
-            .map_err(ApiError::Validation)?;
-        let consent = ConsentRecord {
-            text_version: consent.text_version,
-            language: consent.language.into(),
-            accepted_at: OffsetDateTime::parse(&consent.accepted_at, &Rfc3339)
-                .map_err(|e| anyhow::anyhow!("stored consent time unreadable: {e}"))?,
-            kiosk_id: consent.kiosk_id,
-            staff_assisted: consent.staff_assisted,
-        };
+        let (profile, consent) =
+            crate::confirmations::parse_pending_change(&pending, &state.config.area_codes)?
+                .map_err(ApiError::Validation)?;
         state
             .store
             .resolve_pending_change(&session.account_id, &id, Some((&profile, &consent)), now)

@@ -1,5 +1,6 @@
-//! Twilio's webhooks: delivery status callbacks and incoming SMS
-//! (STOP/ARRET, START, HELP/AIDE). Every request must carry a valid
+//! Twilio's webhooks: delivery status callbacks, incoming SMS (OUI/NON
+//! answering a confirmation, STOP/ARRET, START, HELP/AIDE) and the key
+//! pressed during a confirmation call. Every request must carry a valid
 //! `X-Twilio-Signature`, computed over `BORNE_PUBLIC_URL` + the path.
 
 use axum::extract::{OriginalUri, State};
@@ -11,8 +12,11 @@ use borne_protocol as wire;
 use secrecy::ExposeSecret;
 
 use super::{ApiError, AppState};
-use crate::db::now;
-use crate::telephony::verify_twilio_signature;
+use crate::confirmations::{self, Answer};
+use crate::db::{now, ConfirmedVia};
+use crate::telephony::{
+    confirmation_answer, confirmation_voice, verify_twilio_signature, ConfirmationAnswer,
+};
 
 type Params = Vec<(String, String)>;
 
@@ -44,8 +48,24 @@ pub(crate) struct StatusCallbackForm {
 pub(crate) struct IncomingSmsForm {
     /// The sender, E.164.
     from: Option<String>,
-    /// The text: STOP/ARRET, START, HELP/AIDE/INFO are answered.
+    /// The text: OUI/YES and NON/NO answer a pending confirmation;
+    /// STOP/ARRET, START, HELP/AIDE/INFO are answered.
     body: Option<String>,
+    /// The message's id (recorded with a confirmation).
+    message_sid: Option<String>,
+}
+
+/// The key pressed during a confirmation call (form-encoded), as far as
+/// this server reads it. The call's id says which confirmation: the
+/// action URL carries no secret.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "PascalCase")]
+#[allow(dead_code)] // Documents `params`; the handler reads them by name.
+pub(crate) struct GatherForm {
+    /// The confirmation call.
+    call_sid: Option<String>,
+    /// The key: 1 confirms, 9 refuses.
+    digits: Option<String>,
 }
 
 fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
@@ -139,6 +159,10 @@ pub(crate) enum Keyword {
     Stop,
     Start,
     Help(Option<Language>),
+    /// OUI / O / YES / Y.
+    Yes,
+    /// NON / N / NO.
+    No,
 }
 
 /// Recognizes the opt-out / opt-in / help keywords, in French and
@@ -151,6 +175,7 @@ pub(crate) fn keyword(body: &str) -> Option<Keyword> {
         .map(|c| match c {
             'é' | 'è' | 'ê' | 'É' | 'È' | 'Ê' => 'E',
             'à' | 'â' | 'À' | 'Â' => 'A',
+            'ï' | 'î' | 'Ï' | 'Î' => 'I',
             other => other.to_ascii_uppercase(),
         })
         .collect();
@@ -162,6 +187,8 @@ pub(crate) fn keyword(body: &str) -> Option<Keyword> {
         "AIDE" => Some(Keyword::Help(Some(Language::Fr))),
         "HELP" => Some(Keyword::Help(Some(Language::En))),
         "INFO" => Some(Keyword::Help(None)),
+        "OUI" | "O" | "YES" | "Y" => Some(Keyword::Yes),
+        "NON" | "N" | "NO" => Some(Keyword::No),
         _ => None,
     }
 }
@@ -232,32 +259,162 @@ pub(super) async fn incoming_sms(
     verify(&state, &uri, &headers, &params)?;
     let from = param(&params, "From").unwrap_or_default();
     let body = param(&params, "Body").unwrap_or_default();
-    match keyword(body) {
+    let message_sid = param(&params, "MessageSid").unwrap_or_default();
+    let pending = state.store.pending_confirmation_for_phone(from).await?;
+    let now = now();
+    let reply = match keyword(body) {
         Some(Keyword::Stop) => {
-            state
-                .store
-                .set_sms_opt_out(from, true, "stop", now())
-                .await?;
+            state.store.set_sms_opt_out(from, true, "stop", now).await?;
+            // ARRET also refuses a pending confirmation.
+            if let Some(p) = &pending {
+                answer_sms(&state, p, Answer::No, message_sid, now).await?;
+            }
             tracing::info!("a number opted out of SMS");
-            Ok(twiml(None))
+            None
         }
         Some(Keyword::Start) => {
             state
                 .store
-                .set_sms_opt_out(from, false, "start", now())
+                .set_sms_opt_out(from, false, "start", now)
                 .await?;
             tracing::info!("a number opted back in to SMS");
-            Ok(twiml(None))
+            None
         }
-        Some(Keyword::Help(language)) => {
-            let language = match language {
-                Some(l) => l,
-                None => state.store.phone_language(from).await?.unwrap_or_default(),
-            };
-            Ok(twiml(Some(&help_text(&state.config.town_name, language))))
-        }
-        None => Ok(twiml(None)),
-    }
+        Some(Keyword::Help(language)) => Some(help(&state, from, language).await?),
+        Some(keyword @ (Keyword::Yes | Keyword::No)) => match &pending {
+            Some(p) => {
+                let a = if keyword == Keyword::Yes {
+                    Answer::Yes
+                } else {
+                    Answer::No
+                };
+                Some(answer_sms(&state, p, a, message_sid, now).await?)
+            }
+            None => Some(help(&state, from, None).await?),
+        },
+        None => match &pending {
+            Some(p) => {
+                Some(confirmation_answer(ConfirmationAnswer::Unclear, p.language).to_owned())
+            }
+            None => Some(help(&state, from, None).await?),
+        },
+    };
+    Ok(twiml(reply.as_deref()))
+}
+
+/// The help text, in the language asked for, else the number's.
+async fn help(
+    state: &AppState,
+    from: &str,
+    language: Option<Language>,
+) -> Result<String, ApiError> {
+    let language = match language {
+        Some(l) => l,
+        None => state.store.phone_language(from).await?.unwrap_or_default(),
+    };
+    Ok(help_text(&state.config.town_name, language))
+}
+
+/// Records an SMS answer to a pending confirmation; returns the reply.
+async fn answer_sms(
+    state: &AppState,
+    pending: &crate::db::PendingConfirmation,
+    answer: Answer,
+    message_sid: &str,
+    now: crate::db::Timestamp,
+) -> Result<String, ApiError> {
+    let said = confirmations::answer(
+        &state.store,
+        &state.config.area_codes,
+        pending,
+        answer,
+        ConfirmedVia::SmsReply,
+        message_sid,
+        now,
+    )
+    .await?;
+    Ok(confirmation_answer(said, pending.language).to_owned())
+}
+
+/// TwiML that says `text` and hangs up.
+fn say(text: &str, language: Language) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{}{}</Say></Response>",
+        crate::telephony::say_tag(language),
+        xml_escape(text)
+    );
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// `POST /v1/twilio/gather`: the key pressed during a confirmation call.
+#[utoipa::path(
+    post,
+    path = "/v1/twilio/gather",
+    tag = "twilio",
+    params(
+        ("X-Twilio-Signature" = String, Header,
+         description = "HMAC-SHA1 of `BORNE_PUBLIC_URL` + path and the sorted form fields, with Twilio's auth token"),
+    ),
+    request_body(
+        content = GatherForm,
+        content_type = "application/x-www-form-urlencoded",
+    ),
+    responses(
+        (status = 200, description = "TwiML: what the call says next (confirmed, refused, or the question again)", body = String, content_type = "text/xml"),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 403, description = "`webhook.bad_signature`", body = wire::ErrorBody),
+        (status = 404, description = "`not_found`: Twilio is not the configured provider", body = wire::ErrorBody),
+        (status = 415, description = "Not form-encoded (plain text)"),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
+pub(super) async fn gather(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> Result<Response, ApiError> {
+    verify(&state, &uri, &headers, &params)?;
+    let call_sid = param(&params, "CallSid").unwrap_or_default();
+    let digits = param(&params, "Digits").unwrap_or_default();
+    let Some(pending) = state
+        .store
+        .pending_confirmation_for_call(call_sid)
+        .await?
+        .filter(|_| !call_sid.is_empty())
+    else {
+        return Ok(say(
+            "Cette demande n'est plus en attente. Au revoir. This request is no longer waiting. Goodbye.",
+            Language::Fr,
+        ));
+    };
+    let Some(answer) = confirmations::key_answer(digits) else {
+        // Another key: the question once more.
+        let action = format!(
+            "{}/v1/twilio/gather",
+            state.config.public_url.as_deref().unwrap_or_default()
+        );
+        let text = confirmation_voice(&state.config.town_name, pending.language, false);
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
+            crate::telephony::gather_twiml(&text, pending.language, &action)
+        );
+        return Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response());
+    };
+    let said = confirmations::answer(
+        &state.store,
+        &state.config.area_codes,
+        &pending,
+        answer,
+        ConfirmedVia::VoiceKey,
+        call_sid,
+        now(),
+    )
+    .await?;
+    Ok(say(
+        confirmation_answer(said, pending.language),
+        pending.language,
+    ))
 }
 
 #[cfg(test)]
@@ -284,6 +441,13 @@ mod tests {
         assert_eq!(keyword("aide"), Some(Keyword::Help(Some(Language::Fr))));
         assert_eq!(keyword("HELP"), Some(Keyword::Help(Some(Language::En))));
         assert_eq!(keyword("info"), Some(Keyword::Help(None)));
+        for yes in ["OUI", "oui", " Oui ", "o", "O.", "yes", "Y", "OUÏ"] {
+            assert_eq!(keyword(yes), Some(Keyword::Yes), "{yes}");
+        }
+        for no in ["NON", "non", "n", "No"] {
+            assert_eq!(keyword(no), Some(Keyword::No), "{no}");
+        }
+        assert_eq!(keyword("oui merci"), None);
         assert_eq!(keyword("stop please"), None);
         assert_eq!(keyword("merci"), None);
     }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::{OutgoingMessage, Receipt, SendError, Telephony};
 
 /// Writes each outgoing SMS or call as one JSON line (`time`, `to`,
-/// `channel`, `language`, `text`) to stdout and, when configured, appends it
+/// `channel`, `language`, `text`, `asks_confirmation`) to stdout and, when configured, appends it
 /// to a file. For the demo and tests only: the lines hold the codes.
 #[derive(Debug)]
 pub struct ConsoleProvider {
@@ -37,6 +37,7 @@ impl Telephony for ConsoleProvider {
             "channel": m.channel.as_str(),
             "language": m.language.as_str(),
             "text": m.text,
+            "asks_confirmation": m.asks_confirmation,
         })
         .to_string();
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -83,6 +84,7 @@ mod tests {
                 channel: Channel::Sms,
                 language: Language::Fr,
                 text: text.into(),
+                asks_confirmation: false,
             })
             .await
             .unwrap();
@@ -109,6 +111,7 @@ mod tests {
                 channel: Channel::Voice,
                 language: Language::En,
                 text: "x".into(),
+                asks_confirmation: false,
             })
             .await
             .unwrap_err();

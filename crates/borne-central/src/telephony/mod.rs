@@ -14,8 +14,12 @@ use std::time::Duration;
 use borne_domain::{Channel, Language};
 
 pub use console::ConsoleProvider;
-pub use messages::{sms_text, voice_text};
+pub use messages::{
+    confirmation_answer, confirmation_sms, confirmation_voice, sms_text, voice_text,
+    ConfirmationAnswer,
+};
 pub use signature::{twilio_signature, verify_twilio_signature};
+pub(crate) use twilio::{gather_twiml, say_tag};
 pub use twilio::{Sender, TwilioConfig, TwilioProvider};
 
 /// One SMS or call to place.
@@ -27,6 +31,9 @@ pub struct OutgoingMessage {
     pub language: Language,
     /// The SMS body, or what the call says.
     pub text: String,
+    /// A confirmation: the call waits for one key (1 confirms, 9
+    /// refuses); an SMS expects a reply (OUI / NON).
+    pub asks_confirmation: bool,
 }
 
 impl Debug for OutgoingMessage {

@@ -45,6 +45,10 @@ pub struct TwilioConfig {
     /// Full URL Twilio posts delivery / call status to, e.g.
     /// `https://alertes.ville.ca/v1/twilio/status`.
     pub status_callback: Option<String>,
+    /// Where a confirmation call's `<Gather>` posts the key pressed
+    /// (`BORNE_PUBLIC_URL` + `/v1/twilio/gather`; the call's id tells
+    /// which confirmation: no secret in the URL).
+    pub gather_action: Option<String>,
     pub connect_timeout: Duration,
     /// Whole request, response body included.
     pub timeout: Duration,
@@ -63,6 +67,7 @@ impl fmt::Debug for TwilioConfig {
             .field("voice_from", &self.voice_from)
             .field("base_url", &self.base_url)
             .field("status_callback", &self.status_callback)
+            .field("gather_action", &self.gather_action)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .finish()
@@ -132,7 +137,13 @@ impl TwilioProvider {
         let mut form = vec![
             ("To", m.to.clone()),
             ("From", self.config.voice_from.clone()),
-            ("Twiml", twiml(&m.text, m.language)),
+            (
+                "Twiml",
+                match (&self.config.gather_action, m.asks_confirmation) {
+                    (Some(action), true) => gather_twiml(&m.text, m.language, action),
+                    _ => twiml(&m.text, m.language),
+                },
+            ),
             ("Timeout", CALL_RING_TIMEOUT_SECS.into()),
         ];
         if let Some(url) = &self.config.status_callback {
@@ -315,7 +326,31 @@ fn twiml(text: &str, language: Language) -> String {
     out
 }
 
-fn xml_escape(text: &str) -> String {
+/// The `<Say>` opening tag for a language.
+pub(crate) fn say_tag(language: Language) -> &'static str {
+    match language {
+        Language::Fr => r#"<Say language="fr-CA" voice="Polly.Chantal">"#,
+        Language::En => r#"<Say language="en-CA">"#,
+    }
+}
+
+/// A confirmation call: the message inside a one-key `<Gather>` posting
+/// to `action`, said a second time if no key comes, then goodbye.
+pub(crate) fn gather_twiml(text: &str, language: Language, action: &str) -> String {
+    let say = say_tag(language);
+    let gather = format!(
+        r#"<Gather numDigits="1" timeout="8" method="POST" action="{}">{say}{}</Say></Gather>"#,
+        xml_escape(action),
+        xml_escape(text)
+    );
+    let bye = match language {
+        Language::Fr => "Aucune touche reçue. Au revoir.",
+        Language::En => "No key received. Goodbye.",
+    };
+    format!(r#"<Response><Pause length="1"/>{gather}{gather}{say}{bye}</Say></Response>"#)
+}
+
+pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -340,6 +375,7 @@ mod tests {
     const SMS_FROM: &str = "+15145550199";
     const VOICE_FROM: &str = "+15145550188";
     const CALLBACK: &str = "https://alertes.ville.ca/v1/twilio/status";
+    const GATHER: &str = "https://alertes.ville.ca/v1/twilio/gather";
     /// base64("ACtest:token")
     const BASIC: &str = "Basic QUN0ZXN0OnRva2Vu";
     const MESSAGES: &str = "/2010-04-01/Accounts/ACtest/Messages.json";
@@ -353,6 +389,7 @@ mod tests {
             voice_from: VOICE_FROM.into(),
             base_url: base_url.into(),
             status_callback: Some(CALLBACK.into()),
+            gather_action: Some(GATHER.into()),
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_secs(5),
         }
@@ -368,6 +405,7 @@ mod tests {
             channel: Channel::Sms,
             language: Language::Fr,
             text: text.into(),
+            asks_confirmation: false,
         }
     }
 
@@ -377,6 +415,7 @@ mod tests {
             channel: Channel::Voice,
             language,
             text: text.into(),
+            asks_confirmation: false,
         }
     }
 

@@ -44,6 +44,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         ("BORNE_DATABASE_URL", db_url.clone()),
         ("BORNE_DATA_DIR", dir.path().display().to_string()),
         ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
+        // Confirmations go out whatever the hour the suite runs at (the
+        // send hours have their own tests).
+        ("BORNE_SEND_HOURS", "00:00-24:00".to_string()),
     ];
     let mut config =
         Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))

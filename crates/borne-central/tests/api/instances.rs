@@ -147,7 +147,7 @@ async fn an_id_being_stored_by_another_instance_gets_409_then_the_stored_result(
         .await
         .unwrap();
     let first: Value = first.await.unwrap().unwrap().json().await.unwrap();
-    assert_eq!(first["results"][0]["outcome"], "created");
+    assert_eq!(first["results"][0]["outcome"], "accepted");
     let second: Value = second.await.unwrap().unwrap().json().await.unwrap();
     if postgres {
         assert_eq!(second["results"][0]["status"], 409);

@@ -46,14 +46,18 @@ async fn a_batch_is_stored_once_per_id_whatever_the_retries() {
     ]});
     let first: Value = sync(&app, &batch).await;
     assert_eq!(first["results"][0]["status"], 200);
-    assert_eq!(first["results"][0]["outcome"], "created");
-    assert_eq!(first["results"][1]["outcome"], "created");
+    assert_eq!(first["results"][0]["outcome"], "accepted");
+    assert_eq!(first["results"][1]["outcome"], "accepted");
     // The kiosk never saw the answer and sends the same batch again.
     let again: Value = sync(&app, &batch).await;
     assert_eq!(again, first, "the stored result, again");
-    // One code per registration goes out, made by the worker.
+    // One confirmation per registration goes out: a question, no code.
     let sent = app.sent_when(|s| s.len() >= 2).await;
     assert_eq!(sent.len(), 2);
+    for m in &sent {
+        assert_eq!(m["asks_confirmation"], true);
+        assert!(m["text"].as_str().unwrap().contains("Répondez OUI"));
+    }
     let pool = app.db().await;
     let n: (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM deliveries),
@@ -104,7 +108,7 @@ async fn a_reused_id_with_other_content_and_invalid_registrations_are_refused_on
     // The good one in the same batch is stored anyway.
     assert_eq!(
         (r[3]["status"].as_u64(), r[3]["outcome"].as_str()),
-        (Some(200), Some("created"))
+        (Some(200), Some("accepted"))
     );
     let metrics = app.metrics().await;
     assert!(
@@ -128,9 +132,8 @@ async fn one_batch_may_name_a_number_twice_and_an_id_twice() {
         .iter()
         .map(|r| r["outcome"].as_str().unwrap())
         .collect();
-    // The same number again: the account just created is updated; the same
-    // id again: the result it just got.
-    assert_eq!(outcomes, ["created", "updated", "created"]);
+    // Only "accepted": the kiosk learns nothing of the number.
+    assert_eq!(outcomes, ["accepted", "accepted", "accepted"]);
     let (accounts, registrations, name, language): (i64, i64, String, String) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM registrations),
                 (SELECT name FROM profiles), (SELECT language FROM accounts)",
@@ -138,9 +141,23 @@ async fn one_batch_may_name_a_number_twice_and_an_id_twice() {
     .fetch_one(&app.db().await)
     .await
     .unwrap();
+    // The same number again: the account just created is not overwritten;
+    // the second registration waits as a pending change, and it is the one
+    // the phone is asked to confirm.
     assert_eq!(
         (accounts, registrations, name.as_str(), language.as_str()),
-        (1, 2, "Bergeron-Roy", "en")
+        (1, 2, "Bergeron", "fr")
+    );
+    let (pending, outstanding): (String, String) = sqlx::query_as(
+        "SELECT (SELECT id FROM pending_changes WHERE state = 'pending'),
+                (SELECT id FROM confirmations WHERE state = 'pending')",
+    )
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        (pending.as_str(), outstanding.as_str()),
+        (b.as_str(), b.as_str())
     );
 }
 
@@ -186,7 +203,7 @@ async fn an_id_still_being_stored_gets_409_then_the_stored_result() {
     );
     sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
     let first: Value = first.await.unwrap().unwrap().json().await.unwrap();
-    assert_eq!(first["results"][0]["outcome"], "created");
+    assert_eq!(first["results"][0]["outcome"], "accepted");
     let third: Value = sync(&app, &batch).await;
     assert_eq!(third, first);
 }

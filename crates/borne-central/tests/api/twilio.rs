@@ -27,6 +27,7 @@ async fn twilio_app(mock: &MockServer) -> TestApp {
             voice_from: "+15145550100".into(),
             base_url: base,
             status_callback: Some(format!("{PUBLIC}/v1/twilio/status")),
+            gather_action: Some(format!("{PUBLIC}/v1/twilio/gather")),
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_secs(2),
         });

@@ -1,0 +1,551 @@
+//! Confirmations asked of the phone itself for synced registrations: an
+//! SMS answered OUI, or 1 pressed during a call. One outstanding per
+//! number; one reminder; answered, refused or superseded, they end.
+
+use borne_domain::{Channel, ConsentRecord, Language, Profile};
+use sqlx::{AnyConnection, Row};
+
+use super::registrations::IngestPolicy;
+use super::{flag, insert_consent, new_id, write_profile, Store, Timestamp};
+
+/// How the phone confirmed (the consent ledger records it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmedVia {
+    /// An SMS answered OUI / YES.
+    SmsReply,
+    /// 1 pressed during the confirmation call.
+    VoiceKey,
+}
+
+impl ConfirmedVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SmsReply => "sms_reply",
+            Self::VoiceKey => "voice_key",
+        }
+    }
+}
+
+/// A confirmation waiting for the phone's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingConfirmation {
+    /// The registration's id (the reference the resident was given ends it).
+    pub id: String,
+    pub account_id: String,
+    pub channel: Channel,
+    pub language: Language,
+    /// Confirming applies the pending change of the same id.
+    pub applies_change: bool,
+    /// Messages that went out for it so far.
+    pub sends: i64,
+}
+
+/// What a refusal removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The account was never confirmed: it is deleted with all it held.
+    AccountDeleted,
+    /// The account is someone's confirmed one: only the change is dropped.
+    ChangeDiscarded,
+}
+
+/// One unconfirmed registration, for the administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unconfirmed {
+    pub registration_id: String,
+    pub kiosk_id: String,
+    pub kiosk_name: Option<String>,
+    pub channel: Channel,
+    pub created_at: Timestamp,
+    pub sends: i64,
+    pub reminded: bool,
+}
+
+/// What ingest asks of one registration's phone.
+#[derive(Debug)]
+pub(super) struct AskConfirmation<'a> {
+    pub registration_id: &'a str,
+    pub account_id: &'a str,
+    pub phone: &'a str,
+    pub channel: Channel,
+    pub language: Language,
+    pub kiosk_id: &'a str,
+    pub applies_change: bool,
+}
+
+/// Ends the number's outstanding confirmation (and its unsent messages)
+/// in favour of a newer one.
+async fn supersede(
+    conn: &mut AnyConnection,
+    phone: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deliveries SET state = 'superseded', lease_until = NULL, updated_at = $1
+          WHERE state = 'pending'
+            AND registration_id IN (SELECT id FROM confirmations
+                                     WHERE phone = $2 AND state = 'pending')",
+    )
+    .bind(now)
+    .bind(phone)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE confirmations SET state = 'superseded', decided_at = $1, remind_at = NULL
+          WHERE phone = $2 AND state = 'pending'",
+    )
+    .bind(now)
+    .bind(phone)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// Ends one confirmation's unsent messages.
+async fn cancel_deliveries(
+    conn: &mut AnyConnection,
+    registration_id: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deliveries SET state = 'superseded', lease_until = NULL, updated_at = $1
+          WHERE registration_id = $2 AND state = 'pending'",
+    )
+    .bind(now)
+    .bind(registration_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// A message asking for the confirmation, due at `at`.
+async fn queue_message(
+    conn: &mut AnyConnection,
+    c: &AskConfirmation<'_>,
+    at: Timestamp,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel, language,
+                                 state, next_attempt_at, expires_at, created_at, updated_at,
+                                 kiosk_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)",
+    )
+    .bind(new_id())
+    .bind(c.account_id)
+    .bind(c.registration_id)
+    .bind(c.phone)
+    .bind(c.channel.as_str())
+    .bind(c.language.as_str())
+    .bind(at)
+    .bind(expires_at)
+    .bind(now)
+    .bind(now)
+    .bind(c.kiosk_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// In the ingest transaction: the registration's confirmation, replacing
+/// the number's outstanding one, and its first message.
+pub(super) async fn ask(
+    conn: &mut AnyConnection,
+    c: &AskConfirmation<'_>,
+    now: Timestamp,
+    policy: IngestPolicy,
+) -> Result<(), sqlx::Error> {
+    supersede(conn, c.phone, now).await?;
+    sqlx::query(
+        "INSERT INTO confirmations (id, account_id, phone, channel, language, kiosk_id,
+                                    applies_change, state, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)",
+    )
+    .bind(c.registration_id)
+    .bind(c.account_id)
+    .bind(c.phone)
+    .bind(c.channel.as_str())
+    .bind(c.language.as_str())
+    .bind(c.kiosk_id)
+    .bind(flag(c.applies_change))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    queue_message(
+        conn,
+        c,
+        policy.first_send_at,
+        policy.first_send_at.max(now) + policy.delivery_window,
+        now,
+    )
+    .await
+}
+
+fn pending_from(r: &sqlx::any::AnyRow) -> PendingConfirmation {
+    PendingConfirmation {
+        id: r.get("id"),
+        account_id: r.get("account_id"),
+        channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+        language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
+        applies_change: r.get::<i64, _>("applies_change") != 0,
+        sends: r.get("sends"),
+    }
+}
+
+const PENDING_COLUMNS: &str =
+    "c.id, c.account_id, c.channel, c.language, c.applies_change, c.sends";
+
+impl Store {
+    /// The confirmation this number (E.164) may answer, if any.
+    pub async fn pending_confirmation_for_phone(
+        &self,
+        phone: &str,
+    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {PENDING_COLUMNS} FROM confirmations c WHERE c.phone = $1 AND c.state = 'pending'"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(phone)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(pending_from))
+    }
+
+    /// The confirmation a call (the provider's call id) asks for, while
+    /// it is still pending.
+    pub async fn pending_confirmation_for_call(
+        &self,
+        call_id: &str,
+    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {PENDING_COLUMNS} FROM confirmations c
+               JOIN deliveries d ON d.registration_id = c.id
+              WHERE d.provider_id = $1 AND c.state = 'pending'"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(call_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(pending_from))
+    }
+
+    /// The confirmation behind a delivery, if it is still pending.
+    pub async fn pending_confirmation(
+        &self,
+        registration_id: &str,
+    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {PENDING_COLUMNS} FROM confirmations c WHERE c.id = $1 AND c.state = 'pending'"
+        );
+        Ok(sqlx::query(&sql)
+            .bind(registration_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(pending_from))
+    }
+
+    /// The phone answered yes. In one transaction: the confirmation ends
+    /// `confirmed`, the pending change (if it is one; `change` holds it
+    /// parsed) is applied with its consent, the consent records how and
+    /// when the number was confirmed and the provider's id of the answer,
+    /// and the account is verified exactly as after a login with a code.
+    /// False when it was no longer pending.
+    pub async fn confirm(
+        &self,
+        c: &PendingConfirmation,
+        change: Option<(&Profile, &ConsentRecord)>,
+        via: ConfirmedVia,
+        provider_ref: &str,
+        now: Timestamp,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.begin_account(&c.account_id).await?;
+        let done = sqlx::query(
+            "UPDATE confirmations SET state = 'confirmed', decided_at = $1, via = $2,
+                                      provider_ref = $3, remind_at = NULL
+              WHERE id = $4 AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(via.as_str())
+        .bind(provider_ref)
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        if let Some((profile, consent)) = change {
+            let applied = sqlx::query(
+                "UPDATE pending_changes SET state = 'applied', decided_at = $1
+                  WHERE id = $2 AND account_id = $3 AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(&c.id)
+            .bind(&c.account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if applied == 1 {
+                insert_consent(&mut tx, &c.account_id, consent, Some(&c.id), now).await?;
+                write_profile(&mut tx, &c.account_id, profile, now, false).await?;
+            }
+        }
+        sqlx::query(
+            "UPDATE consents SET confirmed_via = $1, confirmed_at = $2, confirmation_ref = $3
+              WHERE account_id = $4 AND registration_id = $5",
+        )
+        .bind(via.as_str())
+        .bind(now)
+        .bind(provider_ref)
+        .bind(&c.account_id)
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE accounts SET verified_at = COALESCE(verified_at, $1) WHERE id = $2")
+            .bind(now)
+            .bind(&c.account_id)
+            .execute(&mut *tx)
+            .await?;
+        cancel_deliveries(&mut tx, &c.id, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The phone answered no (9, NON, ARRET). The confirmation ends
+    /// `refused`, no more messages go out, and what was never confirmed
+    /// goes: an unconfirmed account is deleted with all it held (a
+    /// deletion record says a resident asked), a confirmed account only
+    /// loses the pending change. `None` when it was no longer pending.
+    pub async fn refuse(
+        &self,
+        c: &PendingConfirmation,
+        now: Timestamp,
+    ) -> Result<Option<Refused>, sqlx::Error> {
+        let mut tx = self.begin_account(&c.account_id).await?;
+        let done = sqlx::query(
+            "UPDATE confirmations SET state = 'refused', decided_at = $1, remind_at = NULL
+              WHERE id = $2 AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(None);
+        }
+        cancel_deliveries(&mut tx, &c.id, now).await?;
+        let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1 AND verified_at IS NULL")
+            .bind(&c.account_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let refused = if deleted == 1 {
+            sqlx::query(
+                "INSERT INTO deletions (id, deleted_at, requested_by) VALUES ($1, $2, 'resident')",
+            )
+            .bind(new_id())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Refused::AccountDeleted
+        } else {
+            sqlx::query(
+                "UPDATE pending_changes SET state = 'discarded', decided_at = $1
+                  WHERE id = $2 AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(&c.id)
+            .execute(&mut *tx)
+            .await?;
+            Refused::ChangeDiscarded
+        };
+        tx.commit().await?;
+        Ok(Some(refused))
+    }
+
+    /// A confirmation message went out: counted, and the first one sets
+    /// when the one reminder is due.
+    pub async fn confirmation_sent(
+        &self,
+        registration_id: &str,
+        remind_at: Timestamp,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE confirmations SET sends = sends + 1,
+                    remind_at = CASE WHEN reminded = 0 AND remind_at IS NULL THEN $1
+                                     ELSE remind_at END
+              WHERE id = $2",
+        )
+        .bind(remind_at)
+        .bind(registration_id)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// Queues the reminder of every pending confirmation whose time has
+    /// come (once each), to go out at `send_at` (the send hours). Returns
+    /// how many were queued.
+    pub async fn queue_due_reminders(
+        &self,
+        now: Timestamp,
+        send_at: Timestamp,
+        delivery_window: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let due = sqlx::query(
+            "SELECT id, account_id, phone, channel, language, kiosk_id FROM confirmations
+              WHERE state = 'pending' AND reminded = 0 AND remind_at <= $1",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut queued = 0;
+        for r in due {
+            let id: String = r.get("id");
+            let account_id: String = r.get("account_id");
+            let mut tx = self.begin_account(&account_id).await?;
+            // Claimed once, whatever the number of instances.
+            let claimed = sqlx::query(
+                "UPDATE confirmations SET reminded = 1, remind_at = NULL
+                  WHERE id = $1 AND state = 'pending' AND reminded = 0",
+            )
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 1 {
+                let phone: String = r.get("phone");
+                let kiosk_id: String = r.get("kiosk_id");
+                let ask = AskConfirmation {
+                    registration_id: &id,
+                    account_id: &account_id,
+                    phone: &phone,
+                    channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+                    language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
+                    kiosk_id: &kiosk_id,
+                    applies_change: false,
+                };
+                queue_message(&mut tx, &ask, send_at, send_at + delivery_window, now).await?;
+                queued += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(queued)
+    }
+
+    /// An administrator sends the confirmation again (its unsent message,
+    /// if any, is replaced). False when it is not pending.
+    pub async fn resend_confirmation(
+        &self,
+        registration_id: &str,
+        send_at: Timestamp,
+        delivery_window: i64,
+        now: Timestamp,
+    ) -> Result<bool, sqlx::Error> {
+        let Some(r) = sqlx::query(
+            "SELECT id, account_id, phone, channel, language, kiosk_id FROM confirmations
+              WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(registration_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(false);
+        };
+        let account_id: String = r.get("account_id");
+        let phone: String = r.get("phone");
+        let kiosk_id: String = r.get("kiosk_id");
+        let mut tx = self.begin_account(&account_id).await?;
+        cancel_deliveries(&mut tx, registration_id, now).await?;
+        let ask = AskConfirmation {
+            registration_id,
+            account_id: &account_id,
+            phone: &phone,
+            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+            language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
+            kiosk_id: &kiosk_id,
+            applies_change: false,
+        };
+        queue_message(&mut tx, &ask, send_at, send_at + delivery_window, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Unconfirmed registrations, by kiosk then oldest first.
+    pub async fn unconfirmed(&self) -> Result<Vec<Unconfirmed>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.kiosk_id, k.name, c.channel, c.created_at, c.sends, c.reminded
+               FROM confirmations c LEFT JOIN kiosks k ON k.id = c.kiosk_id
+              WHERE c.state = 'pending'
+              ORDER BY c.kiosk_id, c.created_at",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Unconfirmed {
+                registration_id: r.get("id"),
+                kiosk_id: r.get("kiosk_id"),
+                kiosk_name: r.get("name"),
+                channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+                created_at: r.get("created_at"),
+                sends: r.get("sends"),
+                reminded: r.get::<i64, _>("reminded") != 0,
+            })
+            .collect())
+    }
+}
+
+/// A login with a code verified the number: the outstanding confirmation
+/// of a new account's registration is no longer needed. (A pending
+/// change's stays: the owner decides it after login.)
+pub(super) async fn end_by_login(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE deliveries SET state = 'superseded', lease_until = NULL, updated_at = $1
+              WHERE state = 'pending'
+                AND registration_id IN (SELECT id FROM confirmations
+                                         WHERE account_id = $2 AND state = 'pending'
+                                           AND applies_change = 0)",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE confirmations SET state = 'superseded', decided_at = $1, remind_at = NULL
+              WHERE account_id = $2 AND state = 'pending' AND applies_change = 0",
+    )
+    .bind(now)
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// The owner decided a pending change at a kiosk: its confirmation asks
+/// nothing more.
+pub(super) async fn end_for_change(
+    conn: &mut AnyConnection,
+    registration_id: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    cancel_deliveries(conn, registration_id, now).await?;
+    sqlx::query(
+        "UPDATE confirmations SET state = 'superseded', decided_at = $1, remind_at = NULL
+              WHERE id = $2 AND state = 'pending'",
+    )
+    .bind(now)
+    .bind(registration_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,41 @@
+-- Offline registrations are confirmed from the phone itself: an SMS
+-- answered OUI, or 1 pressed during a call (issue 13). One outstanding
+-- confirmation per number; the consent ledger says how it was confirmed.
+CREATE TABLE confirmations (
+    id              TEXT PRIMARY KEY,                -- the registration's id
+    account_id      TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    phone           TEXT NOT NULL,                   -- E.164
+    channel         TEXT NOT NULL CHECK (channel IN ('sms', 'voice')),
+    language        TEXT NOT NULL CHECK (language IN ('fr', 'en')),
+    kiosk_id        TEXT NOT NULL,
+    applies_change  INTEGER NOT NULL CHECK (applies_change IN (0, 1)),  -- confirming applies the pending change of the same id
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'refused', 'superseded')),
+    created_at      INTEGER NOT NULL,
+    sends           INTEGER NOT NULL DEFAULT 0,      -- messages that went out (first one, reminder, resends)
+    remind_at       INTEGER,                         -- the one reminder is due then
+    reminded        INTEGER NOT NULL DEFAULT 0 CHECK (reminded IN (0, 1)),
+    decided_at      INTEGER,
+    via             TEXT CHECK (via IN ('sms_reply', 'voice_key')),
+    provider_ref    TEXT                             -- the provider's id of the answering message or call
+);
+CREATE UNIQUE INDEX confirmations_one_pending ON confirmations (phone) WHERE state = 'pending';
+CREATE INDEX confirmations_account ON confirmations (account_id);
+CREATE INDEX confirmations_remind ON confirmations (state, remind_at);
+CREATE INDEX deliveries_registration ON deliveries (registration_id);
+
+ALTER TABLE consents ADD COLUMN registration_id TEXT;
+ALTER TABLE consents ADD COLUMN confirmed_via TEXT CHECK (confirmed_via IN ('sms_reply', 'voice_key'));
+ALTER TABLE consents ADD COLUMN confirmed_at INTEGER;
+ALTER TABLE consents ADD COLUMN confirmation_ref TEXT;
+
+-- Failed logins counted per number (with an account or not) and per kiosk.
+CREATE TABLE login_failures (
+    scope         TEXT NOT NULL CHECK (scope IN ('phone', 'kiosk')),
+    key           TEXT NOT NULL,                     -- E.164, or the kiosk's id
+    failures      INTEGER NOT NULL,
+    last_at       INTEGER NOT NULL,
+    locked_until  INTEGER,
+    PRIMARY KEY (scope, key)
+);
+ALTER TABLE accounts DROP COLUMN failed_logins;
+ALTER TABLE accounts DROP COLUMN login_locked_until;
