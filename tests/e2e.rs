@@ -332,10 +332,15 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
 
     // The central server, a real process on a fresh SQLite file.
     let central_port = free_port();
-    let start_central = || -> Result<Proc> {
+    // `send_hours` (UTC): when confirmations may go out.
+    let start_central = |send_hours: &str| -> Result<Proc> {
         spawn(
             Command::new(&central_bin)
                 .arg("serve")
+                .env("BORNE_SEND_HOURS", send_hours)
+                .env("BORNE_TIMEZONE", "UTC")
+                .env("BORNE_CONSOLE_WEBHOOK_TOKEN", WEBHOOK_TOKEN)
+                .env("BORNE_PUBLIC_URL", PUBLIC_URL)
                 .env("BORNE_LISTEN", format!("127.0.0.1:{central_port}"))
                 .env("BORNE_DATA_DIR", work.join("central"))
                 .env("BORNE_DATABASE_URL", format!("sqlite://{}", db.display()))
@@ -351,7 +356,7 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
                 ),
         )
     };
-    let central = start_central()?;
+    let central = start_central(ALWAYS)?;
     wait_for_port(central_port, "borne-central").await?;
     // The administrator makes an enrollment code for the new kiosk.
     let enrollment = borne_e2e::enrollment_code(
@@ -421,11 +426,26 @@ async fn a_resident_signs_up_at_the_kiosk() -> Result<()> {
         drop(central);
         result = drive_offline(&c, &mut shots).await;
     }
+    let database = format!("sqlite://{}", db.display());
     let _central = if result.is_ok() {
-        // Back up: the kiosk notices within a second and sends the queue.
-        let central = start_central()?;
+        // Back up, in the middle of the night: the kiosk notices within a
+        // second and sends the queue; nothing goes out outside the send hours.
+        let central = start_central(&hours_excluding_now())?;
         wait_for_port(central_port, "borne-central").await?;
         result = offline_registration_arrives(&db, &outbox).await;
+        drop(central);
+        // Morning: the confirmation asks the phone, which answers OUI.
+        let central = start_central(ALWAYS)?;
+        wait_for_port(central_port, "borne-central").await?;
+        if result.is_ok() {
+            result = confirmed_by_sms(
+                &central_bin,
+                &database,
+                &format!("http://127.0.0.1:{central_port}"),
+                &outbox,
+            )
+            .await;
+        }
         let synced = Instant::now();
         if result.is_ok() {
             result = staff_panel(&c, &mut shots).await;
@@ -892,8 +912,105 @@ async fn pending_change(
     Ok(())
 }
 
-/// Once the central server is back, the queued registration reaches it
-/// and its code goes out.
+/// Send hours that hold every hour of the day.
+const ALWAYS: &str = "00:00-24:00";
+/// The console provider's stand-in for Twilio's auth token, and the
+/// public URL the webhook signatures are computed over.
+const WEBHOOK_TOKEN: &str = "e2e-webhook-token";
+const PUBLIC_URL: &str = "https://alertes.e2e.test";
+
+/// One-hour send hours (UTC) that the next hour or so does not fall in.
+fn hours_excluding_now() -> String {
+    let hour = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+        / 3_600)
+        % 24;
+    let from = if hour <= 20 { hour + 2 } else { 1 };
+    format!("{from:02}:00-{:02}:00", from + 1)
+}
+
+/// Messages the console provider sent to `to` so far.
+fn sent_to(outbox: &Path, to: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(outbox)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["to"] == to)
+        .collect()
+}
+
+/// Within the send hours, one SMS asks the offline registrant to answer
+/// OUI; a signed « oui » from their phone confirms the account, which the
+/// default contacts export then lists.
+async fn confirmed_by_sms(
+    central_bin: &Path,
+    database: &str,
+    central_url: &str,
+    outbox: &Path,
+) -> Result<()> {
+    let start = Instant::now();
+    while sent_to(outbox, "+15145550143").is_empty() {
+        ensure!(
+            start.elapsed() < Duration::from_secs(20),
+            "no confirmation SMS once the send hours opened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent = sent_to(outbox, "+15145550143");
+    ensure!(sent.len() == 1, "one message, got {}", sent.len());
+    ensure!(
+        sent[0]["asks_confirmation"] == true
+            && sent[0]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Répondez OUI pour confirmer"),
+        "the SMS asks for OUI: {}",
+        sent[0]
+    );
+    let params = vec![
+        ("From".to_owned(), "+15145550143".to_owned()),
+        ("Body".to_owned(), " oui ".to_owned()),
+        ("MessageSid".to_owned(), "SMe2e0001".to_owned()),
+    ];
+    let signature = borne_central::telephony::twilio_signature(
+        WEBHOOK_TOKEN,
+        &format!("{PUBLIC_URL}/v1/twilio/incoming"),
+        &params,
+    );
+    let answer = reqwest::Client::new()
+        .post(format!("{central_url}/v1/twilio/incoming"))
+        .header("X-Twilio-Signature", signature)
+        .form(&params)
+        .send()
+        .await?;
+    ensure!(
+        answer.status() == 200,
+        "webhook answered {}",
+        answer.status()
+    );
+    let twiml = answer.text().await?;
+    ensure!(twiml.contains("est confirmée"), "{twiml}");
+    let export = Command::new(central_bin)
+        .args(["export", "contacts"])
+        .env("BORNE_DATABASE_URL", database)
+        .output()?;
+    ensure!(export.status.success(), "export failed");
+    ensure!(
+        String::from_utf8_lossy(&export.stdout).contains("+15145550143"),
+        "the confirmed resident is in the default export"
+    );
+    println!(
+        "offline registrant confirmed by SMS {:.1} s after the send hours opened",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Once the central server is back (outside the send hours), the queued
+/// registration reaches it and waits for its confirmation: nothing is
+/// sent at night.
 async fn offline_registration_arrives(db: &Path, outbox: &Path) -> Result<()> {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
@@ -905,9 +1022,6 @@ async fn offline_registration_arrives(db: &Path, outbox: &Path) -> Result<()> {
         .fetch_optional(&pool)
         .await?;
         pool.close().await;
-        let sent = std::fs::read_to_string(outbox)
-            .unwrap_or_default()
-            .contains("+15145550143");
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", db.display())).await?;
         let pending: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM pending_changes p JOIN accounts a ON a.id = p.account_id
@@ -918,18 +1032,24 @@ async fn offline_registration_arrives(db: &Path, outbox: &Path) -> Result<()> {
         pool.close().await;
         if let Some((name, verified)) = row {
             assert_eq!(name, "Bouchard");
-            assert!(verified.is_none(), "unverified until the resident logs in");
-            if sent && pending == 1 {
+            assert!(verified.is_none(), "unconfirmed until the phone answers");
+            if pending == 1 {
                 println!(
-                    "offline registration synced and its code sent {:.1} s after the central server came back",
+                    "offline registrations synced {:.1} s after the central server came back",
                     start.elapsed().as_secs_f64()
+                );
+                // The worker had its chance: nothing goes out at night.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                ensure!(
+                    sent_to(outbox, "+15145550143").is_empty(),
+                    "a confirmation went out outside the send hours"
                 );
                 return Ok(());
             }
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    bail!("the offline registration did not reach the central server, or its code was not sent")
+    bail!("the offline registrations did not reach the central server")
 }
 
 fn tempfile_dir() -> Result<PathBuf> {

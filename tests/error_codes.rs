@@ -76,7 +76,7 @@ fn every_rust_error_code_is_translated_in_the_ui() {
         codes.extend(codes_in(text));
     }
     assert!(codes.len() > 30, "the scan finds the codes ({codes:?})");
-    assert!(codes.contains("phone.area_code_not_accepted") && codes.contains("login.code_burned"));
+    assert!(codes.contains("phone.area_code_not_accepted") && codes.contains("login.invalid_code"));
 
     let mut ui = String::new();
     let mut ui_files = Vec::new();

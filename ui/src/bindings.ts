@@ -161,7 +161,12 @@ kiosk_name: string | null,
 /**
  * The optional alert categories offered in step 5, in order.
  */
-categories: Array<Category>, };
+categories: Array<Category>, 
+/**
+ * When the town's confirmation messages go out (`08:00-21:00`): the
+ * offline confirmation tells the resident.
+ */
+send_hours: string, };
 
 export type CaptchaImage = { 
 /**
@@ -220,9 +225,15 @@ export type Queued = {
  */
 reference: string, phone_display: string, 
 /**
- * How the code will come once service is back.
+ * How the confirmation request will come once service is back.
  */
-channel: Channel, profile: Profile, };
+channel: Channel, profile: Profile, 
+/**
+ * The phone will be asked to confirm (reply OUI, or press 1); false
+ * when the resident had logged in with a code before the network
+ * failed (nothing more to do).
+ */
+needs_confirmation: boolean, };
 
 export type ProfileOutcome = { "mode": "online" } & SavedProfile | { "mode": "offline" } & Queued;
 

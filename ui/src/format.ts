@@ -13,3 +13,17 @@ export function formatDateTime(value: string, lang: 'fr' | 'en'): string {
   if (Number.isNaN(date.getTime())) return value;
   return new Intl.DateTimeFormat(lang === 'en' ? 'en-CA' : 'fr-CA', { dateStyle: 'long', timeStyle: 'short' }).format(date);
 }
+
+/**
+ * A time of day from the kiosk's configuration (`08:00`, `21:30`) as a resident reads it:
+ * « 8 h », « 21 h 30 » (OQLF, non-breaking spaces), "8 a.m.", "9:30 p.m.".
+ */
+export function formatHour(value: string, lang: 'fr' | 'en'): string {
+  const [h = 0, m = 0] = value.split(':').map((n) => Number.parseInt(n, 10));
+  const hour = Number.isFinite(h) ? h % 24 : 0;
+  const minutes = Number.isFinite(m) && m > 0 ? String(m).padStart(2, '0') : '';
+  if (lang === 'fr') return minutes ? `${hour}\u00a0h\u00a0${minutes}` : `${hour}\u00a0h`;
+  const twelve = hour % 12 === 0 ? 12 : hour % 12;
+  const suffix = hour < 12 ? 'a.m.' : 'p.m.';
+  return minutes ? `${twelve}:${minutes}\u00a0${suffix}` : `${twelve}\u00a0${suffix}`;
+}

@@ -14,7 +14,7 @@ const CONTRACT_CODES = [
   'profile.invalid_civic_number', 'profile.too_many_contacts', 'profile.no_active_contact',
   'profile.invalid_category', 'profile.unknown_category',
   'channel.required', 'consent.required', 'captcha.required', 'captcha.wrong', 'code.required',
-  'code.invalid_format', 'login.invalid_code', 'login.code_burned', 'login.code_expired',
+  'code.invalid_format', 'login.invalid_code', 'offline.capture_limit',
   'session.expired', 'central.unreachable', 'central.incompatible', 'central.error',
   'kiosk.unauthorized', 'kiosk.queue_unavailable', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
   'not_found', 'consent.unknown_version', 'consent.invalid_time', 'consent.invalid_kiosk_id',

@@ -226,6 +226,7 @@ describe('idle warning', () => {
       enrolled: true,
       kiosk_name: 'Hôtel de ville',
       categories: [],
+      send_hours: '08:00-21:00',
     });
     vi.useFakeTimers();
     m.$('#btn-start').click();

@@ -42,8 +42,8 @@ const online: CodeRequestOutcome = {
   resend_after_seconds: 60,
 };
 
-function queued(profile: Profile, channel: Channel = 'sms'): ProfileOutcome {
-  return { mode: 'offline', reference: '7F3A-92C1', phone_display: PHONE, channel, profile };
+function queued(profile: Profile, channel: Channel = 'sms', needs_confirmation = true): ProfileOutcome {
+  return { mode: 'offline', reference: '7F3A-92C1', phone_display: PHONE, channel, profile, needs_confirmation };
 }
 
 function loginOutcome(partial: Partial<LoginOutcome> = {}): LoginOutcome {
@@ -278,12 +278,14 @@ describe('offline confirmation', () => {
     return m;
   }
 
-  it('by SMS: says it is saved, when it will be sent, how the code comes, and the reference (FR and EN)', async () => {
+  it('by SMS: says it is saved, which message will come, when, what to answer, and the reference (FR and EN)', async () => {
     const m = await toOfflineDone('sms');
     expect(text(m, '#title-done')).toBe('Votre inscription est enregistrée');
     expect(m.$('#done-offline').hidden).toBe(false);
     expect(text(m, '#done-offline-text')).toBe(
-      "Elle sera transmise au service d'alerte de Sainte-Adèle dès le retour du service. Votre code arrivera alors par SMS au 514 555-0100.",
+      "Elle sera transmise au service d'alerte de Sainte-Adèle dès le retour du service. " +
+        'Vous recevrez ensuite au 514 555-0100, entre 8\u00a0h et 21\u00a0h, un SMS qui vous demandera de confirmer votre inscription\u00a0: répondez OUI. ' +
+        'Vous recevrez les alertes une fois votre inscription confirmée.',
     );
     expect(text(m, '#done-reference')).toBe('7F3A-92C1');
     expect(text(m, '#done-reference-line')).toBe('Numéro de référence : 7F3A-92C1');
@@ -297,18 +299,20 @@ describe('offline confirmation', () => {
     m.$('#btn-lang').click();
     expect(text(m, '#title-done')).toBe('Your registration is saved');
     expect(text(m, '#done-offline-text')).toBe(
-      'It will be sent to the Sainte-Adèle alert service as soon as service is back. Your code will then come by text message to 514 555-0100.',
+      'It will be sent to the Sainte-Adèle alert service as soon as service is back. ' +
+        'You will then get a text message at 514 555-0100, between 8\u00a0a.m. and 9\u00a0p.m., asking you to confirm your registration: reply YES. ' +
+        'You will receive alerts once your registration is confirmed.',
     );
     expect(text(m, '#done-reference-line')).toBe('Reference number: 7F3A-92C1');
     expect(text(m, '#done-reference')).toBe('7F3A-92C1');
     expect(text(m, '#confirmation')).toContain('Cell phone — 514 555-0100');
   });
 
-  it('by call: says the code will come by a call (FR and EN)', async () => {
+  it('by call: says a call will ask to press 1 (FR and EN)', async () => {
     const m = await toOfflineDone('voice');
-    expect(text(m, '#done-offline-text')).toContain('Votre code arrivera alors par appel au 514 555-0100.');
+    expect(text(m, '#done-offline-text')).toContain('un appel qui vous demandera de confirmer votre inscription\u00a0: appuyez sur 1.');
     m.$('#btn-lang').click();
-    expect(text(m, '#done-offline-text')).toContain('Your code will then come by phone call at 514 555-0100.');
+    expect(text(m, '#done-offline-text')).toContain('a phone call at 514 555-0100, between 8\u00a0a.m. and 9\u00a0p.m., asking you to confirm your registration: press 1.');
   });
 
   it('online session whose save ends up queued: the offline confirmation, steps unchanged', async () => {
@@ -316,7 +320,8 @@ describe('offline confirmation', () => {
       if (cmd === 'request_code') return online;
       if (cmd === 'delivery_status') return { state: 'sent', channel: 'sms', fallback: null };
       if (cmd === 'login') return loginOutcome();
-      if (cmd === 'save_profile') return queued((args as { profile: Profile }).profile);
+      // Logged in with a code: the phone is proven, nothing to confirm.
+      if (cmd === 'save_profile') return queued((args as { profile: Profile }).profile, 'sms', false);
       return undefined;
     });
     await logIn(m);
@@ -326,6 +331,8 @@ describe('offline confirmation', () => {
     expect(text(m, '#step-indicator')).toBe('Étape 5 de 5');
     expect(text(m, '#title-done')).toBe('Votre inscription est enregistrée');
     expect(text(m, '#done-reference')).toBe('7F3A-92C1');
+    expect(text(m, '#done-offline-text')).toContain('Vous n’avez rien d’autre à faire.');
+    expect(text(m, '#done-offline-text')).not.toContain('OUI');
   });
 
   it('online save: the usual confirmation, no offline texts', async () => {

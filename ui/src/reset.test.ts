@@ -93,10 +93,10 @@ describe('cancel', () => {
 });
 
 describe('login', () => {
-  it('asks for the code locally, then offers a new code when it expired', async () => {
+  it('asks for the code locally, then offers a new code when it failed (every failure reads the same)', async () => {
     const m = await mount((cmd) => {
       if (cmd === 'request_code') return { mode: 'online', phone_display: '514 555-0100', channel: 'sms', code_expires_at: 'x' };
-      if (cmd === 'login') throw { code: 'login.code_expired', message: '', fields: [], retry_after_seconds: null };
+      if (cmd === 'login') throw { code: 'login.invalid_code', message: '', fields: [], retry_after_seconds: null };
       return undefined;
     });
     m.$('#btn-start').click();
@@ -115,7 +115,9 @@ describe('login', () => {
     expect(m.$('#btn-new-code').hidden).toBe(true);
     m.$('#btn-login').click();
     await flush();
-    expect(m.$('#form-error').textContent).toBe('Ce mot de passe n’est plus valide. Demandez un nouveau mot de passe.');
+    expect(m.$('#form-error').textContent).toBe(
+      'Ce mot de passe n’est pas bon ou n’est plus valide. Vérifiez-le et essayez encore, ou demandez un nouveau mot de passe.',
+    );
     expect(m.$('#btn-new-code').hidden).toBe(false);
     m.$('#btn-new-code').click();
     await flush();

@@ -126,3 +126,31 @@ export function setI18n(el: HTMLElement, key: TranslationKey, args?: Record<stri
   if (attr) el.setAttribute(attr, text);
   else el.textContent = text;
 }
+
+/** Empties an element's text and forgets its translation key. */
+export function clearText(el: HTMLElement): void {
+  el.replaceChildren();
+  delete el.dataset.i18n;
+  delete el.dataset.i18nArgs;
+}
+
+/** The wipe's part for fields: every text emptied, every box unticked, in `scope`. */
+export function clearInputs(scope: ParentNode): void {
+  for (const el of scope.querySelectorAll<HTMLInputElement>('input')) {
+    if (el.type === 'checkbox' || el.type === 'radio') el.checked = false;
+    else el.value = '';
+  }
+}
+
+/** Disables the button (marked busy) while `work` runs; a disabled button does nothing. */
+export async function withBusy(btn: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
+  if (btn.disabled) return;
+  btn.disabled = true;
+  btn.setAttribute('aria-busy', 'true');
+  try {
+    await work();
+  } finally {
+    btn.disabled = false;
+    btn.removeAttribute('aria-busy');
+  }
+}

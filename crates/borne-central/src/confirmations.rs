@@ -57,13 +57,9 @@ pub async fn answer(
         Answer::Yes => {
             let change = if pending.applies_change {
                 match store.pending_change(&pending.account_id).await? {
-                    Some(p) if p.id == pending.id => {
-                        match parse_pending_change(&p, area_codes)? {
-                            Ok(parsed) => Some(parsed),
-                            // The area codes changed since: confirm the number, keep the data.
-                            Err(_) => None,
-                        }
-                    }
+                    // A change that no longer parses (the area codes changed
+                    // since) is not applied: the number is confirmed all the same.
+                    Some(p) if p.id == pending.id => parse_pending_change(&p, area_codes)?.ok(),
                     _ => None,
                 }
             } else {

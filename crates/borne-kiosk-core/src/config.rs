@@ -47,6 +47,9 @@ pub struct KioskConfig {
     /// registrations this kiosk takes per hour without staff; past it the
     /// resident is asked to see the staff.
     pub offline_per_hour: u32,
+    /// `BORNE_KIOSK_SEND_HOURS`, default `08:00-21:00`: the central
+    /// server's `BORNE_SEND_HOURS`, said on the offline confirmation.
+    pub send_hours: String,
     /// `BORNE_KIOSK_UPDATE_URL`: where signed updates are announced (a
     /// Tauri updater `latest.json`); unset: no automatic updates.
     pub update_url: Option<String>,
@@ -57,6 +60,18 @@ pub struct KioskConfig {
     /// as the central server's `BORNE_CATEGORIES`); default: the five of
     /// `borne_domain::DEFAULT_CATEGORIES`.
     pub categories: Vec<borne_protocol::ipc::Category>,
+}
+
+/// `HH:MM-HH:MM`, the first before the second (`24:00` ends the day).
+fn is_send_hours(text: &str) -> bool {
+    let minutes = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    };
+    text.split_once('-')
+        .and_then(|(a, b)| Some((minutes(a)?, minutes(b)?)))
+        .is_some_and(|(a, b)| a < b)
 }
 
 impl KioskConfig {
@@ -204,6 +219,15 @@ impl KioskConfig {
                 })?,
                 None => 30,
             },
+            send_hours: match get("BORNE_KIOSK_SEND_HOURS") {
+                Some(h) if is_send_hours(&h) => h.trim().to_owned(),
+                Some(h) => {
+                    return Err(format!(
+                        "BORNE_KIOSK_SEND_HOURS must look like 08:00-21:00, got `{h}`"
+                    ))
+                }
+                None => "08:00-21:00".into(),
+            },
             update_url,
             update_check,
             categories,
@@ -244,6 +268,22 @@ fn parse_categories(text: &str) -> Result<Vec<borne_protocol::ipc::Category>, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn send_hours_are_checked() {
+        for ok in ["08:00-21:00", "00:00-24:00", " 09:30-17:00 "] {
+            assert!(is_send_hours(ok), "{ok}");
+        }
+        for bad in [
+            "21:00-08:00",
+            "8h-21h",
+            "08:00-24:30",
+            "08:00",
+            "08:60-09:00",
+        ] {
+            assert!(!is_send_hours(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn reads_and_checks_the_environment() {

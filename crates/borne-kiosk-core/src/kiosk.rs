@@ -322,6 +322,7 @@ impl Kiosk {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone(),
             categories: self.config.categories.clone(),
+            send_hours: self.config.send_hours.clone(),
         }
     }
 
@@ -667,6 +668,7 @@ impl Kiosk {
         if owner_session.is_none() {
             self.check_offline_cap(consent.staff_assisted).await?;
         }
+        let needs_confirmation = owner_session.is_none();
         let registration = wire::Registration {
             id: uuid::Uuid::now_v7().to_string(),
             captured_at: OffsetDateTime::now_utc()
@@ -691,6 +693,7 @@ impl Kiosk {
             phone_display: phone.to_string(),
             channel,
             profile,
+            needs_confirmation,
         }))
     }
 
@@ -844,6 +847,8 @@ mod tests {
             ("BORNE_LISTEN", listen.to_string()),
             ("BORNE_DATA_DIR", dir.display().to_string()),
             ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
+            // Confirmations go out whatever the hour the tests run at.
+            ("BORNE_SEND_HOURS", "00:00-24:00".to_string()),
         ];
         let config = borne_central::Config::from_lookup(|k| {
             vars.iter()
@@ -955,19 +960,38 @@ mod tests {
     async fn code_from(outbox: &std::path::Path) -> String {
         for _ in 0..400 {
             if let Ok(text) = std::fs::read_to_string(outbox) {
+                // The latest message, once it is a code (not a confirmation).
                 if let Some(line) = text.lines().last() {
                     let v: serde_json::Value = serde_json::from_str(line).unwrap();
                     let t = v["text"].as_str().unwrap().to_owned();
-                    return t
+                    if let Some(code) = t
                         .split(|c: char| !c.is_ascii_digit())
                         .find(|s| s.len() == 6)
-                        .unwrap()
-                        .to_owned();
+                    {
+                        return code.to_owned();
+                    }
                 }
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         panic!("no code sent");
+    }
+
+    /// Waits for the central server's message asking `to` (E.164) to
+    /// confirm a synced registration.
+    async fn confirmation_to(outbox: &std::path::Path, to: &str) {
+        for _ in 0..400 {
+            let asked = std::fs::read_to_string(outbox)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .any(|v| v["to"] == to && v["asks_confirmation"] == true);
+            if asked {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no confirmation asked of {to}");
     }
 
     fn fields(e: &ErrorBody) -> Vec<String> {
@@ -1227,20 +1251,52 @@ mod tests {
 
         // The server comes up on that port: « Envoyer maintenant ».
         drop(reserved);
+        let limits = [("BORNE_LIMIT_NUMBER_MIN_INTERVAL_SECONDS", "0")];
         let (_, outbox, _stop, _task) =
-            start_central(dir.path(), &format!("127.0.0.1:{port}"), &[]).await;
+            start_central(dir.path(), &format!("127.0.0.1:{port}"), &limits).await;
         let status = sync(&k).await;
         assert_eq!((status.pending, status.acknowledged), (0, 1), "{status:?}");
         assert!(status.last_sync_at.is_some() && status.online);
         assert_eq!(k.queue.with_personal_data().await.unwrap(), 0);
-        // The central server made and sent a code for it.
-        let code = code_from(&outbox).await;
-        assert_eq!(code.len(), 6);
-        // The new resident logs in with it: verified, profile there.
+        // The central server asked the phone to confirm it.
+        confirmation_to(&outbox, "+15145550142").await;
+        // Back at a kiosk, the new resident logs in with a fresh code:
+        // verified, profile there.
         k.reset();
+        k.new_captcha();
+        online(k.request_code(self::form("514 555-0142")).await.unwrap());
+        let code = code_from(&outbox).await;
         let outcome = log_in(&k, "514 555-0142", code).await;
         assert!(outcome.existing_profile && !outcome.offline);
         assert_eq!(outcome.profile.name, "Gagnon");
+    }
+
+    /// A kiosk with its network unplugged takes a few offline registrations
+    /// an hour, then sends residents to the staff.
+    #[tokio::test]
+    async fn offline_captures_are_capped_per_hour() {
+        let (port, _reserved) = reserved_port();
+        let dir = tempfile::tempdir().unwrap();
+        let k = kiosk_with(
+            &format!("http://127.0.0.1:{port}"),
+            Some(&provision(dir.path()).await),
+            &[("BORNE_KIOSK_OFFLINE_PER_HOUR", "2".into())],
+        )
+        .await;
+        for (phone, name) in [("514 555-0145", "Un"), ("514 555-0146", "Deux")] {
+            k.reset();
+            k.new_captcha();
+            let form = offline(k.request_code(self::form(phone)).await.unwrap());
+            queued(k.save_profile(named(form.profile, name)).await.unwrap());
+        }
+        k.reset();
+        k.new_captcha();
+        let e = k
+            .request_code(self::form("514 555-0147"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "offline.capture_limit");
+        assert_eq!(k.queue.counts().await.unwrap().pending, 2);
     }
 
     #[tokio::test]
@@ -1301,16 +1357,18 @@ mod tests {
         );
         let (_, outbox, _stop, _task) = start_central(dir.path(), &listen, &limits).await;
         assert_eq!(sync(&other).await.acknowledged, 1);
-        // The owner's profile is untouched until they log in and decide:
-        // the registration's code went to the owner's phone.
-        for _ in 0..200 {
-            if std::fs::read_to_string(&outbox).unwrap().lines().count() >= 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let code = code_from(&outbox).await;
+        // The owner's profile is untouched until they decide: the owner's
+        // phone is asked to confirm; they log in at a kiosk instead.
+        confirmation_to(&outbox, "+15145550144").await;
         owner.reset();
+        owner.new_captcha();
+        online(
+            owner
+                .request_code(self::form("514 555-0144"))
+                .await
+                .unwrap(),
+        );
+        let code = code_from(&outbox).await;
         let outcome = log_in(&owner, "514 555-0144", code).await;
         assert_eq!(outcome.profile.name, "Propriétaire");
         let pending = outcome.pending_change.expect("a pending change");

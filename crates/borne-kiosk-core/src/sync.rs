@@ -496,7 +496,7 @@ mod tests {
         assert_eq!(
             plan_result(&c, &result(200, None, None), 0),
             Step::Acknowledge {
-                outcome: "created".into()
+                outcome: "accepted".into()
             }
         );
         assert_eq!(

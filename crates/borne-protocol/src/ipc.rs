@@ -27,6 +27,9 @@ pub struct KioskInfo {
     pub kiosk_name: Option<String>,
     /// The optional alert categories offered in step 5, in order.
     pub categories: Vec<Category>,
+    /// When the town's confirmation messages go out (`08:00-21:00`): the
+    /// offline confirmation tells the resident.
+    pub send_hours: String,
 }
 
 /// An optional alert category (emergencies are always on, not listed).
@@ -143,9 +146,13 @@ pub struct Queued {
     /// What the resident may note, e.g. `7F3A-92C1`.
     pub reference: String,
     pub phone_display: String,
-    /// How the code will come once service is back.
+    /// How the confirmation request will come once service is back.
     pub channel: Channel,
     pub profile: Profile,
+    /// The phone will be asked to confirm (reply OUI, or press 1); false
+    /// when the resident had logged in with a code before the network
+    /// failed (nothing more to do).
+    pub needs_confirmation: bool,
 }
 
 /// Whether the central server answers (the UI shows a banner when not).

@@ -3,6 +3,7 @@
 //! `BORNE_TEST_ENGINE=postgres`: the same suite is the engines' conformance
 //! suite), the console provider writing to a file.
 
+mod confirmations;
 mod garbage;
 mod helpers;
 mod instances;

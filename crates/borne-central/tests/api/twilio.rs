@@ -13,9 +13,16 @@ use crate::helpers::*;
 
 const SID: &str = "ACtest00000000000000000000000000";
 const AUTH: &str = "twilio-auth-token-for-tests";
-const PUBLIC: &str = "https://alertes.mille-isles.test";
+pub(crate) const PUBLIC: &str = "https://alertes.mille-isles.test";
 
-async fn twilio_app(mock: &MockServer) -> TestApp {
+pub(crate) async fn twilio_app(mock: &MockServer) -> TestApp {
+    twilio_app_with(mock, |_| {}).await
+}
+
+pub(crate) async fn twilio_app_with(
+    mock: &MockServer,
+    tweak: impl FnOnce(&mut borne_central::Config),
+) -> TestApp {
     let base = mock.uri();
     spawn_app_with(move |c| {
         c.public_url = Some(PUBLIC.into());
@@ -31,22 +38,23 @@ async fn twilio_app(mock: &MockServer) -> TestApp {
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_secs(2),
         });
+        tweak(c);
     })
     .await
 }
 
-fn form(req: &Request) -> Vec<(String, String)> {
+pub(crate) fn form(req: &Request) -> Vec<(String, String)> {
     form_urlencoded::parse(&req.body).into_owned().collect()
 }
 
-fn field(req: &Request, key: &str) -> Option<String> {
+pub(crate) fn field(req: &Request, key: &str) -> Option<String> {
     form(req)
         .into_iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v)
 }
 
-async fn requests_to(mock: &MockServer, resource: &str, n: usize) -> Vec<Request> {
+pub(crate) async fn requests_to(mock: &MockServer, resource: &str, n: usize) -> Vec<Request> {
     for _ in 0..200 {
         let got: Vec<Request> = mock
             .received_requests()
@@ -63,7 +71,7 @@ async fn requests_to(mock: &MockServer, resource: &str, n: usize) -> Vec<Request
     panic!("expected {n} requests to {resource}");
 }
 
-async fn webhook(
+pub(crate) async fn webhook(
     app: &TestApp,
     route: &str,
     params: &[(&str, &str)],
@@ -81,11 +89,15 @@ async fn webhook(
 }
 
 /// Posts a webhook with a valid signature.
-async fn signed(app: &TestApp, route: &str, params: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn signed(
+    app: &TestApp,
+    route: &str,
+    params: &[(&str, &str)],
+) -> reqwest::Response {
     webhook(app, route, params, Some(sign(route, params))).await
 }
 
-fn sign(route: &str, params: &[(&str, &str)]) -> String {
+pub(crate) fn sign(route: &str, params: &[(&str, &str)]) -> String {
     let owned: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

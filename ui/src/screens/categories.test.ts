@@ -3,8 +3,8 @@
 import { clearMocks } from '@tauri-apps/api/mocks';
 import axe from 'axe-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CodeRequestOutcome, ErrorBody, LoginOutcome, PendingChange, Profile, ProfileOutcome } from './bindings';
-import { setLanguage } from './i18n';
+import type { CodeRequestOutcome, ErrorBody, LoginOutcome, PendingChange, Profile, ProfileOutcome } from '../bindings';
+import { setLanguage } from '../i18n';
 import {
   CATEGORIES,
   contact,
@@ -17,7 +17,7 @@ import {
   type Mounted,
   type,
   visibleScreen,
-} from './test-helpers';
+} from '../test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');
@@ -201,7 +201,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
       if (cmd === 'request_code') return { mode: 'offline', phone_display: PHONE, profile: emptyProfile({ categories: ['collections'] }) };
       if (cmd === 'save_profile') {
         const profile = (args as { profile: Profile }).profile;
-        return { mode: 'offline', reference: '7F3A-92C1', phone_display: PHONE, channel: 'sms', profile };
+        return { mode: 'offline', reference: '7F3A-92C1', phone_display: PHONE, channel: 'sms', profile, needs_confirmation: true };
       }
       return undefined;
     });

@@ -2,9 +2,9 @@
 // that is not in service (not enrolled, or refused by the central server).
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Connectivity, ErrorBody, KioskInfo } from './bindings';
-import { CONNECTIVITY_POLL_MS } from './app';
-import { setLanguage } from './i18n';
+import type { Connectivity, ErrorBody, KioskInfo } from '../bindings';
+import { CONNECTIVITY_POLL_MS } from '../app';
+import { setLanguage } from '../i18n';
 import {
   ENROLL_CODE,
   ENROLLED_NAME,
@@ -16,7 +16,7 @@ import {
   type,
   typeOnKeys,
   visibleScreen,
-} from './test-helpers';
+} from '../test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');

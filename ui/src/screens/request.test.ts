@@ -1,8 +1,8 @@
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CodeRequestForm, ErrorBody } from './bindings';
-import { setLanguage } from './i18n';
-import { flush, mount, type, visibleScreen } from './test-helpers';
+import type { CodeRequestForm, ErrorBody } from '../bindings';
+import { setLanguage } from '../i18n';
+import { flush, mount, type, visibleScreen } from '../test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');

@@ -1,11 +1,11 @@
 // Staff mode: the discreet entry, the PIN keypad, the queue panel, assisted signup and how it all ends.
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CodeRequestForm, ErrorBody, KioskInfo, Profile, QueueStatus } from './bindings';
-import { STAFF_POLL_MS } from './app';
-import { formatDateTime } from './format';
-import { setLanguage } from './i18n';
-import { emptyProfile, flush, INFO, mount, type Handler, type Mounted, type, visibleScreen } from './test-helpers';
+import type { CodeRequestForm, ErrorBody, KioskInfo, Profile, QueueStatus } from '../bindings';
+import { STAFF_POLL_MS } from '../app';
+import { formatDateTime } from '../format';
+import { setLanguage } from '../i18n';
+import { emptyProfile, flush, INFO, mount, type Handler, type Mounted, type, visibleScreen } from '../test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');

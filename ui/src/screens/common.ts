@@ -1,0 +1,24 @@
+// Building blocks shared by the screens.
+import { h } from '../dom';
+import type { TranslationKey } from '../i18n';
+import type { ScreenId } from '../context';
+
+/** A screen: a hidden section titled by its `h1` (where the focus goes when it is shown). */
+export function screen(id: ScreenId, title: TranslationKey, children: Node[]): HTMLElement {
+  return h('section', { class: 'screen', id: `screen-${id}`, hidden: true, 'aria-labelledby': `title-${id}` }, [
+    h('h1', { id: `title-${id}`, tabindex: '-1', i18n: title }),
+    ...children,
+  ]);
+}
+
+export function requiredNote(): HTMLElement {
+  return h('p', { class: 'required-note', i18n: 'app.required_note' });
+}
+
+export function buttonRow(children: Node[]): HTMLElement {
+  return h('div', { class: 'button-row' }, children);
+}
+
+export function form(id: string, children: Node[]): HTMLFormElement {
+  return h('form', { id, novalidate: true, autocomplete: 'off' }, children);
+}

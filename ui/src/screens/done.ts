@@ -1,0 +1,83 @@
+// Step 6, « Confirmation »: what the server says it stored or, queued on this kiosk, when it will be sent,
+// how the code will come and the reference to note.
+import type { ScreenPart, Services } from '../context';
+import { byId, h } from '../dom';
+import { queued, saved } from '../flow';
+import { formatHour } from '../format';
+import { currentLanguage, t } from '../i18n';
+import { button, setI18n } from '../ui';
+import { buttonRow, screen } from './common';
+import { profileDetails } from './summary';
+
+/** Stands for the reference number inside its translated sentence (replaced by an element). */
+const REFERENCE_MARK = '\u0000reference\u0000';
+
+export type DoneContext = Pick<Services, 'info' | 'session' | 'reset'>;
+
+export interface DoneScreen extends ScreenPart {
+  /** Draws the summary from the session (what was saved). */
+  render(): void;
+}
+
+export function createDone(ctx: DoneContext): DoneScreen {
+  const confirmation = h('div', { id: 'confirmation', class: 'summary' });
+  // Offline confirmation: when it will be sent, how the code will come, the reference to note.
+  const offlineText = h('p', { id: 'done-offline-text', class: 'lead' });
+  const referenceLine = h('p', { id: 'done-reference-line', class: 'reference' });
+  const offline = h('div', { id: 'done-offline', class: 'done-offline', hidden: true }, [offlineText, referenceLine]);
+  const finish = button('btn-finish', 'done.finish', 'primary');
+  const element = screen('done', 'done.title', [offline, confirmation, buttonRow([finish])]);
+  const title = byId(element, 'title-done');
+  finish.addEventListener('click', () => void ctx.reset());
+
+  /** The summary of what was saved, and, when queued on this kiosk, the offline variant's texts. */
+  function render(): void {
+    const flow = ctx.session().flow;
+    const waiting = queued(flow);
+    setI18n(title, waiting ? 'done.title_offline' : 'done.title');
+    offline.hidden = waiting === null;
+    if (waiting) {
+      const town = ctx.info()?.town_name ?? '';
+      const [from = '08:00', until = '21:00'] = (ctx.info()?.send_hours ?? '08:00-21:00').split('-');
+      const lang = currentLanguage();
+      // Which message will come, roughly when, and what to do with it.
+      const next = waiting.needs_confirmation
+        ? t(waiting.channel === 'voice' ? 'done.offline_confirm_voice' : 'done.offline_confirm_sms', {
+            phone: waiting.phone_display,
+            from: formatHour(from, lang),
+            until: formatHour(until, lang),
+          })
+        : t('done.offline_nothing_to_do');
+      offlineText.textContent = [
+        town === '' ? t('done.offline_town_generic') : t('done.offline_town', { town }),
+        next,
+      ].join(' ');
+      // « Numéro de référence : 7F3A-92C1 », the number in its own element (#done-reference).
+      const [before = '', after = ''] = t('done.reference', { reference: REFERENCE_MARK }).split(REFERENCE_MARK);
+      referenceLine.replaceChildren(before, h('strong', { id: 'done-reference' }, [waiting.reference]), after);
+    } else {
+      offlineText.replaceChildren();
+      referenceLine.replaceChildren();
+    }
+    const p = saved(flow)?.profile ?? waiting?.profile;
+    if (!p) {
+      confirmation.replaceChildren();
+      return;
+    }
+    confirmation.replaceChildren(
+      h('p', {}, [t('done.intro')]),
+      ...profileDetails(p, ctx.info(), { full: true, heading: 'h2', contactsTitle: 'done.contacts' }),
+    );
+  }
+
+  return {
+    element,
+    render,
+    draw: render,
+    retranslate: render,
+    show(): void {
+      // Drawn by `render` before it is shown.
+    },
+    clear: render,
+  };
+}

@@ -1,0 +1,76 @@
+// The header (the town's name, text size, contrast, the language) and the step indicator under it.
+import type { KioskInfo } from '../bindings';
+import { createDisplaySettings, type DisplaySettings } from '../a11y';
+import type { ScreenId } from '../context';
+import { h } from '../dom';
+import { offlineVariant, type Flow } from '../flow';
+import { currentLanguage, setLanguage } from '../i18n';
+import { setI18n } from '../ui';
+
+const STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5, staff: 0 };
+const TOTAL_STEPS = 5;
+/** Offline from step 1: no code to type, straight to the form (steps 2 and 3 of 3). */
+const OFFLINE_STEPS: Record<ScreenId, number> = {
+  attract: 0,
+  home: 0,
+  request: 1,
+  code: 0,
+  login: 0,
+  profile: 2,
+  done: 3,
+  staff: 0,
+};
+const OFFLINE_TOTAL_STEPS = 3;
+
+export interface Header {
+  readonly element: HTMLElement;
+  /** Text size and high contrast: the resident's, on every screen, back to the defaults with the session. */
+  readonly display: DisplaySettings;
+  /** The town's name; the language toggle only where English is on. */
+  drawInfo(info: KioskInfo | null): void;
+}
+
+/** `retranslate` redraws the app in the language chosen with the toggle. */
+export function createHeader(doc: Document, retranslate: () => void): Header {
+  const townName = h('p', { class: 'town', id: 'town-name' });
+  const langButton = h('button', { id: 'btn-lang', type: 'button', class: 'btn btn-lang', i18n: 'app.lang_toggle', hidden: true });
+  const display = createDisplaySettings(doc);
+  const element = h('header', { class: 'topbar' }, [
+    townName,
+    h('div', { class: 'topbar-tools' }, [display.textSizeGroup, display.contrastButton, langButton]),
+  ]);
+  langButton.addEventListener('click', () => {
+    setLanguage(currentLanguage() === 'fr' ? 'en' : 'fr');
+    retranslate();
+  });
+  return {
+    element,
+    display,
+    drawInfo(info: KioskInfo | null): void {
+      const town = info?.town_name ?? '';
+      townName.hidden = town === '';
+      setI18n(townName, 'app.town', { town });
+      langButton.hidden = !(info?.english_enabled ?? false);
+    },
+  };
+}
+
+export interface StepIndicator {
+  readonly element: HTMLElement;
+  /** « Étape N de 5 » for the screen shown (none outside the signup); offline from step 1, « de 3 ». */
+  render(screen: ScreenId, flow: Flow): void;
+}
+
+export function createStepIndicator(): StepIndicator {
+  const element = h('p', { id: 'step-indicator', class: 'step', hidden: true });
+  return {
+    element,
+    render(screen: ScreenId, flow: Flow): void {
+      // Offline from step 1, steps 2–4 (code, login) are skipped: « Étape 2 de 3 » is the form.
+      const skipped = offlineVariant(flow) === 'request';
+      const step = (skipped ? OFFLINE_STEPS : STEPS)[screen];
+      element.hidden = step === 0;
+      setI18n(element, 'app.step', { step, total: skipped ? OFFLINE_TOTAL_STEPS : TOTAL_STEPS });
+    },
+  };
+}
