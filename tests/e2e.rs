@@ -979,6 +979,8 @@ async fn confirmed_by_sms(
         &format!("{PUBLIC_URL}/v1/twilio/incoming"),
         &params,
     );
+    // reqwest is built without a default TLS provider (plain HTTP here).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let answer = reqwest::Client::new()
         .post(format!("{central_url}/v1/twilio/incoming"))
         .header("X-Twilio-Signature", signature)

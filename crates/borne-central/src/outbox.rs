@@ -70,6 +70,13 @@ impl Worker {
     /// Runs until `shutdown` turns true; finishes the delivery in hand first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("delivery worker started");
+        match self.store.reconsider_confirmations(self.clock.now()).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(confirmations = n, "waiting confirmations looked at again")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "outbox unavailable"),
+        }
         loop {
             if *shutdown.borrow() {
                 break;
@@ -506,6 +513,26 @@ mod tests {
         clock.advance(30 * 86_400);
         w.deliver_due().await.unwrap();
         assert_eq!(sent().len(), 2, "only one reminder, ever");
+    }
+
+    /// New send hours (a restart with another `BORNE_SEND_HOURS`) apply to
+    /// the confirmations already waiting.
+    #[tokio::test]
+    async fn waiting_confirmations_follow_the_send_hours_of_a_restart() {
+        let (store, _dir) = store().await;
+        let provider = Arc::new(Scripted::default());
+        let clock = Clock::fixed(montreal("2026-12-03T03:00:00"));
+        sync_registration(&store, "514 555-0152", clock.now()).await;
+        let always = Worker {
+            clock: clock.clone(),
+            send_window: SendWindow::parse("00:00-24:00", "America/Montreal").unwrap(),
+            ..worker(&store, provider.clone())
+        };
+        always.deliver_due().await.unwrap();
+        assert!(provider.sent.lock().unwrap().is_empty(), "due at 8 only");
+        store.reconsider_confirmations(clock.now()).await.unwrap();
+        always.deliver_due().await.unwrap();
+        assert_eq!(provider.sent.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]

@@ -73,6 +73,44 @@ pub(super) struct AskConfirmation<'a> {
     pub applies_change: bool,
 }
 
+/// A confirmation as stored, enough to ask again.
+#[derive(Debug)]
+struct Stored {
+    id: String,
+    account_id: String,
+    phone: String,
+    channel: Channel,
+    language: Language,
+    kiosk_id: String,
+}
+
+const STORED_COLUMNS: &str = "id, account_id, phone, channel, language, kiosk_id";
+
+impl Stored {
+    fn from_row(r: &sqlx::any::AnyRow) -> Self {
+        Self {
+            id: r.get("id"),
+            account_id: r.get("account_id"),
+            phone: r.get("phone"),
+            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+            language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
+            kiosk_id: r.get("kiosk_id"),
+        }
+    }
+
+    fn ask(&self) -> AskConfirmation<'_> {
+        AskConfirmation {
+            registration_id: &self.id,
+            account_id: &self.account_id,
+            phone: &self.phone,
+            channel: self.channel,
+            language: self.language,
+            kiosk_id: &self.kiosk_id,
+            applies_change: false,
+        }
+    }
+}
+
 /// Ends the number's outstanding confirmation (and its unsent messages)
 /// in favour of a newer one.
 async fn supersede(
@@ -397,40 +435,26 @@ impl Store {
         send_at: Timestamp,
         delivery_window: i64,
     ) -> Result<u64, sqlx::Error> {
-        let due = sqlx::query(
-            "SELECT id, account_id, phone, channel, language, kiosk_id FROM confirmations
-              WHERE state = 'pending' AND reminded = 0 AND remind_at <= $1",
-        )
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {STORED_COLUMNS} FROM confirmations
+              WHERE state = 'pending' AND reminded = 0 AND remind_at <= $1"
+        );
+        let due = sqlx::query(&sql).bind(now).fetch_all(&self.pool).await?;
         let mut queued = 0;
         for r in due {
-            let id: String = r.get("id");
-            let account_id: String = r.get("account_id");
-            let mut tx = self.begin_account(&account_id).await?;
+            let c = Stored::from_row(&r);
+            let mut tx = self.begin_account(&c.account_id).await?;
             // Claimed once, whatever the number of instances.
             let claimed = sqlx::query(
                 "UPDATE confirmations SET reminded = 1, remind_at = NULL
                   WHERE id = $1 AND state = 'pending' AND reminded = 0",
             )
-            .bind(&id)
+            .bind(&c.id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if claimed == 1 {
-                let phone: String = r.get("phone");
-                let kiosk_id: String = r.get("kiosk_id");
-                let ask = AskConfirmation {
-                    registration_id: &id,
-                    account_id: &account_id,
-                    phone: &phone,
-                    channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
-                    language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
-                    kiosk_id: &kiosk_id,
-                    applies_change: false,
-                };
-                queue_message(&mut tx, &ask, send_at, send_at + delivery_window, now).await?;
+                queue_message(&mut tx, &c.ask(), send_at, send_at + delivery_window, now).await?;
                 queued += 1;
             }
             tx.commit().await?;
@@ -447,33 +471,38 @@ impl Store {
         delivery_window: i64,
         now: Timestamp,
     ) -> Result<bool, sqlx::Error> {
-        let Some(r) = sqlx::query(
-            "SELECT id, account_id, phone, channel, language, kiosk_id FROM confirmations
-              WHERE id = $1 AND state = 'pending'",
-        )
-        .bind(registration_id)
-        .fetch_optional(&self.pool)
-        .await?
+        let sql = format!(
+            "SELECT {STORED_COLUMNS} FROM confirmations WHERE id = $1 AND state = 'pending'"
+        );
+        let Some(c) = sqlx::query(&sql)
+            .bind(registration_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(Stored::from_row)
         else {
             return Ok(false);
         };
-        let account_id: String = r.get("account_id");
-        let phone: String = r.get("phone");
-        let kiosk_id: String = r.get("kiosk_id");
-        let mut tx = self.begin_account(&account_id).await?;
-        cancel_deliveries(&mut tx, registration_id, now).await?;
-        let ask = AskConfirmation {
-            registration_id,
-            account_id: &account_id,
-            phone: &phone,
-            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
-            language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
-            kiosk_id: &kiosk_id,
-            applies_change: false,
-        };
-        queue_message(&mut tx, &ask, send_at, send_at + delivery_window, now).await?;
+        let mut tx = self.begin_account(&c.account_id).await?;
+        cancel_deliveries(&mut tx, &c.id, now).await?;
+        queue_message(&mut tx, &c.ask(), send_at, send_at + delivery_window, now).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// At start: every confirmation message waiting for later is looked at
+    /// again now, under this instance's send hours and caps (the town may
+    /// have changed its hours; those still outside are put back to wait).
+    pub async fn reconsider_confirmations(&self, now: Timestamp) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1
+              WHERE state = 'pending' AND registration_id IS NOT NULL AND next_attempt_at > $2",
+        )
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 
     /// Unconfirmed registrations, by kiosk then oldest first.
