@@ -143,9 +143,14 @@ impl Store {
         let mut known = self.known_registrations(&mut tx, &mine(&ids)).await?;
         let phone_refs: Vec<&str> = phones.iter().map(String::as_str).collect();
         let mut accounts = self.accounts_by_phone(&mut tx, &mine(&phone_refs)).await?;
-        let mut room = self
-            .kiosk_room(&mut tx, kiosk_id, policy.kiosk_per_hour, now)
-            .await?;
+        // Nothing of this batch is ours to store (another instance has it
+        // all): no need to read the kiosk's hour.
+        let per_hour = if claimed.contains(&true) {
+            policy.kiosk_per_hour
+        } else {
+            0
+        };
+        let mut room = self.kiosk_room(&mut tx, kiosk_id, per_hour, now).await?;
         let mut out = Vec::with_capacity(batch.len());
         for ((r, claimed), phone) in batch.iter().zip(claimed).zip(phones) {
             if !claimed {
