@@ -429,7 +429,7 @@ async fn assert_end_state(queue: &Queue, dir: &Path, central: &CentralProcess) -
     ensure!(registrations == n, "{registrations} registrations");
     ensure!(
         deliveries == n && distinct == n,
-        "{deliveries} code deliveries for {distinct} registrations"
+        "{deliveries} confirmation deliveries for {distinct} registrations"
     );
     queue.close().await;
     assert_no_personal_data_in_files(dir)?;

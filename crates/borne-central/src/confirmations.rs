@@ -2,15 +2,12 @@
 //! key pressed during the call): the webhooks parse, this decides, the
 //! store writes.
 
-use borne_domain::{AreaCodes, ConsentRecord, Profile};
-use borne_protocol as wire;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
-
 use crate::db::{
     ConfirmedVia, PendingConfirmation, Refused, Store, StoredPendingChange, Timestamp,
 };
 use crate::telephony::ConfirmationAnswer;
+use borne_domain::{AreaCodes, ConsentRecord, Profile};
+use borne_protocol as wire;
 
 /// What a resident's answer says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,14 +26,8 @@ pub fn parse_pending_change(
         .map_err(|e| anyhow::anyhow!("stored pending change unreadable: {e}"))?;
     let consent: wire::Consent = serde_json::from_str(&p.consent_json)
         .map_err(|e| anyhow::anyhow!("stored pending change unreadable: {e}"))?;
-    let consent = ConsentRecord {
-        text_version: consent.text_version,
-        language: consent.language.into(),
-        accepted_at: OffsetDateTime::parse(&consent.accepted_at, &Rfc3339)
-            .map_err(|e| anyhow::anyhow!("stored consent time unreadable: {e}"))?,
-        kiosk_id: consent.kiosk_id,
-        staff_assisted: consent.staff_assisted,
-    };
+    // Stored with the enrolled kiosk's id at ingest.
+    let consent = consent.parse(&consent.kiosk_id)?;
     Ok(profile.parse(area_codes).map(|profile| (profile, consent)))
 }
 

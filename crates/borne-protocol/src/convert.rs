@@ -2,7 +2,7 @@
 
 use borne_domain as d;
 
-use crate::{Channel, ContactPoint, ContactType, Language, Profile};
+use crate::{Channel, Consent, ContactPoint, ContactType, Language, Profile};
 
 impl From<Channel> for d::Channel {
     fn from(c: Channel) -> Self {
@@ -56,6 +56,36 @@ impl From<ContactType> for d::ContactType {
             ContactType::Landline => d::ContactType::Landline,
             ContactType::Mobile => d::ContactType::Mobile,
             ContactType::Email => d::ContactType::Email,
+        }
+    }
+}
+
+impl Consent {
+    /// The consent record as given, recorded for `kiosk_id` (the enrolled
+    /// kiosk, whatever name the request declares); field errors are named
+    /// `consent.text_version` and `consent.accepted_at`.
+    pub fn parse(&self, kiosk_id: &str) -> Result<d::ConsentRecord, d::ValidationErrors> {
+        let mut errors = d::ValidationErrors::default();
+        if !d::ConsentRecord::is_known_version(&self.text_version) {
+            errors.push("consent.text_version", "consent.unknown_version");
+        }
+        let accepted_at = time::OffsetDateTime::parse(
+            &self.accepted_at,
+            &time::format_description::well_known::Rfc3339,
+        );
+        match accepted_at {
+            Ok(accepted_at) if errors.is_empty() => Ok(d::ConsentRecord {
+                text_version: self.text_version.clone(),
+                language: self.language.into(),
+                accepted_at,
+                kiosk_id: kiosk_id.to_owned(),
+                staff_assisted: self.staff_assisted,
+            }),
+            Ok(_) => Err(errors),
+            Err(_) => {
+                errors.push("consent.accepted_at", "consent.invalid_time");
+                Err(errors)
+            }
         }
     }
 }

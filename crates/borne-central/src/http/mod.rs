@@ -18,11 +18,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use borne_domain::{ConsentRecord, OneTimeCode, PhoneNumber};
+use borne_domain::{OneTimeCode, PhoneNumber};
 use borne_protocol::{self as wire, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
 use secrecy::{ExposeSecret, SecretString};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
@@ -284,29 +282,22 @@ async fn signup(
         "phone",
         PhoneNumber::parse(&req.phone, &state.config.area_codes),
     );
-    if !ConsentRecord::is_known_version(&req.consent.text_version) {
-        errors.push("consent.text_version", "consent.unknown_version");
-    }
-    let accepted_at = OffsetDateTime::parse(&req.consent.accepted_at, &Rfc3339).ok();
-    if accepted_at.is_none() {
-        errors.push("consent.accepted_at", "consent.invalid_time");
-    }
-    let kiosk_id = req.consent.kiosk_id.trim();
-    if kiosk_id.is_empty() || kiosk_id.len() > 100 {
+    // The consent records the enrolled kiosk, whatever name it declares.
+    let consent = match req.consent.parse(&kiosk.id) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
+    let declared = req.consent.kiosk_id.trim();
+    if declared.is_empty() || declared.len() > 100 {
         errors.push("consent.kiosk_id", "consent.invalid_kiosk_id");
     }
-    let (Some(phone), Some(accepted_at), true) = (phone, accepted_at, errors.is_empty()) else {
+    let (Some(phone), Some(consent), true) = (phone, consent, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    // The consent records the enrolled kiosk, whatever name it declares.
     let kiosk_id = kiosk.id;
-    let consent = ConsentRecord {
-        text_version: req.consent.text_version.clone(),
-        language: req.consent.language.into(),
-        accepted_at,
-        kiosk_id: kiosk_id.clone(),
-        staff_assisted: req.consent.staff_assisted,
-    };
     let limits = &state.config.limits;
     let limited = |limit: &'static str, retry_after: std::time::Duration| {
         state.metrics.rate_limited(limit);

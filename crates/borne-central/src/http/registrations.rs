@@ -4,7 +4,7 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};
 use axum::Json;
-use borne_domain::{ConsentRecord, PhoneNumber, ValidationErrors};
+use borne_domain::{PhoneNumber, ValidationErrors};
 use borne_protocol::{self as wire, ErrorBody, REGISTRATION_BATCH_MAX};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -81,13 +81,13 @@ fn parse(
         "phone",
         PhoneNumber::parse(&r.phone, &state.config.area_codes),
     );
-    if !ConsentRecord::is_known_version(&r.consent.text_version) {
-        errors.push("consent.text_version", "consent.unknown_version");
-    }
-    let accepted_at = OffsetDateTime::parse(&r.consent.accepted_at, &Rfc3339).ok();
-    if accepted_at.is_none() {
-        errors.push("consent.accepted_at", "consent.invalid_time");
-    }
+    let consent = match r.consent.parse(kiosk_id) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
     super::check_categories(
         &r.profile,
         &state.config.categories,
@@ -103,8 +103,8 @@ fn parse(
             None
         }
     };
-    let (Some(captured_at), Some(phone), Some(accepted_at), Some(profile), true) =
-        (captured_at, phone, accepted_at, profile, errors.is_empty())
+    let (Some(captured_at), Some(phone), Some(consent), Some(profile), true) =
+        (captured_at, phone, consent, profile, errors.is_empty())
     else {
         return Err(errors);
     };
@@ -118,13 +118,7 @@ fn parse(
         phone,
         channel: r.channel.into(),
         language: r.language.into(),
-        consent: ConsentRecord {
-            text_version: r.consent.text_version.clone(),
-            language: r.consent.language.into(),
-            accepted_at,
-            kiosk_id: kiosk_id.to_owned(),
-            staff_assisted: r.consent.staff_assisted,
-        },
+        consent,
         profile,
         profile_json: serde_json::to_string(&r.profile).unwrap_or_default(),
         consent_json: serde_json::to_string(&wire::Consent {
