@@ -226,8 +226,8 @@ async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize)
             .await?;
             sqlx::query(
                 "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
-                                       recorded_at, kiosk_id, staff_assisted)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                       recorded_at, kiosk_id, staff_assisted, registration_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&x.consent_id)
             .bind(&x.account_id)
@@ -237,6 +237,7 @@ async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize)
             .bind(now)
             .bind(KIOSK)
             .bind(i64::from(r.consent.staff_assisted))
+            .bind(&r.id)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
@@ -298,6 +299,23 @@ async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize)
             .bind(now)
             .bind(now)
             .bind(KIOSK)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO confirmations (id, account_id, phone, channel, language, kiosk_id,
+                                            applies_change, state, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, 'pending', $7)",
+            )
+            .bind(&r.id)
+            .bind(&x.account_id)
+            .bind(&r.phone)
+            .bind(match r.channel {
+                wire::Channel::Sms => "sms",
+                wire::Channel::Voice => "voice",
+            })
+            .bind(language(r.language))
+            .bind(KIOSK)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
