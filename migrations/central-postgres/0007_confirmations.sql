@@ -22,6 +22,7 @@ CREATE UNIQUE INDEX confirmations_one_pending ON confirmations (phone) WHERE sta
 CREATE INDEX confirmations_account ON confirmations (account_id);
 CREATE INDEX confirmations_remind ON confirmations (state, remind_at);
 CREATE INDEX deliveries_registration ON deliveries (registration_id);
+CREATE INDEX registrations_kiosk_received ON registrations (kiosk_id, received_at);
 
 ALTER TABLE consents ADD COLUMN registration_id TEXT;
 ALTER TABLE consents ADD COLUMN confirmed_via TEXT CHECK (confirmed_via IN ('sms_reply', 'voice_key'));

@@ -39,12 +39,13 @@ const DEFAULT_COUNT: u32 = 10_000;
 const FIRST_INDEX: u32 = 0;
 const MAX_COUNT: u32 = 12 * 10_000 - FIRST_INDEX;
 /// The central tables one registration writes to, in `ingest_registrations`.
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "accounts",
     "consents",
     "profiles",
     "contact_points",
     "deliveries",
+    "confirmations",
     "registrations",
 ];
 

@@ -112,28 +112,33 @@ impl Stored {
 }
 
 /// Ends the number's outstanding confirmation (and its unsent messages)
-/// in favour of a newer one.
+/// in favour of a newer one. Found through the one-pending-per-number
+/// index first: a new number (the usual case) costs one lookup.
 async fn supersede(
     conn: &mut AnyConnection,
     phone: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE deliveries SET state = 'superseded', lease_until = NULL, updated_at = $1
-          WHERE state = 'pending'
-            AND registration_id IN (SELECT id FROM confirmations
-                                     WHERE phone = $2 AND state = 'pending')",
-    )
-    .bind(now)
-    .bind(phone)
-    .execute(&mut *conn)
-    .await?;
+    let pending: Option<String> =
+        sqlx::query_scalar("SELECT id FROM confirmations WHERE phone = $1 AND state = 'pending'")
+            .bind(phone)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match pending {
+        Some(id) => end(conn, &id, now).await,
+        None => Ok(()),
+    }
+}
+
+/// Ends one pending confirmation, superseded, and its unsent messages.
+async fn end(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), sqlx::Error> {
+    cancel_deliveries(conn, id, now).await?;
     sqlx::query(
         "UPDATE confirmations SET state = 'superseded', decided_at = $1, remind_at = NULL
-          WHERE phone = $2 AND state = 'pending'",
+          WHERE id = $2 AND state = 'pending'",
     )
     .bind(now)
-    .bind(phone)
+    .bind(id)
     .execute(&mut *conn)
     .await
     .map(|_| ())
@@ -145,9 +150,12 @@ async fn cancel_deliveries(
     registration_id: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
+    // Through the registration id's index (the outbox's state index
+    // would visit every pending delivery).
     sqlx::query(
         "UPDATE deliveries SET state = 'superseded', lease_until = NULL, updated_at = $1
-          WHERE registration_id = $2 AND state = 'pending'",
+          WHERE id IN (SELECT id FROM deliveries WHERE registration_id = $2)
+            AND state = 'pending'",
     )
     .bind(now)
     .bind(registration_id)
@@ -538,26 +546,17 @@ pub(super) async fn end_by_login(
     account_id: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE deliveries SET state = 'superseded', lease_until = NULL, updated_at = $1
-              WHERE state = 'pending'
-                AND registration_id IN (SELECT id FROM confirmations
-                                         WHERE account_id = $2 AND state = 'pending'
-                                           AND applies_change = 0)",
+    let pending: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM confirmations
+          WHERE account_id = $1 AND state = 'pending' AND applies_change = 0",
     )
-    .bind(now)
     .bind(account_id)
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    sqlx::query(
-        "UPDATE confirmations SET state = 'superseded', decided_at = $1, remind_at = NULL
-              WHERE account_id = $2 AND state = 'pending' AND applies_change = 0",
-    )
-    .bind(now)
-    .bind(account_id)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    for id in pending {
+        end(conn, &id, now).await?;
+    }
+    Ok(())
 }
 
 /// The owner decided a pending change at a kiosk: its confirmation asks
@@ -567,14 +566,5 @@ pub(super) async fn end_for_change(
     registration_id: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    cancel_deliveries(conn, registration_id, now).await?;
-    sqlx::query(
-        "UPDATE confirmations SET state = 'superseded', decided_at = $1, remind_at = NULL
-              WHERE id = $2 AND state = 'pending'",
-    )
-    .bind(now)
-    .bind(registration_id)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    end(conn, registration_id, now).await
 }
