@@ -69,13 +69,14 @@ pub async fn log_in(
         }
     }
     let usable = active.filter(|c| c.expires_at > now);
-    let hash = usable
-        .as_ref()
-        .map_or_else(|| DECOY_HASH.clone(), |c| c.code_hash.clone());
+    let hash = usable.as_ref().map(|c| c.code_hash.clone());
     let code = typed.as_str().to_owned();
-    let matches = tokio::task::spawn_blocking(move || codes::verify_code(&code, &hash))
-        .await
-        .map_err(anyhow::Error::from)?;
+    // On the blocking pool, the decoy's one-time hashing included.
+    let matches = tokio::task::spawn_blocking(move || {
+        codes::verify_code(&code, hash.as_deref().unwrap_or(&DECOY_HASH))
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
     let code = match usable {
         Some(code) if matches => code,
         other => {

@@ -27,17 +27,63 @@ impl ConfirmedVia {
 }
 
 /// A confirmation waiting for the phone's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PendingConfirmation {
     /// The registration's id (the reference the resident was given ends it).
     pub id: String,
     pub account_id: String,
+    /// E.164 (kept out of `Debug`).
+    pub phone: String,
     pub channel: Channel,
     pub language: Language,
+    pub kiosk_id: String,
     /// Confirming applies the pending change of the same id.
     pub applies_change: bool,
     /// Messages that went out for it so far.
     pub sends: i64,
+}
+
+impl std::fmt::Debug for PendingConfirmation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingConfirmation")
+            .field("id", &self.id)
+            .field("channel", &self.channel)
+            .field("applies_change", &self.applies_change)
+            .field("sends", &self.sends)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every column of a confirmation, for [`PendingConfirmation::from_row`].
+const COLUMNS: &str =
+    "c.id, c.account_id, c.phone, c.channel, c.language, c.kiosk_id, c.applies_change, c.sends";
+
+impl PendingConfirmation {
+    fn from_row(r: &sqlx::any::AnyRow) -> Self {
+        Self {
+            id: r.get("id"),
+            account_id: r.get("account_id"),
+            phone: r.get("phone"),
+            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
+            language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
+            kiosk_id: r.get("kiosk_id"),
+            applies_change: r.get::<i64, _>("applies_change") != 0,
+            sends: r.get("sends"),
+        }
+    }
+
+    /// What asking again (reminder, resend) writes.
+    fn ask(&self) -> AskConfirmation<'_> {
+        AskConfirmation {
+            registration_id: &self.id,
+            account_id: &self.account_id,
+            phone: &self.phone,
+            channel: self.channel,
+            language: self.language,
+            kiosk_id: &self.kiosk_id,
+            applies_change: self.applies_change,
+        }
+    }
 }
 
 /// What a refusal removed.
@@ -71,44 +117,6 @@ pub(super) struct AskConfirmation<'a> {
     pub language: Language,
     pub kiosk_id: &'a str,
     pub applies_change: bool,
-}
-
-/// A confirmation as stored, enough to ask again.
-#[derive(Debug)]
-struct Stored {
-    id: String,
-    account_id: String,
-    phone: String,
-    channel: Channel,
-    language: Language,
-    kiosk_id: String,
-}
-
-const STORED_COLUMNS: &str = "id, account_id, phone, channel, language, kiosk_id";
-
-impl Stored {
-    fn from_row(r: &sqlx::any::AnyRow) -> Self {
-        Self {
-            id: r.get("id"),
-            account_id: r.get("account_id"),
-            phone: r.get("phone"),
-            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
-            language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
-            kiosk_id: r.get("kiosk_id"),
-        }
-    }
-
-    fn ask(&self) -> AskConfirmation<'_> {
-        AskConfirmation {
-            registration_id: &self.id,
-            account_id: &self.account_id,
-            phone: &self.phone,
-            channel: self.channel,
-            language: self.language,
-            kiosk_id: &self.kiosk_id,
-            applies_change: false,
-        }
-    }
 }
 
 /// Ends the number's outstanding confirmation (and its unsent messages)
@@ -228,35 +236,30 @@ pub(super) async fn ask(
     .await
 }
 
-fn pending_from(r: &sqlx::any::AnyRow) -> PendingConfirmation {
-    PendingConfirmation {
-        id: r.get("id"),
-        account_id: r.get("account_id"),
-        channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
-        language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
-        applies_change: r.get::<i64, _>("applies_change") != 0,
-        sends: r.get("sends"),
-    }
-}
-
-const PENDING_COLUMNS: &str =
-    "c.id, c.account_id, c.channel, c.language, c.applies_change, c.sends";
-
 impl Store {
+    /// The pending confirmation `condition` (a `WHERE` on `c`, or a join
+    /// then a `WHERE`, with `$1`) finds.
+    async fn pending_where(
+        &self,
+        condition: &str,
+        key: &str,
+    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM confirmations c {condition} AND c.state = 'pending'");
+        Ok(sqlx::query(&sql)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(PendingConfirmation::from_row))
+    }
+
     /// The confirmation this number (E.164) may answer, if any.
     pub async fn pending_confirmation_for_phone(
         &self,
         phone: &str,
     ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {PENDING_COLUMNS} FROM confirmations c WHERE c.phone = $1 AND c.state = 'pending'"
-        );
-        Ok(sqlx::query(&sql)
-            .bind(phone)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(pending_from))
+        self.pending_where("WHERE c.phone = $1", phone).await
     }
 
     /// The confirmation a call (the provider's call id) asks for, while
@@ -265,17 +268,11 @@ impl Store {
         &self,
         call_id: &str,
     ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {PENDING_COLUMNS} FROM confirmations c
-               JOIN deliveries d ON d.registration_id = c.id
-              WHERE d.provider_id = $1 AND c.state = 'pending'"
-        );
-        Ok(sqlx::query(&sql)
-            .bind(call_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(pending_from))
+        self.pending_where(
+            "JOIN deliveries d ON d.registration_id = c.id WHERE d.provider_id = $1",
+            call_id,
+        )
+        .await
     }
 
     /// The confirmation behind a delivery, if it is still pending.
@@ -283,15 +280,7 @@ impl Store {
         &self,
         registration_id: &str,
     ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {PENDING_COLUMNS} FROM confirmations c WHERE c.id = $1 AND c.state = 'pending'"
-        );
-        Ok(sqlx::query(&sql)
-            .bind(registration_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(pending_from))
+        self.pending_where("WHERE c.id = $1", registration_id).await
     }
 
     /// The phone answered yes. In one transaction: the confirmation ends
@@ -444,13 +433,13 @@ impl Store {
         delivery_window: i64,
     ) -> Result<u64, sqlx::Error> {
         let sql = format!(
-            "SELECT {STORED_COLUMNS} FROM confirmations
-              WHERE state = 'pending' AND reminded = 0 AND remind_at <= $1"
+            "SELECT {COLUMNS} FROM confirmations c
+              WHERE c.state = 'pending' AND c.reminded = 0 AND c.remind_at <= $1"
         );
         let due = sqlx::query(&sql).bind(now).fetch_all(&self.pool).await?;
         let mut queued = 0;
         for r in due {
-            let c = Stored::from_row(&r);
+            let c = PendingConfirmation::from_row(&r);
             let mut tx = self.begin_account(&c.account_id).await?;
             // Claimed once, whatever the number of instances.
             let claimed = sqlx::query(
@@ -479,16 +468,7 @@ impl Store {
         delivery_window: i64,
         now: Timestamp,
     ) -> Result<bool, sqlx::Error> {
-        let sql = format!(
-            "SELECT {STORED_COLUMNS} FROM confirmations WHERE id = $1 AND state = 'pending'"
-        );
-        let Some(c) = sqlx::query(&sql)
-            .bind(registration_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(Stored::from_row)
-        else {
+        let Some(c) = self.pending_confirmation(registration_id).await? else {
             return Ok(false);
         };
         let mut tx = self.begin_account(&c.account_id).await?;

@@ -15,7 +15,8 @@ use super::{ApiError, AppState};
 use crate::confirmations::{self, Answer};
 use crate::db::{now, ConfirmedVia};
 use crate::telephony::{
-    confirmation_answer, confirmation_voice, verify_twilio_signature, ConfirmationAnswer,
+    confirmation_answer, confirmation_voice, gather_twiml, say_tag, verify_twilio_signature,
+    xml_escape, ConfirmationAnswer,
 };
 
 type Params = Vec<(String, String)>;
@@ -193,23 +194,24 @@ pub(crate) fn keyword(body: &str) -> Option<Keyword> {
     }
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+/// A TwiML document (`<Response>…`) as the answer to a webhook.
+fn xml(response: &str) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{response}"),
+    )
+        .into_response()
 }
 
+/// TwiML that texts `message` back, or answers nothing.
 fn twiml(message: Option<&str>) -> Response {
-    let body = match message {
-        Some(m) => format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
+    match message {
+        Some(m) => xml(&format!(
+            "<Response><Message>{}</Message></Response>",
             xml_escape(m)
-        ),
-        None => "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>".to_owned(),
-    };
-    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+        )),
+        None => xml("<Response/>"),
+    }
 }
 
 /// The town's help text, in the resident's language.
@@ -338,12 +340,11 @@ async fn answer_sms(
 
 /// TwiML that says `text` and hangs up.
 fn say(text: &str, language: Language) -> Response {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{}{}</Say></Response>",
-        crate::telephony::say_tag(language),
+    xml(&format!(
+        "<Response>{}{}</Say></Response>",
+        say_tag(language),
         xml_escape(text)
-    );
-    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+    ))
 }
 
 /// `POST /v1/twilio/gather`: the key pressed during a confirmation call.
@@ -377,12 +378,11 @@ pub(super) async fn gather(
     verify(&state, &uri, &headers, &params)?;
     let call_sid = param(&params, "CallSid").unwrap_or_default();
     let digits = param(&params, "Digits").unwrap_or_default();
-    let Some(pending) = state
-        .store
-        .pending_confirmation_for_call(call_sid)
-        .await?
-        .filter(|_| !call_sid.is_empty())
-    else {
+    let pending = match call_sid {
+        "" => None,
+        sid => state.store.pending_confirmation_for_call(sid).await?,
+    };
+    let Some(pending) = pending else {
         return Ok(say(
             "Cette demande n'est plus en attente. Au revoir. This request is no longer waiting. Goodbye.",
             Language::Fr,
@@ -395,11 +395,7 @@ pub(super) async fn gather(
             state.config.public_url.as_deref().unwrap_or_default()
         );
         let text = confirmation_voice(&state.config.town_name, pending.language, false);
-        let body = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
-            crate::telephony::gather_twiml(&text, pending.language, &action)
-        );
-        return Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response());
+        return Ok(xml(&gather_twiml(&text, pending.language, &action)));
     };
     let said = confirmations::answer(
         &state.store,

@@ -19,7 +19,7 @@ pub use messages::{
     ConfirmationAnswer,
 };
 pub use signature::{twilio_signature, verify_twilio_signature};
-pub(crate) use twilio::{gather_twiml, say_tag};
+pub(crate) use twilio::{gather_twiml, say_tag, xml_escape};
 pub use twilio::{Sender, TwilioConfig, TwilioProvider};
 
 /// One SMS or call to place.
