@@ -20,9 +20,11 @@ export function formatDateTime(value: string, lang: 'fr' | 'en'): string {
  */
 export function formatHour(value: string, lang: 'fr' | 'en'): string {
   const [h = 0, m = 0] = value.split(':').map((n) => Number.parseInt(n, 10));
-  const hour = Number.isFinite(h) ? h % 24 : 0;
+  const hour = Number.isFinite(h) ? h : 0;
   const minutes = Number.isFinite(m) && m > 0 ? String(m).padStart(2, '0') : '';
+  // `24:00` ends the day: « 24 h », "midnight".
   if (lang === 'fr') return minutes ? `${hour}\u00a0h\u00a0${minutes}` : `${hour}\u00a0h`;
+  if (hour % 24 === 0 && !minutes) return hour === 0 ? '12\u00a0a.m.' : 'midnight';
   const twelve = hour % 12 === 0 ? 12 : hour % 12;
   const suffix = hour < 12 ? 'a.m.' : 'p.m.';
   return minutes ? `${twelve}:${minutes}\u00a0${suffix}` : `${twelve}\u00a0${suffix}`;
