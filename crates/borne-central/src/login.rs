@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::codes::{self, MAX_CODE_ATTEMPTS};
 use crate::config::Limits;
-use crate::db::{LoginScope, Store, Timestamp};
+use crate::db::{LoginScope, Store, StoreError, Timestamp};
 
 /// A logged-in resident.
 #[derive(Debug)]
@@ -32,8 +32,8 @@ pub enum LoginError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for LoginError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<StoreError> for LoginError {
+    fn from(e: StoreError) -> Self {
         Self::Internal(e.into())
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::config::Limits;
-use crate::db::{DeliveryJob, DeliveryOutcome, Purpose, Store, Timestamp};
+use crate::db::{DeliveryJob, DeliveryOutcome, Purpose, Store, StoreError, Timestamp};
 use crate::metrics::Metrics;
 use crate::quiet_hours::SendWindow;
 use crate::telephony::{
@@ -99,7 +99,7 @@ impl Worker {
 
     /// Queues the reminders that have come due, then delivers everything
     /// currently due.
-    pub async fn deliver_due(&self) -> Result<(), sqlx::Error> {
+    pub async fn deliver_due(&self) -> Result<(), StoreError> {
         let now = self.clock.now();
         let reminders = self
             .store
@@ -167,7 +167,7 @@ impl Worker {
     /// hour of the last 7 days (at least the configured baseline). Above
     /// the warning ratio it logs; above the pause ratio it pauses sends
     /// until an administrator runs `borne-central sends resume`.
-    pub async fn check_breaker(&self) -> Result<Breaker, sqlx::Error> {
+    pub async fn check_breaker(&self) -> Result<Breaker, StoreError> {
         let state = self.store.breaker().await?;
         if state.paused_at.is_some() {
             return Ok(Breaker::Paused);
@@ -214,7 +214,7 @@ impl Worker {
         &self,
         job: &DeliveryJob,
         now: Timestamp,
-    ) -> Result<Result<OutgoingMessage, DeliveryOutcome>, sqlx::Error> {
+    ) -> Result<Result<OutgoingMessage, DeliveryOutcome>, StoreError> {
         if job.expires_at <= now {
             return Ok(Err(DeliveryOutcome::Expired));
         }
@@ -316,7 +316,7 @@ mod tests {
     use borne_domain::{AreaCodes, ConsentRecord, Language, PhoneNumber};
     use secrecy::SecretString;
 
-    use crate::db::{now, IngestPolicy, NewCode, NewRegistration};
+    use crate::db::{now, DeliveryState, IngestPolicy, NewCode, NewRegistration};
     use crate::telephony::Receipt;
     use borne_protocol as wire;
 
@@ -594,13 +594,13 @@ mod tests {
         w.deliver_due().await.unwrap();
         assert_eq!(
             store.delivery_view(&id).await.unwrap().unwrap().state,
-            "pending"
+            DeliveryState::Pending
         );
         tokio::time::sleep(Duration::from_millis(2100)).await;
         w.deliver_due().await.unwrap();
         assert_eq!(
             store.delivery_view(&id).await.unwrap().unwrap().state,
-            "sent"
+            DeliveryState::Sent
         );
         let sent = provider.sent.lock().unwrap().clone();
         assert_eq!(sent.len(), 2);
@@ -615,7 +615,7 @@ mod tests {
         w.deliver_due().await.unwrap();
         assert_eq!(
             store.delivery_view(&id).await.unwrap().unwrap().state,
-            "expired"
+            DeliveryState::Expired
         );
     }
 
@@ -629,7 +629,7 @@ mod tests {
         });
         worker(&store, provider).deliver_due().await.unwrap();
         let v = store.delivery_view(&id).await.unwrap().unwrap();
-        assert_eq!(v.state, "failed");
+        assert_eq!(v.state, DeliveryState::Failed);
     }
 
     #[test]

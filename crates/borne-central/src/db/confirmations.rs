@@ -5,8 +5,9 @@
 use borne_domain::{Channel, ConsentRecord, Language, Profile};
 use sqlx::{AnyConnection, Row};
 
+use super::error::parsed;
 use super::registrations::IngestPolicy;
-use super::{flag, insert_consent, new_id, write_profile, Store, Timestamp};
+use super::{flag, insert_consent, new_id, write_profile, Store, StoreError, Timestamp};
 
 /// How the phone confirmed (the consent ledger records it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,17 +60,25 @@ const COLUMNS: &str =
     "c.id, c.account_id, c.phone, c.channel, c.language, c.kiosk_id, c.applies_change, c.sends";
 
 impl PendingConfirmation {
-    fn from_row(r: &sqlx::any::AnyRow) -> Self {
-        Self {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self, StoreError> {
+        Ok(Self {
             id: r.get("id"),
             account_id: r.get("account_id"),
             phone: r.get("phone"),
-            channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
-            language: Language::parse(&r.get::<String, _>("language")).unwrap_or_default(),
+            channel: parsed(
+                "confirmations.channel",
+                &r.get::<String, _>("channel"),
+                Channel::parse,
+            )?,
+            language: parsed(
+                "confirmations.language",
+                &r.get::<String, _>("language"),
+                Language::parse,
+            )?,
             kiosk_id: r.get("kiosk_id"),
             applies_change: r.get::<i64, _>("applies_change") != 0,
             sends: r.get("sends"),
-        }
+        })
     }
 
     /// What asking again (reminder, resend) writes.
@@ -126,7 +135,7 @@ async fn supersede(
     conn: &mut AnyConnection,
     phone: &str,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let pending: Option<String> =
         sqlx::query_scalar("SELECT id FROM confirmations WHERE phone = $1 AND state = 'pending'")
             .bind(phone)
@@ -139,7 +148,7 @@ async fn supersede(
 }
 
 /// Ends one pending confirmation, superseded, and its unsent messages.
-async fn end(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), sqlx::Error> {
+async fn end(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), StoreError> {
     cancel_deliveries(conn, id, now).await?;
     sqlx::query(
         "UPDATE confirmations SET state = 'superseded', decided_at = $1, remind_at = NULL
@@ -148,8 +157,8 @@ async fn end(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), s
     .bind(now)
     .bind(id)
     .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(())
 }
 
 /// Ends one confirmation's unsent messages.
@@ -157,7 +166,7 @@ async fn cancel_deliveries(
     conn: &mut AnyConnection,
     registration_id: &str,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     // Through the registration id's index (the outbox's state index
     // would visit every pending delivery).
     sqlx::query(
@@ -168,8 +177,8 @@ async fn cancel_deliveries(
     .bind(now)
     .bind(registration_id)
     .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(())
 }
 
 /// A message asking for the confirmation, due at `at`.
@@ -179,7 +188,7 @@ async fn queue_message(
     at: Timestamp,
     expires_at: Timestamp,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel, language,
                                  state, next_attempt_at, expires_at, created_at, updated_at,
@@ -198,8 +207,8 @@ async fn queue_message(
     .bind(now)
     .bind(c.kiosk_id)
     .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    .await?;
+    Ok(())
 }
 
 /// In the ingest transaction: the registration's confirmation, replacing
@@ -209,7 +218,7 @@ pub(super) async fn ask(
     c: &AskConfirmation<'_>,
     now: Timestamp,
     policy: IngestPolicy,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     supersede(conn, c.phone, now).await?;
     sqlx::query(
         "INSERT INTO confirmations (id, account_id, phone, channel, language, kiosk_id,
@@ -243,22 +252,23 @@ impl Store {
         &self,
         condition: &str,
         key: &str,
-    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+    ) -> Result<Option<PendingConfirmation>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM confirmations c {condition} AND c.state = 'pending'");
-        Ok(sqlx::query(&sql)
+        sqlx::query(&sql)
             .bind(key)
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(PendingConfirmation::from_row))
+            .map(PendingConfirmation::from_row)
+            .transpose()
     }
 
     /// The confirmation this number (E.164) may answer, if any.
     pub async fn pending_confirmation_for_phone(
         &self,
         phone: &str,
-    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+    ) -> Result<Option<PendingConfirmation>, StoreError> {
         self.pending_where("WHERE c.phone = $1", phone).await
     }
 
@@ -267,7 +277,7 @@ impl Store {
     pub async fn pending_confirmation_for_call(
         &self,
         call_id: &str,
-    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+    ) -> Result<Option<PendingConfirmation>, StoreError> {
         self.pending_where(
             "JOIN deliveries d ON d.registration_id = c.id WHERE d.provider_id = $1",
             call_id,
@@ -279,7 +289,7 @@ impl Store {
     pub async fn pending_confirmation(
         &self,
         registration_id: &str,
-    ) -> Result<Option<PendingConfirmation>, sqlx::Error> {
+    ) -> Result<Option<PendingConfirmation>, StoreError> {
         self.pending_where("WHERE c.id = $1", registration_id).await
     }
 
@@ -296,7 +306,7 @@ impl Store {
         via: ConfirmedVia,
         provider_ref: &str,
         now: Timestamp,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_account(&c.account_id).await?;
         let done = sqlx::query(
             "UPDATE confirmations SET state = 'confirmed', decided_at = $1, via = $2,
@@ -359,7 +369,7 @@ impl Store {
         &self,
         c: &PendingConfirmation,
         now: Timestamp,
-    ) -> Result<Option<Refused>, sqlx::Error> {
+    ) -> Result<Option<Refused>, StoreError> {
         let mut tx = self.begin_account(&c.account_id).await?;
         let done = sqlx::query(
             "UPDATE confirmations SET state = 'refused', decided_at = $1, remind_at = NULL
@@ -409,7 +419,7 @@ impl Store {
         &self,
         registration_id: &str,
         remind_at: Timestamp,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE confirmations SET sends = sends + 1,
                     remind_at = CASE WHEN reminded = 0 AND remind_at IS NULL THEN $1
@@ -419,8 +429,8 @@ impl Store {
         .bind(remind_at)
         .bind(registration_id)
         .execute(&self.pool)
-        .await
-        .map(|_| ())
+        .await?;
+        Ok(())
     }
 
     /// Queues the reminder of every pending confirmation whose time has
@@ -431,7 +441,7 @@ impl Store {
         now: Timestamp,
         send_at: Timestamp,
         delivery_window: i64,
-    ) -> Result<u64, sqlx::Error> {
+    ) -> Result<u64, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM confirmations c
               WHERE c.state = 'pending' AND c.reminded = 0 AND c.remind_at <= $1"
@@ -439,7 +449,7 @@ impl Store {
         let due = sqlx::query(&sql).bind(now).fetch_all(&self.pool).await?;
         let mut queued = 0;
         for r in due {
-            let c = PendingConfirmation::from_row(&r);
+            let c = PendingConfirmation::from_row(&r)?;
             let mut tx = self.begin_account(&c.account_id).await?;
             // Claimed once, whatever the number of instances.
             let claimed = sqlx::query(
@@ -467,7 +477,7 @@ impl Store {
         send_at: Timestamp,
         delivery_window: i64,
         now: Timestamp,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, StoreError> {
         let Some(c) = self.pending_confirmation(registration_id).await? else {
             return Ok(false);
         };
@@ -481,7 +491,7 @@ impl Store {
     /// At start: every confirmation message waiting for later is looked at
     /// again now, under this instance's send hours and caps (the town may
     /// have changed its hours; those still outside are put back to wait).
-    pub async fn reconsider_confirmations(&self, now: Timestamp) -> Result<u64, sqlx::Error> {
+    pub async fn reconsider_confirmations(&self, now: Timestamp) -> Result<u64, StoreError> {
         Ok(sqlx::query(
             "UPDATE deliveries SET next_attempt_at = $1
               WHERE state = 'pending' AND registration_id IS NOT NULL AND next_attempt_at > $2",
@@ -494,7 +504,7 @@ impl Store {
     }
 
     /// Unconfirmed registrations, by kiosk then oldest first.
-    pub async fn unconfirmed(&self) -> Result<Vec<Unconfirmed>, sqlx::Error> {
+    pub async fn unconfirmed(&self) -> Result<Vec<Unconfirmed>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.id, c.kiosk_id, k.name, c.channel, c.created_at, c.sends, c.reminded
                FROM confirmations c LEFT JOIN kiosks k ON k.id = c.kiosk_id
@@ -503,18 +513,23 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Unconfirmed {
-                registration_id: r.get("id"),
-                kiosk_id: r.get("kiosk_id"),
-                kiosk_name: r.get("name"),
-                channel: Channel::parse(&r.get::<String, _>("channel")).unwrap_or(Channel::Sms),
-                created_at: r.get("created_at"),
-                sends: r.get("sends"),
-                reminded: r.get::<i64, _>("reminded") != 0,
+        rows.into_iter()
+            .map(|r| {
+                Ok(Unconfirmed {
+                    registration_id: r.get("id"),
+                    kiosk_id: r.get("kiosk_id"),
+                    kiosk_name: r.get("name"),
+                    channel: parsed(
+                        "confirmations.channel",
+                        &r.get::<String, _>("channel"),
+                        Channel::parse,
+                    )?,
+                    created_at: r.get("created_at"),
+                    sends: r.get("sends"),
+                    reminded: r.get::<i64, _>("reminded") != 0,
+                })
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -525,7 +540,7 @@ pub(super) async fn end_by_login(
     conn: &mut AnyConnection,
     account_id: &str,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let pending: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM confirmations
           WHERE account_id = $1 AND state = 'pending' AND applies_change = 0",
@@ -545,6 +560,6 @@ pub(super) async fn end_for_change(
     conn: &mut AnyConnection,
     registration_id: &str,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     end(conn, registration_id, now).await
 }

@@ -4,7 +4,7 @@
 use borne_protocol as wire;
 use sqlx::Row;
 
-use super::{new_id, Store, Timestamp};
+use super::{new_id, Store, StoreError, Timestamp};
 
 /// A kiosk as `borne-central kiosk list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl Store {
         code_hash: &str,
         now: Timestamp,
         expires_at: Timestamp,
-    ) -> Result<String, sqlx::Error> {
+    ) -> Result<String, StoreError> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO kiosks (id, name, created_at, enrollment_code_hash, enrollment_expires_at)
@@ -83,7 +83,7 @@ impl Store {
         token_hash: &str,
         app_version: &str,
         now: Timestamp,
-    ) -> Result<Option<(String, String)>, sqlx::Error> {
+    ) -> Result<Option<(String, String)>, StoreError> {
         let row = sqlx::query(
             "UPDATE kiosks
                 SET enrollment_code_hash = NULL, token_hash = $1, enrolled_at = $2,
@@ -104,7 +104,7 @@ impl Store {
     }
 
     /// Looked up on every kiosk request, so a revocation holds at once.
-    pub async fn kiosk_auth(&self, token_hash: &str) -> Result<KioskAuth, sqlx::Error> {
+    pub async fn kiosk_auth(&self, token_hash: &str) -> Result<KioskAuth, StoreError> {
         let row = sqlx::query("SELECT id, name, revoked_at FROM kiosks WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
@@ -124,7 +124,7 @@ impl Store {
         kiosk_id: &str,
         beat: &wire::Heartbeat,
         now: Timestamp,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<(), StoreError> {
         let mode = match beat.mode {
             wire::KioskMode::Online => "online",
             wire::KioskMode::Offline => "offline",
@@ -148,7 +148,7 @@ impl Store {
     }
 
     /// Every kiosk, oldest first.
-    pub async fn list_kiosks(&self) -> Result<Vec<KioskRecord>, sqlx::Error> {
+    pub async fn list_kiosks(&self) -> Result<Vec<KioskRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, name, created_at, enrollment_expires_at, enrolled_at, revoked_at,
                     last_seen_at, app_version, mode, queue_depth, queue_rejected,
@@ -179,7 +179,7 @@ impl Store {
 
     /// Revokes the kiosk with this id, or every kiosk with this name
     /// (an unused enrollment code dies with it). Returns how many.
-    pub async fn revoke_kiosk(&self, id_or_name: &str, now: Timestamp) -> Result<u64, sqlx::Error> {
+    pub async fn revoke_kiosk(&self, id_or_name: &str, now: Timestamp) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "UPDATE kiosks SET revoked_at = $1, enrollment_code_hash = NULL
               WHERE (id = $2 OR name = $3) AND revoked_at IS NULL",
@@ -193,7 +193,7 @@ impl Store {
     }
 
     /// Enrolled kiosks without a heartbeat for longer than `after` seconds.
-    pub async fn silent_kiosks(&self, now: Timestamp, after: i64) -> Result<i64, sqlx::Error> {
+    pub async fn silent_kiosks(&self, now: Timestamp, after: i64) -> Result<i64, StoreError> {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM kiosks
               WHERE enrolled_at IS NOT NULL AND revoked_at IS NULL
@@ -202,5 +202,6 @@ impl Store {
         .bind(now - after)
         .fetch_one(&self.pool)
         .await
+        .map_err(StoreError::from)
     }
 }

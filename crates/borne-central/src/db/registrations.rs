@@ -8,7 +8,8 @@ use std::time::Duration;
 use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
 use sqlx::Row;
 
-use super::{insert_consent, new_id, write_profile, Store, Timestamp};
+use super::error::parsed;
+use super::{insert_consent, new_id, write_profile, Coded, Store, StoreError, Timestamp};
 
 /// A registration parsed at the edge, ready to store.
 #[derive(Debug)]
@@ -52,6 +53,54 @@ impl Outcome {
             Self::Updated => "updated",
             Self::PendingChange => "pending_change",
         }
+    }
+}
+
+impl Coded for Outcome {
+    const COLUMN: &'static str = "registrations.outcome";
+    const ALL: &'static [Self] = &[Self::Created, Self::Updated, Self::PendingChange];
+
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+/// Where a pending change stands (`pending_changes.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingChangeState {
+    /// Waiting for the phone's confirmation or the owner's decision.
+    Pending,
+    /// Confirmed by the phone, or accepted by the owner: the profile was
+    /// replaced.
+    Applied,
+    /// Refused by the phone, or by the owner.
+    Discarded,
+    /// A newer registration for the number replaced it.
+    Superseded,
+}
+
+impl PendingChangeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Applied => "applied",
+            Self::Discarded => "discarded",
+            Self::Superseded => "superseded",
+        }
+    }
+}
+
+impl Coded for PendingChangeState {
+    const COLUMN: &'static str = "pending_changes.state";
+    const ALL: &'static [Self] = &[
+        Self::Pending,
+        Self::Applied,
+        Self::Discarded,
+        Self::Superseded,
+    ];
+
+    fn code(self) -> &'static str {
+        self.as_str()
     }
 }
 
@@ -121,7 +170,7 @@ impl Store {
         kiosk_id: &str,
         now: Timestamp,
         policy: IngestPolicy,
-    ) -> Result<Vec<Ingested>, sqlx::Error> {
+    ) -> Result<Vec<Ingested>, StoreError> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -297,7 +346,7 @@ impl Store {
         kiosk_id: &str,
         per_hour: u32,
         now: Timestamp,
-    ) -> Result<Option<(u32, Duration)>, sqlx::Error> {
+    ) -> Result<Option<(u32, Duration)>, StoreError> {
         if per_hour == 0 {
             return Ok(None);
         }
@@ -323,7 +372,7 @@ impl Store {
         &self,
         conn: &mut sqlx::AnyConnection,
         ids: &[String],
-    ) -> Result<HashMap<String, String>, sqlx::Error> {
+    ) -> Result<HashMap<String, String>, StoreError> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -347,7 +396,7 @@ impl Store {
         &self,
         conn: &mut sqlx::AnyConnection,
         phones: &[String],
-    ) -> Result<HashMap<String, ExistingAccount>, sqlx::Error> {
+    ) -> Result<HashMap<String, ExistingAccount>, StoreError> {
         if phones.is_empty() {
             return Ok(HashMap::new());
         }
@@ -359,27 +408,27 @@ impl Store {
         for phone in phones {
             q = q.bind(phone);
         }
-        Ok(q.fetch_all(&mut *conn)
+        q.fetch_all(&mut *conn)
             .await?
             .into_iter()
             .map(|r| {
-                (
+                let language = r.get::<String, _>("language");
+                Ok((
                     r.get("phone"),
                     ExistingAccount {
                         id: r.get("id"),
-                        language: Language::parse(&r.get::<String, _>("language"))
-                            .unwrap_or_default(),
+                        language: parsed("accounts.language", &language, Language::parse)?,
                     },
-                )
+                ))
             })
-            .collect())
+            .collect()
     }
 
     /// The newest change waiting for this account's owner.
     pub async fn pending_change(
         &self,
         account_id: &str,
-    ) -> Result<Option<StoredPendingChange>, sqlx::Error> {
+    ) -> Result<Option<StoredPendingChange>, StoreError> {
         let row = sqlx::query(
             "SELECT id, profile, consent, kiosk_id, captured_at FROM pending_changes
              WHERE account_id = $1 AND state = 'pending' ORDER BY received_at DESC LIMIT 1",
@@ -405,17 +454,20 @@ impl Store {
         id: &str,
         apply: Option<(&Profile, &ConsentRecord)>,
         now: Timestamp,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_account(account_id).await?;
         let done = sqlx::query(
             "UPDATE pending_changes SET state = $1, decided_at = $2
              WHERE id = $3 AND account_id = $4 AND state = 'pending'",
         )
-        .bind(if apply.is_some() {
-            "applied"
-        } else {
-            "discarded"
-        })
+        .bind(
+            if apply.is_some() {
+                PendingChangeState::Applied
+            } else {
+                PendingChangeState::Discarded
+            }
+            .as_str(),
+        )
         .bind(now)
         .bind(id)
         .bind(account_id)
@@ -432,5 +484,23 @@ impl Store {
         super::confirmations::end_for_change(&mut tx, id, now).await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_change_states_are_the_schemas() {
+        super::super::error::assert_matches_schema::<PendingChangeState>(
+            "CHECK (state IN (",
+            "'applied'",
+        );
+    }
+
+    #[test]
+    fn outcomes_are_the_schemas() {
+        super::super::error::assert_matches_schema::<Outcome>("CHECK (outcome IN (", "'created'");
     }
 }

@@ -6,7 +6,10 @@ use sqlx::Row;
 
 use borne_protocol as wire;
 
-use super::{categories_column, new_id, rfc3339, Store, Timestamp};
+use super::{
+    categories_column, new_id, rfc3339, Coded, DeliveryState, Outcome, PendingChangeState, Store,
+    StoreError, Timestamp,
+};
 
 /// One resident, as the contacts export writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +51,16 @@ pub enum DeletionBy {
     Administrator,
 }
 
+impl DeletionBy {
+    /// `deletions.requested_by`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resident => "resident",
+            Self::Administrator => "administrator",
+        }
+    }
+}
+
 impl Store {
     /// Residents with a profile, oldest account first. `verified_only`:
     /// numbers confirmed by a login; `since`: profiles saved since then.
@@ -55,7 +68,7 @@ impl Store {
         &self,
         verified_only: bool,
         since: Option<Timestamp>,
-    ) -> Result<Vec<ExportRow>, sqlx::Error> {
+    ) -> Result<Vec<ExportRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT a.id, a.phone, a.verified_at, p.name, p.first_name, p.language,
                     p.civic_number, p.street, p.apartment, p.city, p.postal_code,
@@ -124,11 +137,12 @@ impl Store {
     }
 
     /// The account of a number, if any.
-    pub async fn account_of(&self, phone_e164: &str) -> Result<Option<String>, sqlx::Error> {
+    pub async fn account_of(&self, phone_e164: &str) -> Result<Option<String>, StoreError> {
         sqlx::query_scalar("SELECT id FROM accounts WHERE phone = $1")
             .bind(phone_e164)
             .fetch_optional(&self.pool)
             .await
+            .map_err(StoreError::from)
     }
 
     /// Everything stored about one resident: the account, the profile and
@@ -138,7 +152,7 @@ impl Store {
     pub async fn resident_data(
         &self,
         account_id: &str,
-    ) -> Result<Option<wire::ResidentData>, sqlx::Error> {
+    ) -> Result<Option<wire::ResidentData>, StoreError> {
         let Some(a) = sqlx::query("SELECT * FROM accounts WHERE id = $1")
             .bind(account_id)
             .fetch_optional(&self.pool)
@@ -175,14 +189,18 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|d| wire::CodeDelivery {
-            channel: d.get("channel"),
-            state: d.get("state"),
-            created_at: rfc3339(d.get("created_at")),
-            sent_at: d.get::<Option<i64>, _>("sent_at").map(rfc3339),
-            kiosk_id: d.get("kiosk_id"),
+        .map(|d| {
+            Ok(wire::CodeDelivery {
+                channel: d.get("channel"),
+                state: DeliveryState::decode(&d.get::<String, _>("state"))?
+                    .as_str()
+                    .to_owned(),
+                created_at: rfc3339(d.get("created_at")),
+                sent_at: d.get::<Option<i64>, _>("sent_at").map(rfc3339),
+                kiosk_id: d.get("kiosk_id"),
+            })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
         let sms_opt_out =
             sqlx::query("SELECT opted_out, keyword, changed_at FROM sms_opt_outs WHERE phone = $1")
                 .bind(&phone)
@@ -201,14 +219,18 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|p| wire::PendingChangeEntry {
-            profile: serde_json::from_str(&p.get::<String, _>("profile")).ok(),
-            kiosk_id: p.get("kiosk_id"),
-            captured_at: rfc3339(p.get("captured_at")),
-            received_at: rfc3339(p.get("received_at")),
-            state: p.get("state"),
+        .map(|p| {
+            Ok(wire::PendingChangeEntry {
+                profile: serde_json::from_str(&p.get::<String, _>("profile")).ok(),
+                kiosk_id: p.get("kiosk_id"),
+                captured_at: rfc3339(p.get("captured_at")),
+                received_at: rfc3339(p.get("received_at")),
+                state: PendingChangeState::decode(&p.get::<String, _>("state"))?
+                    .as_str()
+                    .to_owned(),
+            })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
         let offline_registrations = sqlx::query(
             "SELECT kiosk_id, outcome, captured_at, received_at
                FROM registrations WHERE account_id = $1 ORDER BY received_at",
@@ -217,13 +239,17 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .into_iter()
-        .map(|r| wire::OfflineRegistration {
-            kiosk_id: r.get("kiosk_id"),
-            outcome: r.get("outcome"),
-            captured_at: rfc3339(r.get("captured_at")),
-            received_at: rfc3339(r.get("received_at")),
+        .map(|r| {
+            Ok(wire::OfflineRegistration {
+                kiosk_id: r.get("kiosk_id"),
+                outcome: Outcome::decode(&r.get::<String, _>("outcome"))?
+                    .as_str()
+                    .to_owned(),
+                captured_at: rfc3339(r.get("captured_at")),
+                received_at: rfc3339(r.get("received_at")),
+            })
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
         Ok(Some(wire::ResidentData {
             account: wire::ResidentAccount {
                 id: account_id.to_owned(),
@@ -251,7 +277,7 @@ impl Store {
         account_id: &str,
         by: DeletionBy,
         now: Timestamp,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let gone = sqlx::query("DELETE FROM accounts WHERE id = $1")
             .bind(account_id)
@@ -263,10 +289,7 @@ impl Store {
             sqlx::query("INSERT INTO deletions (id, deleted_at, requested_by) VALUES ($1, $2, $3)")
                 .bind(new_id())
                 .bind(now)
-                .bind(match by {
-                    DeletionBy::Resident => "resident",
-                    DeletionBy::Administrator => "administrator",
-                })
+                .bind(by.as_str())
                 .execute(&mut *tx)
                 .await?;
         }

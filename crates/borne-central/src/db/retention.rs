@@ -2,7 +2,7 @@
 //! confirmed, spent codes, delivery secrets and old sessions are purged.
 //! Every statement is idempotent, so several instances may run it.
 
-use super::{Store, Timestamp};
+use super::{Store, StoreError, Timestamp};
 
 /// What one pass removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,7 +25,7 @@ impl Store {
         now: Timestamp,
         unverified_created_before: Timestamp,
         sessions_seen_before: Timestamp,
-    ) -> Result<Purged, sqlx::Error> {
+    ) -> Result<Purged, StoreError> {
         let unverified_accounts = sqlx::query(
             "DELETE FROM accounts
                   WHERE verified_at IS NULL AND created_at < $1

@@ -28,7 +28,7 @@ pub use error::ApiError;
 
 use crate::codes;
 pub(crate) use crate::db::rfc3339;
-use crate::db::{now, IssueError, KioskAuth, NewCode, Store};
+use crate::db::{now, DeliveryState, IssueError, KioskAuth, NewCode, Store};
 use crate::metrics::Metrics;
 use crate::Config;
 
@@ -543,13 +543,13 @@ async fn delivery_status(
         .delivery_view(&id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let delivery_state = match view.state.as_str() {
-        "pending" => wire::DeliveryState::Pending,
-        "sent" => wire::DeliveryState::Sent,
-        "delivered" => wire::DeliveryState::Delivered,
-        "failed" => wire::DeliveryState::Failed,
-        "expired" => wire::DeliveryState::Expired,
-        _ => wire::DeliveryState::Superseded,
+    let delivery_state = match view.state {
+        DeliveryState::Pending => wire::DeliveryState::Pending,
+        DeliveryState::Sent => wire::DeliveryState::Sent,
+        DeliveryState::Delivered => wire::DeliveryState::Delivered,
+        DeliveryState::Failed => wire::DeliveryState::Failed,
+        DeliveryState::Expired => wire::DeliveryState::Expired,
+        DeliveryState::Superseded => wire::DeliveryState::Superseded,
     };
     Ok(Json(wire::DeliveryStatus {
         state: delivery_state,
