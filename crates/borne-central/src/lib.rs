@@ -9,10 +9,13 @@ pub mod confirmations;
 pub mod db;
 pub mod export;
 mod http;
+pub mod ingest;
 pub mod login;
 pub mod metrics;
 pub mod outbox;
+pub mod profile;
 pub mod quiet_hours;
+pub mod signup;
 pub mod startup;
 pub mod telephony;
 

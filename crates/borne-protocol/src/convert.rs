@@ -90,6 +90,28 @@ impl Consent {
     }
 }
 
+impl Consent {
+    /// The consent as recorded: at `kiosk_id` (the enrolled kiosk),
+    /// whatever name the request declares.
+    pub fn recorded_at(&self, kiosk_id: &str) -> Self {
+        Self {
+            kiosk_id: kiosk_id.to_owned(),
+            ..self.clone()
+        }
+    }
+}
+
+/// The domain record of a consent, at the kiosk it names (see
+/// [`Consent::recorded_at`] for the enrolled kiosk's); field errors as
+/// [`Consent::parse`] names them.
+impl TryFrom<&Consent> for d::ConsentRecord {
+    type Error = d::ValidationErrors;
+
+    fn try_from(c: &Consent) -> Result<Self, Self::Error> {
+        c.parse(&c.kiosk_id)
+    }
+}
+
 impl Profile {
     /// Parses the form into a domain profile, with every field error.
     pub fn parse(&self, area_codes: &d::AreaCodes) -> Result<d::Profile, d::ValidationErrors> {
@@ -160,6 +182,33 @@ impl ContactPoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consent_record_is_taken_at_the_enrolled_kiosk() {
+        let declared = Consent {
+            text_version: d::CONSENT_TEXT_VERSION.into(),
+            language: Language::En,
+            accepted_at: "2026-05-01T14:03:00-04:00".into(),
+            kiosk_id: "whatever it says".into(),
+            staff_assisted: true,
+        };
+        let recorded = declared.recorded_at("kiosk-7");
+        assert_eq!(recorded.kiosk_id, "kiosk-7");
+        let record = d::ConsentRecord::try_from(&recorded).unwrap();
+        assert_eq!(record, declared.parse("kiosk-7").unwrap());
+        assert_eq!(record.kiosk_id, "kiosk-7");
+        assert_eq!(record.language, d::Language::En);
+        assert!(record.staff_assisted);
+
+        let bad = Consent {
+            text_version: "unknown".into(),
+            accepted_at: "yesterday".into(),
+            ..recorded
+        };
+        let errors = d::ConsentRecord::try_from(&bad).unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["consent.text_version", "consent.accepted_at"]);
+    }
 
     #[test]
     fn profile_round_trips_through_the_domain() {

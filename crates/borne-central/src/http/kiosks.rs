@@ -1,14 +1,13 @@
 //! Kiosk enrollment (`POST /v1/kiosks/enroll`, no token yet) and
 //! heartbeats (`POST /v1/kiosks/heartbeat`).
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::Json;
 use borne_protocol as wire;
 use secrecy::ExposeSecret;
 
-use super::{json_body, ApiError, AppState, KioskIdentity};
+use super::{ApiError, ApiJson, AppState, KioskIdentity};
 use crate::codes;
 use crate::db::now;
 
@@ -28,9 +27,8 @@ use crate::db::now;
 )]
 pub(super) async fn enroll(
     State(state): State<AppState>,
-    body: Result<Json<wire::EnrollRequest>, JsonRejection>,
+    ApiJson(req): ApiJson<wire::EnrollRequest>,
 ) -> Result<(StatusCode, Json<wire::EnrollResponse>), ApiError> {
-    let req = json_body(body)?;
     if req.code.len() > 64 || req.app_version.len() > 64 {
         return Err(ApiError::EnrollmentRefused);
     }
@@ -79,9 +77,8 @@ pub(super) async fn enroll(
 pub(super) async fn heartbeat(
     State(state): State<AppState>,
     Extension(kiosk): Extension<KioskIdentity>,
-    body: Result<Json<wire::Heartbeat>, JsonRejection>,
+    ApiJson(beat): ApiJson<wire::Heartbeat>,
 ) -> Result<StatusCode, ApiError> {
-    let beat = json_body(body)?;
     let too_long = |s: &str| s.len() > 64;
     if too_long(&beat.app_version) || beat.last_sync_at.as_deref().is_some_and(too_long) {
         return Err(ApiError::BadRequest(

@@ -1,39 +1,14 @@
 //! `POST /v1/registrations`: offline registrations from kiosk queues, and
 //! `POST /v1/pending-changes/{id}`: the verified owner's decision on one.
+//! The rules of ingest are in [`crate::ingest`].
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};
 use axum::Json;
-use borne_domain::{PhoneNumber, ValidationErrors};
 use borne_protocol::{self as wire, ErrorBody, REGISTRATION_BATCH_MAX};
-use sha2::{Digest, Sha256};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
-use super::{json_body, rfc3339, ApiError, AppState, KioskIdentity, Session};
-use crate::codes;
-use crate::db::{now, IngestPolicy, Ingested, NewRegistration, Store};
-use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
-
-/// Removes a request's ids from the in-flight set when it ends, however
-/// it ends.
-struct InFlight<'a> {
-    state: &'a AppState,
-    ids: Vec<String>,
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        let mut set = self
-            .state
-            .in_flight
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        for id in &self.ids {
-            set.remove(id);
-        }
-    }
-}
+use super::{rfc3339, ApiError, ApiJson, AppState, KioskIdentity, Session};
+use crate::db::{now, Store};
+use crate::ingest::{Ingest, IngestError, Received};
 
 /// 409: another request (on this instance or another one) is storing
 /// this id right now; the kiosk retries later.
@@ -63,72 +38,31 @@ fn result(
     }
 }
 
-/// Parses one registration, with every field error.
-fn parse(
-    r: &wire::Registration,
-    kiosk_id: &str,
-    state: &AppState,
-) -> Result<NewRegistration, ValidationErrors> {
-    let mut errors = ValidationErrors::default();
-    if uuid::Uuid::parse_str(&r.id).map(|u| u.get_version_num()) != Ok(7) {
-        errors.push("id", "registration.invalid_id");
-    }
-    let captured_at = OffsetDateTime::parse(&r.captured_at, &Rfc3339).ok();
-    if captured_at.is_none() {
-        errors.push("captured_at", "registration.invalid_time");
-    }
-    let phone = errors.check(
-        "phone",
-        PhoneNumber::parse(&r.phone, &state.config.area_codes),
-    );
-    let consent = match r.consent.parse(kiosk_id) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            errors.0.extend(e.0);
-            None
+/// The answer to one registration of a batch.
+fn answer(id: &str, received: &Received) -> wire::RegistrationResult {
+    match received {
+        Received::Accepted => result(id, 200, Some(wire::IngestOutcome::Accepted), None),
+        Received::Invalid(errors) => result(id, 422, None, Some(ErrorBody::validation(errors))),
+        Received::InProgress => in_progress(id),
+        Received::Limited(retry_after) => {
+            let mut body = ErrorBody::new(
+                "rate_limited",
+                "this kiosk synced its hourly share of registrations; retry later",
+            );
+            body.retry_after_seconds =
+                Some(u32::try_from(retry_after.as_secs().max(1)).unwrap_or(u32::MAX));
+            result(id, 429, None, Some(body))
         }
-    };
-    super::check_categories(
-        &r.profile,
-        &state.config.categories,
-        "profile.categories",
-        &mut errors,
-    );
-    let profile = match r.profile.parse(&state.config.area_codes) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            for f in e.0 {
-                errors.push(format!("profile.{}", f.field), f.code);
-            }
-            None
-        }
-    };
-    let (Some(captured_at), Some(phone), Some(consent), Some(profile), true) =
-        (captured_at, phone, consent, profile, errors.is_empty())
-    else {
-        return Err(errors);
-    };
-    let bytes = serde_json::to_vec(r).unwrap_or_default();
-    Ok(NewRegistration {
-        id: r.id.clone(),
-        content_hash: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        phone,
-        channel: r.channel.into(),
-        language: r.language.into(),
-        consent,
-        profile,
-        profile_json: serde_json::to_string(&r.profile).unwrap_or_default(),
-        consent_json: serde_json::to_string(&wire::Consent {
-            kiosk_id: kiosk_id.to_owned(),
-            ..r.consent.clone()
-        })
-        .unwrap_or_default(),
-        owner_session_hash: r.owner_session.as_deref().map(codes::token_hash),
-        captured_at: captured_at.unix_timestamp(),
-    })
+        Received::ContentMismatch => result(
+            id,
+            422,
+            None,
+            Some(ErrorBody::new(
+                "registration.content_mismatch",
+                "this registration id was stored before with other content",
+            )),
+        ),
+    }
 }
 
 /// One transaction for the whole batch; one result per registration, in
@@ -154,111 +88,26 @@ fn parse(
 pub(super) async fn ingest(
     State(state): State<AppState>,
     Extension(kiosk): Extension<KioskIdentity>,
-    body: Result<Json<wire::RegistrationBatch>, JsonRejection>,
+    ApiJson(batch): ApiJson<wire::RegistrationBatch>,
 ) -> Result<Json<wire::RegistrationBatchResult>, ApiError> {
-    let batch = json_body(body)?;
-    if batch.registrations.len() > REGISTRATION_BATCH_MAX {
-        return Err(ApiError::BadRequest(
-            "registrations.too_many",
-            format!("at most {REGISTRATION_BATCH_MAX} registrations per request"),
-        ));
-    }
-    let mut results: Vec<Option<wire::RegistrationResult>> = vec![None; batch.registrations.len()];
-    let mut guard = InFlight {
-        state: &state,
-        ids: Vec::new(),
+    let ctx = Ingest {
+        store: &state.store,
+        config: &state.config,
+        metrics: &state.metrics,
+        in_flight: &state.in_flight,
     };
-    let mut to_store = Vec::new();
-    let mut positions = Vec::new();
-    {
-        let mut set = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, r) in batch.registrations.iter().enumerate() {
-            // The enrolled kiosk, whatever name it declares.
-            match parse(r, &kiosk.id, &state) {
-                Err(errors) => {
-                    state.metrics.registration("rejected");
-                    results[i] = Some(result(
-                        &r.id,
-                        422,
-                        None,
-                        Some(ErrorBody::validation(&errors)),
-                    ));
-                }
-                Ok(parsed) => {
-                    let mine = guard.ids.contains(&r.id);
-                    if !mine && !set.insert(r.id.clone()) {
-                        state.metrics.registration("in_progress");
-                        results[i] = Some(in_progress(&r.id));
-                        continue;
-                    }
-                    if !mine {
-                        guard.ids.push(r.id.clone());
-                    }
-                    to_store.push(parsed);
-                    positions.push(i);
-                }
-            }
-        }
-    }
-    let now = now();
-    let policy = IngestPolicy {
-        delivery_window: CONFIRMATION_WINDOW_SECONDS,
-        first_send_at: state.config.send_window.next_open(now),
-        kiosk_per_hour: state.config.limits.kiosk_registrations_per_hour,
-    };
-    let stored = state
-        .store
-        .ingest_registrations(&to_store, &kiosk.id, now, policy)
-        .await?;
-    let accepted = Some(wire::IngestOutcome::Accepted);
-    let mut limited = None;
-    for (i, done) in positions.into_iter().zip(stored) {
-        let id = &batch.registrations[i].id;
-        results[i] = Some(match done {
-            Ingested::Stored(o) => {
-                state.metrics.registration(o.as_str());
-                tracing::info!(registration = %id, outcome = o.as_str(), "offline registration stored");
-                result(id, 200, accepted, None)
-            }
-            Ingested::Repeated => {
-                state.metrics.registration("repeated");
-                tracing::info!(registration = %id, "offline registration received again");
-                result(id, 200, accepted, None)
-            }
-            Ingested::Limited(retry_after) => {
-                state.metrics.registration("limited");
-                limited = Some(retry_after);
-                let mut body = ErrorBody::new(
-                    "rate_limited",
-                    "this kiosk synced its hourly share of registrations; retry later",
-                );
-                body.retry_after_seconds =
-                    Some(u32::try_from(retry_after.as_secs().max(1)).unwrap_or(u32::MAX));
-                result(id, 429, None, Some(body))
-            }
-            Ingested::InProgress => {
-                state.metrics.registration("in_progress");
-                in_progress(id)
-            }
-            Ingested::ContentMismatch => {
-                state.metrics.registration("rejected");
-                tracing::warn!(registration = %id, "registration id reused with other content");
-                result(
-                    id,
-                    422,
-                    None,
-                    Some(ErrorBody::new(
-                        "registration.content_mismatch",
-                        "this registration id was stored before with other content",
-                    )),
-                )
-            }
-        });
-    }
-    drop(guard);
+    // The enrolled kiosk, whatever name it declares.
+    let received = crate::ingest::ingest(ctx, &batch.registrations, &kiosk.id)
+        .await
+        .map_err(|e| match e {
+            IngestError::TooMany => ApiError::BadRequest(
+                "registrations.too_many",
+                format!("at most {REGISTRATION_BATCH_MAX} registrations per request"),
+            ),
+            IngestError::Internal(e) => ApiError::Internal(e),
+        })?;
     state.wake.notify_one();
-    let results: Vec<wire::RegistrationResult> = results.into_iter().flatten().collect();
-    if let Some(retry_after) = limited.filter(|_| results.iter().all(|r| r.status == 429)) {
+    if let Some(retry_after) = crate::ingest::batch_refused(&received) {
         state.metrics.rate_limited("kiosk_registrations");
         tracing::warn!(kiosk = %kiosk.id, retry_after = retry_after.as_secs(), "registrations refused by the kiosk's hourly cap");
         return Err(ApiError::RateLimited {
@@ -266,6 +115,12 @@ pub(super) async fn ingest(
             retry_after,
         });
     }
+    let results = batch
+        .registrations
+        .iter()
+        .zip(&received)
+        .map(|(r, received)| answer(&r.id, received))
+        .collect();
     Ok(Json(wire::RegistrationBatchResult { results }))
 }
 
@@ -312,9 +167,8 @@ pub(super) async fn decide_pending_change(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-    body: Result<Json<wire::PendingDecision>, JsonRejection>,
+    ApiJson(decision): ApiJson<wire::PendingDecision>,
 ) -> Result<Json<wire::PendingDecisionResult>, ApiError> {
-    let decision = json_body(body)?;
     let pending = state
         .store
         .pending_change(&session.account_id)

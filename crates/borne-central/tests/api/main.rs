@@ -16,3 +16,4 @@ mod registrations;
 mod residents;
 mod signup;
 mod twilio;
+mod twilio_provider;
