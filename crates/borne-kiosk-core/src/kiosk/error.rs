@@ -123,9 +123,3 @@ impl From<QueueError> for KioskError {
         Self::QueueUnavailable
     }
 }
-
-impl From<ValidationErrors> for KioskError {
-    fn from(e: ValidationErrors) -> Self {
-        Self::Invalid(e)
-    }
-}
