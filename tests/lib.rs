@@ -4,6 +4,8 @@
 
 use borne_protocol as wire;
 
+pub mod in_process;
+
 /// Area codes the fixtures use (all accepted by default).
 const AREA_CODES: [&str; 12] = [
     "514", "438", "450", "579", "418", "581", "819", "873", "367", "263", "354", "468",

@@ -63,12 +63,19 @@ impl CaptchaService {
                 .filter(|a| !a.is_empty())
             {
                 tracing::warn!("BORNE_DANGEROUS_FIXED_CAPTCHA is set: the captcha answer is fixed (tests only)");
-                return Self {
-                    fixed_answer: Some(answer),
-                };
+                return Self::fixed(answer);
             }
         }
         Self::default()
+    }
+
+    /// Every captcha has `answer` (automated tests only; the feature
+    /// does not compile in release builds).
+    #[cfg(feature = "dangerous-fixed-captcha")]
+    pub fn fixed(answer: impl Into<String>) -> Self {
+        Self {
+            fixed_answer: Some(answer.into()),
+        }
     }
 
     pub fn is_fixed(&self) -> bool {

@@ -16,7 +16,7 @@ pub use captcha::{Captcha, CaptchaService};
 pub use client::{CentralClient, ClientError};
 pub use config::KioskConfig;
 pub use keystore::{DeviceCredential, KeyError, KeySource, KeyStore, QueueKey};
-pub use kiosk::Kiosk;
+pub use kiosk::{Kiosk, KioskError};
 pub use queue::{Queue, QueueError};
 pub use staff::hash_staff_pin;
 pub use sync::{

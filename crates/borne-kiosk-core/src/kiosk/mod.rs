@@ -1,0 +1,197 @@
+//! The kiosk service: one resident's session through steps 1 to 6. Every
+//! method returns what the UI shows, or an [`ErrorBody`](wire::ErrorBody) it translates
+//! (made from a [`KioskError`]).
+//!
+//! `session.rs` is where the resident stands, `signup.rs` steps 1 to 4,
+//! `profile.rs` step 5 and what follows a login, `staff.rs` staff mode
+//! and enrollment, `error.rs` the reasons a step fails.
+
+mod error;
+mod profile;
+mod session;
+mod signup;
+mod staff;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use borne_domain::{ConsentRecord, PhoneNumber, CONSENT_TEXT_VERSION};
+use borne_protocol as wire;
+use borne_protocol::ipc::{Connectivity, KioskInfo};
+use secrecy::SecretString;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::{Captcha, CaptchaService, CentralClient, ClientError, KioskConfig, Queue, SyncWorker};
+pub use error::KioskError;
+use session::Session;
+
+#[derive(Debug)]
+pub struct Kiosk {
+    config: KioskConfig,
+    client: CentralClient,
+    captchas: CaptchaService,
+    /// Where the resident stands.
+    session: Mutex<Session>,
+    /// Step 1's picture, good for one answer. Beside the session: going
+    /// back to step 1 for another code keeps the code already sent.
+    captcha: Mutex<Option<Captcha>>,
+    /// Staff mode is open (PIN accepted); wiped with the session.
+    staff: AtomicBool,
+    queue: Queue,
+    sync: SyncWorker,
+    pin_guard: Mutex<crate::staff::PinGuard>,
+    /// The name the central server gave this kiosk at enrollment.
+    kiosk_name: Mutex<Option<String>>,
+}
+
+/// Why the kiosk cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Key(#[from] crate::KeyError),
+    #[error(transparent)]
+    Queue(#[from] crate::QueueError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+}
+
+/// A lock that outlives a panic elsewhere (the data stays usable).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Kiosk {
+    /// Opens the queue (making its key on first start) and the client.
+    /// The caller spawns [`Kiosk::sync_worker`]`.run()`.
+    pub async fn open(config: KioskConfig, captchas: CaptchaService) -> Result<Self, StartError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
+        let (key, source) = config.key_store.load_or_create()?;
+        tracing::info!(key_store = ?source, "queue key loaded");
+        let queue = Queue::open(&config.data_dir.join("queue.sqlite"), &key).await?;
+        let credential = config.key_store.load_credential()?;
+        match &credential {
+            Some(c) => {
+                tracing::info!(kiosk = %c.kiosk_id, name = %c.kiosk_name, "device token loaded")
+            }
+            None => tracing::warn!(
+                "this kiosk is not enrolled: staff must type an enrollment code in the staff panel"
+            ),
+        }
+        let client = CentralClient::new(
+            &config.central_url,
+            credential
+                .as_ref()
+                .map(|c| SecretString::from(c.token.clone())),
+            config.request_timeout,
+            Arc::default(),
+        )?;
+        let sync = SyncWorker::new(queue.clone(), client.clone(), config.sync.clone());
+        Ok(Self {
+            config,
+            client,
+            captchas,
+            session: Mutex::default(),
+            captcha: Mutex::default(),
+            staff: AtomicBool::new(false),
+            queue,
+            sync,
+            pin_guard: Mutex::default(),
+            kiosk_name: Mutex::new(credential.map(|c| c.kiosk_name)),
+        })
+    }
+
+    /// The background sync loop to spawn, and « Envoyer maintenant ».
+    pub fn sync_worker(&self) -> SyncWorker {
+        self.sync.clone()
+    }
+
+    pub fn connectivity(&self) -> Connectivity {
+        let c = self.client.connectivity();
+        Connectivity {
+            online: c.is_online(),
+            refused: c.is_refused() || !self.client.is_enrolled(),
+            update_ready: false,
+        }
+    }
+
+    pub fn info(&self) -> KioskInfo {
+        KioskInfo {
+            town_name: self.config.town_name.clone(),
+            english_enabled: self.config.english_enabled,
+            consent_text_version: CONSENT_TEXT_VERSION.into(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            idle_seconds: self.config.idle_seconds,
+            idle_warning_seconds: self.config.idle_warning_seconds,
+            staff_enabled: self.config.staff_pin_hash.is_some(),
+            enrolled: self.client.is_enrolled(),
+            kiosk_name: lock(&self.kiosk_name).clone(),
+            categories: self.config.categories.clone(),
+            send_hours: self.config.send_hours.clone(),
+        }
+    }
+
+    /// Nobody is using the kiosk: no resident session, no staff (updates
+    /// are fetched and installed only then).
+    pub fn is_idle(&self) -> bool {
+        !self.staff.load(Ordering::SeqCst)
+            && self.session().is_idle()
+            && lock(&self.captcha).is_none()
+    }
+
+    /// Forgets everything about the current resident, and staff mode.
+    pub fn reset(&self) {
+        *self.session() = Session::Idle;
+        *lock(&self.captcha) = None;
+        self.staff.store(false, Ordering::SeqCst);
+        tracing::info!("session wiped");
+    }
+
+    fn session(&self) -> MutexGuard<'_, Session> {
+        lock(&self.session)
+    }
+
+    fn consent(&self, language: wire::Language, staff_assisted: bool) -> wire::Consent {
+        let consent = wire::Consent {
+            text_version: CONSENT_TEXT_VERSION.into(),
+            language,
+            accepted_at: now_rfc3339(),
+            kiosk_id: self.config.kiosk_id.clone(),
+            staff_assisted,
+        };
+        debug_assert!(ConsentRecord::is_known_version(&consent.text_version));
+        consent
+    }
+
+    /// A new resident's form: the town, their language, and the signup
+    /// phone as the first contact point.
+    fn default_profile(
+        &self,
+        phone: &PhoneNumber,
+        channel: Option<wire::Channel>,
+        language: wire::Language,
+    ) -> wire::Profile {
+        let contact = borne_domain::ContactPoint::from_signup_phone(
+            phone.clone(),
+            channel.map_or(borne_domain::Channel::Sms, Into::into),
+        );
+        wire::Profile {
+            language,
+            city: self.config.town_name.clone(),
+            contacts: vec![wire::ContactPoint::from_domain(&contact)],
+            ..Default::default()
+        }
+    }
+}
+
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;
