@@ -1,3 +1,6 @@
+/// The one list of the commands the webview may call. `tests/ipc_commands.rs`
+/// fails when commands.rs, lib.rs, capabilities/main.json or ui/src/ipc.ts
+/// name another set.
 const COMMANDS: &[&str] = &[
     "kiosk_info",
     "captcha_new",

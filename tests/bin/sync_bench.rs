@@ -186,7 +186,7 @@ fn language(l: wire::Language) -> &'static str {
 
 /// An RFC 3339 time in Unix seconds (before any timer).
 fn unix(rfc3339: &str) -> Result<i64> {
-    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+    borne_protocol::rfc3339::parse(rfc3339)
         .map(time::OffsetDateTime::unix_timestamp)
         .with_context(|| format!("`{rfc3339}` is not a time"))
 }

@@ -52,13 +52,7 @@ pub fn now() -> Timestamp {
 
 /// A stored time as RFC 3339 (UTC), as the API and the exports write it.
 pub fn rfc3339(t: Timestamp) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    wire::rfc3339::from_unix(t)
 }
 
 /// The database engine behind a [`Store`], from its URL.

@@ -10,8 +10,7 @@ pub const MAX_CONTACTS: usize = 10;
 
 /// `--since` / `?since=`: parses `2026-11-01` or `2026-11-01T00:00:00Z` to Unix seconds.
 pub fn parse_since(text: &str) -> Option<i64> {
-    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-    {
+    if let Some(t) = borne_protocol::rfc3339::parse(text) {
         return Some(t.unix_timestamp());
     }
     let date = time::Date::parse(

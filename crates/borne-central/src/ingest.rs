@@ -11,8 +11,6 @@ use std::time::Duration;
 use borne_domain::{ConsentRecord, PhoneNumber, ValidationErrors};
 use borne_protocol::{self as wire, REGISTRATION_BATCH_MAX};
 use sha2::{Digest, Sha256};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::codes;
 use crate::db::{now, IngestPolicy, Ingested, NewRegistration, Store};
@@ -83,7 +81,7 @@ fn parse(
     if uuid::Uuid::parse_str(&r.id).map(|u| u.get_version_num()) != Ok(7) {
         errors.push("id", "registration.invalid_id");
     }
-    let captured_at = OffsetDateTime::parse(&r.captured_at, &Rfc3339).ok();
+    let captured_at = wire::rfc3339::parse(&r.captured_at);
     if captured_at.is_none() {
         errors.push("captured_at", "registration.invalid_time");
     }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use secrecy::ExposeSecret;
 use tokio::sync::{watch, Notify};
 
@@ -29,13 +28,13 @@ const BACKOFF_CAP_SECONDS: u64 = 60;
 /// queued (provider down for days) expires; an administrator may resend.
 pub const CONFIRMATION_WINDOW_SECONDS: i64 = 7 * 86_400;
 
-/// Exponential backoff with full jitter: uniform in [0, min(cap, base·2^n)].
+/// Exponential backoff with full jitter between a delivery's attempts.
 pub fn backoff(attempts: i64) -> Duration {
-    let exp = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
-    let ceiling = BACKOFF_BASE_SECONDS
-        .saturating_mul(1u64 << exp)
-        .min(BACKOFF_CAP_SECONDS);
-    Duration::from_millis(rand::rng().random_range(0..=ceiling * 1000))
+    borne_protocol::retry::full_jitter(
+        Duration::from_secs(BACKOFF_BASE_SECONDS),
+        Duration::from_secs(BACKOFF_CAP_SECONDS),
+        attempts,
+    )
 }
 
 #[derive(Debug, Clone)]

@@ -302,14 +302,5 @@ impl CentralClient {
 
 /// reqwest errors can quote the URL; keep only the kind of failure.
 fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_body() || e.is_decode() {
-        "broken response"
-    } else {
-        "request failed"
-    };
-    kind.to_owned()
+    wire::retry::HttpFailure::of(e).to_string()
 }

@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use borne_protocol::{self as wire, ErrorBody};
-use rand::Rng;
 use tokio::sync::Notify;
 
 use crate::queue::{now_ms, Millis, Queue, QueueError, Taken};
@@ -98,11 +97,7 @@ impl Default for SyncConfig {
 
 /// Exponential backoff with full jitter after `attempts` answered failures.
 pub fn backoff(config: &SyncConfig, attempts: i64) -> Duration {
-    let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
-    let base = u64::try_from(config.backoff_base.as_millis()).unwrap_or(u64::MAX);
-    let cap = u64::try_from(config.backoff_cap.as_millis()).unwrap_or(u64::MAX);
-    let ceiling = base.saturating_mul(1u64 << exp).min(cap);
-    Duration::from_millis(rand::rng().random_range(0..=ceiling))
+    wire::retry::full_jitter(config.backoff_base, config.backoff_cap, attempts)
 }
 
 /// What to do with one queued registration after an attempt.
@@ -466,11 +461,7 @@ fn millis(d: Duration) -> Millis {
 
 fn rfc3339_ms(t: Millis) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(t) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .map(wire::rfc3339::format)
         .unwrap_or_default()
 }
 

@@ -69,20 +69,16 @@ impl Consent {
         if !d::ConsentRecord::is_known_version(&self.text_version) {
             errors.push("consent.text_version", "consent.unknown_version");
         }
-        let accepted_at = time::OffsetDateTime::parse(
-            &self.accepted_at,
-            &time::format_description::well_known::Rfc3339,
-        );
-        match accepted_at {
-            Ok(accepted_at) if errors.is_empty() => Ok(d::ConsentRecord {
+        match crate::rfc3339::parse(&self.accepted_at) {
+            Some(accepted_at) if errors.is_empty() => Ok(d::ConsentRecord {
                 text_version: self.text_version.clone(),
                 language: self.language.into(),
                 accepted_at,
                 kiosk_id: kiosk_id.to_owned(),
                 staff_assisted: self.staff_assisted,
             }),
-            Ok(_) => Err(errors),
-            Err(_) => {
+            Some(_) => Err(errors),
+            None => {
                 errors.push("consent.accepted_at", "consent.invalid_time");
                 Err(errors)
             }

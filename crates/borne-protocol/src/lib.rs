@@ -1,6 +1,6 @@
-//! Wire types, and only wire types: what crosses HTTP between a kiosk and
-//! the central server, and what crosses Tauri IPC between the kiosk UI and
-//! its Rust side. Domain rules live in `borne-domain`; these types carry
+//! Wire types: what crosses HTTP between a kiosk and the central server,
+//! and what crosses Tauri IPC between the kiosk UI and its Rust side; and
+//! the two helpers both ends use to talk (`rfc3339` times, `retry`). Domain rules live in `borne-domain`; these types carry
 //! strings and are parsed into domain types at the edge.
 //!
 //! The TypeScript side of every type here is generated (`bindings.rs`) into
@@ -9,6 +9,8 @@
 mod bindings;
 mod convert;
 pub mod ipc;
+pub mod retry;
+pub mod rfc3339;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

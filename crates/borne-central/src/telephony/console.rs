@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{OutgoingMessage, Receipt, SendError, Telephony};
@@ -32,7 +31,7 @@ impl Telephony for ConsoleProvider {
     async fn send(&self, m: &OutgoingMessage) -> Result<Receipt, SendError> {
         let now = OffsetDateTime::now_utc();
         let line = json!({
-            "time": now.format(&Rfc3339).unwrap_or_default(),
+            "time": borne_protocol::rfc3339::format(now),
             "to": m.to,
             "channel": m.channel.as_str(),
             "language": m.language.as_str(),

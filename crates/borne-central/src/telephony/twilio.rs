@@ -232,15 +232,7 @@ impl Telephony for TwilioProvider {
 /// SMS or call may already be out. Retrying resends the same code, which is
 /// harmless for the resident.
 fn transport_error(e: &reqwest::Error) -> SendError {
-    let what = if e.is_timeout() {
-        "request timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_body() || e.is_decode() {
-        "response body broken"
-    } else {
-        "request failed"
-    };
+    let what = borne_protocol::retry::HttpFailure::of(e);
     SendError::Retryable {
         reason: format!("twilio {what}"),
         retry_after: None,

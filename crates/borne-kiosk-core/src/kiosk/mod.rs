@@ -19,8 +19,6 @@ use borne_domain::{ConsentRecord, PhoneNumber, CONSENT_TEXT_VERSION};
 use borne_protocol as wire;
 use borne_protocol::ipc::{Connectivity, KioskInfo};
 use secrecy::SecretString;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::{Captcha, CaptchaService, CentralClient, ClientError, KioskConfig, Queue, SyncWorker};
 pub use error::KioskError;
@@ -188,9 +186,7 @@ impl Kiosk {
 }
 
 fn now_rfc3339() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    wire::rfc3339::now()
 }
 
 #[cfg(test)]
