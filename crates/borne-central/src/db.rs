@@ -52,7 +52,7 @@ pub fn now() -> Timestamp {
 
 /// A stored time as RFC 3339 (UTC), as the API and the exports write it.
 pub fn rfc3339(t: Timestamp) -> String {
-    wire::rfc3339::from_unix(t)
+    borne_protocol::rfc3339::from_unix(t)
 }
 
 /// The database engine behind a [`Store`], from its URL.
