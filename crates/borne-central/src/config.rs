@@ -374,7 +374,7 @@ impl Config {
             public_url,
             limits,
             console_outbox: get("BORNE_CONSOLE_OUTBOX").map(PathBuf::from),
-            town_name: get("BORNE_TOWN_NAME").unwrap_or_else(|| "Mille-Isles".into()),
+            town_name: town_name(get("BORNE_TOWN_NAME"))?,
             area_codes,
             code_ttl: seconds("BORNE_CODE_TTL_SECONDS", 600)?,
             session_idle: seconds("BORNE_SESSION_IDLE_SECONDS", 900)?,
@@ -393,6 +393,19 @@ impl Config {
                 .map(SecretString::from),
         })
     }
+}
+
+/// `BORNE_TOWN_NAME`: one that keeps every SMS to one billed segment.
+fn town_name(value: Option<String>) -> anyhow::Result<String> {
+    let name = value.unwrap_or_else(|| "Mille-Isles".into());
+    let name = name.trim();
+    if name.is_empty() {
+        anyhow::bail!("BORNE_TOWN_NAME must not be empty");
+    }
+    if let Some(problem) = crate::telephony::town_name_problem(name) {
+        anyhow::bail!("BORNE_TOWN_NAME: {problem}");
+    }
+    Ok(name.to_owned())
 }
 
 #[cfg(test)]
@@ -423,6 +436,16 @@ mod tests {
         assert_eq!(c.kiosk_silent_after, Duration::from_secs(900));
         assert_eq!(c.limits, Limits::default());
         assert!(matches!(c.telephony, TelephonyKind::Console));
+    }
+
+    #[test]
+    fn a_town_name_that_makes_an_sms_of_two_segments_is_refused() {
+        let c = cfg(&[("BORNE_TOWN_NAME", " Sainte-Marguerite-du-Lac-Masson ")]).unwrap();
+        assert_eq!(c.town_name, "Sainte-Marguerite-du-Lac-Masson");
+        let long = "Municipalité de la paroisse de Sainte-Marguerite-du-Lac-Masson";
+        let e = cfg(&[("BORNE_TOWN_NAME", long)]).unwrap_err().to_string();
+        assert!(e.contains("one segment"), "{e}");
+        assert!(cfg(&[("BORNE_TOWN_NAME", "  ")]).is_err());
     }
 
     #[test]

@@ -15,8 +15,8 @@ use super::{ApiError, AppState};
 use crate::confirmations::{self, Answer};
 use crate::db::{now, ConfirmedVia};
 use crate::telephony::{
-    confirmation_answer, confirmation_voice, gather_twiml, say_tag, verify_twilio_signature,
-    xml_escape, ConfirmationAnswer,
+    confirmation_answer, confirmation_voice, gather_twiml, help_text, say_tag,
+    verify_twilio_signature, xml_escape, ConfirmationAnswer,
 };
 
 type Params = Vec<(String, String)>;
@@ -211,22 +211,6 @@ fn twiml(message: Option<&str>) -> Response {
             xml_escape(m)
         )),
         None => xml("<Response/>"),
-    }
-}
-
-/// The town's help text, in the resident's language.
-pub(crate) fn help_text(town: &str, language: Language) -> String {
-    match language {
-        Language::Fr => format!(
-            "Alertes d'urgence de {town} : codes d'inscription et avis en cas d'urgence. \
-             Répondez ARRET pour ne plus recevoir de SMS, START pour les réactiver. \
-             Pour de l'aide, communiquez avec votre hôtel de ville."
-        ),
-        Language::En => format!(
-            "{town} emergency alerts: signup codes and emergency notices. \
-             Reply STOP to stop texts, START to receive them again. \
-             For help, contact your town hall."
-        ),
     }
 }
 
@@ -452,7 +436,5 @@ mod tests {
     fn help_is_escaped_twiml() {
         let r = xml_escape("A & B <c>");
         assert_eq!(r, "A &amp; B &lt;c&gt;");
-        assert!(help_text("Mille-Isles", Language::Fr).contains("ARRET"));
-        assert!(help_text("Mille-Isles", Language::En).contains("STOP"));
     }
 }

@@ -1,12 +1,21 @@
 //! The words residents receive.
+//!
+//! Every SMS is written in GSM-7 and fits one billed segment (160
+//! characters) whatever the town's name, up to [`longest_town_name`]
+//! characters: the configuration refuses a longer one. The town's name is
+//! folded into GSM-7 for SMS (« Saint-Jérôme » → « Saint-Jérome ») and kept
+//! whole for calls.
 
 use borne_domain::Language;
 
-/// The SMS carrying a code. Short enough for one GSM-7/UCS-2 segment.
+use super::gsm7;
+
+/// The SMS carrying a code.
 pub fn sms_text(town: &str, code: &str, language: Language) -> String {
+    let town = gsm7::fold(town);
     match language {
         Language::Fr => format!(
-            "{town} – alertes : votre mot de passe est {code}. Il expire dans 10 minutes. \
+            "Alertes de {town} : votre mot de passe est {code}. Il expire dans 10 minutes. \
              Ne le communiquez à personne."
         ),
         Language::En => format!(
@@ -17,12 +26,12 @@ pub fn sms_text(town: &str, code: &str, language: Language) -> String {
 }
 
 /// The SMS asking the phone to confirm a synced registration: the town,
-/// what it is, and the one word to answer. GSM-7 characters only (one
-/// billed segment for a town name of ordinary length; tested).
+/// what it is, and the one word to answer.
 pub fn confirmation_sms(town: &str, language: Language, reminder: bool) -> String {
+    let town = gsm7::fold(town);
     match language {
         Language::Fr => format!(
-            "{}{town} : inscription faite à une borne. \
+            "{}{town} : inscription à une borne. \
              Répondez OUI pour confirmer votre inscription aux alertes d'urgence. ARRET pour refuser.",
             if reminder { "Rappel. " } else { "" }
         ),
@@ -32,6 +41,67 @@ pub fn confirmation_sms(town: &str, language: Language, reminder: bool) -> Strin
             if reminder { "Reminder. " } else { "" }
         ),
     }
+}
+
+/// The answer to HELP / AIDE / INFO (or an SMS that is no keyword when
+/// nothing waits for an answer), in the resident's language.
+pub fn help_text(town: &str, language: Language) -> String {
+    let town = gsm7::fold(town);
+    match language {
+        Language::Fr => format!(
+            "Alertes d'urgence de {town}. Répondez ARRET pour ne plus recevoir de SMS, \
+             START pour les réactiver. Aide : votre municipalité."
+        ),
+        Language::En => format!(
+            "{town} emergency alerts. Reply STOP to stop texts, START to receive them again. \
+             Help: your town hall."
+        ),
+    }
+}
+
+/// Every SMS Borne can send for `town`, in both languages (a code's six
+/// digits stand for any code).
+pub fn every_sms(town: &str) -> Vec<String> {
+    let mut all = Vec::new();
+    for language in [Language::Fr, Language::En] {
+        all.push(sms_text(town, "000000", language));
+        all.push(confirmation_sms(town, language, false));
+        all.push(confirmation_sms(town, language, true));
+        all.push(help_text(town, language));
+        for answer in [
+            ConfirmationAnswer::Confirmed,
+            ConfirmationAnswer::Refused,
+            ConfirmationAnswer::Unclear,
+        ] {
+            all.push(confirmation_answer(answer, language).to_owned());
+        }
+    }
+    all
+}
+
+/// The longest town name (in characters, once folded) for which every SMS
+/// still fits one segment.
+pub fn longest_town_name() -> usize {
+    let fixed = every_sms("")
+        .iter()
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    gsm7::SEGMENT.saturating_sub(fixed)
+}
+
+/// Why `town` cannot be the town's name in SMS, if it cannot.
+pub fn town_name_problem(town: &str) -> Option<String> {
+    let long = every_sms(town)
+        .into_iter()
+        .find(|t| !gsm7::fits_one_segment(t))?;
+    Some(format!(
+        "the town's name makes an SMS longer than one segment ({} characters, at most {}): \
+         « {long} ». Use a name of at most {} characters",
+        long.chars().count(),
+        gsm7::SEGMENT,
+        longest_town_name()
+    ))
 }
 
 /// What a confirmation call says before it waits for a key (1 or 9).
@@ -113,30 +183,43 @@ mod tests {
         assert!(voice_text("X", "402917", Language::En).contains("I repeat"));
     }
 
-    /// The GSM 03.38 basic character set (what fits 160 to a segment).
-    fn gsm7(text: &str) -> bool {
-        const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
-                             ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-        text.chars().all(|c| BASIC.contains(c))
+    #[test]
+    fn every_sms_is_one_gsm7_segment_for_long_town_names() {
+        // Long names of Québec municipalities, and some outside GSM-7.
+        let towns = [
+            "Sainte-Marguerite-du-Lac-Masson",
+            "Saint-Georges-de-Clarenceville",
+            "Les Îles-de-la-Madeleine",
+            "Saint-Jérôme",
+            "Notre-Dame-de-l’Île-Perrot",
+        ];
+        assert!(longest_town_name() >= 31, "{}", longest_town_name());
+        let longest = "x".repeat(longest_town_name());
+        for town in towns.iter().copied().chain([longest.as_str()]) {
+            assert_eq!(town_name_problem(town), None);
+            for text in every_sms(town) {
+                assert!(gsm7::is_gsm7(&text), "not GSM-7: {text}");
+                assert!(text.chars().count() <= 160, "{text}");
+            }
+        }
+        let too_long = "x".repeat(longest_town_name() + 1);
+        assert!(town_name_problem(&too_long).is_some());
+        assert!(every_sms("Saint-Jérôme")[0].contains("Saint-Jérome"));
+        assert!(voice_text("Saint-Jérôme", "1", Language::Fr).contains("Saint-Jérôme"));
     }
 
     #[test]
-    fn confirmation_sms_is_one_gsm7_segment() {
-        for language in [Language::Fr, Language::En] {
-            for reminder in [false, true] {
-                let t = confirmation_sms("Sainte-Anne-des-Plaines", language, reminder);
-                assert!(gsm7(&t), "not GSM-7: {t}");
-                assert!(
-                    t.chars().count() <= 160,
-                    "{} characters: {t}",
-                    t.chars().count()
-                );
-            }
-        }
+    fn confirmation_sms_says_what_to_answer() {
         let fr = confirmation_sms("Mille-Isles", Language::Fr, false);
         assert!(fr.contains("Répondez OUI pour confirmer votre inscription aux alertes d'urgence. ARRET pour refuser."));
         assert!(confirmation_sms("X", Language::En, true).starts_with("Reminder."));
         assert!(confirmation_voice("X", Language::Fr, false).contains("appuyez sur 1"));
+    }
+
+    #[test]
+    fn help_names_the_keywords() {
+        assert!(help_text("Mille-Isles", Language::Fr).contains("ARRET"));
+        assert!(help_text("Mille-Isles", Language::En).contains("STOP"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (Twilio's REST API) implements the same trait.
 
 mod console;
+mod gsm7;
 mod messages;
 mod signature;
 mod twilio;
@@ -15,8 +16,8 @@ use borne_domain::{Channel, Language};
 
 pub use console::ConsoleProvider;
 pub use messages::{
-    confirmation_answer, confirmation_sms, confirmation_voice, sms_text, voice_text,
-    ConfirmationAnswer,
+    confirmation_answer, confirmation_sms, confirmation_voice, every_sms, help_text, sms_text,
+    town_name_problem, voice_text, ConfirmationAnswer,
 };
 pub use signature::{twilio_signature, verify_twilio_signature};
 pub(crate) use twilio::{gather_twiml, say_tag, xml_escape};

@@ -153,7 +153,7 @@ async fn sms_request_carries_every_field_and_returns_the_sid() {
         .mount(&server)
         .await;
 
-    let text = "Mille-Isles – alertes : votre mot de passe est 402917. Il expire dans 10 minutes.";
+    let text = "Alertes de Mille-Isles : votre mot de passe est 402917. Il expire dans 10 minutes.";
     let receipt = provider(&server).send(&sms(text)).await.unwrap();
     assert_eq!(receipt.provider_id, "SM0123456789abcdef0123456789abcdef");
 
