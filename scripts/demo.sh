@@ -30,7 +30,7 @@ echo "[demo] borne-central on http://127.0.0.1:$PORT, database $DEMO_DIR/borne-c
 echo "[demo] codes sent by SMS or call are printed below as JSON lines (console telephony)"
 
 # Staff mode (the discreet button on the attract screen) for the demo.
-STAFF_PIN="2468"
+STAFF_PIN="246813"
 STAFF_PIN_HASH="$(printf '%s' "$STAFF_PIN" | target/debug/borne-staff-pin)"
 echo "[demo] staff PIN: $STAFF_PIN"
 # A kiosk enrolls once: its device token then lives in the OS keyring (or

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use borne_e2e::in_process::{central, enrollment_code, provision, reserved_port, start_central};
 use borne_kiosk_core::queue::now_ms;
-use borne_kiosk_core::{CaptchaService, DeviceCredential, Kiosk, KioskConfig, Queue, SyncWorker};
+use borne_kiosk_core::{
+    CaptchaService, Clock, DeviceCredential, Kiosk, KioskConfig, Queue, SyncWorker,
+};
 use borne_protocol::ipc::{
     CodeRequestForm, CodeRequestOutcome, CodeSent, LoginForm, LoginOutcome, OfflineForm,
     ProfileOutcome, QueueStatus, Queued,
@@ -74,7 +76,7 @@ async fn kiosk_with(
     .unwrap();
     let (key, _) = config.key_store.load_or_create().unwrap();
     let queue_file = config.data_dir.join("queue.sqlite");
-    let kiosk = Kiosk::open(config, CaptchaService::fixed("ABCDE"))
+    let kiosk = Kiosk::open(config, CaptchaService::fixed("ABCDE"), Clock::system())
         .await
         .unwrap();
     let queue = Queue::open(&queue_file, &key).await.unwrap();

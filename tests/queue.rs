@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use borne_e2e::{free_port, target_dir, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
-use borne_kiosk_core::{CentralClient, KeyStore, Queue, SyncConfig, SyncWorker};
+use borne_kiosk_core::{CentralClient, Clock, KeyStore, Queue, SyncConfig, SyncWorker};
 use rand::Rng;
 use secrecy::SecretString;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -379,6 +379,7 @@ fn sync_config(batch_size: u32) -> SyncConfig {
         online_check: Duration::from_secs(5),
         backoff_base: Duration::from_millis(50),
         backoff_cap: Duration::from_millis(500),
+        ..SyncConfig::default()
     }
 }
 
@@ -393,6 +394,7 @@ fn worker(queue: &Queue, port: u16, batch_size: u32, token: &str) -> Result<Sync
         queue.clone(),
         client,
         sync_config(batch_size),
+        Clock::system(),
     ))
 }
 

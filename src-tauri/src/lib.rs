@@ -5,7 +5,7 @@ mod commands;
 mod lockdown;
 mod updates;
 
-use borne_kiosk_core::{CaptchaService, Kiosk, KioskConfig};
+use borne_kiosk_core::{CaptchaService, Clock, Kiosk, KioskConfig};
 use tauri::{Manager, Runtime};
 use tracing_subscriber::EnvFilter;
 
@@ -46,7 +46,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             // free to serve it; commands wait for the kiosk (KioskSlot::wait).
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                match Kiosk::open(config, CaptchaService::from_env()).await {
+                match Kiosk::open(config, CaptchaService::from_env(), Clock::system()).await {
                     Ok(kiosk) => {
                         tauri::async_runtime::spawn(kiosk.sync_worker().run());
                         let _ = handle.state::<KioskSlot>().0.set(kiosk);

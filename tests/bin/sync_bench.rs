@@ -28,7 +28,7 @@ use anyhow::{bail, ensure, Context, Result};
 use borne_central::db::Engine;
 use borne_e2e::{free_port, target_dir, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
-use borne_kiosk_core::{CentralClient, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
+use borne_kiosk_core::{CentralClient, Clock, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
 use borne_protocol as wire;
 use secrecy::SecretString;
 use sqlx::AnyPool;
@@ -418,6 +418,7 @@ async fn main() -> Result<()> {
             batch_size: batch,
             ..SyncConfig::default()
         },
+        Clock::system(),
     );
     ensure!(worker.check().await, "the central server's /healthz fails");
     let started = Instant::now();

@@ -45,7 +45,7 @@ const PHONE_DIGITS: &str = "5145550142";
 const IDLE_SECONDS: u64 = 10;
 const OFFLINE_PHONE_DIGITS: &str = "5145550143";
 const KIOSK_NAME: &str = "Hall de l'hôtel de ville";
-const STAFF_PIN: &str = "2468";
+const STAFF_PIN: &str = "246813";
 /// Send hours that hold every hour of the day.
 const ALWAYS: &str = "00:00-24:00";
 /// The console provider's stand-in for Twilio's auth token, and the

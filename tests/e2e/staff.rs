@@ -75,7 +75,7 @@ pub async fn open_staff(c: &Client, shots: &mut Shots, prefix: &str) -> Result<(
     wait_visible(c, "#screen-attract").await?;
     click(c, "#btn-staff").await?;
     wait_visible(c, "#staff-pin-dialog").await?;
-    for digit in "1357".chars() {
+    for digit in "135790".chars() {
         click(c, &format!("#pin-key-{digit}")).await?;
     }
     click(c, "#pin-submit").await?;

@@ -57,6 +57,10 @@ impl CentralClient {
     ) -> Result<Self, ClientError> {
         crate::install_crypto_provider();
         let http = reqwest::Client::builder()
+            // A redirect would carry the device token and the resident's
+            // session header wherever the answer points: none is followed
+            // (a 3xx is an answer this kiosk cannot read).
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(3).min(timeout))
             .timeout(timeout)
             .user_agent(concat!("borne-kiosk/", env!("CARGO_PKG_VERSION")))
@@ -191,6 +195,13 @@ impl CentralClient {
     /// `DELETE /v1/me`: the logged-in resident's account and all it holds.
     pub async fn delete_me(&self, session: &SecretString) -> Result<(), ClientError> {
         self.call::<(), _>(Method::DELETE, "/v1/me", None, As::Resident(session))
+            .await
+    }
+
+    /// `DELETE /v1/session`: the resident's session ends on the central
+    /// server too (the kiosk wiped it).
+    pub async fn end_session(&self, session: &SecretString) -> Result<(), ClientError> {
+        self.call::<(), _>(Method::DELETE, "/v1/session", None, As::Resident(session))
             .await
     }
 

@@ -8,7 +8,8 @@ use crate::{KeyStore, SyncConfig};
 /// The kiosk's configuration, from `BORNE_*` environment variables.
 #[derive(Debug, Clone)]
 pub struct KioskConfig {
-    /// `BORNE_CENTRAL_URL`, default `http://127.0.0.1:8080`.
+    /// `BORNE_CENTRAL_URL`, default `http://127.0.0.1:8080`; HTTPS in
+    /// release builds unless on this machine ([`check_central_url`]).
     pub central_url: String,
     /// `BORNE_KIOSK_ID`, recorded with each consent; default `kiosk-<hostname>`.
     pub kiosk_id: String,
@@ -34,15 +35,14 @@ pub struct KioskConfig {
     /// `keyring` (or refuse to start) or `file`; the file is
     /// `BORNE_KIOSK_KEY_FILE`, default `<data dir>/queue.key`.
     pub key_store: KeyStore,
-    /// `BORNE_KIOSK_OFFLINE_CHECK_SECONDS` (default 15) and
-    /// `BORNE_KIOSK_SYNC_BATCH` (default 50).
+    /// `BORNE_KIOSK_OFFLINE_CHECK_SECONDS` (default 15),
+    /// `BORNE_KIOSK_SYNC_BATCH` (default 50) and
+    /// `BORNE_KIOSK_REJECTED_RETENTION_DAYS` (default 30).
     pub sync: SyncConfig,
     /// `BORNE_KIOSK_STAFF_PIN_HASH`: the staff PIN as an argon2id hash
-    /// (`borne-staff-pin` makes one). Unset: no staff mode.
+    /// (`borne-staff-pin` makes one), no weaker than argon2's defaults.
+    /// Unset: no staff mode.
     pub staff_pin_hash: Option<String>,
-    /// `BORNE_KIOSK_STAFF_LOCK_SECONDS`, default 300: how long 5 wrong PINs
-    /// lock staff mode.
-    pub staff_lock: Duration,
     /// `BORNE_KIOSK_OFFLINE_PER_HOUR`, default 30 (0: no cap): offline
     /// registrations this kiosk takes per hour without staff; past it the
     /// resident is asked to see the staff.
@@ -60,6 +60,50 @@ pub struct KioskConfig {
     /// as the central server's `BORNE_CATEGORIES`); default: the five of
     /// `borne_domain::DEFAULT_CATEGORIES`.
     pub categories: Vec<borne_protocol::ipc::Category>,
+}
+
+/// Why `BORNE_CENTRAL_URL` is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CentralUrlError {
+    #[error("BORNE_CENTRAL_URL is not a URL: `{0}`")]
+    NotUrl(String),
+    #[error("BORNE_CENTRAL_URL must start with https:// (or http:// on this machine), got `{0}`")]
+    Scheme(String),
+    #[error(
+        "BORNE_CENTRAL_URL must be https:// in a release build: residents' data and session \
+         tokens would cross the network in clear (http:// is allowed only for 127.0.0.1, [::1] \
+         and localhost), got `{0}`"
+    )]
+    PlainHttp(String),
+}
+
+/// The central server is reached over HTTPS; plain HTTP only on this
+/// machine (loopback: a local server or a TLS-terminating proxy beside
+/// the kiosk), or anywhere in a debug build (`release` false) so tests
+/// and development work.
+pub fn check_central_url(url: &str, release: bool) -> Result<(), CentralUrlError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| CentralUrlError::NotUrl(url.into()))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            // The parsed host: `127.1` reads 127.0.0.1, IPv6 comes bracketed,
+            // and a user name before `@` is not the host.
+            let loopback = parsed.host_str().is_some_and(|host| {
+                host.eq_ignore_ascii_case("localhost")
+                    || host
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            });
+            if loopback || !release {
+                Ok(())
+            } else {
+                Err(CentralUrlError::PlainHttp(url.into()))
+            }
+        }
+        _ => Err(CentralUrlError::Scheme(url.into())),
+    }
 }
 
 /// `HH:MM-HH:MM`, the first before the second (`24:00` ends the day).
@@ -85,11 +129,7 @@ impl KioskConfig {
     ) -> Result<Self, String> {
         let central_url =
             get("BORNE_CENTRAL_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
-        if !(central_url.starts_with("http://") || central_url.starts_with("https://")) {
-            return Err(format!(
-                "BORNE_CENTRAL_URL must start with http:// or https://, got `{central_url}`"
-            ));
-        }
+        check_central_url(&central_url, !cfg!(debug_assertions)).map_err(|e| e.to_string())?;
         let area_codes = match get("BORNE_AREA_CODES_FILE") {
             Some(path) => std::fs::read_to_string(&path)
                 .map_err(|e| format!("BORNE_AREA_CODES_FILE: cannot read {path}: {e}"))
@@ -157,23 +197,22 @@ impl KioskConfig {
                 .ok_or("BORNE_KIOSK_SYNC_BATCH must be between 1 and 100")?,
             None => 50,
         };
+        let rejected_retention_days = match get("BORNE_KIOSK_REJECTED_RETENTION_DAYS") {
+            Some(v) => v.parse::<u32>().ok().filter(|d| *d >= 1).ok_or(
+                "BORNE_KIOSK_REJECTED_RETENTION_DAYS must be a whole number of days, at least 1",
+            )?,
+            None => 30,
+        };
         let sync = SyncConfig {
             batch_size,
             offline_check: fractional("BORNE_KIOSK_OFFLINE_CHECK_SECONDS", 15.0)?,
+            rejected_retention: Duration::from_secs(u64::from(rejected_retention_days) * 86_400),
             ..SyncConfig::default()
         };
         let staff_pin_hash = get("BORNE_KIOSK_STAFF_PIN_HASH").filter(|h| !h.is_empty());
         if let Some(h) = &staff_pin_hash {
-            let ok = argon2::PasswordHash::new(h).is_ok_and(|p| p.algorithm.as_str() == "argon2id");
-            if !ok {
-                return Err(
-                    "BORNE_KIOSK_STAFF_PIN_HASH must be an argon2id hash (make one with borne-staff-pin)"
-                        .into(),
-                );
-            }
+            crate::staff::check_pin_hash(h).map_err(|e| e.to_string())?;
         }
-        let staff_lock =
-            Duration::from_secs(u64::from(seconds("BORNE_KIOSK_STAFF_LOCK_SECONDS", 300)?));
         let update_url = get("BORNE_KIOSK_UPDATE_URL").filter(|u| !u.trim().is_empty());
         if let Some(u) = &update_url {
             if !(u.starts_with("https://") || u.starts_with("http://")) {
@@ -212,7 +251,6 @@ impl KioskConfig {
             key_store,
             sync,
             staff_pin_hash,
-            staff_lock,
             offline_per_hour: match get("BORNE_KIOSK_OFFLINE_PER_HOUR") {
                 Some(v) => v.parse().map_err(|_| {
                     "BORNE_KIOSK_OFFLINE_PER_HOUR must be a whole number".to_owned()
@@ -327,5 +365,108 @@ mod tests {
         );
         assert!(parse_categories("Verglas=Verglas|Freezing rain").is_err());
         assert!(parse_categories("verglas=Verglas").is_err());
+    }
+
+    #[test]
+    fn release_builds_reach_the_central_server_over_https_except_on_loopback() {
+        for url in [
+            "https://alertes.ville.ca",
+            "https://10.0.0.5:8443/borne",
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1",
+            "http://[::1]:8080",
+            "http://localhost:8080",
+            "http://LOCALHOST",
+        ] {
+            assert_eq!(check_central_url(url, true), Ok(()), "{url}");
+        }
+        for url in [
+            "http://alertes.ville.ca",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1@evil.example",
+            "http://[::2]:8080",
+        ] {
+            assert_eq!(
+                check_central_url(url, true),
+                Err(CentralUrlError::PlainHttp(url.into())),
+                "{url}"
+            );
+            assert_eq!(check_central_url(url, false), Ok(()), "debug: {url}");
+        }
+        for release in [true, false] {
+            assert!(matches!(
+                check_central_url("ftp://alertes.ville.ca", release),
+                Err(CentralUrlError::Scheme(_))
+            ));
+            assert!(matches!(
+                check_central_url("alertes.ville.ca", release),
+                Err(CentralUrlError::NotUrl(_))
+            ));
+        }
+        let said = CentralUrlError::PlainHttp("http://x".into()).to_string();
+        assert!(
+            said.contains("https://") && said.contains("release"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_staff_pin_hash_weaker_than_the_defaults_stops_the_start() {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let weak = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"482913", &SaltString::encode_b64(&[3u8; 16]).unwrap())
+        .unwrap()
+        .to_string();
+        let start = |hash: String| {
+            KioskConfig::from_lookup(
+                move |k| (k == "BORNE_KIOSK_STAFF_PIN_HASH").then(|| hash.clone()),
+                std::env::temp_dir().join("k"),
+            )
+        };
+        let e = start(weak).unwrap_err();
+        assert!(
+            e.contains("BORNE_KIOSK_STAFF_PIN_HASH")
+                && e.contains("m=4096, t=1, p=1")
+                && e.contains("weaker than the defaults m=19456, t=2, p=1"),
+            "{e}"
+        );
+        let e = start("not a hash".into()).unwrap_err();
+        assert!(e.contains("argon2id"), "{e}");
+        let strong = crate::hash_staff_pin("482913").unwrap();
+        assert_eq!(
+            start(strong.clone()).unwrap().staff_pin_hash.as_deref(),
+            Some(strong.as_str())
+        );
+    }
+
+    #[test]
+    fn rejected_registrations_are_kept_30_days_unless_told() {
+        let with = |days: Option<&str>| {
+            let days = days.map(str::to_owned);
+            KioskConfig::from_lookup(
+                move |k| {
+                    (k == "BORNE_KIOSK_REJECTED_RETENTION_DAYS")
+                        .then(|| days.clone())
+                        .flatten()
+                },
+                std::env::temp_dir().join("k"),
+            )
+        };
+        let day = Duration::from_secs(86_400);
+        assert_eq!(with(None).unwrap().sync.rejected_retention, 30 * day);
+        assert_eq!(with(Some("7")).unwrap().sync.rejected_retention, 7 * day);
+        for bad in ["0", "-1", "seven", "1.5"] {
+            let e = with(Some(bad)).unwrap_err();
+            assert!(
+                e.contains("BORNE_KIOSK_REJECTED_RETENTION_DAYS"),
+                "{bad}: {e}"
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod captcha;
 mod client;
+mod clock;
 mod config;
 mod keystore;
 mod kiosk;
@@ -14,11 +15,12 @@ mod sync;
 
 pub use captcha::{Captcha, CaptchaService};
 pub use client::{CentralClient, ClientError};
-pub use config::KioskConfig;
+pub use clock::Clock;
+pub use config::{check_central_url, CentralUrlError, KioskConfig};
 pub use keystore::{DeviceCredential, KeyError, KeySource, KeyStore, QueueKey};
 pub use kiosk::{Kiosk, KioskError};
 pub use queue::{Queue, QueueError};
-pub use staff::hash_staff_pin;
+pub use staff::{hash_staff_pin, PinError};
 pub use sync::{
     backoff, plan_failure, plan_result, Connectivity, Pass, Step, SyncConfig, SyncWorker,
 };

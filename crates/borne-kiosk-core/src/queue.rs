@@ -13,6 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 
 use crate::keystore::QueueKey;
+use crate::staff::PinGuard;
 
 /// Unix milliseconds.
 pub type Millis = i64;
@@ -28,6 +29,19 @@ pub fn now_ms() -> Millis {
 }
 
 const KEY_CHECK: &[u8] = b"borne kiosk queue key check v1";
+
+const PIN_GUARD: &str = "SELECT failures, locks, locked_until FROM staff_pin_lock WHERE id = 1";
+
+/// A stored count out of range reads as the largest: the lock errs on
+/// the side of locking.
+fn pin_guard_of(row: &sqlx::sqlite::SqliteRow) -> PinGuard {
+    let count = |name: &str| u32::try_from(row.get::<i64, _>(name).max(0)).unwrap_or(u32::MAX);
+    PinGuard {
+        failures: count("failures"),
+        locks: count("locks"),
+        locked_until: row.get("locked_until"),
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -284,6 +298,61 @@ impl Queue {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Rejected registrations whose rejection (`updated_at`) is at or
+    /// before `before` are deleted, personal data and all; answers how
+    /// many. The WAL is then checkpointed and emptied, so their sealed
+    /// payloads stay neither there nor in the database's freed pages
+    /// (`secure_delete`).
+    pub async fn expire_rejected(&self, before: Millis) -> Result<u64, QueueError> {
+        let expired = sqlx::query("DELETE FROM queue WHERE state = 'rejected' AND updated_at <= ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if expired > 0 {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(expired)
+    }
+
+    /// Staff mode's PIN lock as stored (none yet: no wrong PIN since the
+    /// last right one).
+    pub(crate) async fn pin_guard(&self) -> Result<PinGuard, QueueError> {
+        Ok(sqlx::query(PIN_GUARD)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| pin_guard_of(&row))
+            .unwrap_or_default())
+    }
+
+    /// Changes the PIN lock in one transaction; answers what `change` does.
+    pub(crate) async fn update_pin_guard<T>(
+        &self,
+        change: impl FnOnce(&mut PinGuard) -> T,
+    ) -> Result<T, QueueError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut guard = sqlx::query(PIN_GUARD)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| pin_guard_of(&row))
+            .unwrap_or_default();
+        let answer = change(&mut guard);
+        sqlx::query(
+            "INSERT INTO staff_pin_lock (id, failures, locks, locked_until) VALUES (1, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET failures = excluded.failures, locks = excluded.locks,
+                                            locked_until = excluded.locked_until",
+        )
+        .bind(i64::from(guard.failures))
+        .bind(i64::from(guard.locks))
+        .bind(guard.locked_until)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(answer)
     }
 
     /// Back to `pending`, due at `at`. `counts` says whether this was an

@@ -13,8 +13,8 @@ use std::time::Duration;
 use borne_protocol::{self as wire, ErrorBody};
 use tokio::sync::Notify;
 
-use crate::queue::{now_ms, Millis, Queue, QueueError, Taken};
-use crate::{CentralClient, ClientError};
+use crate::queue::{Millis, Queue, QueueError, Taken};
+use crate::{CentralClient, ClientError, Clock};
 
 /// Whether the central server answered last time anyone asked.
 #[derive(Debug)]
@@ -81,6 +81,9 @@ pub struct SyncConfig {
     /// Backoff after an answered failure: full jitter in [0, min(cap, base·2^n)].
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
+    /// Registrations the central server refused are deleted this long
+    /// after (`BORNE_KIOSK_REJECTED_RETENTION_DAYS`, default 30).
+    pub rejected_retention: Duration,
 }
 
 impl Default for SyncConfig {
@@ -91,6 +94,7 @@ impl Default for SyncConfig {
             online_check: Duration::from_secs(60),
             backoff_base: Duration::from_secs(2),
             backoff_cap: Duration::from_secs(300),
+            rejected_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -199,6 +203,7 @@ pub struct SyncWorker {
     queue: Queue,
     client: CentralClient,
     config: SyncConfig,
+    clock: Clock,
     wake: Arc<Notify>,
     report: Arc<Mutex<SyncReport>>,
     /// One pass at a time (the background loop and « Envoyer maintenant »).
@@ -206,11 +211,12 @@ pub struct SyncWorker {
 }
 
 impl SyncWorker {
-    pub fn new(queue: Queue, client: CentralClient, config: SyncConfig) -> Self {
+    pub fn new(queue: Queue, client: CentralClient, config: SyncConfig, clock: Clock) -> Self {
         Self {
             queue,
             client,
             config,
+            clock,
             wake: Arc::new(Notify::new()),
             report: Arc::default(),
             pass_lock: Arc::default(),
@@ -254,9 +260,9 @@ impl SyncWorker {
             let until_check = check_every.saturating_sub(last_check.elapsed());
             let until_due = if online {
                 match self.queue.next_due().await {
-                    Ok(Some(at)) => {
-                        Duration::from_millis(u64::try_from((at - now_ms()).max(0)).unwrap_or(0))
-                    }
+                    Ok(Some(at)) => Duration::from_millis(
+                        u64::try_from((at - self.clock.now()).max(0)).unwrap_or(0),
+                    ),
                     _ => until_check,
                 }
             } else {
@@ -274,10 +280,12 @@ impl SyncWorker {
         }
     }
 
-    /// One health check, then (enrolled) a heartbeat with the queue's
-    /// figures, which also tells whether the server still accepts this
-    /// kiosk.
+    /// Expired rejected registrations are deleted; then one health
+    /// check, then (enrolled) a heartbeat with the queue's figures, which
+    /// also tells whether the server still accepts this kiosk. Runs at
+    /// start and on the loop's timer, online or not.
     pub async fn check(&self) -> bool {
+        self.expire_rejected().await;
         // The client reports the answer (or its absence) to `Connectivity`,
         // whose change wakes the loop.
         let up = self.client.health().await.is_ok();
@@ -285,6 +293,18 @@ impl SyncWorker {
             self.heartbeat().await;
         }
         up
+    }
+
+    async fn expire_rejected(&self) {
+        let before = self
+            .clock
+            .now()
+            .saturating_sub(millis(self.config.rejected_retention));
+        match self.queue.expire_rejected(before).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "rejected registrations expired and deleted"),
+            Err(e) => tracing::error!(error = %e, "queue unavailable"),
+        }
     }
 
     async fn heartbeat(&self) {
@@ -308,7 +328,7 @@ impl SyncWorker {
 
     /// The server is back: every pending registration is due at once.
     async fn back_online(&self) {
-        match self.queue.make_all_due(now_ms()).await {
+        match self.queue.make_all_due(self.clock.now()).await {
             Ok(n) if n > 0 => tracing::info!(due = n, "central server back: sending the queue now"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "queue unavailable"),
@@ -322,7 +342,7 @@ impl SyncWorker {
         loop {
             let batch = self
                 .queue
-                .take_due(now_ms(), self.config.batch_size.min(100))
+                .take_due(self.clock.now(), self.config.batch_size.min(100))
                 .await?;
             if batch.is_empty() {
                 return Ok(Pass::Drained);
@@ -340,7 +360,7 @@ impl SyncWorker {
             registrations: batch.iter().map(|t| t.registration.clone()).collect(),
         };
         let answer = self.client.send_registrations(&request).await;
-        let now = now_ms();
+        let now = self.clock.now();
         let mut acks = Vec::new();
         let mut pass = Pass::Drained;
         match answer {
@@ -425,7 +445,7 @@ impl SyncWorker {
     pub async fn status(&self) -> Result<wire::ipc::QueueStatus, QueueError> {
         let counts = self.queue.counts().await?;
         let report = self.report();
-        let now = now_ms();
+        let now = self.clock.now();
         let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(wire::ipc::QueueStatus {
             pending: n(counts.pending),

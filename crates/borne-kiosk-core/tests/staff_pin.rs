@@ -23,15 +23,27 @@ fn run(pin: &str) -> std::process::Output {
 
 #[test]
 fn prints_an_argon2id_hash_of_the_pin_and_refuses_short_ones() {
-    let out = run("482913\n");
-    assert!(out.status.success());
-    let hash = String::from_utf8(out.stdout).unwrap();
-    let hash = hash.trim();
-    assert!(hash.starts_with("$argon2id$"), "{hash}");
-    let parsed = PasswordHash::new(hash).unwrap();
-    assert!(argon2::Argon2::default()
-        .verify_password(b"482913", &parsed)
-        .is_ok());
-    assert!(!run("12").status.success());
-    assert!(!run("12ab").status.success());
+    for pin in ["482913", "482913574102"] {
+        let out = run(&format!("{pin}\n"));
+        assert!(out.status.success());
+        let hash = String::from_utf8(out.stdout).unwrap();
+        let hash = hash.trim();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        let parsed = PasswordHash::new(hash).unwrap();
+        assert!(argon2::Argon2::default()
+            .verify_password(pin.as_bytes(), &parsed)
+            .is_ok());
+    }
+    for pin in ["12", "2468", "48291", "4829135741023", "48291a"] {
+        let out = run(pin);
+        assert!(!out.status.success(), "{pin} accepted");
+        assert!(out.stdout.is_empty(), "no hash for {pin}");
+        let said = String::from_utf8(out.stderr).unwrap();
+        assert!(said.contains("the staff PIN must be"), "{said}");
+        if pin.len() >= 4 {
+            assert!(!said.contains(pin), "the PIN is not repeated: {said}");
+        }
+    }
+    let said = String::from_utf8(run("2468").stderr).unwrap();
+    assert!(said.contains("6 to 12 digits"), "{said}");
 }

@@ -197,6 +197,16 @@ describe('PIN dialog', () => {
     expect(m.$('#pin-dots').textContent).toBe('');
   });
 
+  it('takes the longest PIN staff may have (12 digits), and no 13th digit', async () => {
+    const m = await mountStaff();
+    m.$('#btn-staff').click();
+    press(m, '4829135741029');
+    expect(m.$('#pin-dots').textContent).toBe('●'.repeat(12));
+    m.$('#pin-submit').click();
+    await flush();
+    expect(m.calls.find((c) => c.cmd === 'staff_login')?.args).toEqual({ form: { pin: '482913574102' } });
+  });
+
   it('takes a physical keyboard too', async () => {
     const m = await mountStaff();
     m.$('#btn-staff').click();

@@ -1,5 +1,5 @@
-//! Prints the argon2id hash of a staff PIN read from standard input, for
-//! `BORNE_KIOSK_STAFF_PIN_HASH`:
+//! Prints the argon2id hash of a staff PIN (6 to 12 digits) read from
+//! standard input, for `BORNE_KIOSK_STAFF_PIN_HASH`:
 //!
 //! ```sh
 //! printf '%s' 482913 | borne-staff-pin
@@ -7,13 +7,20 @@
 
 use std::io::Read;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
     let mut pin = String::new();
-    std::io::stdin().read_to_string(&mut pin)?;
-    let pin = pin.trim();
-    if pin.len() < 4 || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err("the staff PIN must be at least 4 digits".into());
+    if let Err(e) = std::io::stdin().read_to_string(&mut pin) {
+        eprintln!("borne-staff-pin: cannot read the PIN from standard input: {e}");
+        return std::process::ExitCode::FAILURE;
     }
-    println!("{}", borne_kiosk_core::hash_staff_pin(pin)?);
-    Ok(())
+    match borne_kiosk_core::hash_staff_pin(pin.trim()) {
+        Ok(hash) => {
+            println!("{hash}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("borne-staff-pin: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -20,7 +20,9 @@ use borne_protocol as wire;
 use borne_protocol::ipc::{Connectivity, KioskInfo};
 use secrecy::SecretString;
 
-use crate::{Captcha, CaptchaService, CentralClient, ClientError, KioskConfig, Queue, SyncWorker};
+use crate::{
+    Captcha, CaptchaService, CentralClient, ClientError, Clock, KioskConfig, Queue, SyncWorker,
+};
 pub use error::KioskError;
 use session::Session;
 
@@ -38,7 +40,10 @@ pub struct Kiosk {
     staff: AtomicBool,
     queue: Queue,
     sync: SyncWorker,
-    pin_guard: Mutex<crate::staff::PinGuard>,
+    /// One staff PIN checked at a time: tries made together cannot
+    /// outrun the lock (whose count is in the queue's database).
+    pin_check: tokio::sync::Mutex<()>,
+    clock: Clock,
     /// The name the central server gave this kiosk at enrollment.
     kiosk_name: Mutex<Option<String>>,
 }
@@ -63,8 +68,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Kiosk {
     /// Opens the queue (making its key on first start) and the client.
-    /// The caller spawns [`Kiosk::sync_worker`]`.run()`.
-    pub async fn open(config: KioskConfig, captchas: CaptchaService) -> Result<Self, StartError> {
+    /// The caller spawns [`Kiosk::sync_worker`]`.run()`. `clock` is
+    /// [`Clock::system`] but in tests.
+    pub async fn open(
+        config: KioskConfig,
+        captchas: CaptchaService,
+        clock: Clock,
+    ) -> Result<Self, StartError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
         let (key, source) = config.key_store.load_or_create()?;
@@ -87,7 +97,12 @@ impl Kiosk {
             config.request_timeout,
             Arc::default(),
         )?;
-        let sync = SyncWorker::new(queue.clone(), client.clone(), config.sync.clone());
+        let sync = SyncWorker::new(
+            queue.clone(),
+            client.clone(),
+            config.sync.clone(),
+            clock.clone(),
+        );
         Ok(Self {
             config,
             client,
@@ -97,7 +112,8 @@ impl Kiosk {
             staff: AtomicBool::new(false),
             queue,
             sync,
-            pin_guard: Mutex::default(),
+            pin_check: tokio::sync::Mutex::default(),
+            clock,
             kiosk_name: Mutex::new(credential.map(|c| c.kiosk_name)),
         })
     }
@@ -140,12 +156,47 @@ impl Kiosk {
             && lock(&self.captcha).is_none()
     }
 
-    /// Forgets everything about the current resident, and staff mode.
+    /// Forgets everything about the current resident, and staff mode;
+    /// a central session is ended on the server too, without waiting.
     pub fn reset(&self) {
-        *self.session() = Session::Idle;
+        if let Some(token) = self.wipe() {
+            self.end_central_session(token);
+        }
+    }
+
+    /// Forgets everything about the current resident, and staff mode;
+    /// answers the central session it held, if any.
+    fn wipe(&self) -> Option<SecretString> {
+        let ended = std::mem::take(&mut *self.session());
         *lock(&self.captcha) = None;
         self.staff.store(false, Ordering::SeqCst);
         tracing::info!("session wiped");
+        ended.token().cloned()
+    }
+
+    /// `DELETE /v1/session` in the background: the wipe never waits on
+    /// the network, and a failure is only logged (the session then ends
+    /// by its own expiry on the server).
+    fn end_central_session(&self, token: SecretString) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!("no runtime to end the central session: it ends by its expiry");
+            return;
+        };
+        let client = self.client.clone();
+        runtime.spawn(async move {
+            match client.end_session(&token).await {
+                Ok(()) => tracing::info!("central session ended"),
+                Err(ClientError::Api { status, body }) => tracing::warn!(
+                    status,
+                    code = %body.code,
+                    "the central server did not end the session: it ends by its expiry"
+                ),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "the central session could not be ended: it ends by its expiry"
+                ),
+            }
+        });
     }
 
     fn session(&self) -> MutexGuard<'_, Session> {

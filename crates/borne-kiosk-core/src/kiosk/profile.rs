@@ -8,7 +8,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::session::Session;
 use super::{now_rfc3339, Kiosk, KioskError};
-use crate::queue::now_ms;
 
 impl Kiosk {
     /// Step 5 → 6: checks the form here first (instant field errors), then
@@ -67,7 +66,7 @@ impl Kiosk {
             profile: profile.clone(),
             owner_session: owner_session.map(|t| t.expose_secret().to_owned()),
         };
-        self.queue.enqueue(&registration, now_ms()).await?;
+        self.queue.enqueue(&registration, self.clock.now()).await?;
         self.session().queued();
         self.sync.wake();
         tracing::info!(registration = %registration.id, "registration queued");
@@ -107,7 +106,8 @@ impl Kiosk {
             .delete_me(&token)
             .await
             .map_err(KioskError::from)?;
-        self.reset();
+        // The account, and its sessions, are gone on the server already.
+        self.wipe();
         Ok(())
     }
 

@@ -11,7 +11,6 @@ use borne_protocol::{self as wire, ErrorBody};
 use secrecy::SecretString;
 
 use super::{lock, Kiosk, KioskError};
-use crate::queue::now_ms;
 
 impl Kiosk {
     /// A new captcha (« Changer de code »); the previous answer stops working.
@@ -97,7 +96,10 @@ impl Kiosk {
         if cap == 0 || staff_assisted {
             return Ok(());
         }
-        let taken = self.queue.captured_since(now_ms() - 3_600_000).await?;
+        let taken = self
+            .queue
+            .captured_since(self.clock.now() - 3_600_000)
+            .await?;
         if taken >= i64::from(cap) {
             tracing::warn!(taken, cap, "offline registrations capped for this hour");
             return Err(KioskError::OfflineCaptureLimit);

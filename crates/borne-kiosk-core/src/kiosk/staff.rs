@@ -1,16 +1,15 @@
 //! Staff mode (the PIN, its lock) and what only staff may do: enroll the
 //! kiosk, see the queue, « Envoyer maintenant ». The PIN's hash and lock
-//! count live in `crate::staff`.
+//! rules live in `crate::staff`, the lock's count in the queue's database.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use borne_protocol::ipc::{Enrolled, QueueStatus};
 use borne_protocol::ErrorBody;
 use secrecy::SecretString;
 
 use super::{lock, Kiosk, KioskError};
-use crate::queue::now_ms;
+use crate::staff::{PinGuard, WrongPin};
 use crate::ClientError;
 
 /// A wait in whole seconds for `retry_after_seconds`.
@@ -20,13 +19,18 @@ fn seconds(wait: std::time::Duration) -> u32 {
 
 impl Kiosk {
     /// Staff mode: the PIN against its argon2id hash; 5 wrong in a row
-    /// lock staff mode for `staff_lock`. Staff mode ends with the session
-    /// (« Terminer », idle wipe) or [`Kiosk::staff_logout`].
+    /// lock staff mode for 5 min, the next 5 for 15 min, then 1 h each
+    /// time, until the right PIN (`crate::staff::LOCK_STEPS`). The count
+    /// and the lock are in the queue's database: a restart keeps them.
+    /// Staff mode ends with the session (« Terminer », idle wipe) or
+    /// [`Kiosk::staff_logout`].
     pub async fn staff_login(&self, pin: String) -> Result<QueueStatus, ErrorBody> {
         let Some(hash) = self.config.staff_pin_hash.clone() else {
             return Err(KioskError::StaffDisabled.into());
         };
-        if let Some(wait) = lock(&self.pin_guard).locked_for(Instant::now()) {
+        let _one = self.pin_check.lock().await;
+        let guard = self.queue.pin_guard().await.map_err(KioskError::from)?;
+        if let Some(wait) = guard.locked_for(self.clock.now()) {
             return Err(KioskError::StaffLocked {
                 retry_after_seconds: seconds(wait).max(1),
             }
@@ -36,18 +40,35 @@ impl Kiosk {
             .await
             .unwrap_or(false);
         if !right {
-            let left = lock(&self.pin_guard).wrong(Instant::now(), self.config.staff_lock);
-            tracing::warn!(tries_left = left, "wrong staff PIN");
-            return Err(if left == 0 {
-                KioskError::StaffLocked {
-                    retry_after_seconds: seconds(self.config.staff_lock),
+            let now = self.clock.now();
+            let wrong = self
+                .queue
+                .update_pin_guard(|g| g.wrong(now))
+                .await
+                .map_err(KioskError::from)?;
+            return Err(match wrong {
+                WrongPin::TriesLeft(left) => {
+                    tracing::warn!(tries_left = left, "wrong staff PIN");
+                    KioskError::StaffWrongPin
                 }
-            } else {
-                KioskError::StaffWrongPin
+                WrongPin::Locked(lock) => {
+                    tracing::warn!(
+                        locked_seconds = lock.as_secs(),
+                        "wrong staff PIN: staff mode locked"
+                    );
+                    KioskError::StaffLocked {
+                        retry_after_seconds: seconds(lock),
+                    }
+                }
             }
             .into());
         }
-        lock(&self.pin_guard).right();
+        if guard != PinGuard::default() {
+            self.queue
+                .update_pin_guard(PinGuard::right)
+                .await
+                .map_err(KioskError::from)?;
+        }
         self.staff.store(true, Ordering::SeqCst);
         tracing::info!("staff mode opened");
         Ok(self.sync.status().await.map_err(KioskError::from)?)
@@ -81,7 +102,7 @@ impl Kiosk {
         self.staff_required()?;
         if self.sync.check().await {
             self.queue
-                .make_all_due(now_ms())
+                .make_all_due(self.clock.now())
                 .await
                 .map_err(KioskError::from)?;
             self.sync.pass().await.map_err(KioskError::from)?;

@@ -1,8 +1,18 @@
 //! What the kiosk checks without a central server. The flows through a
 //! real central server are in the workspace's `tests/kiosk.rs`.
 
+use std::path::Path;
+use std::time::Duration;
+
+use borne_protocol::ipc::LoginForm;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
 use super::*;
 use crate::DeviceCredential;
+
+/// A central server nobody answers on.
+const UNREACHABLE: &str = "http://127.0.0.1:9";
 
 /// A device token no central server knows.
 fn stranger() -> DeviceCredential {
@@ -28,13 +38,20 @@ impl std::ops::Deref for TestKiosk {
 /// A kiosk of an unreachable central server, holding `stranger()`.
 async fn kiosk_with(extra: &[(&str, String)]) -> TestKiosk {
     let dir = tempfile::tempdir().unwrap();
-    crate::KeyStore::File(dir.path().join("queue.key"))
+    let kiosk = open_in(dir.path(), UNREACHABLE, extra, Clock::system()).await;
+    TestKiosk { kiosk, _dir: dir }
+}
+
+/// The kiosk whose data is in `dir` (opened again: a restart), holding
+/// `stranger()`, of the central server at `url`.
+async fn open_in(dir: &Path, url: &str, extra: &[(&str, String)], clock: Clock) -> Kiosk {
+    crate::KeyStore::File(dir.join("queue.key"))
         .store_credential(&stranger())
         .unwrap();
-    let data = dir.path().display().to_string();
+    let data = dir.display().to_string();
     let config = KioskConfig::from_lookup(
         |k| match k {
-            "BORNE_CENTRAL_URL" => Some("http://127.0.0.1:9".into()),
+            "BORNE_CENTRAL_URL" => Some(url.into()),
             "BORNE_KIOSK_ID" => Some("kiosk-test".into()),
             "BORNE_CENTRAL_TIMEOUT_SECONDS" => Some("2".into()),
             "BORNE_KIOSK_DATA_DIR" => Some(data.clone()),
@@ -47,15 +64,15 @@ async fn kiosk_with(extra: &[(&str, String)]) -> TestKiosk {
         std::env::temp_dir(),
     )
     .unwrap();
-    let kiosk = Kiosk::open(
+    Kiosk::open(
         config,
         CaptchaService {
             fixed_answer: Some("ABCDE".into()),
         },
+        clock,
     )
     .await
-    .unwrap();
-    TestKiosk { kiosk, _dir: dir }
+    .unwrap()
 }
 
 fn fields(e: &wire::ErrorBody) -> Vec<String> {
@@ -107,4 +124,220 @@ async fn staff_mode_needs_the_pin_and_locks_after_five_wrong_ones() {
         "staff.locked"
     );
     assert_eq!(k.queue_status().await.unwrap_err().code, "staff.required");
+}
+
+/// The code and wait of a refused staff PIN.
+async fn refused_pin(k: &Kiosk, pin: &str) -> (String, Option<u32>) {
+    let e = k.staff_login(pin.into()).await.unwrap_err();
+    (e.code, e.retry_after_seconds)
+}
+
+/// Four wrong PINs (tries left), then the fifth: the lock it starts.
+async fn five_wrong_pins(k: &Kiosk) -> Option<u32> {
+    for _ in 0..4 {
+        assert_eq!(refused_pin(k, "000000").await.0, "staff.wrong_pin");
+    }
+    let (code, wait) = refused_pin(k, "000000").await;
+    assert_eq!(code, "staff.locked");
+    wait
+}
+
+/// Stops a kiosk as a power cut would leave it: nothing but the files.
+async fn stop(k: Kiosk) {
+    k.queue.close().await;
+    drop(k);
+}
+
+#[tokio::test]
+async fn the_staff_pin_lock_survives_a_restart_and_escalates_until_the_right_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(1_800_000_000_000);
+    let extra = [(
+        "BORNE_KIOSK_STAFF_PIN_HASH",
+        crate::hash_staff_pin("482913").unwrap(),
+    )];
+    let open = || open_in(dir.path(), UNREACHABLE, &extra, clock.clone());
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+
+    let k = open().await;
+    assert_eq!(five_wrong_pins(&k).await, Some(300));
+    stop(k).await;
+    // Restarted: still locked, for what is left of the 5 minutes.
+    let k = open().await;
+    clock.advance(minutes(1));
+    assert_eq!(
+        refused_pin(&k, "482913").await,
+        ("staff.locked".into(), Some(240))
+    );
+    clock.advance(minutes(4));
+    // The next five: 15 minutes; a restart changes nothing.
+    assert_eq!(five_wrong_pins(&k).await, Some(900));
+    stop(k).await;
+    let k = open().await;
+    assert_eq!(
+        refused_pin(&k, "482913").await,
+        ("staff.locked".into(), Some(900))
+    );
+    clock.advance(minutes(15));
+    assert_eq!(five_wrong_pins(&k).await, Some(3600));
+    clock.advance(minutes(60));
+    assert_eq!(five_wrong_pins(&k).await, Some(3600), "stays at 1 h");
+    // Tries left before a lock are counted across a restart too.
+    clock.advance(minutes(60));
+    assert_eq!(refused_pin(&k, "000000").await.0, "staff.wrong_pin");
+    stop(k).await;
+    let k = open().await;
+    for _ in 0..3 {
+        assert_eq!(refused_pin(&k, "000000").await.0, "staff.wrong_pin");
+    }
+    assert_eq!(
+        refused_pin(&k, "000000").await,
+        ("staff.locked".into(), Some(3600))
+    );
+    clock.advance(minutes(60));
+    // The right PIN opens staff mode and starts everything over.
+    k.staff_login("482913".into()).await.unwrap();
+    k.reset();
+    stop(k).await;
+    let k = open().await;
+    assert_eq!(five_wrong_pins(&k).await, Some(300));
+}
+
+/// The wire answer of a central server that refuses every registration
+/// of the batch for good.
+fn refuse_all(request: &Request) -> ResponseTemplate {
+    let batch: wire::RegistrationBatch = serde_json::from_slice(&request.body).unwrap();
+    ResponseTemplate::new(200).set_body_json(wire::RegistrationBatchResult {
+        results: batch
+            .registrations
+            .iter()
+            .map(|r| wire::RegistrationResult {
+                id: r.id.clone(),
+                status: 422,
+                outcome: None,
+                error: Some(wire::ErrorBody::new("profile.invalid", "")),
+            })
+            .collect(),
+    })
+}
+
+#[tokio::test]
+async fn registrations_the_central_server_refused_are_deleted_after_the_retention() {
+    let central = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/healthz"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(wire::Health {
+            status: "ok".into(),
+            api_version: borne_protocol::API_VERSION.into(),
+        }))
+        .mount(&central)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/kiosks/heartbeat"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&central)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/registrations"))
+        .respond_with(refuse_all)
+        .mount(&central)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(1_800_000_000_000);
+    let k = open_in(
+        dir.path(),
+        &central.uri(),
+        &[("BORNE_KIOSK_REJECTED_RETENTION_DAYS", "30".into())],
+        clock.clone(),
+    )
+    .await;
+    let registration = wire::Registration {
+        id: uuid::Uuid::now_v7().to_string(),
+        captured_at: now_rfc3339(),
+        phone: "+15145550142".into(),
+        channel: wire::Channel::Sms,
+        language: wire::Language::Fr,
+        consent: k.consent(wire::Language::Fr, false),
+        profile: wire::Profile::default(),
+        owner_session: None,
+    };
+    k.queue.enqueue(&registration, clock.now()).await.unwrap();
+    k.sync.pass().await.unwrap();
+    let counts = k.queue.counts().await.unwrap();
+    assert_eq!((counts.rejected, counts.pending), (1, 0));
+    assert_eq!(
+        k.queue.with_personal_data().await.unwrap(),
+        1,
+        "kept for staff"
+    );
+
+    // The worker's periodic check: kept until 30 days after the refusal.
+    assert!(k.sync.check().await);
+    clock.advance(Duration::from_secs(30 * 86_400) - Duration::from_millis(1));
+    assert!(k.sync.check().await);
+    assert_eq!(k.queue.counts().await.unwrap().rejected, 1);
+    clock.advance(Duration::from_millis(1));
+    assert!(k.sync.check().await);
+    let counts = k.queue.counts().await.unwrap();
+    assert_eq!(counts, crate::queue::QueueCounts::default());
+    assert_eq!(k.queue.with_personal_data().await.unwrap(), 0);
+    assert!(k.queue.get(&registration.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_wiped_session_is_ended_on_the_central_server_without_waiting() {
+    let central = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/login"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(wire::LoginResponse {
+                session_token: "the-resident-session".into(),
+                session_idle_seconds: 900,
+                profile: None,
+                pending_change: None,
+            }),
+        )
+        .mount(&central)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/session"))
+        .and(header(wire::SESSION_HEADER, "the-resident-session"))
+        .and(header(
+            "authorization",
+            format!("Bearer {}", stranger().token),
+        ))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&central)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let k = open_in(dir.path(), &central.uri(), &[], Clock::system()).await;
+    // Nobody logged in: nothing to end.
+    k.reset();
+    k.login(LoginForm {
+        phone: "514 555-0142".into(),
+        code: "123456".into(),
+    })
+    .await
+    .unwrap();
+    k.reset();
+    assert!(
+        k.is_idle() && k.session().token().is_none(),
+        "wiped at once"
+    );
+    // The DELETE goes out in the background; wait for it to arrive.
+    let mut ended = false;
+    for _ in 0..500 {
+        let requests = central.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.method.as_str() == "DELETE") {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ended, "DELETE /v1/session never came");
+    k.reset();
+    // `expect(1)` is checked here: one DELETE, with the session and the
+    // device token, and no other.
+    central.verify().await;
 }

@@ -1,0 +1,96 @@
+//! `CentralClient` against a stand-in central server (wiremock): what it
+//! sends, and what it refuses to do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use borne_kiosk_core::{CentralClient, ClientError};
+use borne_protocol::SESSION_HEADER;
+use secrecy::SecretString;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const DEVICE_TOKEN: &str = "device-token-of-this-kiosk";
+const SESSION: &str = "the-resident-session";
+
+fn client(base: &str) -> CentralClient {
+    borne_kiosk_core::install_crypto_provider();
+    CentralClient::new(
+        base,
+        Some(SecretString::from(DEVICE_TOKEN)),
+        Duration::from_secs(5),
+        Arc::default(),
+    )
+    .unwrap()
+}
+
+/// Every request `server` received, as `METHOD path`.
+async fn seen(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_redirect_is_never_followed_with_the_session_header() {
+    let central = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    // One redirect to another path of the same server, one to another server.
+    Mock::given(method("GET"))
+        .and(path("/v1/me"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/v1/moved"))
+        .mount(&central)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/me"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/collect", elsewhere.uri())),
+        )
+        .mount(&central)
+        .await;
+    for target in [&central, &elsewhere] {
+        Mock::given(wiremock::matchers::any())
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .mount(target)
+            .await;
+    }
+    let c = client(&central.uri());
+    let session = SecretString::from(SESSION);
+
+    match c.my_data(&session).await {
+        Err(ClientError::Api { status: 302, .. }) => {}
+        other => panic!("a redirect must not be followed: {other:?}"),
+    }
+    match c.delete_me(&session).await {
+        Err(ClientError::Api { status: 307, .. }) => {}
+        other => panic!("a redirect must not be followed: {other:?}"),
+    }
+    assert_eq!(seen(&central).await, ["GET /v1/me", "DELETE /v1/me"]);
+    assert!(
+        seen(&elsewhere).await.is_empty(),
+        "the other server got {:?}",
+        seen(&elsewhere).await
+    );
+}
+
+#[tokio::test]
+async fn end_session_deletes_the_session_with_its_header() {
+    let central = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/session"))
+        .and(header(SESSION_HEADER, SESSION))
+        .and(header("authorization", format!("Bearer {DEVICE_TOKEN}")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&central)
+        .await;
+    client(&central.uri())
+        .end_session(&SecretString::from(SESSION))
+        .await
+        .unwrap();
+}
