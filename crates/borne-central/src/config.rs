@@ -108,6 +108,10 @@ pub struct Config {
     pub code_ttl: Duration,
     /// `BORNE_SESSION_IDLE_SECONDS`, default 900.
     pub session_idle: Duration,
+    /// `BORNE_SESSION_LIFETIME_SECONDS`, default 1800: a resident session
+    /// (and an offline registration's proof made of it) ends this long
+    /// after its login, however often it is used.
+    pub session_lifetime: Duration,
     /// `BORNE_SEND_HOURS` (default `08:00-21:00`) in `BORNE_TIMEZONE`
     /// (default `America/Montreal`): when confirmations and reminders,
     /// which nobody waits for at a kiosk, may go out.
@@ -142,6 +146,7 @@ pub const SETTINGS: &[&str] = &[
     "BORNE_AREA_CODES_FILE",
     "BORNE_CODE_TTL_SECONDS",
     "BORNE_SESSION_IDLE_SECONDS",
+    "BORNE_SESSION_LIFETIME_SECONDS",
     "BORNE_SEND_HOURS",
     "BORNE_TIMEZONE",
     "BORNE_CONFIRMATION_REMINDER_HOURS",
@@ -206,6 +211,14 @@ pub fn layered_lookup() -> anyhow::Result<impl Fn(&str) -> Option<String>> {
 }
 
 impl Config {
+    /// How long resident sessions live.
+    pub fn session_limits(&self) -> crate::db::SessionLimits {
+        crate::db::SessionLimits {
+            idle: self.session_idle,
+            lifetime: self.session_lifetime,
+        }
+    }
+
     /// Reads the configuration file (`BORNE_CONFIG`) and the environment.
     /// Fails with a message naming the setting.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -378,6 +391,12 @@ impl Config {
             area_codes,
             code_ttl: seconds("BORNE_CODE_TTL_SECONDS", 600)?,
             session_idle: seconds("BORNE_SESSION_IDLE_SECONDS", 900)?,
+            session_lifetime: match seconds("BORNE_SESSION_LIFETIME_SECONDS", 1_800)? {
+                Duration::ZERO => {
+                    anyhow::bail!("BORNE_SESSION_LIFETIME_SECONDS must be at least 1")
+                }
+                lifetime => lifetime,
+            },
             send_window: crate::quiet_hours::SendWindow::parse(
                 get("BORNE_SEND_HOURS").as_deref().unwrap_or("08:00-21:00"),
                 get("BORNE_TIMEZONE")
@@ -434,6 +453,7 @@ mod tests {
         );
         assert_eq!(c.code_ttl, Duration::from_secs(600));
         assert_eq!(c.kiosk_silent_after, Duration::from_secs(900));
+        assert_eq!(c.session_lifetime, Duration::from_secs(1_800));
         assert_eq!(c.limits, Limits::default());
         assert!(matches!(c.telephony, TelephonyKind::Console));
     }

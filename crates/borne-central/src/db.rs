@@ -33,14 +33,14 @@ pub use breaker::BreakerState;
 pub use codes::{ActiveCode, IssueError, Issued, NewCode};
 pub use confirmations::{ConfirmedVia, PendingConfirmation, Refused, Unconfirmed};
 pub use deliveries::{DeliveryJob, DeliveryOutcome, DeliveryState, DeliveryView, Purpose};
-pub use error::{Coded, ConstraintKind, StoreError};
+pub use error::{Coded, ConstraintKind, Failure, StoreError};
 pub use kiosks::{KioskAuth, KioskRecord};
 pub use registrations::{
     IngestPolicy, Ingested, NewRegistration, Outcome, PendingChangeState, StoredPendingChange,
 };
 pub use residents::{DeletionBy, ExportContact, ExportRow};
-pub use retention::Purged;
-pub use sessions::{LoginDelay, LoginScope};
+pub use retention::{Purged, WalCheckpoint};
+pub use sessions::{LoginDelay, LoginScope, SessionLimits};
 
 use profiles::{categories_column, insert_consent, write_profile};
 
@@ -164,7 +164,7 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| format!("database: {e}"))?;
+        .map_err(|e| format!("database: {}", Failure::from(&e)))?;
         let wanted = self
             .engine
             .migrator()
@@ -199,9 +199,14 @@ impl Store {
                     .max_lifetime(None)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
+                            // secure_delete: deleted rows are overwritten with
+                            // zeros, not left in free pages (a resident's
+                            // deletion deletes; the retention job then
+                            // truncates the WAL that held the old pages).
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;
+                                 PRAGMA secure_delete = ON;",
                             )
                             .await
                             .map(|_| ())
@@ -212,12 +217,16 @@ impl Store {
             }
             Engine::Postgres => AnyPoolOptions::new().max_connections(8).connect(url).await,
         }
-        .with_context(|| format!("cannot open the central database ({})", engine.as_str()))?;
-        engine
-            .migrator()
-            .run(&pool)
-            .await
-            .context("cannot apply the central database migrations")?;
+        .map_err(|e| {
+            anyhow::Error::new(Failure::from(&e)).context(format!(
+                "cannot open the central database ({})",
+                engine.as_str()
+            ))
+        })?;
+        engine.migrator().run(&pool).await.map_err(|e| {
+            anyhow::Error::new(Failure::from(&e))
+                .context("cannot apply the central database migrations")
+        })?;
         Ok(Self { pool, engine })
     }
 

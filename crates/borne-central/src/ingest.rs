@@ -179,6 +179,7 @@ pub async fn ingest(
         delivery_window: CONFIRMATION_WINDOW_SECONDS,
         first_send_at: ctx.config.send_window.next_open(now),
         kiosk_per_hour: ctx.config.limits.kiosk_registrations_per_hour,
+        owner_sessions_opened_after: ctx.config.session_limits().opened_after(now),
     };
     let stored = ctx
         .store

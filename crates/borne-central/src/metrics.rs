@@ -37,11 +37,12 @@ pub const INGESTS: [&str; 7] = [
 ];
 
 /// What the retention job purged.
-pub const PURGES: [&str; 4] = [
+pub const PURGES: [&str; 5] = [
     "unverified_accounts",
     "codes",
     "delivery_secrets",
     "sessions",
+    "login_failures",
 ];
 
 /// How an enrollment attempt ended.
@@ -53,7 +54,7 @@ pub struct Metrics {
     /// path) and status.
     requests: std::sync::Mutex<std::collections::BTreeMap<(String, u16), u64>>,
     enrollments: [AtomicU64; 2],
-    purged: [AtomicU64; 4],
+    purged: [AtomicU64; 5],
     rate_limited: [AtomicU64; 6],
     registrations: [AtomicU64; 7],
     deliveries: [AtomicU64; 6],
@@ -91,6 +92,7 @@ impl Metrics {
             p.codes,
             p.delivery_secrets,
             p.sessions,
+            p.login_failures,
         ]
         .into_iter()
         .enumerate()

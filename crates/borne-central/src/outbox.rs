@@ -467,6 +467,7 @@ mod tests {
             delivery_window: CONFIRMATION_WINDOW_SECONDS,
             first_send_at: SendWindow::town_default().next_open(now),
             kiosk_per_hour: 0,
+            owner_sessions_opened_after: now,
         };
         store
             .ingest_registrations(&[registration], "k", now, policy)

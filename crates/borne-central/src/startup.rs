@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
 use crate::config::TelephonyKind;
-use crate::db::Store;
+use crate::db::{Store, WalCheckpoint};
 use crate::http::{router, AppState};
 use crate::metrics::Metrics;
 use crate::outbox::Worker;
@@ -101,19 +101,17 @@ impl Application {
     }
 }
 
-/// The retention job: at start, then every `retention_interval`.
+/// The retention job: at start, then every `retention_interval`: purges
+/// what is no longer needed, then truncates SQLite's write-ahead log
+/// (which still holds the pages as they were before the deletions).
 async fn retention(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let now = crate::db::now();
-        let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2);
         let cfg = &state.config;
+        let unverified = i64::try_from(cfg.retention_unverified.as_secs()).unwrap_or(i64::MAX / 2);
         match state
             .store
-            .purge(
-                now,
-                now - secs(cfg.retention_unverified),
-                now - secs(cfg.session_idle),
-            )
+            .purge(now, now - unverified, cfg.session_limits())
             .await
         {
             Ok(p) => {
@@ -124,11 +122,19 @@ async fn retention(state: AppState, mut stop: watch::Receiver<bool>) {
                         codes = p.codes,
                         delivery_secrets = p.delivery_secrets,
                         sessions = p.sessions,
+                        login_failures = p.login_failures,
                         "retention: purged"
                     );
                 }
             }
             Err(e) => tracing::error!(error = %e, "retention job failed"),
+        }
+        match state.store.truncate_wal().await {
+            Ok(WalCheckpoint::Truncated | WalCheckpoint::NotApplicable) => {}
+            Ok(WalCheckpoint::Busy) => {
+                tracing::warn!("retention: the WAL is busy, it will be truncated next time");
+            }
+            Err(e) => tracing::error!(error = %e, "retention: WAL checkpoint failed"),
         }
         tokio::select! {
             _ = stop.changed() => return,

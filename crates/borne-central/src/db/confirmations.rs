@@ -7,7 +7,10 @@ use sqlx::{AnyConnection, Row};
 
 use super::error::parsed;
 use super::registrations::IngestPolicy;
-use super::{flag, insert_consent, new_id, write_profile, Store, StoreError, Timestamp};
+use super::residents::{erase_account, record_deletion, Erasable};
+use super::{
+    flag, insert_consent, new_id, write_profile, DeletionBy, Store, StoreError, Timestamp,
+};
 
 /// How the phone confirmed (the consent ledger records it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +120,6 @@ pub struct Unconfirmed {
 }
 
 /// What ingest asks of one registration's phone.
-#[derive(Debug)]
 pub(super) struct AskConfirmation<'a> {
     pub registration_id: &'a str,
     pub account_id: &'a str,
@@ -126,6 +128,15 @@ pub(super) struct AskConfirmation<'a> {
     pub language: Language,
     pub kiosk_id: &'a str,
     pub applies_change: bool,
+}
+
+impl std::fmt::Debug for AskConfirmation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AskConfirmation")
+            .field("registration_id", &self.registration_id)
+            .field("channel", &self.channel)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Ends the number's outstanding confirmation (and its unsent messages)
@@ -362,9 +373,10 @@ impl Store {
 
     /// The phone answered no (9, NON, ARRET). The confirmation ends
     /// `refused`, no more messages go out, and what was never confirmed
-    /// goes: an unconfirmed account is deleted with all it held (a
-    /// deletion record says a resident asked), a confirmed account only
-    /// loses the pending change. `None` when it was no longer pending.
+    /// goes: an unconfirmed account is deleted with everything naming the
+    /// resident, as a resident's own deletion (a deletion record says a
+    /// resident asked), a confirmed account only loses the pending
+    /// change. `None` when it was no longer pending.
     pub async fn refuse(
         &self,
         c: &PendingConfirmation,
@@ -384,19 +396,8 @@ impl Store {
             return Ok(None);
         }
         cancel_deliveries(&mut tx, &c.id, now).await?;
-        let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1 AND verified_at IS NULL")
-            .bind(&c.account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let refused = if deleted == 1 {
-            sqlx::query(
-                "INSERT INTO deletions (id, deleted_at, requested_by) VALUES ($1, $2, 'resident')",
-            )
-            .bind(new_id())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let refused = if erase_account(&mut tx, &c.account_id, Erasable::Unverified).await? {
+            record_deletion(&mut tx, DeletionBy::Resident, now).await?;
             Refused::AccountDeleted
         } else {
             sqlx::query(

@@ -67,8 +67,9 @@ pub struct DeliveryView {
     pub fallback: Option<String>,
 }
 
-/// A delivery a worker has leased.
-#[derive(Debug, Clone)]
+/// A delivery a worker has leased (its `Debug` leaves the number and the
+/// code out).
+#[derive(Clone)]
 pub struct DeliveryJob {
     pub id: String,
     pub to_phone: String,
@@ -78,6 +79,17 @@ pub struct DeliveryJob {
     pub attempts: i64,
     pub expires_at: Timestamp,
     pub purpose: Purpose,
+}
+
+impl std::fmt::Debug for DeliveryJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryJob")
+            .field("id", &self.id)
+            .field("channel", &self.channel)
+            .field("attempts", &self.attempts)
+            .field("purpose", &self.purpose)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a delivery exists.

@@ -1,10 +1,13 @@
 //! What a storage call fails with, and the typed text columns.
 //!
-//! The driver's text of a constraint violation is never kept: on
-//! PostgreSQL its detail names the row's values (`Key (phone)=(+1…)`), and
-//! it would reach the logs. Only the kind of rule and its name are.
+//! The driver's error is never kept: on PostgreSQL its detail names the
+//! row's values (`Key (phone)=(+1…)`), and some messages quote a value;
+//! it would reach the logs. A broken rule keeps its kind and name only,
+//! any other failure a [`Failure`] made without those.
 
 use sqlx::error::ErrorKind;
+use sqlx::migrate::MigrateError;
+use sqlx::postgres::PgDatabaseError;
 
 /// Which rule of the schema a write broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,13 +32,55 @@ impl ConstraintKind {
     }
 }
 
+/// Why the database failed a call, as it may be logged: never the
+/// driver's detail (PostgreSQL's names the row), and for the PostgreSQL
+/// errors whose message may quote a value — data exceptions and integrity
+/// violations, SQLSTATE classes 22 and 23 (`invalid input syntax for type
+/// bigint: "…"`) — the code alone. Other failures (connection, pool, I/O,
+/// TLS, authentication, a missing database, SQLite's messages, which name
+/// columns and constraints but no value) keep the driver's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Failure(String);
+
+impl From<&sqlx::Error> for Failure {
+    fn from(e: &sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Database(db) => match db.try_downcast_ref::<PgDatabaseError>() {
+                Some(pg) if matches!(pg.code().get(..2), Some("22" | "23")) => {
+                    Self(format!("database error {}", pg.code()))
+                }
+                Some(pg) => Self(format!("database error {}: {}", pg.code(), pg.message())),
+                None => Self(format!("database error: {}", db.message())),
+            },
+            sqlx::Error::Migrate(m) => Self::from(&**m),
+            other => Self(other.to_string()),
+        }
+    }
+}
+
+impl From<&MigrateError> for Failure {
+    fn from(e: &MigrateError) -> Self {
+        match e {
+            MigrateError::Execute(inner) => {
+                Self(format!("while running migrations: {}", Self::from(inner)))
+            }
+            MigrateError::ExecuteMigration(inner, version) => Self(format!(
+                "while running migration {version}: {}",
+                Self::from(inner)
+            )),
+            other => Self(other.to_string()),
+        }
+    }
+}
+
 /// A failed storage call.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be reached (pool, I/O, TLS) or failed the
     /// statement for another reason than a constraint.
     #[error("database unavailable or failed: {0}")]
-    Unavailable(sqlx::Error),
+    Unavailable(Failure),
     /// A write broke a constraint: its kind and name only (SQLite names
     /// none), never the driver's message or detail.
     #[error(
@@ -75,7 +120,7 @@ impl From<sqlx::Error> for StoreError {
                 kind,
                 constraint: db.constraint().map(str::to_owned),
             },
-            _ => Self::Unavailable(e),
+            _ => Self::Unavailable(Failure::from(&e)),
         }
     }
 }
@@ -186,6 +231,39 @@ mod tests {
                 e.to_string(),
                 "unique constraint accounts_phone_unique violated"
             );
+        }
+    }
+
+    /// A failure that is no broken rule keeps no value the driver quoted:
+    /// PostgreSQL's message for bad input names it; SQLite's names none.
+    #[tokio::test]
+    async fn a_database_failure_never_quotes_a_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = scratch_database(test_engine(), dir.path()).await.unwrap();
+        let store = Store::connect(&url).await.unwrap();
+        let raw = match store.engine() {
+            Engine::Postgres => sqlx::query("SELECT CAST($1 AS BIGINT)")
+                .bind("tel:+15145550199")
+                .execute(store.pool_for_benchmarks())
+                .await
+                .unwrap_err(),
+            Engine::Sqlite => sqlx::query("INSERT INTO nowhere (phone) VALUES ($1)")
+                .bind("+15145550199")
+                .execute(store.pool_for_benchmarks())
+                .await
+                .unwrap_err(),
+        };
+        let e = StoreError::from(raw);
+        assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert!(!text.contains("5550199"), "{text}");
+        }
+        match store.engine() {
+            Engine::Postgres => assert_eq!(
+                e.to_string(),
+                "database unavailable or failed: database error 22P02"
+            ),
+            Engine::Sqlite => assert!(e.to_string().contains("no such table: nowhere"), "{e}"),
         }
     }
 

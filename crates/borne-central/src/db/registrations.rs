@@ -11,8 +11,8 @@ use sqlx::Row;
 use super::error::parsed;
 use super::{insert_consent, new_id, write_profile, Coded, Store, StoreError, Timestamp};
 
-/// A registration parsed at the edge, ready to store.
-#[derive(Debug)]
+/// A registration parsed at the edge, ready to store (its `Debug` shows
+/// the id only).
 pub struct NewRegistration {
     pub id: String,
     /// SHA-256 of the registration as sent, for the idempotency check.
@@ -28,6 +28,14 @@ pub struct NewRegistration {
     /// SHA-256 of the session the resident held at capture, if any.
     pub owner_session_hash: Option<String>,
     pub captured_at: Timestamp,
+}
+
+impl std::fmt::Debug for NewRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewRegistration")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What ingest did with a new registration (kept in `registrations`,
@@ -128,6 +136,43 @@ pub struct IngestPolicy {
     pub first_send_at: Timestamp,
     /// Registrations a kiosk may sync per hour (0: no cap).
     pub kiosk_per_hour: u32,
+    /// An owner's session opened at or before this proves nothing any
+    /// more (the sessions' lifetime, counted to the registration's
+    /// arrival: a proof outlives neither the session nor its lifetime).
+    pub owner_sessions_opened_after: Timestamp,
+}
+
+/// What an idempotency record (`registrations.content_hash`) holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum StoredContent {
+    /// The SHA-256 of the registration as sent.
+    Hash(String),
+    /// Blanked when the account was deleted: the hash named the resident.
+    Erased,
+}
+
+impl StoredContent {
+    /// The column's text for [`StoredContent::Erased`].
+    pub(super) const ERASED: &'static str = "";
+
+    fn from_column(text: String) -> Self {
+        if text == Self::ERASED {
+            Self::Erased
+        } else {
+            Self::Hash(text)
+        }
+    }
+
+    /// The same id sent again: the stored result if it holds the same
+    /// registration, or if it was erased since (nothing of a deleted
+    /// resident comes back; the kiosk may forget it); refused otherwise.
+    fn received_again(&self, content_hash: &str) -> Ingested {
+        match self {
+            Self::Erased => Ingested::Repeated,
+            Self::Hash(h) if h == content_hash => Ingested::Repeated,
+            Self::Hash(_) => Ingested::ContentMismatch,
+        }
+    }
 }
 
 /// A number's account, as ingest needs it.
@@ -135,6 +180,15 @@ pub struct IngestPolicy {
 struct ExistingAccount {
     id: String,
     language: Language,
+}
+
+/// Whose account a registration's number is.
+#[derive(Debug)]
+enum Holder {
+    /// Created now for this registration (its id).
+    New(String),
+    /// The number had one.
+    Existing(ExistingAccount),
 }
 
 /// `$1, $2, … $n`.
@@ -145,14 +199,24 @@ fn placeholders(n: usize) -> String {
         .join(", ")
 }
 
-/// An offline registration waiting for the verified owner's decision.
-#[derive(Debug, Clone)]
+/// An offline registration waiting for the verified owner's decision
+/// (its `Debug` leaves the profile and consent out).
+#[derive(Clone)]
 pub struct StoredPendingChange {
     pub id: String,
     pub profile_json: String,
     pub consent_json: String,
     pub kiosk_id: String,
     pub captured_at: Timestamp,
+}
+
+impl std::fmt::Debug for StoredPendingChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredPendingChange")
+            .field("id", &self.id)
+            .field("kiosk_id", &self.kiosk_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -206,12 +270,8 @@ impl Store {
                 out.push(Ingested::InProgress);
                 continue;
             }
-            if let Some(hash) = known.get(&r.id) {
-                out.push(if *hash == r.content_hash {
-                    Ingested::Repeated
-                } else {
-                    Ingested::ContentMismatch
-                });
+            if let Some(stored) = known.get(&r.id) {
+                out.push(stored.received_again(&r.content_hash));
                 continue;
             }
             if let Some((left, wait)) = room.as_mut() {
@@ -221,36 +281,31 @@ impl Store {
                 }
                 *left -= 1;
             }
-            let (account_id, outcome, language) = match accounts.get(&phone).cloned() {
-                None => {
-                    let id = new_id();
-                    // The profile's language: what write_profile would set.
-                    let language = r.profile.language();
-                    sqlx::query(
-                        "INSERT INTO accounts (id, phone, language, created_at) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&id)
-                    .bind(&phone)
-                    .bind(language.as_str())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+            let holder = match accounts.get(&phone).cloned() {
+                Some(account) => Holder::Existing(account),
+                None => self.create_account(&mut tx, &phone, r, now).await?,
+            };
+            let (account_id, outcome, language) = match holder {
+                Holder::New(id) => {
                     accounts.insert(
                         phone.clone(),
                         ExistingAccount {
                             id: id.clone(),
-                            language,
+                            language: r.profile.language(),
                         },
                     );
                     (id, Outcome::Created, r.language)
                 }
-                Some(account) => {
+                Holder::Existing(account) => {
+                    accounts.insert(phone.clone(), account.clone());
                     let proven = match &r.owner_session_hash {
                         Some(hash) => sqlx::query(
-                            "SELECT 1 FROM sessions WHERE token_hash = $1 AND account_id = $2",
+                            "SELECT 1 FROM sessions
+                              WHERE token_hash = $1 AND account_id = $2 AND created_at > $3",
                         )
                         .bind(hash)
                         .bind(&account.id)
+                        .bind(policy.owner_sessions_opened_after)
                         .fetch_optional(&mut *tx)
                         .await?
                         .is_some(),
@@ -331,11 +386,45 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            known.insert(r.id.clone(), r.content_hash.clone());
+            known.insert(r.id.clone(), StoredContent::Hash(r.content_hash.clone()));
             out.push(Ingested::Stored(outcome));
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// A new, unconfirmed account for a registration's number, in the
+    /// profile's language. Conflict-safe: when a live signup (on another
+    /// instance) created the number's account since the batch read it,
+    /// nothing is written and that account is returned, which the
+    /// registration then meets like any existing one — no unique
+    /// violation, and one account per number.
+    async fn create_account(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        phone: &str,
+        r: &NewRegistration,
+        now: Timestamp,
+    ) -> Result<Holder, StoreError> {
+        let id = new_id();
+        let created: Option<String> = sqlx::query_scalar(
+            "INSERT INTO accounts (id, phone, language, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (phone) DO NOTHING RETURNING id",
+        )
+        .bind(&id)
+        .bind(phone)
+        .bind(r.profile.language().as_str())
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if created.is_some() {
+            return Ok(Holder::New(id));
+        }
+        self.accounts_by_phone(conn, &[phone.to_owned()])
+            .await?
+            .remove(phone)
+            .map(Holder::Existing)
+            .ok_or(StoreError::NotFound)
     }
 
     /// How many more registrations this kiosk may sync within the hour,
@@ -367,12 +456,12 @@ impl Store {
         )))
     }
 
-    /// Content hash of the ids already stored.
+    /// What the ids already stored hold.
     async fn known_registrations(
         &self,
         conn: &mut sqlx::AnyConnection,
         ids: &[String],
-    ) -> Result<HashMap<String, String>, StoreError> {
+    ) -> Result<HashMap<String, StoredContent>, StoreError> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -387,7 +476,12 @@ impl Store {
         Ok(q.fetch_all(&mut *conn)
             .await?
             .into_iter()
-            .map(|r| (r.get("id"), r.get("content_hash")))
+            .map(|r| {
+                (
+                    r.get("id"),
+                    StoredContent::from_column(r.get("content_hash")),
+                )
+            })
             .collect())
     }
 

@@ -2,17 +2,19 @@
 //! rights over their data (Law 25): everything stored about them, and the
 //! deletion of their account.
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use borne_protocol as wire;
 
+use super::registrations::StoredContent;
 use super::{
     categories_column, new_id, rfc3339, Coded, DeliveryState, Outcome, PendingChangeState, Store,
     StoreError, Timestamp,
 };
 
-/// One resident, as the contacts export writes them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One resident, as the contacts export writes them (its `Debug` shows
+/// the account's id only).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ExportRow {
     pub account_id: String,
     pub phone: String,
@@ -33,7 +35,9 @@ pub struct ExportRow {
     pub contacts: Vec<ExportContact>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A contact point, as the export writes it (its `Debug` shows the kind
+/// only).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ExportContact {
     pub kind: String,
     pub value: String,
@@ -42,6 +46,23 @@ pub struct ExportContact {
     pub description: String,
     /// The number answered STOP/ARRET: reach it by voice only.
     pub sms_opt_out: bool,
+}
+
+impl std::fmt::Debug for ExportRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportRow")
+            .field("account_id", &self.account_id)
+            .field("contacts", &self.contacts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ExportContact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportContact")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Who asked for a deletion.
@@ -267,33 +288,103 @@ impl Store {
         }))
     }
 
-    /// Deletes the account and everything hanging from it (profile,
-    /// contact points, consents, codes, deliveries, sessions, pending
-    /// changes), and records that a deletion happened — with no trace of
-    /// whose. The SMS opt-out of the number, if any, stays: STOP must
-    /// keep being honoured.
+    /// Deletes the account and everything that names the resident (see
+    /// [`erase_account`]), and records that a deletion happened — with
+    /// no trace of whose.
     pub async fn delete_account(
         &self,
         account_id: &str,
         by: DeletionBy,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let gone = sqlx::query("DELETE FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
+        let mut tx = self.begin_account(account_id).await?;
+        let gone = erase_account(&mut tx, account_id, Erasable::Any).await?;
         if gone {
-            sqlx::query("INSERT INTO deletions (id, deleted_at, requested_by) VALUES ($1, $2, $3)")
-                .bind(new_id())
-                .bind(now)
-                .bind(by.as_str())
-                .execute(&mut *tx)
-                .await?;
+            record_deletion(&mut tx, by, now).await?;
         }
         tx.commit().await?;
         Ok(gone)
     }
+}
+
+/// Which accounts [`erase_account`] may take, checked in its transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Erasable {
+    /// Whatever its state: the resident or an administrator asked.
+    Any,
+    /// Only one whose number was never confirmed (the phone refused).
+    Unverified,
+    /// Only one never confirmed, created before this time, with no code
+    /// asked since (retention).
+    UnverifiedBefore(Timestamp),
+}
+
+/// Deletes one account and every row that names its resident, in the
+/// caller's transaction (which holds the account: [`Store::begin_account`]).
+/// With the account go, through the schema's cascades, its profile and
+/// contact points, consents, codes, deliveries, sessions, pending changes
+/// (their profile and consent payloads) and confirmations. What does not
+/// hang from it is blanked or deleted here: the content hash of its
+/// registrations' idempotency records (a SHA-256 over the whole
+/// registration, phone and name included; the id, kiosk and times stay
+/// for the kiosk's hourly share, and a resend of the id is answered as
+/// received, storing nothing), the number's failed logins, and an SMS
+/// opt-in. An SMS opt-out stays: STOP must keep being honoured. False
+/// when there is no such account or `erasable` does not hold.
+pub(super) async fn erase_account(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    erasable: Erasable,
+) -> Result<bool, StoreError> {
+    let condition = match erasable {
+        Erasable::Any => "",
+        Erasable::Unverified => " AND verified_at IS NULL",
+        Erasable::UnverifiedBefore(_) => {
+            " AND verified_at IS NULL AND created_at < $2
+              AND NOT EXISTS (SELECT 1 FROM codes c
+                               WHERE c.account_id = accounts.id AND c.created_at >= $2)"
+        }
+    };
+    let sql = format!("SELECT phone FROM accounts WHERE id = $1{condition}");
+    let mut q = sqlx::query_scalar(&sql).bind(account_id);
+    if let Erasable::UnverifiedBefore(before) = erasable {
+        q = q.bind(before);
+    }
+    let Some(phone): Option<String> = q.fetch_optional(&mut *conn).await? else {
+        return Ok(false);
+    };
+    sqlx::query("UPDATE registrations SET content_hash = $1 WHERE account_id = $2")
+        .bind(StoredContent::ERASED)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE scope = 'phone' AND key = $1")
+        .bind(&phone)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sms_opt_outs WHERE phone = $1 AND opted_out = 0")
+        .bind(&phone)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// That a resident's account was deleted, when, and who asked: nothing
+/// that identifies them (`deletions`).
+pub(super) async fn record_deletion(
+    conn: &mut AnyConnection,
+    by: DeletionBy,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO deletions (id, deleted_at, requested_by) VALUES ($1, $2, $3)")
+        .bind(new_id())
+        .bind(now)
+        .bind(by.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -9,7 +9,33 @@ use sqlx::Row;
 use super::{Store, StoreError, Timestamp};
 
 /// Failures this far apart start the count again (seconds).
-const LOGIN_FAILURES_FORGOTTEN_AFTER: i64 = 900;
+pub(super) const LOGIN_FAILURES_FORGOTTEN_AFTER: i64 = 900;
+
+/// How long a resident session lives: at most `idle` between two uses,
+/// and at most `lifetime` after the login that opened it, however often
+/// it is used (`BORNE_SESSION_IDLE_SECONDS`, `BORNE_SESSION_LIFETIME_SECONDS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub lifetime: Duration,
+}
+
+impl SessionLimits {
+    /// A session last used at or before this has expired for idleness.
+    pub fn seen_after(&self, now: Timestamp) -> Timestamp {
+        now - secs(self.idle)
+    }
+
+    /// A session opened at or before this has outlived its lifetime, and
+    /// so has an offline registration's proof made of it.
+    pub fn opened_after(&self, now: Timestamp) -> Timestamp {
+        now - secs(self.lifetime)
+    }
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
+}
 
 /// Who failed logins are counted for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,25 +62,37 @@ pub struct LoginDelay {
 }
 
 impl Store {
-    /// The account behind a session that has been used within `idle`;
-    /// refreshes its idle timer.
+    /// The account behind a live session (used within the idle time,
+    /// opened within the lifetime); refreshes its idle timer.
     pub async fn touch_session(
         &self,
         token_hash: &str,
         now: Timestamp,
-        idle: Duration,
+        limits: SessionLimits,
     ) -> Result<Option<String>, StoreError> {
-        let oldest = now - i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
         sqlx::query_scalar(
-            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at > $3
+            "UPDATE sessions SET last_seen_at = $1
+              WHERE token_hash = $2 AND last_seen_at > $3 AND created_at > $4
              RETURNING account_id",
         )
         .bind(now)
         .bind(token_hash)
-        .bind(oldest)
+        .bind(limits.seen_after(now))
+        .bind(limits.opened_after(now))
         .fetch_optional(&self.pool)
         .await
         .map_err(StoreError::from)
+    }
+
+    /// Ends a session (the kiosk wiped its own): its token is refused
+    /// from now on. Ending one that is unknown or already ended changes
+    /// nothing.
+    pub async fn end_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The login delay in force for this number or this kiosk: until

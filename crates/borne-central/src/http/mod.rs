@@ -21,7 +21,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use borne_protocol::{self as wire, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
 use secrecy::SecretString;
@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/kiosks/heartbeat", post(kiosks::heartbeat))
         .route("/me", get(residents::my_data).delete(residents::delete_me))
+        .route("/session", delete(signup::end_session))
         .layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
     let admin_api = Router::new()
         .route("/admin/contacts.csv", get(admin::contacts_csv))
@@ -167,7 +168,28 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// The account behind the `borne-session` header.
+/// The `borne-session` header, as the store knows it (its SHA-256).
+#[derive(Debug)]
+pub(crate) struct SessionToken {
+    hash: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::SessionExpired)?;
+        Ok(Self {
+            hash: codes::token_hash(token),
+        })
+    }
+}
+
+/// The account behind a live `borne-session` header.
 #[derive(Debug)]
 pub(crate) struct Session {
     account_id: String,
@@ -177,14 +199,10 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(SESSION_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::SessionExpired)?;
+        let token = SessionToken::from_request_parts(parts, state).await?;
         state
             .store
-            .touch_session(&codes::token_hash(token), now(), state.config.session_idle)
+            .touch_session(&token.hash, now(), state.config.session_limits())
             .await?
             .map(|account_id| Session { account_id })
             .ok_or(ApiError::SessionExpired)

@@ -38,6 +38,7 @@ pub(crate) const ADMIN_TOKEN: &str = "admin_token";
         openapi_json,
         super::signup::signup,
         super::signup::login,
+        super::signup::end_session,
         super::profile::get_profile,
         super::profile::put_profile,
         super::signup::delivery_status,
@@ -269,6 +270,7 @@ mod tests {
             ("/v1/pending-changes/{id}", "post"),
             ("/v1/me", "get"),
             ("/v1/me", "delete"),
+            ("/v1/session", "delete"),
         ] {
             let names = header_names(path, method);
             assert!(

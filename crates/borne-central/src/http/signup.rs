@@ -1,7 +1,8 @@
 //! A resident's way in: `POST /v1/signup` (a one-time code by SMS or
-//! call), `GET /v1/deliveries/{id}` (where that code stands) and
-//! `POST /v1/login` (the code opens a session). The rules are in
-//! [`crate::signup`] and [`crate::login`].
+//! call), `GET /v1/deliveries/{id}` (where that code stands),
+//! `POST /v1/login` (the code opens a session) and out:
+//! `DELETE /v1/session`. The rules are in [`crate::signup`] and
+//! [`crate::login`].
 
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
@@ -10,7 +11,7 @@ use borne_domain::{OneTimeCode, PhoneNumber};
 use borne_protocol as wire;
 use secrecy::ExposeSecret;
 
-use super::{rfc3339, ApiError, ApiJson, AppState, KioskIdentity};
+use super::{rfc3339, ApiError, ApiJson, AppState, KioskIdentity, SessionToken};
 use crate::db::{now, DeliveryState};
 use crate::signup::SignupError;
 
@@ -167,4 +168,32 @@ pub(super) async fn login(
         profile,
         pending_change,
     }))
+}
+
+/// Ends the resident's session: the kiosk calls it when it wipes its own
+/// (the resident is done, walked away, or logged out). The token is
+/// refused from then on. Idempotent: a session already ended, expired or
+/// unknown answers the same.
+#[utoipa::path(
+    delete,
+    path = "/v1/session",
+    tag = "residents",
+    security(("device_token" = [])),
+    params(
+        ("borne-session" = String, Header, description = "The `session_token` from `POST /v1/login`"),
+    ),
+    responses(
+        (status = 204, description = "The session is ended (or already was)"),
+        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 401, description = "`session.expired`: no `borne-session` header; `kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
+        (status = 500, description = "`internal`", body = wire::ErrorBody),
+    )
+)]
+pub(super) async fn end_session(
+    State(state): State<AppState>,
+    token: SessionToken,
+) -> Result<StatusCode, ApiError> {
+    state.store.end_session(&token.hash).await?;
+    tracing::info!("resident session ended");
+    Ok(StatusCode::NO_CONTENT)
 }

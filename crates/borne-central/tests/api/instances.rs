@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::helpers::{spawn_app_with, TestApp};
 use crate::registrations::{id, registration, sync};
 
-fn no_caps(c: &mut borne_central::Config) {
+pub(crate) fn no_caps(c: &mut borne_central::Config) {
     c.limits.number_min_interval = Duration::ZERO;
     c.limits.number_per_10_min = 0;
     c.limits.number_per_day = 0;

@@ -123,6 +123,106 @@ async fn the_contacts_export_lists_residents_with_contacts_in_cascade_order() {
     app.stop().await;
 }
 
+/// Every cell of `csv`, by column name, as a spreadsheet reads the file
+/// (a real CSV parser: quotes, embedded commas and line breaks).
+fn cells(csv: &str) -> Vec<Vec<(String, String)>> {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// Residents type what they like in a name or an address; town staff open
+/// the export in a spreadsheet. Through the API and the command alike, no
+/// cell begins with what makes a spreadsheet evaluate it, except phone
+/// numbers in E.164, which the alerting platform imports as they are.
+#[tokio::test]
+async fn no_exported_cell_is_a_formula_but_phone_numbers_stay_as_they_are() {
+    let app = spawn_app_with(|c| {
+        crate::instances::no_caps(c);
+        c.admin_token_hash = Some(borne_central::codes::token_hash(ADMIN));
+    })
+    .await;
+    let hostile = "=HYPERLINK(\"http://x\",\"Cliquez\")";
+    let session = app.session("514 555-0142").await;
+    let mut body = profile(hostile, "514 555-0142");
+    body["first_name"] = json!("@SUM(A1)");
+    body["street"] = json!("+1+cmd|' /C calc'!A0");
+    body["apartment"] = json!("-2+3");
+    body["city"] = json!("=1+1");
+    body["contacts"][0]["description"] = json!("@bureau");
+    body["contacts"][1]["description"] = json!("=cmd");
+    let r = app
+        .http
+        .put(app.url("/v1/profile"))
+        .bearer_auth(&app.kiosk_token)
+        .header("borne-session", &session)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A name that looks like a phone number is still a name.
+    resident(&app, "514 555-0150", "+15145550150").await;
+
+    let api = export(&app, Some(ADMIN), "").await.text().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("contacts.csv");
+    let (ok, _, err) = cli(
+        &app.db_url,
+        &["export", "contacts", "--output", file.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    let command = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(command, api);
+    let rows = cells(&command);
+    assert_eq!(rows.len(), 2);
+    let is_e164 = |v: &str| {
+        v.strip_prefix('+')
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut phones = 0;
+    for row in &rows {
+        let column = |name: &str| &row.iter().find(|(c, _)| c == name).unwrap().1;
+        for (name, value) in row {
+            let Some(first) = value.chars().next() else {
+                continue;
+            };
+            if !['=', '+', '-', '@', '\t', '\r'].contains(&first) {
+                continue;
+            }
+            // Only a phone column, holding E.164, may.
+            let phone_column = name == "phone"
+                || name.strip_suffix("_value").is_some_and(|n| {
+                    ["mobile", "landline"].contains(&column(&format!("{n}_type")).as_str())
+                });
+            assert!(phone_column && is_e164(value), "{name} = {value:?}");
+            phones += 1;
+        }
+    }
+    assert!(phones >= 4, "the numbers are exported as they are");
+    let first = &rows[0];
+    let get = |name: &str| first.iter().find(|(c, _)| c == name).unwrap().1.as_str();
+    assert_eq!(get("name"), format!("'{hostile}"), "shown, never evaluated");
+    assert_eq!(get("first_name"), "'@SUM(A1)");
+    assert_eq!(get("city"), "'=1+1");
+    assert_eq!(get("phone"), "+15145550142");
+    assert_eq!(get("contact_1_value"), "+15145550142");
+    assert_eq!(get("contact_1_description"), "'=cmd");
+    let get = |name: &str| rows[1].iter().find(|(c, _)| c == name).unwrap().1.as_str();
+    assert_eq!(get("name"), "'+15145550150");
+    assert_eq!(get("phone"), "+15145550150");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn without_an_admin_token_there_is_no_admin_api() {
     let app = spawn_app().await;
