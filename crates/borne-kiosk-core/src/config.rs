@@ -235,7 +235,7 @@ impl KioskConfig {
     }
 }
 
-/// `boil_water=Avis d'ébullition|Boil-water notices;snow_removal=…`
+/// `boil_water=Avis d’ébullition|Boil-water notices;snow_removal=…`
 fn parse_categories(text: &str) -> Result<Vec<borne_protocol::ipc::Category>, String> {
     let mut out: Vec<borne_protocol::ipc::Category> = Vec::new();
     for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
@@ -316,6 +316,8 @@ mod tests {
         assert!(e.contains("at least 20"), "{e}");
         assert_eq!(c.categories.len(), 5);
         assert_eq!(c.categories[0].id, "boil_water");
+        // French typography: the labels the kiosk shows by default use ’.
+        assert!(c.categories.iter().all(|c| !c.label_fr.contains('\'')));
         let cats = parse_categories("verglas=Verglas|Freezing rain; eau = Eau | Water").unwrap();
         assert_eq!(
             (
