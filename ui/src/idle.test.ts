@@ -217,6 +217,7 @@ describe('idle warning', () => {
   it('uses the durations of kiosk_info', async () => {
     const m = await mount(undefined, {
       town_name: 'Sainte-Adèle',
+      town_designation: 'ville',
       english_enabled: true,
       consent_text_version: '2024-01',
       app_version: '0.1.0',

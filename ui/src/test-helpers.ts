@@ -22,6 +22,7 @@ export const CATEGORIES: Category[] = [
 
 export const INFO: KioskInfo = {
   town_name: 'Sainte-Adèle',
+  town_designation: 'ville',
   english_enabled: true,
   consent_text_version: '2024-01',
   app_version: '0.1.0',

@@ -6,7 +6,12 @@ export const en: {
   errors: Record<ErrorKey, string>;
 } = {
   translation: {
-    'app.town': 'Town of {{town}}',
+    'town.ville': 'Town of {{town}}',
+    'town.municipalite': 'Municipality of {{town}}',
+    'town.paroisse': 'Parish of {{town}}',
+    'town.canton': 'Township of {{town}}',
+    'town.cantons_unis': 'United Townships of {{town}}',
+    'town.village': 'Village of {{town}}',
     'app.lang_toggle': 'Français',
     'app.step': 'Step {{step}} of {{total}}',
     'app.required_note': '* Required field',

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDateTime, formatHour } from '../format';
 import { errorMessage, t } from '../i18n';
+import { townArgs } from '../town';
 import { fr } from './fr';
 
 const NBSP = '\u00a0';
@@ -91,9 +92,9 @@ describe('every French text', () => {
 
   it('keeps its typography once the town and the times are written in', () => {
     const filled: [string, string][] = [
-      ['attract.pitch', t('attract.pitch', { town: 'Mille-Isles' }, 'fr')],
-      ['done.offline_town', t('done.offline_town', { town: 'Mille-Isles' }, 'fr')],
-      ['profile.newsletter', t('profile.newsletter', { town: 'Mille-Isles' }, 'fr')],
+      ['attract.pitch', t('attract.pitch', townArgs('Alma'), 'fr')],
+      ['done.offline_town', t('done.offline_town', townArgs('Les Cèdres'), 'fr')],
+      ['profile.newsletter', t('profile.newsletter', townArgs('Mille-Isles'), 'fr')],
       [
         'done.offline_confirm_sms',
         t('done.offline_confirm_sms', { phone: '514 555-0142', from: formatHour('08:00', 'fr'), until: formatHour('21:30', 'fr') }, 'fr'),
@@ -102,7 +103,7 @@ describe('every French text', () => {
       ['staff.locked', errorMessage('staff.locked', 'fr', { wait: t('staff.wait_minutes_seconds', { minutes: 4, seconds: 30 }, 'fr') })],
     ];
     expect(offenders(typographyFaults, filled)).toEqual({});
-    expect(filled[0]?.[1]).toContain('alertes d’urgence de Mille-Isles\u00a0:');
+    expect(filled[0]?.[1]).toContain('alertes d’urgence d’Alma');
     expect(filled[3]?.[1]).toContain(`entre 8${NBSP}h et 21${NBSP}h${NBSP}30,`);
   });
 });

@@ -1,7 +1,12 @@
 /** French texts (default language, always complete). */
 export const fr = {
   translation: {
-    'app.town': 'Ville de {{town}}',
+    'town.ville': 'Ville {{de_town}}',
+    'town.municipalite': 'Municipalité {{de_town}}',
+    'town.paroisse': 'Paroisse {{de_town}}',
+    'town.canton': 'Canton {{de_town}}',
+    'town.cantons_unis': 'Cantons unis {{de_town}}',
+    'town.village': 'Village {{de_town}}',
     'app.lang_toggle': 'English',
     'app.step': 'Étape {{step}} de {{total}}',
     'app.required_note': '* Champ obligatoire',
@@ -32,7 +37,7 @@ export const fr = {
 
     'attract.title_generic': 'Alertes d’urgence',
     'attract.pitch':
-      'Inscrivez-vous aux alertes d’urgence de {{town}}\u00a0: en cas d’inondation, de panne prolongée ou d’avis d’ébullition, la ville vous joint par appel, SMS ou courriel.',
+      'Inscrivez-vous aux alertes d’urgence {{de_town}}\u00a0: en cas d’inondation, de panne prolongée ou d’avis d’ébullition, la ville vous joint par appel, SMS ou courriel.',
     'attract.pitch_generic':
       'Inscrivez-vous aux alertes d’urgence de votre ville\u00a0: en cas d’inondation, de panne prolongée ou d’avis d’ébullition, la ville vous joint par appel, SMS ou courriel.',
     'attract.start': 'Touchez l’écran pour commencer',
@@ -100,7 +105,7 @@ export const fr = {
     'profile.civic_number': 'No civique',
     'profile.apartment': 'App./Suite',
     'profile.postal_code': 'Code postal',
-    'profile.newsletter': 'Info Lettre de {{town}}',
+    'profile.newsletter': 'Info Lettre {{de_town}}',
     'profile.newsletter_help':
       'Facultatif. L’infolettre est distincte de votre consentement aux alertes d’urgence.',
     'profile.categories': 'Catégories d’alertes',
@@ -150,7 +155,7 @@ export const fr = {
 
     'done.title': 'Votre inscription est confirmée',
     'done.title_offline': 'Votre inscription est enregistrée',
-    'done.offline_town': 'Elle sera transmise au service d’alerte de {{town}} dès le retour du service.',
+    'done.offline_town': 'Elle sera transmise au service d’alerte {{de_town}} dès le retour du service.',
     'done.offline_town_generic': 'Elle sera transmise au service d’alerte de votre ville dès le retour du service.',
     'done.offline_confirm_sms':
       'Vous recevrez ensuite au {{phone}}, entre {{from}} et {{until}}, un SMS qui vous demandera de confirmer votre inscription\u00a0: répondez OUI. Vous recevrez les alertes une fois votre inscription confirmée.',
