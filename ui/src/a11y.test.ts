@@ -2,7 +2,7 @@
 // and every control a touch target of at least 44 × 44 CSS px.
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { currentLanguage, setLanguage } from './i18n';
+import { currentLanguage, setLanguage, t } from './i18n';
 // The real stylesheet, as text (vite.config.ts lets vitest read styles.css).
 import css from './styles.css?raw';
 import { flush, happyPath, mount, type Mounted, type, visibleScreen } from './test-helpers';
@@ -77,7 +77,7 @@ describe('text size', () => {
     const names = (): (string | null)[] => SIZES.map((s) => m.$(`#btn-text-size-${s}`).getAttribute('aria-label'));
     const visible = SIZES.map((s) => m.$(`#btn-text-size-${s}`).textContent);
     expect(visible).toEqual(['A', 'A+', 'A++']);
-    expect(names()).toEqual(['A : texte normal', 'A+ : texte grand', 'A++ : texte très grand']);
+    expect(names()).toEqual([t('a11y.text_size_normal', {}, 'fr'), t('a11y.text_size_large', {}, 'fr'), t('a11y.text_size_larger', {}, 'fr')]);
     // The name starts with what is seen on the button (voice control: « cliquer A plus »).
     names().forEach((name, i) => {
       expect(name?.startsWith(visible[i] ?? '?')).toBe(true);

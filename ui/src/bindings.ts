@@ -132,7 +132,14 @@ export type Category = {
  */
 id: string, label_fr: string, label_en: string, };
 
+export type TownDesignation = "ville" | "municipalite" | "paroisse" | "canton" | "cantons_unis" | "village";
+
 export type KioskInfo = { town_name: string, 
+/**
+ * What the town is (« Ville », « Municipalité »…): the UI writes its
+ * title from it (« Municipalité d’Ivry-sur-le-Lac »).
+ */
+town_designation: TownDesignation, 
 /**
  * French is always on; English only where the town allows it.
  */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorBody, LoginOutcome, Profile, ProfileOutcome } from './bindings';
 import { createContactsEditor } from './contacts';
 import { formatPhone } from './format';
-import { setLanguage } from './i18n';
+import { errorMessage, setLanguage, t } from './i18n';
 import { contact, emptyProfile, flush, mount, type, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
@@ -196,7 +196,7 @@ describe('profile screen', () => {
     const rows = rowsOf(m.root);
     const err = rows[1]?.querySelector<HTMLElement>('[data-error-for="contacts.1.value"]');
     expect(err?.hidden).toBe(false);
-    expect(err?.textContent).toBe('Cette adresse courriel n’est pas valide. Exemple : nom@exemple.ca.');
+    expect(err?.textContent).toBe(errorMessage('email.invalid', 'fr'));
     expect(err?.closest('td')?.querySelector('[data-field="value"]')?.getAttribute('aria-invalid')).toBe('true');
     expect(rows[0]?.querySelector('.field-error:not([hidden])')).toBeNull();
     expect(m.$('[data-error-for="postal_code"]').textContent).toBe('Ce code postal n’est pas au Québec.');
@@ -242,11 +242,11 @@ describe('profile screen', () => {
     expect(summary).toContain('Tremblay');
     expect(summary).toContain('123 rue Morin');
     expect(summary).toContain('Oui');
-    expect(summary).toContain('Cellulaire — 514 555-0100 — poste 7 — délai de 3 s');
+    expect(summary).toContain('Cellulaire — 514 555-0100 — poste 7 — délai de 3\u00a0s');
     expect(m.$('#confirmation').querySelectorAll('.summary-contacts li')).toHaveLength(2);
     // No category ticked: only the always-included emergencies.
     expect(Array.from(m.$('#confirmation').querySelectorAll('.summary-categories li'), (li) => li.textContent)).toEqual([
-      "Mesures d'urgence et sécurité civile (toujours incluses)",
+      t('profile.category_emergency', {}, 'fr'),
     ]);
   });
 });

@@ -2,7 +2,7 @@
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Channel, CodeRequestOutcome, CodeSent, DeliveryState, DeliveryStatus, ErrorBody } from './bindings';
-import { setLanguage } from './i18n';
+import { setLanguage, t } from './i18n';
 import { mount, type Handler, type Mounted, type, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
@@ -96,7 +96,7 @@ describe('delivery status', () => {
     expect(m.count('delivery_status')).toBe(1);
     await wait(1);
     expect(m.count('delivery_status')).toBe(2);
-    expect(line.textContent).toBe("Envoyé. Il devrait arriver d'ici quelques secondes.");
+    expect(line.textContent).toBe(t('code.status_sent', {}, 'fr'));
     await wait(3000);
     expect(m.count('delivery_status')).toBe(3);
     expect(line.textContent).toBe('Votre téléphone a reçu le message.');
@@ -117,7 +117,7 @@ describe('delivery status', () => {
       if (cmd === 'delivery_status') return status('delivered', { channel: 'voice' });
       return undefined;
     });
-    expect(text(m, '#delivery-status')).toBe("L'appel a eu lieu.");
+    expect(text(m, '#delivery-status')).toBe(t('code.status_delivered_voice', {}, 'fr'));
     await wait(9000);
     expect(m.count('delivery_status')).toBe(1);
   });
@@ -131,7 +131,7 @@ describe('delivery status', () => {
     });
     await wait(3000);
     expect(m.count('delivery_status')).toBe(2);
-    expect(text(m, '#delivery-status')).toBe("Envoyé. Il devrait arriver d'ici quelques secondes.");
+    expect(text(m, '#delivery-status')).toBe(t('code.status_sent', {}, 'fr'));
     expect(m.$('#form-error').hidden).toBe(true);
     await wait(3000);
     expect(m.count('delivery_status')).toBe(3);
@@ -179,7 +179,7 @@ describe('delivery status', () => {
       if (cmd === 'delivery_status') return status('failed');
       return undefined;
     });
-    expect(text(m, '#delivery-status')).toBe("Le message n'a pas pu être livré. Essayez par téléphone.");
+    expect(text(m, '#delivery-status')).toBe(t('code.status_failed_sms', {}, 'fr'));
     const voice = m.$<HTMLButtonElement>('#btn-code-resend-voice');
     const sms = m.$<HTMLButtonElement>('#btn-code-resend-sms');
     expect(voice.classList.contains('btn-suggested')).toBe(true);
@@ -213,7 +213,7 @@ describe('fallback to a call', () => {
     });
     expect(text(m, '#code-sent')).toBe('Un mot de passe vous a été communiqué par appel au 514 555-0100.');
     expect(m.$('#code-fallback').hidden).toBe(false);
-    expect(text(m, '#code-fallback')).toBe("Ce numéro n'accepte pas les SMS : vous recevrez plutôt un appel.");
+    expect(text(m, '#code-fallback')).toBe(t('code.fallback', {}, 'fr'));
     await wait(5000);
     expect(m.$('#btn-code-resend-sms').hidden).toBe(true);
     expect(m.$<HTMLButtonElement>('#btn-code-resend-voice').disabled).toBe(false);
@@ -260,9 +260,9 @@ describe('resending the code', () => {
     expect(sms.disabled).toBe(true);
     expect(voice.disabled).toBe(true);
     expect(countdown.hidden).toBe(false);
-    expect(countdown.textContent).toBe('Vous pourrez demander un nouveau mot de passe dans 60 s.');
+    expect(countdown.textContent).toBe(t('code.resend_countdown', { seconds: 60 }, 'fr'));
     await wait(1000);
-    expect(countdown.textContent).toBe('Vous pourrez demander un nouveau mot de passe dans 59 s.');
+    expect(countdown.textContent).toBe(t('code.resend_countdown', { seconds: 59 }, 'fr'));
     m.$('#btn-lang').click();
     expect(countdown.textContent).toBe('You can ask for a new password in 59 s.');
     expect(voice.textContent).toBe('Get a phone call');
@@ -290,7 +290,7 @@ describe('resending the code', () => {
     expect(m.$<HTMLInputElement>('#code').value).toBe('');
     expect(text(m, '#code-sent')).toBe('Un mot de passe vous a été communiqué par appel au 514 555-0100.');
     expect(voice.disabled).toBe(true);
-    expect(countdown.textContent).toBe('Vous pourrez demander un nouveau mot de passe dans 90 s.');
+    expect(countdown.textContent).toBe(t('code.resend_countdown', { seconds: 90 }, 'fr'));
     expect(m.count('delivery_status')).toBe(polls + 1);
     await wait(3000);
     expect(m.count('delivery_status')).toBe(polls + 2);
@@ -316,7 +316,7 @@ describe('resending the code', () => {
     await settle();
     expect(text(m, '#form-error')).toBe('Trop de demandes. Veuillez réessayer dans 120 secondes.');
     expect(m.$<HTMLButtonElement>('#btn-code-resend-voice').disabled).toBe(true);
-    expect(text(m, '#resend-countdown')).toBe('Vous pourrez demander un nouveau mot de passe dans 120 s.');
+    expect(text(m, '#resend-countdown')).toBe(t('code.resend_countdown', { seconds: 120 }, 'fr'));
     expect(visibleScreen(m.root)).toBe('screen-code');
   });
 });

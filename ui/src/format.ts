@@ -6,12 +6,17 @@ export function formatPhone(value: string): string {
 
 /**
  * An RFC 3339 instant as a date and time in the UI language and the kiosk's time zone:
- * `14 mars 2025 à 15 h 30`, `March 14, 2025 at 3:30 p.m.`. Anything unreadable is returned unchanged.
+ * `14 mars 2025 à 15 h 30`, `March 14, 2025 at 3:30 p.m.`. The date and the time each hold together
+ * (non-breaking spaces: « 15 h 30 » never breaks across lines); a line may break only around « à », "at".
+ * Anything unreadable is returned unchanged.
  */
 export function formatDateTime(value: string, lang: 'fr' | 'en'): string {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-CA' : 'fr-CA', { dateStyle: 'long', timeStyle: 'short' }).format(date);
+  const parts = new Intl.DateTimeFormat(lang === 'en' ? 'en-CA' : 'fr-CA', { dateStyle: 'long', timeStyle: 'short' }).formatToParts(date);
+  // The text between the date and the time (« à », "at") is the one place a line may break.
+  const between = parts.findIndex((p) => p.type === 'hour') - 1;
+  return parts.map((p, i) => (p.type === 'literal' && i !== between ? p.value.replace(/ /g, '\u00a0') : p.value)).join('');
 }
 
 /**

@@ -3,7 +3,7 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LoginOutcome } from './bindings';
 import { clearBrowserStorage } from './app';
-import { currentLanguage, setLanguage } from './i18n';
+import { currentLanguage, setLanguage, t } from './i18n';
 import { contact, emptyProfile, mount, type Mounted, type, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
@@ -57,9 +57,9 @@ describe('attract screen', () => {
     expect(m.app.current()).toBe('attract');
     expect(m.$('#title-attract').textContent).toBe('Ville de Sainte-Adèle');
     expect(m.$('#attract-pitch').textContent).toBe(
-      "Inscrivez-vous aux alertes d'urgence de Sainte-Adèle : en cas d'inondation, de panne prolongée ou d'avis d'ébullition, la ville vous joint par appel, SMS ou courriel.",
+      'Inscrivez-vous aux alertes d’urgence de Sainte-Adèle\u00a0: en cas d’inondation, de panne prolongée ou d’avis d’ébullition, la ville vous joint par appel, SMS ou courriel.',
     );
-    expect(m.$('#btn-start').textContent).toBe("Touchez l'écran pour commencer");
+    expect(m.$('#btn-start').textContent).toBe(t('attract.start', {}, 'fr'));
     expect(m.$('#step-indicator').hidden).toBe(true);
     expect(m.$('#btn-lang').hidden).toBe(false);
     expect(warningShown(m)).toBe(false);
@@ -112,7 +112,7 @@ describe('attract screen', () => {
     expect(m.$('#btn-start').textContent).toBe('Touch the screen to start');
     expect(m.$('#attract-pitch').textContent).toContain('Sign up for emergency alerts from Sainte-Adèle');
     m.$('#btn-lang').click();
-    expect(m.$('#btn-start').textContent).toBe("Touchez l'écran pour commencer");
+    expect(m.$('#btn-start').textContent).toBe(t('attract.start', {}, 'fr'));
   });
 
   it('has a generic title when kiosk_info fails', async () => {
@@ -148,7 +148,7 @@ describe('idle warning', () => {
     expect(dialog.hidden).toBe(false);
     expect(dialog.getAttribute('role')).toBe('alertdialog');
     expect(dialog.getAttribute('aria-modal')).toBe('true');
-    expect(m.$(`#${dialog.getAttribute('aria-labelledby') ?? ''}`).textContent).toBe('Êtes-vous toujours là?');
+    expect(m.$(`#${dialog.getAttribute('aria-labelledby') ?? ''}`).textContent).toBe(t('idle.title', {}, 'fr'));
     expect(m.$('#idle-countdown').textContent).toBe('30');
     expect(m.$('#idle-message').textContent).toBe(
       'Pour protéger vos renseignements, tout sera effacé dans 30 secondes.',
@@ -217,6 +217,7 @@ describe('idle warning', () => {
   it('uses the durations of kiosk_info', async () => {
     const m = await mount(undefined, {
       town_name: 'Sainte-Adèle',
+      town_designation: 'ville',
       english_enabled: true,
       consent_text_version: '2024-01',
       app_version: '0.1.0',

@@ -18,7 +18,7 @@ describe('labels', () => {
     expect(labelText(m.root, 'phone')).toBe('Numéro de téléphone où vous joindre');
     expect(labelText(m.root, 'captcha-answer')).toBe('Entrez le code affiché ci-dessus');
     expect(labelText(m.root, 'consent')).toBe(
-      "J'accepte que la ville communique avec moi lors de mesures d'urgence, d'une action en sécurité civile ou de situations majeures (p. ex. : Panne électrique prolongée)",
+      'J’accepte que la ville communique avec moi lors de mesures d’urgence, d’une action en sécurité civile ou de situations majeures (p. ex.\u00a0: Panne électrique prolongée)',
     );
     expect(labelText(m.root, 'channel-voice')).toBe('par téléphone');
     expect(labelText(m.root, 'channel-sms')).toBe('par SMS');

@@ -5,7 +5,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mountApp, type ScreenId } from './app';
 import type { KioskInfo } from './bindings';
-import { currentLanguage, setLanguage } from './i18n';
+import { currentLanguage, setLanguage, t } from './i18n';
 import { flush, happyPath, INFO, labelText, mount, type Mounted, type, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
@@ -127,7 +127,7 @@ describe('screens built after a setting was changed', () => {
     // Back to French: the screens built in English follow.
     m.$('#btn-lang').click();
     expect(m.$('#newsletter').parentElement?.textContent).toBe('Info Lettre de Sainte-Adèle');
-    expect(labelText(m.root, 'category-boil_water')).toBe("Avis d'ébullition");
+    expect(labelText(m.root, 'category-boil_water')).toBe('Avis d’ébullition');
     expect(labelText(m.root, 'phone')).toBe('Numéro de téléphone où vous joindre');
     expect(m.$('#btn-new-user').textContent).toBe('Nouvel usager');
   });
@@ -137,9 +137,9 @@ describe('screens built after a setting was changed', () => {
     m.$('#btn-lang').click();
     m.$('#btn-staff').click();
     expect(m.$('#staff-pin-dialog').hidden).toBe(false);
-    expect(m.$('#pin-title').textContent).toBe('Staff mode');
+    expect(m.$('#pin-title').textContent).toBe(t('staff.pin_title', {}, 'en'));
     m.$('#btn-lang').click();
-    expect(m.$('#pin-title').textContent).toBe('Mode personnel');
+    expect(m.$('#pin-title').textContent).toBe(t('staff.pin_title', {}, 'fr'));
   });
 
   it('keep the text size and the contrast chosen before they were built', async () => {
@@ -205,6 +205,6 @@ describe('the wipe', () => {
     m.app.show('staff');
     expect(m.$('#staff-sync-status').textContent).toBe('');
     expect(m.$('#staff-pending').textContent).toBe('—');
-    expect(m.$('#title-staff').textContent).toBe('Mode personnel');
+    expect(m.$('#title-staff').textContent).toBe(t('staff.title', {}, 'fr'));
   });
 });

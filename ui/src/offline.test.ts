@@ -12,7 +12,7 @@ import type {
   ProfileOutcome,
 } from './bindings';
 import { CONNECTIVITY_POLL_MS } from './app';
-import { setLanguage } from './i18n';
+import { setLanguage, t } from './i18n';
 import { contact, emptyProfile, flush, mount, type Handler, type Mounted, type, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
@@ -111,7 +111,7 @@ describe('offline banner', () => {
     expect(m.count('connectivity')).toBe(2);
     expect(banner.hidden).toBe(false);
     expect(banner.textContent).toBe(
-      'Service central injoignable : votre inscription sera enregistrée sur cette borne et transmise dès le retour du service.',
+      t('app.offline_banner', {}, 'fr'),
     );
     // Shown on the attract screen and on the others.
     expect(visibleScreen(m.root)).toBe('screen-attract');
@@ -190,10 +190,10 @@ describe('offline from step 1', () => {
     expect(text(m, '#step-indicator')).toBe('Étape 2 de 3');
     expect(text(m, '#title-profile')).toBe('Formulaire');
     expect(m.$('#profile-phone').hidden).toBe(false);
-    expect(text(m, '#profile-phone')).toBe('Numéro de téléphone : 514 555-0100');
+    expect(text(m, '#profile-phone')).toBe('Numéro de téléphone\u00a0: 514 555-0100');
     expect(m.$('#offline-note').hidden).toBe(false);
     expect(text(m, '#offline-note')).toBe(
-      'Mode hors ligne : votre numéro ne peut pas être vérifié pour le moment. Remplissez le formulaire : votre code vous sera envoyé dès le retour du service.',
+      t('profile.offline_note', {}, 'fr'),
     );
     expect(m.$('#pending-change').hidden).toBe(true);
     expect(m.$<HTMLInputElement>('#city').value).toBe('Sainte-Adèle');
@@ -238,9 +238,9 @@ describe('offline after step 1 (login)', () => {
     expect(visibleScreen(m.root)).toBe('screen-profile');
     expect(m.count('connectivity')).toBe(before + 1);
     expect(text(m, '#step-indicator')).toBe('Étape 4 de 5');
-    expect(text(m, '#profile-phone')).toBe('Numéro de téléphone : 514 555-0100');
+    expect(text(m, '#profile-phone')).toBe('Numéro de téléphone\u00a0: 514 555-0100');
     expect(text(m, '#offline-note')).toBe(
-      'Mode hors ligne : le service central a cessé de répondre et votre mot de passe n’a pas pu être vérifié. Remplissez le formulaire : un nouveau code vous sera envoyé dès le retour du service.',
+      t('profile.offline_note_login', {}, 'fr'),
     );
     expect(m.$<HTMLInputElement>('#city').value).toBe('Sainte-Adèle');
     expect(contactValues(m)).toEqual([PHONE]);
@@ -283,15 +283,15 @@ describe('offline confirmation', () => {
     expect(text(m, '#title-done')).toBe('Votre inscription est enregistrée');
     expect(m.$('#done-offline').hidden).toBe(false);
     expect(text(m, '#done-offline-text')).toBe(
-      "Elle sera transmise au service d'alerte de Sainte-Adèle dès le retour du service. " +
+      'Elle sera transmise au service d’alerte de Sainte-Adèle dès le retour du service. ' +
         'Vous recevrez ensuite au 514 555-0100, entre 8\u00a0h et 21\u00a0h, un SMS qui vous demandera de confirmer votre inscription\u00a0: répondez OUI. ' +
         'Vous recevrez les alertes une fois votre inscription confirmée.',
     );
     expect(text(m, '#done-reference')).toBe('7F3A-92C1');
-    expect(text(m, '#done-reference-line')).toBe('Numéro de référence : 7F3A-92C1');
+    expect(text(m, '#done-reference-line')).toBe('Numéro de référence\u00a0: 7F3A-92C1');
     // The same summary as online.
     const summary = text(m, '#confirmation');
-    expect(summary).toContain('Voici les renseignements enregistrés :');
+    expect(summary).toContain(t('done.intro', {}, 'fr'));
     expect(summary).toContain('Tremblay');
     expect(summary).toContain('Élise');
     expect(summary).toContain('Cellulaire — 514 555-0100');
@@ -419,7 +419,7 @@ describe('pending change after login', () => {
     expect(text(m, `#${labelledBy}`)).toBe('Inscription en attente de votre approbation');
     // Above the form.
     expect(panel.compareDocumentPosition(m.$('#form-profile')) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
-    expect(text(m, '#pending-change-text')).toContain('Une inscription faite hors ligne pour ce numéro le 14 mars 2025');
+    expect(text(m, '#pending-change-text')).toContain('Une inscription faite hors ligne pour ce numéro le 14\u00a0mars\u00a02025 à ');
     expect(text(m, '#pending-change-text')).toMatch(/attend votre approbation\.$/);
     const summary = text(m, '#pending-change-summary');
     for (const part of ['Gagnon', 'Luc', '123 rue Morin, Sainte-Adèle', 'Téléphone fixe — 450 555-0199', 'Courriel — luc@exemple.ca']) {
@@ -432,7 +432,7 @@ describe('pending change after login', () => {
     expect(m.$('#offline-note').hidden).toBe(true);
 
     m.$('#btn-lang').click();
-    expect(text(m, '#pending-change-text')).toContain('A registration made offline for this number on March 14, 2025');
+    expect(text(m, '#pending-change-text')).toContain('A registration made offline for this number on March\u00a014,\u00a02025 at ');
     expect(text(m, '#pending-change-summary')).toContain('Landline — 450 555-0199');
     expect(text(m, '#pending-accept')).toBe('Apply this information');
     expect(text(m, '#pending-discard')).toBe('Keep my current information');

@@ -13,7 +13,7 @@ export type Handler = (cmd: string, args: unknown) => unknown;
 
 /** The optional alert categories a town offers by default (`borne_domain::DEFAULT_CATEGORIES`), in order. */
 export const CATEGORIES: Category[] = [
-  { id: 'boil_water', label_fr: "Avis d'ébullition", label_en: 'Boil-water notices' },
+  { id: 'boil_water', label_fr: 'Avis d’ébullition', label_en: 'Boil-water notices' },
   { id: 'snow_removal', label_fr: 'Déneigement', label_en: 'Snow removal' },
   { id: 'street_closures', label_fr: 'Fermetures de rues', label_en: 'Street closures' },
   { id: 'collections', label_fr: 'Collectes', label_en: 'Waste collection' },
@@ -22,6 +22,7 @@ export const CATEGORIES: Category[] = [
 
 export const INFO: KioskInfo = {
   town_name: 'Sainte-Adèle',
+  town_designation: 'ville',
   english_enabled: true,
   consent_text_version: '2024-01',
   app_version: '0.1.0',

@@ -9,8 +9,10 @@ use crate::Language;
 /// changes: stored consents must keep pointing at the text that was shown.
 pub const CONSENT_TEXT_VERSION: &str = "urgence-2026-1";
 
-const TEXT_FR: &str = "J'accepte que la ville communique avec moi lors de mesures d'urgence, \
-d'une action en sécurité civile ou de situations majeures (p. ex. : Panne électrique prolongée)";
+/// The seed's wording, set in French typography (’, and a no-break space
+/// before « : »), as the kiosk shows it.
+const TEXT_FR: &str = "J’accepte que la ville communique avec moi lors de mesures d’urgence, \
+d’une action en sécurité civile ou de situations majeures (p. ex.\u{a0}: Panne électrique prolongée)";
 const TEXT_EN: &str = "I agree that the town may contact me during emergency measures, \
 a civil security action or major situations (e.g. an extended power outage)";
 
@@ -46,9 +48,9 @@ mod tests {
     fn french_text_is_the_seed_wording() {
         let fr = ConsentRecord::text(CONSENT_TEXT_VERSION, Language::Fr).unwrap();
         assert!(
-            fr.starts_with("J'accepte que la ville communique avec moi lors de mesures d'urgence")
+            fr.starts_with("J’accepte que la ville communique avec moi lors de mesures d’urgence")
         );
-        assert!(fr.ends_with("(p. ex. : Panne électrique prolongée)"));
+        assert!(fr.ends_with("(p. ex.\u{a0}: Panne électrique prolongée)"));
         assert!(ConsentRecord::text("inconnue", Language::Fr).is_none());
     }
 }

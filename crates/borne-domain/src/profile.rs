@@ -72,7 +72,7 @@ pub struct Profile {
 /// otherwise: id, French label, English label. Emergencies and civil
 /// security are not among them: always on, they cannot be refused.
 pub const DEFAULT_CATEGORIES: [(&str, &str, &str); 5] = [
-    ("boil_water", "Avis d'ébullition", "Boil-water notices"),
+    ("boil_water", "Avis d’ébullition", "Boil-water notices"),
     ("snow_removal", "Déneigement", "Snow removal"),
     ("street_closures", "Fermetures de rues", "Street closures"),
     ("collections", "Collectes", "Waste collection"),

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use borne_domain::AreaCodes;
+use borne_protocol::ipc::TownDesignation;
 
 use crate::{KeyStore, SyncConfig};
 
@@ -17,6 +18,10 @@ pub struct KioskConfig {
     pub data_dir: PathBuf,
     /// `BORNE_TOWN_NAME`, default `Mille-Isles`.
     pub town_name: String,
+    /// `BORNE_TOWN_DESIGNATION`, default `ville`: what the town is
+    /// (« Ville de … », « Municipalité de … »); any other value than
+    /// those of [`TownDesignation`] stops the kiosk at start.
+    pub town_designation: TownDesignation,
     /// `BORNE_KIOSK_ENGLISH` (`1`/`0`), default on: shows the English toggle.
     pub english_enabled: bool,
     /// `BORNE_AREA_CODES_FILE`, as on the central server.
@@ -235,6 +240,12 @@ impl KioskConfig {
                 })
                 .collect(),
         };
+        let town_designation = match get("BORNE_TOWN_DESIGNATION") {
+            Some(v) => v
+                .parse::<TownDesignation>()
+                .map_err(|e| format!("BORNE_TOWN_DESIGNATION: {e}"))?,
+            None => TownDesignation::Ville,
+        };
         let hostname = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_owned())
             .unwrap_or_default();
@@ -243,6 +254,7 @@ impl KioskConfig {
             kiosk_id: get("BORNE_KIOSK_ID").unwrap_or_else(|| format!("kiosk-{hostname}")),
             data_dir,
             town_name: get("BORNE_TOWN_NAME").unwrap_or_else(|| "Mille-Isles".into()),
+            town_designation,
             english_enabled: get("BORNE_KIOSK_ENGLISH").is_none_or(|v| v != "0"),
             area_codes,
             request_timeout: Duration::from_secs_f64(timeout),
@@ -273,7 +285,7 @@ impl KioskConfig {
     }
 }
 
-/// `boil_water=Avis d'ébullition|Boil-water notices;snow_removal=…`
+/// `boil_water=Avis d’ébullition|Boil-water notices;snow_removal=…`
 fn parse_categories(text: &str) -> Result<Vec<borne_protocol::ipc::Category>, String> {
     let mut out: Vec<borne_protocol::ipc::Category> = Vec::new();
     for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
@@ -354,6 +366,8 @@ mod tests {
         assert!(e.contains("at least 20"), "{e}");
         assert_eq!(c.categories.len(), 5);
         assert_eq!(c.categories[0].id, "boil_water");
+        // French typography: the labels the kiosk shows by default use ’.
+        assert!(c.categories.iter().all(|c| !c.label_fr.contains('\'')));
         let cats = parse_categories("verglas=Verglas|Freezing rain; eau = Eau | Water").unwrap();
         assert_eq!(
             (
@@ -454,6 +468,12 @@ mod tests {
                     (k == "BORNE_KIOSK_REJECTED_RETENTION_DAYS")
                         .then(|| days.clone())
                         .flatten()
+    fn the_town_designation_is_one_of_a_closed_set() {
+        let with = |value: Option<&str>| {
+            KioskConfig::from_lookup(
+                |k| match k {
+                    "BORNE_TOWN_DESIGNATION" => value.map(str::to_owned),
+                    _ => None,
                 },
                 std::env::temp_dir().join("k"),
             )
@@ -468,5 +488,20 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+        assert_eq!(with(None).unwrap().town_designation, TownDesignation::Ville);
+        assert_eq!(
+            with(Some("municipalite")).unwrap().town_designation,
+            TownDesignation::Municipalite
+        );
+        assert_eq!(
+            with(Some("Cantons_Unis")).unwrap().town_designation,
+            TownDesignation::CantonsUnis
+        );
+        let e = with(Some("municipalité")).unwrap_err();
+        assert!(
+            e.starts_with("BORNE_TOWN_DESIGNATION: `municipalité`"),
+            "{e}"
+        );
+        assert!(e.contains("ville, municipalite, paroisse"), "{e}");
     }
 }

@@ -5,7 +5,7 @@ use ts_rs::{Config, TS};
 use crate::ipc::{
     CaptchaImage, Category, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity,
     EnrollForm, Enrolled, KioskInfo, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome,
-    QueueStatus, Queued, StaffPinForm,
+    QueueStatus, Queued, StaffPinForm, TownDesignation,
 };
 use crate::{
     Channel, CodeDelivery, Consent, ConsentEntry, ContactPoint, ContactType, DeliveryState,
@@ -48,6 +48,7 @@ pub fn typescript_bindings() -> String {
         decl::<ErrorBody>(&cfg),
         decl::<Health>(&cfg),
         decl::<Category>(&cfg),
+        decl::<TownDesignation>(&cfg),
         decl::<KioskInfo>(&cfg),
         decl::<CaptchaImage>(&cfg),
         decl::<CodeRequestForm>(&cfg),

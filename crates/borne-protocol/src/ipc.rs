@@ -10,6 +10,9 @@ use crate::{Channel, Fallback, Language, PendingChange, Profile, SavedProfile};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct KioskInfo {
     pub town_name: String,
+    /// What the town is (« Ville », « Municipalité »…): the UI writes its
+    /// title from it (« Municipalité d’Ivry-sur-le-Lac »).
+    pub town_designation: TownDesignation,
     /// French is always on; English only where the town allows it.
     pub english_enabled: bool,
     pub consent_text_version: String,
@@ -30,6 +33,71 @@ pub struct KioskInfo {
     /// When the town's confirmation messages go out (`08:00-21:00`): the
     /// offline confirmation tells the resident.
     pub send_hours: String,
+}
+
+/// A Québec town's designation, which comes before its name: « Ville de
+/// Mille-Isles », « Municipalité d’Ivry-sur-le-Lac », "Township of …".
+/// A closed set: the kiosk refuses to start with another
+/// (`BORNE_TOWN_DESIGNATION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TownDesignation {
+    Ville,
+    Municipalite,
+    Paroisse,
+    Canton,
+    CantonsUnis,
+    Village,
+}
+
+impl TownDesignation {
+    pub const ALL: [Self; 6] = [
+        Self::Ville,
+        Self::Municipalite,
+        Self::Paroisse,
+        Self::Canton,
+        Self::CantonsUnis,
+        Self::Village,
+    ];
+
+    /// Its name in the configuration and over IPC: `ville`, `cantons_unis`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ville => "ville",
+            Self::Municipalite => "municipalite",
+            Self::Paroisse => "paroisse",
+            Self::Canton => "canton",
+            Self::CantonsUnis => "cantons_unis",
+            Self::Village => "village",
+        }
+    }
+}
+
+/// A designation outside [`TownDesignation::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTownDesignation(pub String);
+
+impl std::fmt::Display for UnknownTownDesignation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = TownDesignation::ALL.iter().map(|d| d.name()).collect();
+        write!(f, "`{}` is not one of {}", self.0, names.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownTownDesignation {}
+
+impl std::str::FromStr for TownDesignation {
+    type Err = UnknownTownDesignation;
+
+    /// `ville`, `Municipalite`, ` canton ` (case and surrounding spaces do
+    /// not matter).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|d| d.name() == wanted)
+            .ok_or_else(|| UnknownTownDesignation(text.to_owned()))
+    }
 }
 
 /// An optional alert category (emergencies are always on, not listed).
@@ -211,4 +279,27 @@ impl std::fmt::Debug for EnrollForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Enrolled {
     pub kiosk_name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TownDesignation;
+
+    #[test]
+    fn a_town_designation_reads_back_under_the_name_it_crosses_ipc_with() {
+        for d in TownDesignation::ALL {
+            let wire = serde_json::to_value(d).unwrap();
+            assert_eq!(wire, serde_json::Value::String(d.name().into()));
+            assert_eq!(d.name().parse::<TownDesignation>(), Ok(d));
+        }
+        assert_eq!(
+            " Municipalite ".parse::<TownDesignation>(),
+            Ok(TownDesignation::Municipalite)
+        );
+        let e = "cité".parse::<TownDesignation>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`cité` is not one of ville, municipalite, paroisse, canton, cantons_unis, village"
+        );
+    }
 }

@@ -6,7 +6,12 @@ export const en: {
   errors: Record<ErrorKey, string>;
 } = {
   translation: {
-    'app.town': 'Town of {{town}}',
+    'town.ville': 'Town of {{town}}',
+    'town.municipalite': 'Municipality of {{town}}',
+    'town.paroisse': 'Parish of {{town}}',
+    'town.canton': 'Township of {{town}}',
+    'town.cantons_unis': 'United Townships of {{town}}',
+    'town.village': 'Village of {{town}}',
     'app.lang_toggle': 'Français',
     'app.step': 'Step {{step}} of {{total}}',
     'app.required_note': '* Required field',
@@ -116,9 +121,9 @@ export const en: {
     'profile.add_contact': 'Add contact information',
     'profile.phone': 'Phone number: {{phone}}',
     'profile.offline_note':
-      'Offline mode: your number cannot be verified right now. Fill in the form: your code will be sent to you as soon as service is back.',
+      'Offline mode: your number cannot be verified right now. Fill in the form: once service is back, you will get a text message or a call to confirm your registration.',
     'profile.offline_note_login':
-      'Offline mode: the central service stopped answering and your password could not be checked. Fill in the form: a new code will be sent to you as soon as service is back.',
+      'Offline mode: the central service stopped answering and your password could not be checked. Fill in the form: once service is back, you will get a text message or a call to confirm your registration.',
 
     'pending.title': 'Registration waiting for your approval',
     'pending.text': 'A registration made offline for this number on {{date}} is waiting for your approval.',

@@ -3,6 +3,7 @@
 import type { ScreenPart, Services } from '../context';
 import { h } from '../dom';
 import { t } from '../i18n';
+import { townArgs, townTitle } from '../town';
 import { button, clearText, setI18n } from '../ui';
 
 /** Touching the attract screen: any of these goes to the home screen. */
@@ -73,13 +74,13 @@ export function createAttract(ctx: AttractContext): Attract {
   /** The town's name, the staff entry (only with a staff PIN), in service or not. */
   function drawInfo(): void {
     const info = ctx.info();
-    const town = info?.town_name ?? '';
-    if (town === '') {
+    if (!info || info.town_name === '') {
       setI18n(title, 'attract.title_generic');
       setI18n(pitch, 'attract.pitch_generic');
     } else {
-      setI18n(title, 'app.town', { town });
-      setI18n(pitch, 'attract.pitch', { town });
+      const town = townTitle(info);
+      setI18n(title, town.key, town.args);
+      setI18n(pitch, 'attract.pitch', townArgs(info.town_name));
     }
     // No staff PIN configured: no staff entry at all.
     staffButton.hidden = !(info?.staff_enabled ?? false);

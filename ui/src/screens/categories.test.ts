@@ -4,7 +4,7 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import axe from 'axe-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CodeRequestOutcome, ErrorBody, LoginOutcome, PendingChange, Profile, ProfileOutcome } from '../bindings';
-import { setLanguage } from '../i18n';
+import { errorMessage, setLanguage, t } from '../i18n';
 import {
   CATEGORIES,
   contact,
@@ -27,9 +27,9 @@ afterEach(() => {
 });
 
 const PHONE = '514 555-0100';
-const EMERGENCY_FR = "Mesures d'urgence et sécurité civile (toujours incluses)";
+const EMERGENCY_FR = t('profile.category_emergency', {}, 'fr');
 const EMERGENCY_EN = 'Emergencies and civil security (always included)';
-const LABELS_FR = ["Avis d'ébullition", 'Déneigement', 'Fermetures de rues', 'Collectes', 'Loisirs et vie communautaire'];
+const LABELS_FR = ['Avis d’ébullition', 'Déneigement', 'Fermetures de rues', 'Collectes', 'Loisirs et vie communautaire'];
 const LABELS_EN = ['Boil-water notices', 'Snow removal', 'Street closures', 'Waste collection', 'Recreation and community life'];
 
 const stored = emptyProfile({
@@ -118,7 +118,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
     m.app.show('profile');
     const section = m.$('#profile-categories');
     expect(section.tagName).toBe('FIELDSET');
-    expect(section.querySelector('legend')?.textContent).toBe("Catégories d'alertes");
+    expect(section.querySelector('legend')?.textContent).toBe(t('profile.categories', {}, 'fr'));
     // Placed after « Info Lettre » and before the contact points.
     const follows = (a: Node, b: Node): boolean => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
     expect(follows(m.$('#newsletter'), section)).toBe(true);
@@ -237,7 +237,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
     expect(offeredLabels(m)).toEqual(LABELS_EN);
     expect(ticked(m)).toEqual(['collections']);
     m.$('#btn-lang').click();
-    expect(m.$('#profile-categories legend').textContent).toBe("Catégories d'alertes");
+    expect(m.$('#profile-categories legend').textContent).toBe(t('profile.categories', {}, 'fr'));
     expect(labelText(m.root, 'categories-emergency')).toBe(EMERGENCY_FR);
     expect(offeredLabels(m)).toEqual(LABELS_FR);
   });
@@ -250,8 +250,8 @@ describe('« Catégories d’alertes » (step 5)', () => {
     m.$('#btn-profile-submit').click();
     await flush();
     expect(visibleScreen(m.root)).toBe('screen-done');
-    expect(m.$('#confirmation').textContent).toContain("Catégories d'alertes");
-    expect(summaryCategories(m, '#confirmation')).toEqual([EMERGENCY_FR, "Avis d'ébullition", 'Loisirs et vie communautaire']);
+    expect(m.$('#confirmation').textContent).toContain(t('done.categories', {}, 'fr'));
+    expect(summaryCategories(m, '#confirmation')).toEqual([EMERGENCY_FR, 'Avis d’ébullition', 'Loisirs et vie communautaire']);
     m.$('#btn-lang').click();
     expect(m.$('#confirmation').textContent).toContain('Alert categories');
     expect(summaryCategories(m, '#confirmation')).toEqual([EMERGENCY_EN, 'Boil-water notices', 'Recreation and community life']);
@@ -297,7 +297,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
     expect(shown.hidden).toBe(false);
     expect(shown.dataset.errorCode).toBe('profile.unknown_category');
     expect(shown.textContent).toBe(
-      "Une des catégories d'alertes cochées n'est pas offerte par la ville. Décochez-la, puis confirmez de nouveau, ou avertissez le personnel.",
+      errorMessage('profile.unknown_category', 'fr'),
     );
     // In the section, described by it, and the section's first box has the focus.
     expect(m.$('#profile-categories').contains(shown)).toBe(true);
@@ -328,7 +328,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
     m.$('#btn-profile-submit').click();
     await flush();
     expect(m.$('#error-categories').textContent).toBe(
-      "Une des catégories d'alertes choisies n'est pas valide. Vérifiez vos choix, puis confirmez de nouveau.",
+      errorMessage('profile.invalid_category', 'fr'),
     );
   });
 

@@ -5,6 +5,7 @@ import { byId, h } from '../dom';
 import { queued, saved } from '../flow';
 import { formatHour } from '../format';
 import { currentLanguage, t } from '../i18n';
+import { townArgs } from '../town';
 import { button, setI18n } from '../ui';
 import { buttonRow, screen } from './common';
 import { profileDetails } from './summary';
@@ -49,7 +50,7 @@ export function createDone(ctx: DoneContext): DoneScreen {
           })
         : t('done.offline_nothing_to_do');
       offlineText.textContent = [
-        town === '' ? t('done.offline_town_generic') : t('done.offline_town', { town }),
+        town === '' ? t('done.offline_town_generic') : t('done.offline_town', townArgs(town)),
         next,
       ].join(' ');
       // « Numéro de référence : 7F3A-92C1 », the number in its own element (#done-reference).

@@ -8,6 +8,7 @@ import { codeSent, offlineVariant, pendingChange, phoneDisplay } from '../flow';
 import { formatDateTime } from '../format';
 import { currentLanguage, t } from '../i18n';
 import { keyboardAttrs } from '../keyboard';
+import { townArgs } from '../town';
 import { button, clearFieldErrors, clearInputs, clearText, fieldBlock, input, setI18n, withBusy } from '../ui';
 import { createCategoryChooser, type CategoryChooser } from './categories';
 import { buttonRow, form, requiredNote, screen } from './common';
@@ -106,7 +107,7 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
 
   /** The newsletter's label names the town. */
   function renderNewsletter(): void {
-    setI18n(ui.newsletterLabel, 'profile.newsletter', { town: ctx.info()?.town_name ?? '' });
+    setI18n(ui.newsletterLabel, 'profile.newsletter', townArgs(ctx.info()?.town_name ?? ''));
   }
 
   /** Offline: the number (not verified) and why no code was asked or checked. */

@@ -5,7 +5,8 @@ import type { ScreenId } from '../context';
 import { h } from '../dom';
 import { offlineVariant, type Flow } from '../flow';
 import { currentLanguage, setLanguage } from '../i18n';
-import { setI18n } from '../ui';
+import { townTitle } from '../town';
+import { clearText, setI18n } from '../ui';
 
 const STEPS: Record<ScreenId, number> = { attract: 0, home: 0, request: 1, code: 2, login: 3, profile: 4, done: 5, staff: 0 };
 const TOTAL_STEPS = 5;
@@ -26,7 +27,7 @@ export interface Header {
   readonly element: HTMLElement;
   /** Text size and high contrast: the resident's, on every screen, back to the defaults with the session. */
   readonly display: DisplaySettings;
-  /** The town's name; the language toggle only where English is on. */
+  /** The town's title (« Municipalité d’Ivry-sur-le-Lac »); the language toggle only where English is on. */
   drawInfo(info: KioskInfo | null): void;
 }
 
@@ -47,9 +48,11 @@ export function createHeader(doc: Document, retranslate: () => void): Header {
     element,
     display,
     drawInfo(info: KioskInfo | null): void {
-      const town = info?.town_name ?? '';
-      townName.hidden = town === '';
-      setI18n(townName, 'app.town', { town });
+      townName.hidden = (info?.town_name ?? '') === '';
+      if (info && !townName.hidden) {
+        const title = townTitle(info);
+        setI18n(townName, title.key, title.args);
+      } else clearText(townName);
       langButton.hidden = !(info?.english_enabled ?? false);
     },
   };

@@ -4,7 +4,7 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connectivity, ErrorBody, KioskInfo } from '../bindings';
 import { CONNECTIVITY_POLL_MS } from '../app';
-import { setLanguage } from '../i18n';
+import { errorMessage, setLanguage, t } from '../i18n';
 import {
   ENROLL_CODE,
   ENROLLED_NAME,
@@ -29,7 +29,7 @@ afterEach(() => {
 const PIN = '482913';
 const NOT_ENROLLED: KioskInfo = { ...INFO, staff_enabled: true, enrolled: false, kiosk_name: null };
 const ENROLLED: KioskInfo = { ...INFO, staff_enabled: true, enrolled: true, kiosk_name: 'Hôtel de ville' };
-const NOTICE = "Cette borne n'est pas encore en service. Un membre du personnel doit l'inscrire.";
+const NOTICE = t('attract.not_enrolled', {}, 'fr');
 
 function failure(code: string): ErrorBody {
   return { code, message: code, fields: [], retry_after_seconds: null };
@@ -145,15 +145,15 @@ describe('staff panel: « Inscription de la borne »', () => {
     const m = await mount(handler(ENROLLED).handle, ENROLLED);
     await logIn(m);
     expect(m.$('#staff-enroll-title').textContent).toBe('Inscription de la borne');
-    expect(m.$('#enroll-current').textContent).toBe('Nom de la borne : Hôtel de ville');
+    expect(m.$('#enroll-current').textContent).toBe(t('staff.enroll_current', { name: 'Hôtel de ville' }, 'fr'));
     expect(m.$('#btn-enroll').textContent).toBe('Inscrire la borne');
-    expect(m.$('label[for="enroll-code"]').textContent).toBe("Code d'inscription");
+    expect(m.$('label[for="enroll-code"]').textContent).toBe(t('staff.enroll_code', {}, 'fr'));
     expect(m.$('#enroll-status').getAttribute('role')).toBe('status');
     expect(m.$('#enroll-code').getAttribute('data-keyboard')).toBe('text');
 
     const other = await mount(handler(NOT_ENROLLED).handle, NOT_ENROLLED);
     await logIn(other);
-    expect(other.$('#enroll-current').textContent).toBe("Cette borne n'est pas inscrite.");
+    expect(other.$('#enroll-current').textContent).toBe(t('staff.enroll_none', {}, 'fr'));
     other.$('#btn-lang').click();
     expect(other.$('#enroll-current').textContent).toBe('This kiosk is not enrolled.');
     expect(other.$('#btn-enroll').textContent).toBe('Enroll this kiosk');
@@ -173,8 +173,8 @@ describe('staff panel: « Inscription de la borne »', () => {
     m.$('#btn-enroll').click();
     await flush();
     expect(m.calls.filter((c) => c.cmd === 'enroll_kiosk').map((c) => c.args)).toEqual([{ form: { code: ENROLL_CODE } }]);
-    expect(m.$('#enroll-status').textContent).toBe(`Borne inscrite : ${ENROLLED_NAME}`);
-    expect(m.$('#enroll-current').textContent).toBe(`Nom de la borne : ${ENROLLED_NAME}`);
+    expect(m.$('#enroll-status').textContent).toBe(t('staff.enroll_done', { name: ENROLLED_NAME }, 'fr'));
+    expect(m.$('#enroll-current').textContent).toBe(t('staff.enroll_current', { name: ENROLLED_NAME }, 'fr'));
     expect(m.$('#error-enroll-code').hidden).toBe(true);
     expect(field.value).toBe('');
     // kiosk_info asked again after the enrollment.
@@ -199,7 +199,7 @@ describe('staff panel: « Inscription de la borne »', () => {
     m.$('#btn-enroll').click();
     await flush();
     expect(m.calls.find((c) => c.cmd === 'enroll_kiosk')?.args).toEqual({ form: { code: 'K7QXM3PAW9TR' } });
-    expect(m.$('#enroll-status').textContent).toBe(`Borne inscrite : ${ENROLLED_NAME}`);
+    expect(m.$('#enroll-status').textContent).toBe(t('staff.enroll_done', { name: ENROLLED_NAME }, 'fr'));
   });
 
   it('an invalid code: the error next to the field, what was typed kept, cleared by typing', async () => {
@@ -212,14 +212,14 @@ describe('staff panel: « Inscription de la borne »', () => {
     const error = m.$('#error-enroll-code');
     expect(error.hidden).toBe(false);
     expect(error.textContent).toBe(
-      "Ce code d'inscription n'est pas valide : il est inconnu, expiré ou déjà utilisé. Demandez un nouveau code à l'administrateur.",
+      errorMessage('enroll.invalid_code', 'fr'),
     );
     expect(field.getAttribute('aria-describedby')?.split(' ')).toContain('error-enroll-code');
     expect(field.getAttribute('aria-invalid')).toBe('true');
     expect(field.value).toBe('ABCD-EFGH-IJKL');
     expect(document.activeElement).toBe(field);
     expect(m.$('#enroll-status').textContent).toBe('');
-    expect(m.$('#enroll-current').textContent).toBe("Cette borne n'est pas inscrite.");
+    expect(m.$('#enroll-current').textContent).toBe(t('staff.enroll_none', {}, 'fr'));
     expect(visibleScreen(m.root)).toBe('screen-staff');
     m.$('#btn-lang').click();
     expect(error.textContent).toBe(
@@ -236,8 +236,8 @@ describe('staff panel: « Inscription de la borne »', () => {
   });
 
   it.each([
-    ['enroll.unreachable', 'Le service central ne répond pas : la borne n\'a pas pu être inscrite. Vérifiez la connexion, puis réessayez.'],
-    ['enroll.keystore', "La borne n'a pas pu conserver son jeton d'accès dans le trousseau du système. Avertissez le soutien technique."],
+    ['enroll.unreachable', errorMessage('enroll.unreachable', 'fr')],
+    ['enroll.keystore', errorMessage('enroll.keystore', 'fr')],
   ])('%s is said next to the field', async (code, text) => {
     const m = await mount(
       handler(NOT_ENROLLED, (cmd) => {
@@ -267,7 +267,7 @@ describe('staff panel: « Inscription de la borne »', () => {
     type(m.$<HTMLInputElement>('#enroll-code'), ENROLL_CODE);
     m.$('#btn-enroll').click();
     await flush();
-    expect(m.$('#form-error').textContent).toBe('Le mode personnel a pris fin. Entrez de nouveau le NIP du personnel.');
+    expect(m.$('#form-error').textContent).toBe(errorMessage('staff.required', 'fr'));
     expect(m.$<HTMLButtonElement>('#btn-enroll').disabled).toBe(true);
     m.$('#btn-staff-close').click();
     await flush();
@@ -302,6 +302,6 @@ describe('staff panel: « Inscription de la borne »', () => {
     pending.answer?.({ kiosk_name: 'Aréna' });
     await flush();
     expect(btn.disabled).toBe(false);
-    expect(m.$('#enroll-status').textContent).toBe('Borne inscrite : Aréna');
+    expect(m.$('#enroll-status').textContent).toBe(t('staff.enroll_done', { name: 'Aréna' }, 'fr'));
   });
 });

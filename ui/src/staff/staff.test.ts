@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CodeRequestForm, ErrorBody, KioskInfo, Profile, QueueStatus } from '../bindings';
 import { STAFF_POLL_MS } from '../app';
 import { formatDateTime } from '../format';
-import { setLanguage } from '../i18n';
+import { errorMessage, setLanguage, t } from '../i18n';
 import { emptyProfile, flush, INFO, mount, type Handler, type Mounted, type, visibleScreen } from '../test-helpers';
 
 beforeEach(() => {
@@ -123,8 +123,9 @@ describe('staff entry', () => {
     expect(entry.hidden).toBe(false);
     expect(entry.tagName).toBe('BUTTON');
     expect(entry.closest('#screen-attract')).not.toBeNull();
-    expect(entry.getAttribute('aria-label')).toBe('Mode personnel');
-    expect(entry.textContent).not.toContain('Mode personnel');
+    // « Accès du personnel »: « Mode personnel » read as "personal mode".
+    expect(entry.getAttribute('aria-label')).toBe('Accès du personnel');
+    expect(entry.textContent).not.toContain('Accès du personnel');
     m.$('#btn-lang').click();
     expect(entry.getAttribute('aria-label')).toBe('Staff mode');
     m.$('#btn-lang').click();
@@ -145,7 +146,7 @@ describe('PIN dialog', () => {
     const d = dialog(m);
     expect(d.getAttribute('role')).toBe('dialog');
     expect(d.getAttribute('aria-modal')).toBe('true');
-    expect(m.$(`#${d.getAttribute('aria-labelledby') ?? ''}`).textContent).toBe('Mode personnel');
+    expect(m.$(`#${d.getAttribute('aria-labelledby') ?? ''}`).textContent).toBe(t('staff.pin_title', {}, 'fr'));
     expect(d.contains(document.activeElement)).toBe(true);
     expect(inert(m)).toBe(true);
     expect(m.$('#pin-error').getAttribute('aria-live')).toBe('assertive');
@@ -193,7 +194,7 @@ describe('PIN dialog', () => {
     expect(dialog(m).hidden).toBe(true);
     expect(inert(m)).toBe(false);
     expect(document.activeElement?.id).toBe('title-staff');
-    expect(m.$('#title-staff').textContent).toBe('Mode personnel');
+    expect(m.$('#title-staff').textContent).toBe(t('staff.title', {}, 'fr'));
     expect(m.$('#pin-dots').textContent).toBe('');
   });
 
@@ -268,25 +269,25 @@ describe('PIN dialog', () => {
     m.$('#pin-submit').click();
     await vi.advanceTimersByTimeAsync(0);
     const error = m.$('#pin-error');
-    expect(error.textContent).toBe("Trop d'essais. Le mode personnel est verrouillé pendant 1 min 5 s.");
+    expect(error.textContent).toBe(errorMessage('staff.locked', 'fr', { wait: '1\u00a0min 5\u00a0s' }));
     expect(m.$('#pin-dots').textContent).toBe('');
     expect(m.$<HTMLButtonElement>('#pin-submit').disabled).toBe(true);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(error.textContent).toBe("Trop d'essais. Le mode personnel est verrouillé pendant 1 min 4 s.");
+    expect(error.textContent).toBe(errorMessage('staff.locked', 'fr', { wait: '1\u00a0min 4\u00a0s' }));
     // The countdown is not re-announced every second.
     expect(error.querySelector('p')?.getAttribute('aria-live')).toBe('off');
     await vi.advanceTimersByTimeAsync(4000);
-    expect(error.textContent).toBe("Trop d'essais. Le mode personnel est verrouillé pendant 1 min.");
+    expect(error.textContent).toBe(errorMessage('staff.locked', 'fr', { wait: '1\u00a0min' }));
     // Typing meanwhile keeps the lock's message; « Valider » still waits.
     press(m, '4');
-    expect(error.textContent).toContain('verrouillé pendant 1 min');
+    expect(error.textContent).toContain('verrouillé pendant 1\u00a0min');
     m.$('#pin-submit').click();
     await vi.advanceTimersByTimeAsync(0);
     expect(m.count('staff_login')).toBe(1);
     await vi.advanceTimersByTimeAsync(15_000);
-    expect(error.textContent).toBe("Trop d'essais. Le mode personnel est verrouillé pendant 45 s.");
+    expect(error.textContent).toBe(errorMessage('staff.locked', 'fr', { wait: '45\u00a0s' }));
     await vi.advanceTimersByTimeAsync(44_000);
-    expect(error.textContent).toBe("Trop d'essais. Le mode personnel est verrouillé pendant 1 s.");
+    expect(error.textContent).toBe(errorMessage('staff.locked', 'fr', { wait: '1\u00a0s' }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(error.textContent).toBe('');
     expect(m.$<HTMLButtonElement>('#pin-submit').disabled).toBe(false);
@@ -348,8 +349,8 @@ describe('staff panel', () => {
     const m = await mountStaff();
     await logIn(m);
     const label = (id: string): string => m.$(`#${id}`).previousElementSibling?.textContent ?? '';
-    expect(label('staff-pending')).toBe("Inscriptions en attente d'envoi");
-    expect(label('staff-sending')).toBe("En cours d'envoi");
+    expect(label('staff-pending')).toBe(t('staff.pending', {}, 'fr'));
+    expect(label('staff-sending')).toBe(t('staff.sending', {}, 'fr'));
     expect(label('staff-acknowledged')).toBe('Transmises');
     expect(label('staff-rejected')).toBe('Refusées (à vérifier)');
     expect(label('staff-oldest')).toBe('Plus ancienne en attente');
@@ -360,7 +361,7 @@ describe('staff panel', () => {
     expect(m.$('#staff-sending').textContent).toBe('1');
     expect(m.$('#staff-acknowledged').textContent).toBe('42');
     expect(m.$('#staff-rejected').textContent).toBe('2');
-    expect(m.$('#staff-oldest').textContent).toBe('1 h 5 min');
+    expect(m.$('#staff-oldest').textContent).toBe(t('staff.age_hours', { hours: 1, minutes: 5 }, 'fr'));
     expect(m.$('#staff-last-sync').textContent).toBe(formatDateTime(QUEUE.last_sync_at ?? '', 'fr'));
     expect(m.$('#staff-last-sync').textContent).toContain('2025');
     expect(m.$('#staff-last-error').textContent).toBe('central unreachable: connection refused');
@@ -368,7 +369,7 @@ describe('staff panel', () => {
     expect(m.$('#btn-staff-sync').textContent).toBe('Envoyer maintenant');
     expect(m.$('#btn-staff-assisted').textContent).toBe('Inscription assistée');
     expect(m.$('#btn-staff-exit').textContent).toBe('Quitter le mode borne');
-    expect(m.$('#btn-staff-close').textContent).toBe('Fermer le mode personnel');
+    expect(m.$('#btn-staff-close').textContent).toBe(t('staff.close', {}, 'fr'));
     expect(m.$('#step-indicator').hidden).toBe(true);
 
     // In English, the date in English.
@@ -419,7 +420,7 @@ describe('staff panel', () => {
     expect(m.$('#staff-oldest').textContent).toBe('—');
     expect(m.$('#staff-online').textContent).toBe('joignable');
     expect(m.$('#staff-last-error').textContent).toBe('aucune');
-    expect(m.$('#staff-sync-status').textContent).toBe('Envoi terminé : les chiffres sont à jour.');
+    expect(m.$('#staff-sync-status').textContent).toBe(t('staff.sync_done', {}, 'fr'));
   });
 
   it('asks queue_status every 5 s while shown, and no more once left', async () => {
@@ -465,7 +466,7 @@ describe('staff panel', () => {
     await logIn(m);
     m.$('#btn-staff-sync').click();
     await flush();
-    expect(m.$('#form-error').textContent).toBe('Le mode personnel a pris fin. Entrez de nouveau le NIP du personnel.');
+    expect(m.$('#form-error').textContent).toBe(errorMessage('staff.required', 'fr'));
     expect(m.$<HTMLButtonElement>('#btn-staff-sync').disabled).toBe(true);
     expect(m.$<HTMLButtonElement>('#btn-staff-assisted').disabled).toBe(true);
     expect(m.$<HTMLButtonElement>('#btn-staff-exit').disabled).toBe(true);
@@ -485,7 +486,7 @@ describe('staff panel', () => {
     expect(confirm.hidden).toBe(false);
     expect(exit.getAttribute('aria-expanded')).toBe('true');
     expect(document.activeElement?.id).toBe('staff-exit-question');
-    expect(m.$('#staff-exit-question').textContent).toContain('Quitter le mode borne?');
+    expect(m.$('#staff-exit-question').textContent).toContain('Quitter le mode borne\u202f?');
 
     m.$('#btn-staff-exit-cancel').click();
     expect(confirm.hidden).toBe(true);

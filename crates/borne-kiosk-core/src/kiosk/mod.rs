@@ -135,6 +135,7 @@ impl Kiosk {
     pub fn info(&self) -> KioskInfo {
         KioskInfo {
             town_name: self.config.town_name.clone(),
+            town_designation: self.config.town_designation,
             english_enabled: self.config.english_enabled,
             consent_text_version: CONSENT_TEXT_VERSION.into(),
             app_version: env!("CARGO_PKG_VERSION").into(),

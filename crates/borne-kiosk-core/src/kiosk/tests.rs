@@ -98,6 +98,23 @@ async fn local_profile_errors_do_not_need_the_network() {
 }
 
 #[tokio::test]
+async fn the_ui_gets_the_town_with_its_designation() {
+    let k = kiosk_with(&[]).await;
+    assert_eq!(
+        serde_json::to_value(k.info()).unwrap()["town_designation"],
+        "ville"
+    );
+    let k = kiosk_with(&[
+        ("BORNE_TOWN_NAME", "Ivry-sur-le-Lac".into()),
+        ("BORNE_TOWN_DESIGNATION", "municipalite".into()),
+    ])
+    .await;
+    let info = serde_json::to_value(k.info()).unwrap();
+    assert_eq!(info["town_name"], "Ivry-sur-le-Lac");
+    assert_eq!(info["town_designation"], "municipalite");
+}
+
+#[tokio::test]
 async fn staff_mode_needs_the_pin_and_locks_after_five_wrong_ones() {
     let k = kiosk_with(&[]).await;
     assert_eq!(
