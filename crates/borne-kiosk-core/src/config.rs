@@ -468,12 +468,6 @@ mod tests {
                     (k == "BORNE_KIOSK_REJECTED_RETENTION_DAYS")
                         .then(|| days.clone())
                         .flatten()
-    fn the_town_designation_is_one_of_a_closed_set() {
-        let with = |value: Option<&str>| {
-            KioskConfig::from_lookup(
-                |k| match k {
-                    "BORNE_TOWN_DESIGNATION" => value.map(str::to_owned),
-                    _ => None,
                 },
                 std::env::temp_dir().join("k"),
             )
@@ -488,6 +482,19 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn the_town_designation_is_one_of_a_closed_set() {
+        let with = |value: Option<&str>| {
+            KioskConfig::from_lookup(
+                |k| match k {
+                    "BORNE_TOWN_DESIGNATION" => value.map(str::to_owned),
+                    _ => None,
+                },
+                std::env::temp_dir().join("k"),
+            )
+        };
         assert_eq!(with(None).unwrap().town_designation, TownDesignation::Ville);
         assert_eq!(
             with(Some("municipalite")).unwrap().town_designation,
