@@ -49,14 +49,15 @@ NO_AT_BRIDGE=1 xvfb-run -a -s "-screen 0 1280x800x24" \
     cargo test --workspace --features "$FEATURES" -- --include-ignored
 
 step "PostgreSQL conformance: the central server's suite again, on PostgreSQL"
-# The same black-box API suite and outbox tests, each test on a fresh
-# PostgreSQL database; two instances share one in `instances`. A server of
-# your own: set BORNE_TEST_POSTGRES_URL (a role that may create databases).
+# The same black-box API suite, fuzz harness and outbox tests, each test on
+# a fresh PostgreSQL database; two instances share one in `instances`. A
+# server of your own: set BORNE_TEST_POSTGRES_URL (a role that may create
+# databases).
 if [ -z "${BORNE_TEST_POSTGRES_URL:-}" ]; then
     scripts/postgres.sh --drop-test-databases
     export BORNE_TEST_POSTGRES_URL="postgres://borne:borne@127.0.0.1:5432/postgres"
 fi
-BORNE_TEST_ENGINE=postgres cargo test --workspace --features "$FEATURES" --test api
+BORNE_TEST_ENGINE=postgres cargo test --workspace --features "$FEATURES" --test api --test fuzz_api
 BORNE_TEST_ENGINE=postgres cargo test --workspace --features "$FEATURES" --lib -- outbox::
 
 step "all tests passed in $(( $(date +%s) - started )) s"

@@ -85,8 +85,12 @@ impl EmailAddress {
     /// A deliberately plain check (one `@`, a dotted domain, no spaces,
     /// RFC 5321 length): the mail server is the final judge.
     pub fn parse(input: &str) -> Result<Self, EmailError> {
-        let s = input.trim();
-        let (local, domain) = s.split_once('@').ok_or(EmailError)?;
+        let (local, domain) = input.trim().split_once('@').ok_or(EmailError)?;
+        // Domains are case-insensitive; keep the local part as typed. The
+        // checks apply to what is stored: a letter's lower case may be
+        // longer (`Ⱥ`, 2 bytes → `ⱥ`, 3) or a letter and a mark (`İ` → `i̇`).
+        let domain = domain.to_lowercase();
+        let s = format!("{local}@{domain}");
         let ok = !local.is_empty()
             && local.len() <= 64
             && s.len() <= 254
@@ -102,8 +106,7 @@ impl EmailAddress {
         if !ok {
             return Err(EmailError);
         }
-        // Domains are case-insensitive; keep the local part as typed.
-        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+        Ok(Self(s))
     }
 
     pub fn as_str(&self) -> &str {

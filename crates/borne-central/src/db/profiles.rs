@@ -120,16 +120,26 @@ pub(super) async fn insert_consent(
 
 impl Store {
     /// Replaces the profile and its contact points in one transaction.
+    /// False when the account is gone (deleted since its session was
+    /// checked): nothing is written.
     pub async fn save_profile(
         &self,
         account_id: &str,
         p: &Profile,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_account(account_id).await?;
+        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(false);
+        }
         write_profile(&mut tx, account_id, p, now, false).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// The stored profile in wire form, contact points in order.

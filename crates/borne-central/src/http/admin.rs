@@ -1,14 +1,14 @@
 //! `/v1/admin/*`: the town's administrator, with `BORNE_ADMIN_TOKEN`.
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use borne_protocol as wire;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{rfc3339, ApiError, AppState};
+use super::{rfc3339, ApiError, ApiPath, ApiQuery, AppState};
 use crate::codes;
 use crate::db::now;
 use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
@@ -37,7 +37,7 @@ pub(super) async fn require_admin(
     Ok(next.run(request).await)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub(super) struct ExportQuery {
     /// Also residents whose number is not confirmed yet (by a login
     /// with a code, or an answer to the confirmation message).
@@ -60,7 +60,7 @@ pub(super) struct ExportQuery {
     ),
     responses(
         (status = 200, description = "The contacts, one row per contact point, as an attachment", body = String, content_type = "text/csv"),
-        (status = 400, description = "`export.invalid_since`, `api.version_mismatch`, or a malformed query (plain text)", body = wire::ErrorBody),
+        (status = 400, description = "`export.invalid_since`, `request.malformed` (a repeated or mistyped parameter) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 401, description = "`admin.unauthorized`", body = wire::ErrorBody),
         (status = 404, description = "`not_found`: no administrator token is configured", body = wire::ErrorBody),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
@@ -68,7 +68,7 @@ pub(super) struct ExportQuery {
 )]
 pub(super) async fn contacts_csv(
     State(state): State<AppState>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let since = match q.since.as_deref() {
         Some(s) => Some(crate::export::parse_since(s).ok_or_else(|| {
@@ -150,7 +150,7 @@ pub(super) async fn unconfirmed(
     ),
     responses(
         (status = 202, description = "Queued: it goes out within the send hours"),
-        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 400, description = "`request.malformed` (an id that is not UTF-8) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 401, description = "`admin.unauthorized`", body = wire::ErrorBody),
         (status = 404, description = "`not_found`: no such registration waiting for confirmation, or no administrator token is configured", body = wire::ErrorBody),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
@@ -158,7 +158,7 @@ pub(super) async fn unconfirmed(
 )]
 pub(super) async fn resend_confirmation(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let now = now();
     let send_at = state.config.send_window.next_open(now);

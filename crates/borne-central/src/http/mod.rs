@@ -15,14 +15,14 @@ mod twilio;
 
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::{Form, Json, Router};
 use borne_protocol::{self as wire, API_VERSION, API_VERSION_HEADER, SESSION_HEADER};
 use secrecy::SecretString;
 use tokio::sync::Notify;
@@ -209,22 +209,111 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-/// A JSON request body. A body that is not the expected JSON is refused
-/// with 400 `request.malformed`, saying why.
+/// A JSON request body. A body that is not the expected JSON, or holds
+/// a NUL, is refused with 400 `request.malformed`, saying why.
 #[derive(Debug)]
 pub(crate) struct ApiJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
     Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::Serialize,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(request, state).await {
-            Ok(Json(body)) => Ok(Self(body)),
+            Ok(Json(body)) => refuse_nul(body).map(Self),
             Err(e) => Err(ApiError::BadRequest("request.malformed", e.body_text())),
         }
     }
+}
+
+/// Path parameters. One that does not parse (not UTF-8 once
+/// percent-decoded, say), or holds a NUL, is refused with 400
+/// `request.malformed`.
+#[derive(Debug)]
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    Path<T>: FromRequestParts<S, Rejection = PathRejection>,
+    T: serde::Serialize,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(params)) => refuse_nul(params).map(Self),
+            Err(e) => Err(ApiError::BadRequest("request.malformed", e.body_text())),
+        }
+    }
+}
+
+/// A query string. One that does not parse (a repeated or mistyped
+/// parameter), or holds a NUL, is refused with 400 `request.malformed`.
+#[derive(Debug)]
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    Query<T>: FromRequestParts<S, Rejection = QueryRejection>,
+    T: serde::Serialize,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(query)) => refuse_nul(query).map(Self),
+            Err(e) => Err(ApiError::BadRequest("request.malformed", e.body_text())),
+        }
+    }
+}
+
+/// A form-encoded request body (Twilio's webhooks). One that is not
+/// form-encoded, or holds a NUL, is refused with 400 `request.malformed`.
+#[derive(Debug)]
+pub(crate) struct ApiForm<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiForm<T>
+where
+    Form<T>: FromRequest<S, Rejection = FormRejection>,
+    T: serde::Serialize,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => refuse_nul(form).map(Self),
+            Err(e) => Err(ApiError::BadRequest("request.malformed", e.body_text())),
+        }
+    }
+}
+
+/// Text from the wire holds no NUL (U+0000): no client has a reason to
+/// send one, and PostgreSQL cannot store it (a NUL reaching a query
+/// would answer 500).
+fn refuse_nul<T: serde::Serialize>(value: T) -> Result<T, ApiError> {
+    fn holds_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(holds_nul),
+            serde_json::Value::Object(fields) => {
+                fields.iter().any(|(k, v)| k.contains('\0') || holds_nul(v))
+            }
+            _ => false,
+        }
+    }
+    let as_json = serde_json::to_value(&value).map_err(anyhow::Error::from)?;
+    if holds_nul(&as_json) {
+        return Err(ApiError::BadRequest(
+            "request.malformed",
+            "text may not hold a NUL character (U+0000)".into(),
+        ));
+    }
+    Ok(value)
 }

@@ -58,15 +58,20 @@ pub(super) async fn put_profile(
         crate::profile::parse_form(&form, &state.config.categories, &state.config.area_codes)
             .map_err(ApiError::Validation)?;
     let now = now();
-    state
+    // The resident may have deleted their account meanwhile (`DELETE
+    // /v1/me` on another request): their session ended with it.
+    if !state
         .store
         .save_profile(&session.account_id, &profile, now)
-        .await?;
+        .await?
+    {
+        return Err(ApiError::SessionExpired);
+    }
     let stored = state
         .store
         .load_profile(&session.account_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("profile vanished after save"))?;
+        .ok_or(ApiError::SessionExpired)?;
     tracing::info!(contacts = profile.contacts().len(), "profile saved");
     Ok(Json(wire::SavedProfile {
         profile: stored,

@@ -2,11 +2,11 @@
 //! `POST /v1/pending-changes/{id}`: the verified owner's decision on one.
 //! The rules of ingest are in [`crate::ingest`].
 
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::Json;
 use borne_protocol::{self as wire, ErrorBody, REGISTRATION_BATCH_MAX};
 
-use super::{rfc3339, ApiError, ApiJson, AppState, KioskIdentity, Session};
+use super::{rfc3339, ApiError, ApiJson, ApiPath, AppState, KioskIdentity, Session};
 use crate::db::{now, Store};
 use crate::ingest::{Ingest, IngestError, Received};
 
@@ -166,7 +166,7 @@ pub(super) async fn pending_change_view(
 pub(super) async fn decide_pending_change(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(decision): ApiJson<wire::PendingDecision>,
 ) -> Result<Json<wire::PendingDecisionResult>, ApiError> {
     let pending = state

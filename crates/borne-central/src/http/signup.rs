@@ -4,14 +4,14 @@
 //! `DELETE /v1/session`. The rules are in [`crate::signup`] and
 //! [`crate::login`].
 
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::Json;
 use borne_domain::{OneTimeCode, PhoneNumber};
 use borne_protocol as wire;
 use secrecy::ExposeSecret;
 
-use super::{rfc3339, ApiError, ApiJson, AppState, KioskIdentity, SessionToken};
+use super::{rfc3339, ApiError, ApiJson, ApiPath, AppState, KioskIdentity, SessionToken};
 use crate::db::{now, DeliveryState};
 use crate::signup::SignupError;
 
@@ -75,7 +75,7 @@ pub(super) async fn signup(
     ),
     responses(
         (status = 200, description = "The delivery's state", body = wire::DeliveryStatus),
-        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 400, description = "`request.malformed` (an id that is not UTF-8) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 401, description = "`kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
         (status = 404, description = "`not_found`: no such delivery", body = wire::ErrorBody),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
@@ -83,7 +83,7 @@ pub(super) async fn signup(
 )]
 pub(super) async fn delivery_status(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<wire::DeliveryStatus>, ApiError> {
     let view = state
         .store

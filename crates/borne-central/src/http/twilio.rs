@@ -6,12 +6,11 @@
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use borne_domain::Language;
 use borne_protocol as wire;
 use secrecy::ExposeSecret;
 
-use super::{ApiError, AppState};
+use super::{ApiError, ApiForm, AppState};
 use crate::confirmations::{self, Answer};
 use crate::db::{now, ConfirmedVia};
 use crate::telephony::{
@@ -114,10 +113,9 @@ fn verify(
     ),
     responses(
         (status = 204, description = "Recorded (or not a final state)"),
-        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 400, description = "`request.malformed` (not form-encoded, or a NUL in a field) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 403, description = "`webhook.bad_signature`", body = wire::ErrorBody),
         (status = 404, description = "`not_found`: Twilio is not the configured provider", body = wire::ErrorBody),
-        (status = 415, description = "Not form-encoded (plain text)"),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
     )
 )]
@@ -125,7 +123,7 @@ pub(super) async fn status_callback(
     State(state): State<AppState>,
     uri: OriginalUri,
     headers: HeaderMap,
-    Form(params): Form<Params>,
+    ApiForm(params): ApiForm<Params>,
 ) -> Result<StatusCode, ApiError> {
     verify(&state, &uri, &headers, &params)?;
     let (sid, status) = match (param(&params, "MessageSid"), param(&params, "CallSid")) {
@@ -229,10 +227,9 @@ fn twiml(message: Option<&str>) -> Response {
     ),
     responses(
         (status = 200, description = "TwiML: empty, or the help text for HELP/AIDE/INFO", body = String, content_type = "text/xml"),
-        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 400, description = "`request.malformed` (not form-encoded, or a NUL in a field) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 403, description = "`webhook.bad_signature`", body = wire::ErrorBody),
         (status = 404, description = "`not_found`: Twilio is not the configured provider", body = wire::ErrorBody),
-        (status = 415, description = "Not form-encoded (plain text)"),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
     )
 )]
@@ -240,7 +237,7 @@ pub(super) async fn incoming_sms(
     State(state): State<AppState>,
     uri: OriginalUri,
     headers: HeaderMap,
-    Form(params): Form<Params>,
+    ApiForm(params): ApiForm<Params>,
 ) -> Result<Response, ApiError> {
     verify(&state, &uri, &headers, &params)?;
     let from = param(&params, "From").unwrap_or_default();
@@ -346,10 +343,9 @@ fn say(text: &str, language: Language) -> Response {
     ),
     responses(
         (status = 200, description = "TwiML: what the call says next (confirmed, refused, or the question again)", body = String, content_type = "text/xml"),
-        (status = 400, description = "`api.version_mismatch`", body = wire::ErrorBody),
+        (status = 400, description = "`request.malformed` (not form-encoded, or a NUL in a field) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 403, description = "`webhook.bad_signature`", body = wire::ErrorBody),
         (status = 404, description = "`not_found`: Twilio is not the configured provider", body = wire::ErrorBody),
-        (status = 415, description = "Not form-encoded (plain text)"),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
     )
 )]
@@ -357,7 +353,7 @@ pub(super) async fn gather(
     State(state): State<AppState>,
     uri: OriginalUri,
     headers: HeaderMap,
-    Form(params): Form<Params>,
+    ApiForm(params): ApiForm<Params>,
 ) -> Result<Response, ApiError> {
     verify(&state, &uri, &headers, &params)?;
     let call_sid = param(&params, "CallSid").unwrap_or_default();

@@ -170,3 +170,77 @@ async fn profile_needs_a_live_session() {
     assert_eq!(status, 401, "idle sessions expire");
     app.stop().await;
 }
+
+// Found by the domain's fuzz target: `İ` in an e-mail's domain was kept
+// as `i̇` (its lower case, a letter and a mark), which the server then
+// refused to read back; a domain that grows when lower-cased could pass
+// the length check and be stored too long.
+#[tokio::test]
+async fn an_email_domain_is_checked_as_it_would_be_stored() {
+    let app = spawn_app().await;
+    let session = app.session("514 555-0142").await;
+    for email in ["marie@İexemple.ca", &format!("a@{}.ca", "Ⱥ".repeat(120))] {
+        let mut body = profile();
+        body["contacts"][2]["value"] = json!(email);
+        let (status, err) = error_code(put(&app, &session, &body).send().await.unwrap()).await;
+        assert_eq!(status, 422, "{email}: {err}");
+        assert_eq!(err["fields"][0]["field"], "contacts.2.value");
+        assert_eq!(err["fields"][0]["code"], "email.invalid");
+    }
+    app.stop().await;
+}
+
+// Found by the fuzz harness on PostgreSQL: a save racing `DELETE /v1/me`
+// answered 500 (the profile's insert failed on the deleted account).
+// Another transaction holds the account, as a deletion would, and deletes
+// it once the save waits for it.
+#[tokio::test]
+async fn a_profile_saved_as_the_account_is_deleted_gets_401() {
+    use sqlx::{Connection, Executor};
+    let app = spawn_app().await;
+    let session = app.session("514 555-0142").await;
+    let pool = app.db().await;
+    let account: String = sqlx::query_scalar("SELECT id FROM accounts WHERE phone = $1")
+        .bind("+15145550142")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut deleter = sqlx::AnyConnection::connect(&app.db_url).await.unwrap();
+    let postgres = borne_central::db::test_engine() == borne_central::db::Engine::Postgres;
+    if postgres {
+        deleter.execute("BEGIN").await.unwrap();
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(&account)
+            .fetch_one(&mut deleter)
+            .await
+            .unwrap();
+    } else {
+        deleter.execute("BEGIN IMMEDIATE").await.unwrap();
+    }
+    let save = tokio::spawn(put(&app, &session, &profile()).send());
+    if postgres {
+        // Until the save waits for the account's lock.
+        let waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted
+                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+        for _ in 0..400 {
+            let n: i64 = sqlx::query_scalar(waiting).fetch_one(&pool).await.unwrap();
+            if n > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+    sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(&account)
+        .execute(&mut deleter)
+        .await
+        .unwrap();
+    deleter.execute("COMMIT").await.unwrap();
+    let (status, err) = error_code(save.await.unwrap().unwrap()).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (401, Some("session.expired")),
+        "{err}"
+    );
+    app.stop().await;
+}
