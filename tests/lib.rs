@@ -268,6 +268,11 @@ impl CentralProcess {
             .unwrap_or(0)
     }
 
+    /// The running process's id (for `/proc/<pid>/…`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// SIGKILL, no goodbye.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
