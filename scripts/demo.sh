@@ -16,6 +16,7 @@ mkdir -p "$DEMO_DIR"
 PORT="${BORNE_DEMO_PORT:-8080}"
 
 BORNE_LISTEN="127.0.0.1:$PORT" \
+BORNE_ADMIN_LISTEN="127.0.0.1:0" \
 BORNE_DATA_DIR="$DEMO_DIR" \
 BORNE_CONSOLE_OUTBOX="$DEMO_DIR/outbox.jsonl" \
     target/debug/borne-central serve &

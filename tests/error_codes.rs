@@ -21,6 +21,7 @@ const PREFIXES: &[&str] = &[
     "kiosk",
     "api",
     "request",
+    "server",
     "staff",
     "enroll",
     "update",

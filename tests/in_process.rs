@@ -90,6 +90,7 @@ pub async fn start_central(
     let outbox = dir.join("outbox.jsonl");
     let vars = [
         ("BORNE_LISTEN", listen.to_string()),
+        ("BORNE_ADMIN_LISTEN", "127.0.0.1:0".to_string()),
         ("BORNE_DATA_DIR", dir.display().to_string()),
         ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
         // Confirmations go out whatever the hour the tests run at.

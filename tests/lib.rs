@@ -189,6 +189,8 @@ impl CentralProcess {
             Command::new(&self.bin)
                 .arg("serve")
                 .env("BORNE_LISTEN", format!("127.0.0.1:{}", self.port))
+                // Any free port: two servers on one machine never collide.
+                .env("BORNE_ADMIN_LISTEN", "127.0.0.1:0")
                 .env("BORNE_DATA_DIR", self.work.join("central"))
                 .env("BORNE_DATABASE_URL", &self.database_url)
                 .env("BORNE_TELEPHONY", "console")
@@ -264,6 +266,11 @@ impl CentralProcess {
         std::fs::read_to_string(&self.outbox)
             .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
             .unwrap_or(0)
+    }
+
+    /// The running process's id (for `/proc/<pid>/…`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// SIGKILL, no goodbye.

@@ -55,6 +55,7 @@ impl Rig {
                 .env("BORNE_CONSOLE_WEBHOOK_TOKEN", WEBHOOK_TOKEN)
                 .env("BORNE_PUBLIC_URL", PUBLIC_URL)
                 .env("BORNE_LISTEN", format!("127.0.0.1:{}", self.central_port))
+                .env("BORNE_ADMIN_LISTEN", "127.0.0.1:0")
                 .env("BORNE_DATA_DIR", self.work.join("central"))
                 .env("BORNE_DATABASE_URL", self.database_url())
                 .env("BORNE_CONSOLE_OUTBOX", &self.outbox)

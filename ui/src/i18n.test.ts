@@ -17,6 +17,7 @@ const CONTRACT_CODES = [
   'code.invalid_format', 'login.invalid_code', 'offline.capture_limit',
   'session.expired', 'central.unreachable', 'central.incompatible', 'central.error',
   'kiosk.unauthorized', 'kiosk.queue_unavailable', 'api.version_mismatch', 'internal', 'validation', 'request.malformed',
+  'request.too_large', 'request.timeout', 'server.busy', 'server.timeout',
   'not_found', 'consent.unknown_version', 'consent.invalid_time', 'consent.invalid_kiosk_id',
   'rate_limited', 'staff.wrong_pin', 'staff.locked', 'staff.disabled', 'staff.required',
   'enroll.invalid_code', 'enroll.unreachable', 'enroll.keystore', 'kiosk.not_enrolled', 'kiosk.revoked',

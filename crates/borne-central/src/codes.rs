@@ -4,12 +4,22 @@
 //! reseeded from the operating system), kept only as an
 //! argon2id hash. Session tokens are 256 random bits kept as SHA-256 (they
 //! have full entropy, so a slow hash adds nothing).
+//!
+//! The server hashes and verifies codes only through [`HashGate`]: each
+//! argon2id run works in 19 MiB for about 20 ms of a core, so a burst of
+//! requests must neither start them all at once nor leave their memory to
+//! the allocator (glibc keeps freed blocks of that size in each thread's
+//! arena: hundreds of MiB after a burst).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use argon2::password_hash::{self, Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::{Rng, RngCore};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Wrong tries before a code is burned.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
@@ -20,30 +30,212 @@ pub fn generate_code() -> SecretString {
     SecretString::from(format!("{n:06}"))
 }
 
+/// argon2 of `code` and `salt` into `len` bytes, working in `memory`
+/// (grown to what `argon2`'s parameters need, then kept).
+fn argon2_output(
+    argon2: &Argon2<'_>,
+    code: &[u8],
+    salt: &[u8],
+    len: usize,
+    memory: &mut Vec<Block>,
+) -> password_hash::Result<Output> {
+    let blocks = argon2.params().block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    Output::init_with(len, |out| {
+        Ok(argon2.hash_password_into_with_memory(code, salt, out, &mut memory[..])?)
+    })
+}
+
+/// A code's argon2id hash (PHC string, default parameters, 16 random
+/// bytes of salt), working in `memory`.
+fn hash_in(memory: &mut Vec<Block>, code: &[u8]) -> password_hash::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let argon2 = Argon2::default();
+    let output = argon2_output(&argon2, code, &salt, Params::DEFAULT_OUTPUT_LEN, memory)?;
+    let salt = SaltString::encode_b64(&salt)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `code` matches the PHC string `hash` (its own parameters),
+/// working in `memory`; the outputs are compared in constant time.
+fn verify_in(memory: &mut Vec<Block>, code: &[u8], hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let argon2 = match (
+        Algorithm::try_from(parsed.algorithm),
+        parsed.version.map(Version::try_from).transpose(),
+        Params::try_from(&parsed),
+    ) {
+        (Ok(algorithm), Ok(version), Ok(params)) => {
+            Argon2::new(algorithm, version.unwrap_or_default(), params)
+        }
+        _ => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    argon2_output(&argon2, code, salt, expected.len(), memory).is_ok_and(|out| out == expected)
+}
+
+/// Hashes a code with argon2id, on the calling thread, in memory of its
+/// own. The server goes through [`HashGate::new_code`]; this is the raw
+/// work (benchmarks).
 pub fn hash_code(code: &SecretString) -> anyhow::Result<String> {
-    let mut salt_bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Argon2::default()
-        .hash_password(code.expose_secret().as_bytes(), &salt)
-        .map(|h| h.to_string())
+    hash_in(&mut Vec::new(), code.expose_secret().as_bytes())
         .map_err(|e| anyhow::anyhow!("argon2: {e}"))
 }
 
-/// A fresh code and its argon2id hash, hashed off the async threads.
-pub async fn new_hashed_code() -> anyhow::Result<(SecretString, String)> {
-    let code = generate_code();
-    let for_hash = code.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_code(&for_hash)).await??;
-    Ok((code, hash))
+/// Checks a code against its argon2id hash, on the calling thread, in
+/// memory of its own. The server goes through [`HashGate::verify`]; this
+/// is the raw work (benchmarks).
+pub fn verify_code(code: &str, hash: &str) -> bool {
+    verify_in(&mut Vec::new(), code.as_bytes(), hash)
 }
 
-pub fn verify_code(code: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(code.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+/// A hash no code matches, verified when there is no code to check, so
+/// that an unknown number costs the same argon2 work as a wrong code.
+/// Made in the first turn that needs it.
+static DECOY_HASH: OnceLock<String> = OnceLock::new();
+
+/// The one gate every argon2 hash or verification of the server goes
+/// through: at most `concurrency` at once (`BORNE_HASH_CONCURRENCY`, the
+/// cores by default), on the blocking pool, each in working memory the
+/// gate keeps (so argon2 holds at most `concurrency` × 19 MiB, whatever
+/// the burst). A request that gets no turn within `wait`
+/// (`BORNE_HASH_WAIT_MS`) is refused with [`HashError::Busy`] (503
+/// `server.busy`): nothing queues without bound.
+#[derive(Debug, Clone)]
+pub struct HashGate {
+    slots: Arc<Semaphore>,
+    /// The working memory of the turns not in use.
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
+    wait: Duration,
+}
+
+/// A turn at argon2: one slot of the gate and the memory it works in;
+/// both go back to the gate when it is dropped.
+pub struct Turn {
+    _slot: OwnedSemaphorePermit,
+    memory: Vec<Block>,
+    gate_memory: Arc<Mutex<Vec<Vec<Block>>>>,
+}
+
+impl std::fmt::Debug for Turn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Turn")
+            .field("memory_blocks", &self.memory.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let memory = std::mem::take(&mut self.memory);
+        self.gate_memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(memory);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every turn stayed taken for the whole wait: retry shortly.
+    #[error("every argon2 turn is taken")]
+    Busy,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl HashGate {
+    pub fn new(config: &crate::config::Hashing) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            memory: Arc::default(),
+            wait: config.wait,
+        }
+    }
+
+    /// A turn, waiting at most the configured time. Held, it keeps every
+    /// other request out of one of the slots (a test saturates the gate so).
+    pub async fn turn(&self) -> Result<Turn, HashError> {
+        let slot = match self.slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+                    Ok(Ok(slot)) => slot,
+                    // The semaphore is never closed; a closed one is busy forever.
+                    Ok(Err(_)) | Err(_) => return Err(HashError::Busy),
+                }
+            }
+        };
+        // Fresh memory (grown on the blocking pool) until every slot has
+        // had its own.
+        let memory = self
+            .memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default();
+        Ok(Turn {
+            _slot: slot,
+            memory,
+            gate_memory: self.memory.clone(),
+        })
+    }
+
+    /// Runs argon2 `work` in a turn, on the blocking pool. The turn is
+    /// given back when the work ends, even if the request was dropped.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let mut turn = self.turn().await?;
+        tokio::task::spawn_blocking(move || work(&mut turn.memory))
+            .await
+            .map_err(|e| HashError::Internal(e.into()))
+    }
+
+    /// A fresh code and its argon2id hash.
+    pub async fn new_code(&self) -> Result<(SecretString, String), HashError> {
+        let code = generate_code();
+        let for_hash = code.clone();
+        let hash = self
+            .run(move |memory| hash_in(memory, for_hash.expose_secret().as_bytes()))
+            .await?
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+        Ok((code, hash))
+    }
+
+    /// Whether `code` matches `hash`; with no hash, the same work against
+    /// a decoy (always false).
+    pub async fn verify(&self, code: &str, hash: Option<String>) -> Result<bool, HashError> {
+        let code = code.to_owned();
+        self.run(move |memory| {
+            let hash = match &hash {
+                Some(hash) => hash.as_str(),
+                None => DECOY_HASH
+                    .get_or_init(|| hash_in(memory, b"000000").unwrap_or_default())
+                    .as_str(),
+            };
+            verify_in(memory, code.as_bytes(), hash)
+        })
+        .await
     }
 }
 
@@ -123,6 +315,51 @@ mod tests {
         );
         assert!(!verify_code(&wrong, &hash));
         assert!(!verify_code("123456", "not a hash"));
+    }
+
+    #[test]
+    fn the_gate_s_hashes_are_the_argon2_crate_s() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let code = "482913";
+        let ours = hash_code(&SecretString::from(code.to_owned())).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(code.as_bytes(), &parsed)
+            .is_ok());
+        let salt = SaltString::encode_b64(b"sixteen bytes!!!").unwrap();
+        let theirs = Argon2::default()
+            .hash_password(code.as_bytes(), &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_code(code, &theirs));
+        assert!(!verify_code("482914", &theirs));
+        assert_eq!(
+            ours.split('$').take(4).collect::<Vec<_>>(),
+            theirs.split('$').take(4).collect::<Vec<_>>(),
+            "same algorithm, version and parameters"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_gate_refuses_when_every_turn_stays_taken() {
+        let gate = HashGate::new(&crate::config::Hashing {
+            concurrency: 1,
+            wait: Duration::ZERO,
+        });
+        let held = gate.turn().await.unwrap();
+        assert!(matches!(gate.new_code().await, Err(HashError::Busy)));
+        assert!(matches!(
+            gate.verify("123456", None).await,
+            Err(HashError::Busy)
+        ));
+        drop(held);
+        let (code, hash) = gate.new_code().await.unwrap();
+        assert!(gate
+            .verify(code.expose_secret(), Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!gate.verify(code.expose_secret(), None).await.unwrap());
+        assert!(!gate.verify("x", Some(hash)).await.unwrap());
     }
 
     #[test]

@@ -65,10 +65,66 @@ impl Default for Limits {
     }
 }
 
+/// The HTTP transport's timeouts and limits (`BORNE_HTTP_*`): what a
+/// client may hold of the server, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// A connection whose request head (request line and headers) has not
+    /// fully arrived this long after it opened, or after its previous
+    /// answer, is closed (default 10 s).
+    pub header_timeout: Duration,
+    /// A request body not fully received this long after the handler
+    /// started reading it is answered 408 `request.timeout` (default 15 s).
+    pub body_timeout: Duration,
+    /// A request not answered this long after its head arrived is answered
+    /// 503 `server.timeout` (default 30 s).
+    pub request_timeout: Duration,
+    /// Open connections per listener; when they are all taken, the server
+    /// accepts no other until one closes (default 512).
+    pub max_connections: usize,
+    /// The largest request body, every route but the sync batch (default
+    /// 64 KiB); larger is answered 413 `request.too_large`.
+    pub body_limit: usize,
+    /// The largest body of `POST /v1/registrations` (default
+    /// [`HttpLimits::BATCH_BODY_LIMIT`]).
+    pub batch_body_limit: usize,
+}
+
+impl HttpLimits {
+    /// Room for one offline registration as a kiosk sends it, twice over:
+    /// every text field at its longest in 4-byte characters, ten contact
+    /// points and twenty categories take 9.3 KiB (`tests/api/hardening.rs`
+    /// builds that registration and sends a full batch of them).
+    pub const REGISTRATION_BYTES: usize = 20 * 1024;
+    /// The sync batch's default limit: [`REGISTRATION_BATCH_MAX`] of the
+    /// largest registrations (2,048,000 bytes).
+    ///
+    /// [`REGISTRATION_BATCH_MAX`]: borne_protocol::REGISTRATION_BATCH_MAX
+    pub const BATCH_BODY_LIMIT: usize =
+        borne_protocol::REGISTRATION_BATCH_MAX * Self::REGISTRATION_BYTES;
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            body_limit: 64 * 1024,
+            batch_body_limit: Self::BATCH_BODY_LIMIT,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `BORNE_LISTEN`, default `127.0.0.1:8080`.
     pub listen: SocketAddr,
+    /// `BORNE_ADMIN_LISTEN`, default `127.0.0.1:8081`: where `/v1/admin/*`
+    /// and `/metrics` are served (with `/healthz` and `/readyz`); the
+    /// public listener does not serve them.
+    pub admin_listen: SocketAddr,
     /// `BORNE_DATABASE_URL`; default: `borne-central.sqlite` in the data
     /// directory. A secret: a PostgreSQL URL holds a password.
     pub database_url: SecretString,
@@ -124,6 +180,29 @@ pub struct Config {
     /// play the resident's phone (signed replies); unset, the webhooks
     /// answer 404 as with any provider but Twilio.
     pub console_webhook_token: Option<SecretString>,
+    /// `BORNE_HTTP_*`: the transport's timeouts and limits.
+    pub http: HttpLimits,
+    /// `BORNE_HASH_CONCURRENCY` (default: the cores available) and
+    /// `BORNE_HASH_WAIT_MS` (default 2000): argon2 hashes or verifications
+    /// at once, and how long a request waits for a turn before 503
+    /// `server.busy`.
+    pub hashing: Hashing,
+}
+
+/// The gate in front of argon2 ([`crate::codes::HashGate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hashing {
+    pub concurrency: usize,
+    pub wait: Duration,
+}
+
+impl Default for Hashing {
+    fn default() -> Self {
+        Self {
+            concurrency: std::thread::available_parallelism().map_or(1, usize::from),
+            wait: Duration::from_millis(2_000),
+        }
+    }
 }
 
 /// Every setting, as its environment variable. The configuration file
@@ -169,6 +248,15 @@ pub const SETTINGS: &[&str] = &[
     "BORNE_TWILIO_BASE_URL",
     "BORNE_TWILIO_CONNECT_TIMEOUT_SECONDS",
     "BORNE_TWILIO_TIMEOUT_SECONDS",
+    "BORNE_ADMIN_LISTEN",
+    "BORNE_HTTP_HEADER_TIMEOUT_SECONDS",
+    "BORNE_HTTP_BODY_TIMEOUT_SECONDS",
+    "BORNE_HTTP_REQUEST_TIMEOUT_SECONDS",
+    "BORNE_HTTP_MAX_CONNECTIONS",
+    "BORNE_HTTP_BODY_LIMIT_BYTES",
+    "BORNE_HTTP_BATCH_BODY_LIMIT_BYTES",
+    "BORNE_HASH_CONCURRENCY",
+    "BORNE_HASH_WAIT_MS",
 ];
 
 /// The settings of a configuration file: TOML, flat, each key a setting
@@ -244,6 +332,10 @@ impl Config {
             .unwrap_or_else(|| "127.0.0.1:8080".into())
             .parse()
             .context("BORNE_LISTEN must be an address such as 127.0.0.1:8080")?;
+        let admin_listen = get("BORNE_ADMIN_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:8081".into())
+            .parse()
+            .context("BORNE_ADMIN_LISTEN must be an address such as 127.0.0.1:8081")?;
         let (data_dir, database_url) = Self::database_from_lookup(&get);
         let seconds = |key: &str, default: u64| -> anyhow::Result<Duration> {
             match get(key) {
@@ -339,6 +431,50 @@ impl Config {
                 d.breaker_min_baseline_per_hour,
             )?,
         };
+        // At least 1: a zero timeout or limit would refuse every request.
+        let at_least_one = |key: &str, default: u64| -> anyhow::Result<u64> {
+            match get(key) {
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .with_context(|| format!("{key} must be a whole number, at least 1")),
+                None => Ok(default),
+            }
+        };
+        let size = |key: &str, default: usize| -> anyhow::Result<usize> {
+            let n = at_least_one(key, u64::try_from(default).unwrap_or(u64::MAX))?;
+            usize::try_from(n).with_context(|| format!("{key} is too large"))
+        };
+        let h = HttpLimits::default();
+        let http = HttpLimits {
+            header_timeout: Duration::from_secs(at_least_one(
+                "BORNE_HTTP_HEADER_TIMEOUT_SECONDS",
+                h.header_timeout.as_secs(),
+            )?),
+            body_timeout: Duration::from_secs(at_least_one(
+                "BORNE_HTTP_BODY_TIMEOUT_SECONDS",
+                h.body_timeout.as_secs(),
+            )?),
+            request_timeout: Duration::from_secs(at_least_one(
+                "BORNE_HTTP_REQUEST_TIMEOUT_SECONDS",
+                h.request_timeout.as_secs(),
+            )?),
+            max_connections: size("BORNE_HTTP_MAX_CONNECTIONS", h.max_connections)?,
+            body_limit: size("BORNE_HTTP_BODY_LIMIT_BYTES", h.body_limit)?,
+            batch_body_limit: size("BORNE_HTTP_BATCH_BODY_LIMIT_BYTES", h.batch_body_limit)?,
+        };
+        let d_hash = Hashing::default();
+        let hashing = Hashing {
+            concurrency: size("BORNE_HASH_CONCURRENCY", d_hash.concurrency)?,
+            wait: match get("BORNE_HASH_WAIT_MS") {
+                Some(v) => v
+                    .parse()
+                    .map(Duration::from_millis)
+                    .context("BORNE_HASH_WAIT_MS must be a number of milliseconds")?,
+                None => d_hash.wait,
+            },
+        };
         let area_codes = match get("BORNE_AREA_CODES_FILE") {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
@@ -349,6 +485,7 @@ impl Config {
         };
         Ok(Self {
             listen,
+            admin_listen,
             database_url: database_url.into(),
             data_dir,
             kiosk_silent_after: seconds("BORNE_KIOSK_SILENT_SECONDS", 900)?,
@@ -410,6 +547,8 @@ impl Config {
             console_webhook_token: get("BORNE_CONSOLE_WEBHOOK_TOKEN")
                 .filter(|t| !t.is_empty())
                 .map(SecretString::from),
+            http,
+            hashing,
         })
     }
 }
@@ -456,6 +595,64 @@ mod tests {
         assert_eq!(c.session_lifetime, Duration::from_secs(1_800));
         assert_eq!(c.limits, Limits::default());
         assert!(matches!(c.telephony, TelephonyKind::Console));
+        assert_eq!(c.admin_listen.to_string(), "127.0.0.1:8081");
+        assert_eq!(c.http, HttpLimits::default());
+        assert_eq!(c.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.body_timeout, Duration::from_secs(15));
+        assert_eq!(c.http.request_timeout, Duration::from_secs(30));
+        assert_eq!(c.http.max_connections, 512);
+        assert_eq!(c.http.body_limit, 65_536);
+        assert_eq!(c.http.batch_body_limit, 100 * 20 * 1024);
+        assert!(c.hashing.concurrency >= 1);
+        assert_eq!(c.hashing.wait, Duration::from_millis(2_000));
+    }
+
+    #[test]
+    fn transport_settings_are_read_and_zero_is_refused() {
+        let c = cfg(&[
+            ("BORNE_ADMIN_LISTEN", "127.0.0.1:0"),
+            ("BORNE_HTTP_HEADER_TIMEOUT_SECONDS", "1"),
+            ("BORNE_HTTP_BODY_TIMEOUT_SECONDS", "2"),
+            ("BORNE_HTTP_REQUEST_TIMEOUT_SECONDS", "3"),
+            ("BORNE_HTTP_MAX_CONNECTIONS", "2"),
+            ("BORNE_HTTP_BODY_LIMIT_BYTES", "1024"),
+            ("BORNE_HTTP_BATCH_BODY_LIMIT_BYTES", "4096"),
+            ("BORNE_HASH_CONCURRENCY", "1"),
+            ("BORNE_HASH_WAIT_MS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(c.admin_listen.port(), 0);
+        assert_eq!(
+            c.http,
+            HttpLimits {
+                header_timeout: Duration::from_secs(1),
+                body_timeout: Duration::from_secs(2),
+                request_timeout: Duration::from_secs(3),
+                max_connections: 2,
+                body_limit: 1024,
+                batch_body_limit: 4096,
+            }
+        );
+        assert_eq!(
+            c.hashing,
+            Hashing {
+                concurrency: 1,
+                wait: Duration::ZERO
+            }
+        );
+        for key in [
+            "BORNE_HTTP_HEADER_TIMEOUT_SECONDS",
+            "BORNE_HTTP_MAX_CONNECTIONS",
+            "BORNE_HTTP_BODY_LIMIT_BYTES",
+            "BORNE_HASH_CONCURRENCY",
+        ] {
+            let e = cfg(&[(key, "0")]).unwrap_err().to_string();
+            assert!(e.contains(key), "{e}");
+        }
+        let e = cfg(&[("BORNE_ADMIN_LISTEN", "8081")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("BORNE_ADMIN_LISTEN"), "{e}");
     }
 
     #[test]
@@ -474,6 +671,8 @@ mod tests {
         let file = parse_file(sample).unwrap();
         let c = Config::from_lookup(|k| file.get(k).cloned()).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.admin_listen.to_string(), "127.0.0.1:8081");
+        assert_eq!(c.http, HttpLimits::default());
         assert_eq!(c.limits.number_per_day, 5);
         assert!(matches!(c.telephony, TelephonyKind::Console));
         let e = parse_file("limt_number_per_day = 5")

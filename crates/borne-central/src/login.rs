@@ -3,13 +3,12 @@
 //! Every failure looks the same from outside: same answer, and the same
 //! argon2 work whether or not a code exists.
 
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use borne_domain::{OneTimeCode, PhoneNumber};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::codes::{self, MAX_CODE_ATTEMPTS};
+use crate::codes::{self, HashError, HashGate, MAX_CODE_ATTEMPTS};
 use crate::config::Limits;
 use crate::db::{LoginScope, Store, StoreError, Timestamp};
 
@@ -28,8 +27,20 @@ pub enum LoginError {
     /// Whatever the cause; nothing more is said.
     #[error("login failed")]
     Failed,
+    /// No argon2 turn came free in time; the attempt was not counted.
+    #[error("the code hashing is saturated")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<HashError> for LoginError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => Self::Busy,
+            HashError::Internal(e) => Self::Internal(e),
+        }
+    }
 }
 
 impl From<StoreError> for LoginError {
@@ -37,12 +48,6 @@ impl From<StoreError> for LoginError {
         Self::Internal(e.into())
     }
 }
-
-/// A hash no code matches, verified when there is no code to check, so
-/// that an unknown number costs the same time as a wrong code.
-static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
-    codes::hash_code(&SecretString::from("000000".to_owned())).unwrap_or_default()
-});
 
 /// Checks `typed` against the number's active code and opens a session.
 ///
@@ -52,6 +57,7 @@ static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
 pub async fn log_in(
     store: &Store,
     limits: &Limits,
+    hashes: &HashGate,
     phone: &PhoneNumber,
     typed: &OneTimeCode,
     kiosk_id: &str,
@@ -70,13 +76,8 @@ pub async fn log_in(
     }
     let usable = active.filter(|c| c.expires_at > now);
     let hash = usable.as_ref().map(|c| c.code_hash.clone());
-    let code = typed.as_str().to_owned();
-    // On the blocking pool, the decoy's one-time hashing included.
-    let matches = tokio::task::spawn_blocking(move || {
-        codes::verify_code(&code, hash.as_deref().unwrap_or(&DECOY_HASH))
-    })
-    .await
-    .map_err(anyhow::Error::from)?;
+    // Without a usable code, the same work against a decoy.
+    let matches = hashes.verify(typed.as_str(), hash).await?;
     let code = match usable {
         Some(code) if matches => code,
         other => {

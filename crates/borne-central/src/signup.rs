@@ -7,7 +7,7 @@ use std::time::Duration;
 use borne_domain::{ConsentRecord, PhoneNumber, ValidationErrors};
 use borne_protocol as wire;
 
-use crate::codes;
+use crate::codes::{HashError, HashGate};
 use crate::db::{now, IssueError, NewCode, Store, Timestamp};
 use crate::Config;
 
@@ -34,8 +34,20 @@ pub enum SignupError {
         limit: &'static str,
         retry_after: Duration,
     },
+    /// No argon2 turn came free in time; nothing was written.
+    #[error("the code hashing is saturated")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<HashError> for SignupError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => Self::Busy,
+            HashError::Internal(e) => Self::Internal(e),
+        }
+    }
 }
 
 /// Parses a sign-up request, with every field error. The consent
@@ -71,6 +83,7 @@ fn parse(
 pub async fn request_code(
     store: &Store,
     config: &Config,
+    hashes: &HashGate,
     req: &wire::SignupRequest,
     kiosk_id: &str,
 ) -> Result<CodeIssued, SignupError> {
@@ -85,7 +98,7 @@ pub async fn request_code(
     {
         return Err(SignupError::Limited { limit, retry_after });
     }
-    let (code, code_hash) = codes::new_hashed_code().await?;
+    let (code, code_hash) = hashes.new_code().await?;
     let now = now();
     let expires_at = now + i64::try_from(config.code_ttl.as_secs()).unwrap_or(600);
     let issued = store

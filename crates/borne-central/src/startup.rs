@@ -1,5 +1,6 @@
-//! Builds the server: database, HTTP API and delivery worker, side by side,
-//! with graceful shutdown.
+//! Builds the server: database, the HTTP API on its two listeners (public,
+//! administration) and the delivery worker, side by side, with graceful
+//! shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,9 +10,10 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
+use crate::codes::HashGate;
 use crate::config::TelephonyKind;
 use crate::db::{Store, WalCheckpoint};
-use crate::http::{router, AppState};
+use crate::http::{admin_router, bind, public_router, serve, AppState};
 use crate::metrics::Metrics;
 use crate::outbox::Worker;
 use crate::telephony::{ConsoleProvider, Telephony, TwilioProvider};
@@ -20,13 +22,16 @@ use crate::Config;
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
+    /// `/v1/admin/*`, `/metrics` and the probes (`BORNE_ADMIN_LISTEN`).
+    admin_listener: TcpListener,
     state: AppState,
     worker: Worker,
 }
 
 impl Application {
-    /// Opens the database (running migrations) and binds the listener.
-    /// `127.0.0.1:0` picks a free port; see [`Application::port`].
+    /// Opens the database (running migrations) and binds both listeners.
+    /// `127.0.0.1:0` picks a free port; see [`Application::port`] and
+    /// [`Application::admin_port`].
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let database_url = config.database_url.expose_secret();
         if database_url.starts_with("sqlite://") && !database_url.contains(":memory:") {
@@ -35,9 +40,14 @@ impl Application {
             })?;
         }
         let store = Store::connect(database_url).await?;
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let listener =
+            bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
+        let admin_listener = bind(config.admin_listen).with_context(|| {
+            format!(
+                "cannot listen on {} (BORNE_ADMIN_LISTEN)",
+                config.admin_listen
+            )
+        })?;
         let (provider, twilio_auth_token): (Arc<dyn Telephony>, _) = match &config.telephony {
             TelephonyKind::Console => (
                 Arc::new(ConsoleProvider::new(config.console_outbox.clone())),
@@ -61,6 +71,7 @@ impl Application {
             metrics: metrics.clone(),
             clock: crate::clock::Clock::system(),
         };
+        let hashes = HashGate::new(&config.hashing);
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -68,9 +79,11 @@ impl Application {
             metrics,
             twilio_auth_token,
             in_flight: Arc::default(),
+            hashes,
         };
         Ok(Self {
             listener,
+            admin_listener,
             state,
             worker,
         })
@@ -78,6 +91,20 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The administration listener's port.
+    pub fn admin_port(&self) -> u16 {
+        self.admin_listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or(0)
+    }
+
+    /// The gate every argon2 run of this server goes through (a test
+    /// holds its turns to see the server saturated).
+    pub fn hash_gate(&self) -> HashGate {
+        self.state.hashes.clone()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests and
@@ -89,11 +116,34 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let retention = tokio::spawn(retention(self.state.clone(), stop_rx.clone()));
         let worker = tokio::spawn(self.worker.run(stop_rx));
-        tracing::info!(addr = %self.listener.local_addr()?, "borne-central listening");
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("HTTP server failed")?;
+        tracing::info!(
+            addr = %self.listener.local_addr()?,
+            admin = %self.admin_listener.local_addr()?,
+            "borne-central listening"
+        );
+        // Both listeners stop accepting when `shutdown` completes.
+        let (http_stop_tx, http_stop) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let limits = self.state.config.http.clone();
+        let public = serve(
+            self.listener,
+            public_router(self.state.clone()),
+            &limits,
+            stopped(http_stop.clone()),
+        );
+        let admin = serve(
+            self.admin_listener,
+            admin_router(self.state),
+            &limits,
+            stopped(http_stop),
+        );
+        let signal = async move {
+            shutdown.await;
+            let _ = http_stop_tx.send(true);
+        };
+        tokio::join!(public, admin, signal);
         let _ = stop_tx.send(true);
         worker.await.context("delivery worker panicked")?;
         retention.await.context("retention job panicked")?;

@@ -38,6 +38,18 @@ pub enum ApiError {
     BadSignature,
     #[error("api version mismatch: {0}")]
     VersionMismatch(String),
+    /// The body is larger than the route takes (`BORNE_HTTP_*BODY_LIMIT_BYTES`).
+    #[error("request body over {limit} bytes")]
+    TooLarge { limit: usize },
+    /// The body did not fully arrive in time (`BORNE_HTTP_BODY_TIMEOUT_SECONDS`).
+    #[error("request body not received in time")]
+    BodyTimeout,
+    /// No answer was ready in time (`BORNE_HTTP_REQUEST_TIMEOUT_SECONDS`).
+    #[error("request not answered in time")]
+    ServerTimeout,
+    /// Every argon2 turn stayed taken for `BORNE_HASH_WAIT_MS`.
+    #[error("argon2 saturated")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -46,6 +58,22 @@ impl From<crate::db::StoreError> for ApiError {
     fn from(e: crate::db::StoreError) -> Self {
         ApiError::Internal(e.into())
     }
+}
+
+/// `Retry-After` of 503 `server.busy`: a turn frees within one argon2
+/// run (about 20 ms of a core), so the next second is likely to find one.
+const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
+/// `Retry-After` of 503 `server.timeout`.
+const TIMEOUT_RETRY_AFTER_SECONDS: u32 = 5;
+
+/// `body` with `retry_after_seconds`, and the same in `Retry-After`.
+fn retry_later(status: StatusCode, mut body: ErrorBody, seconds: u32) -> Response {
+    body.retry_after_seconds = Some(seconds);
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 impl IntoResponse for ApiError {
@@ -91,17 +119,44 @@ impl IntoResponse for ApiError {
             ),
             ApiError::RateLimited { limit, retry_after } => {
                 let seconds = u32::try_from(retry_after.as_secs().max(1)).unwrap_or(u32::MAX);
-                let mut body = ErrorBody::new(
-                    "rate_limited",
-                    format!("too many requests ({limit}); retry in {seconds} s"),
+                return retry_later(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorBody::new(
+                        "rate_limited",
+                        format!("too many requests ({limit}); retry in {seconds} s"),
+                    ),
+                    seconds,
                 );
-                body.retry_after_seconds = Some(seconds);
-                let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-                if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                return response;
             }
+            ApiError::Busy => {
+                return retry_later(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorBody::new(
+                        "server.busy",
+                        "the server is busy checking other codes; retry shortly",
+                    ),
+                    BUSY_RETRY_AFTER_SECONDS,
+                );
+            }
+            ApiError::ServerTimeout => {
+                tracing::warn!("request not answered in time");
+                return retry_later(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorBody::new("server.timeout", "the server did not answer in time"),
+                    TIMEOUT_RETRY_AFTER_SECONDS,
+                );
+            }
+            ApiError::TooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorBody::new(
+                    "request.too_large",
+                    format!("the request body is over {limit} bytes"),
+                ),
+            ),
+            ApiError::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorBody::new("request.timeout", "the request body did not arrive in time"),
+            ),
             ApiError::NotFound => (
                 StatusCode::NOT_FOUND,
                 ErrorBody::new("not_found", "no such resource"),
@@ -132,6 +187,13 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, Json(body)).into_response();
+        // The rest of the body was not read: the connection cannot carry
+        // another request.
+        if matches!(self, ApiError::TooLarge { .. } | ApiError::BodyTimeout) {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::UNAUTHORIZED
             && matches!(
                 self,

@@ -1,6 +1,6 @@
 //! Operations: `GET /healthz` (the process is up), `GET /readyz` (the
-//! database answers), `GET /metrics` (Prometheus), and the answer to an
-//! unknown route.
+//! database answers), both on both listeners; `GET /metrics` (Prometheus,
+//! administration listener); and the answer to an unknown route.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +11,8 @@ use super::{ApiError, AppState};
 use crate::db::now;
 
 /// Ready to serve: the database answers and has every migration this
-/// build knows. A load balancer sends traffic only then.
+/// build knows. A load balancer sends traffic only then. On both
+/// listeners.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -44,7 +45,7 @@ pub(super) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<w
     }
 }
 
-/// Prometheus metrics.
+/// Prometheus metrics. On the administration listener only.
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -70,7 +71,8 @@ pub(super) async fn not_found() -> (StatusCode, Json<wire::ErrorBody>) {
     )
 }
 
-/// The process is up (says nothing of the database: see `/readyz`).
+/// The process is up (says nothing of the database: see `/readyz`). On
+/// both listeners.
 #[utoipa::path(
     get,
     path = "/healthz",

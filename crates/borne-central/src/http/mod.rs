@@ -1,6 +1,7 @@
-//! The HTTP API: the router, its middleware (API version, kiosk token,
-//! request counting), the app state and the shared extractors. Handlers
-//! are thin: they parse, call a service (or the store), map errors.
+//! The HTTP API: the two routers (public, administration), their
+//! middleware (API version, kiosk token, request counting, the transport's
+//! limits), the app state and the shared extractors. Handlers are thin:
+//! they parse, call a service (or the store), map errors.
 
 mod admin;
 mod error;
@@ -11,12 +12,13 @@ mod profile;
 mod registrations;
 mod residents;
 mod signup;
+mod transport;
 mod twilio;
 
 use std::sync::Arc;
 
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
@@ -29,8 +31,9 @@ use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub(crate) use transport::{bind, serve};
 
-use crate::codes;
+use crate::codes::{self, HashGate};
 pub(crate) use crate::db::rfc3339;
 use crate::db::{now, KioskAuth, Store};
 use crate::metrics::Metrics;
@@ -48,6 +51,8 @@ pub struct AppState {
     pub twilio_auth_token: Option<SecretString>,
     /// Registration ids a request of this instance is storing right now.
     pub in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Every argon2 hash or verification goes through it.
+    pub hashes: HashGate,
 }
 
 /// The enrolled kiosk behind a request (its device token).
@@ -57,7 +62,13 @@ pub(crate) struct KioskIdentity {
     pub id: String,
 }
 
-pub fn router(state: AppState) -> Router {
+/// What the public listener (`BORNE_LISTEN`) serves: kiosks, the
+/// telephony provider's webhooks, probes and the API document. Not
+/// `/v1/admin/*` nor `/metrics`: those are on [`admin_router`] only.
+pub fn public_router(state: AppState) -> Router {
+    let body = body_rule(&state, state.config.http.body_limit);
+    let batch_body = body_rule(&state, state.config.http.batch_body_limit);
+    // The kiosk's token is checked before its body is read.
     let kiosk_api = Router::new()
         .route("/signup", post(signup::signup))
         .route("/login", post(signup::login))
@@ -66,7 +77,6 @@ pub fn router(state: AppState) -> Router {
             get(profile::get_profile).put(profile::put_profile),
         )
         .route("/deliveries/{id}", get(signup::delivery_status))
-        .route("/registrations", post(registrations::ingest))
         .route(
             "/pending-changes/{id}",
             post(registrations::decide_pending_change),
@@ -74,7 +84,36 @@ pub fn router(state: AppState) -> Router {
         .route("/kiosks/heartbeat", post(kiosks::heartbeat))
         .route("/me", get(residents::my_data).delete(residents::delete_me))
         .route("/session", delete(signup::end_session))
+        .layer(middleware::from_fn_with_state(body, transport::read_body))
+        // The one route whose legitimate body is larger: a sync batch.
+        .route(
+            "/registrations",
+            post(registrations::ingest).layer(middleware::from_fn_with_state(
+                batch_body,
+                transport::read_body,
+            )),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
+    let v1 = Router::new()
+        .route("/kiosks/enroll", post(kiosks::enroll))
+        .route("/twilio/status", post(twilio::status_callback))
+        .route("/twilio/incoming", post(twilio::incoming_sms))
+        .route("/twilio/gather", post(twilio::gather))
+        .layer(middleware::from_fn_with_state(body, transport::read_body))
+        .merge(kiosk_api);
+    let routes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/v1/openapi.json", get(openapi::openapi_json))
+        .layer(middleware::from_fn_with_state(body, transport::read_body))
+        .nest("/v1", v1);
+    common_layers(routes, state)
+}
+
+/// What the administration listener (`BORNE_ADMIN_LISTEN`, loopback by
+/// default) serves: `/v1/admin/*` and `/metrics`, and the probes.
+pub fn admin_router(state: AppState) -> Router {
+    let body = body_rule(&state, state.config.http.body_limit);
     let admin_api = Router::new()
         .route("/admin/contacts.csv", get(admin::contacts_csv))
         .route("/admin/confirmations", get(admin::unconfirmed))
@@ -82,23 +121,34 @@ pub fn router(state: AppState) -> Router {
             "/admin/confirmations/{id}/resend",
             post(admin::resend_confirmation),
         )
+        .layer(middleware::from_fn_with_state(body, transport::read_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             admin::require_admin,
         ));
-    let v1 = kiosk_api
-        .merge(admin_api)
-        .route("/kiosks/enroll", post(kiosks::enroll))
-        .route("/twilio/status", post(twilio::status_callback))
-        .route("/twilio/incoming", post(twilio::incoming_sms))
-        .route("/twilio/gather", post(twilio::gather));
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/v1/openapi.json", get(openapi::openapi_json))
-        .nest("/v1", v1)
+        .layer(middleware::from_fn_with_state(body, transport::read_body))
+        .nest("/v1", admin_api);
+    common_layers(routes, state)
+}
+
+/// The middleware every route of both listeners runs through, outermost
+/// last: the request's deadline, the API version, the request counter,
+/// the trace. Every route also reads its body whole under a rule of its
+/// own ([`body_rule`]; a kiosk's or the administrator's token is checked
+/// first), so axum's default limit is off: a body the rule took is never
+/// refused again.
+fn common_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .fallback(health::not_found)
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(
+            state.config.http.request_timeout,
+            transport::answer_within,
+        ))
         .layer(middleware::from_fn(api_version))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -106,6 +156,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A body read whole before the handler runs: at most `limit` bytes,
+/// within `BORNE_HTTP_BODY_TIMEOUT_SECONDS` ([`transport::read_body`]).
+fn body_rule(state: &AppState, limit: usize) -> transport::BodyRule {
+    transport::BodyRule {
+        limit,
+        timeout: state.config.http.body_timeout,
+    }
 }
 
 /// Every response says which API version answered; a request announcing

@@ -10,8 +10,11 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use borne_protocol::{self as wire, API_VERSION, API_VERSION_HEADER};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Required, Type};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, ObjectBuilder, OneOfBuilder, Ref, RefOr, Required, Schema, Type,
+};
 use utoipa::{Modify, OpenApi};
 
 /// The security scheme of the kiosk routes: the device token from
@@ -29,7 +32,11 @@ pub(crate) const ADMIN_TOKEN: &str = "admin_token";
                        residents' profiles, offline registrations, kiosk enrollment. \
                        Every response carries `borne-api-version`; a request announcing \
                        another major version is refused with 400 `api.version_mismatch`. \
-                       Errors are an `ErrorBody` whose `code` is stable."
+                       Errors are an `ErrorBody` whose `code` is stable. \
+                       `/v1/admin/*` and `/metrics` are served only on the administration \
+                       listener (`BORNE_ADMIN_LISTEN`, loopback by default), `/healthz` and \
+                       `/readyz` on both, every other route only on the public listener; a \
+                       route on the other listener is 404 `not_found`."
     ),
     paths(
         super::health::healthz,
@@ -98,14 +105,14 @@ pub(crate) const ADMIN_TOKEN: &str = "admin_token";
         wire::UnconfirmedList,
         wire::UnconfirmedRegistration,
     )),
-    modifiers(&SecuritySchemes, &VersionHeader),
+    modifiers(&SecuritySchemes, &TransportAnswers, &VersionHeader),
     tags(
         (name = "residents", description = "A resident at a kiosk: codes, login, profile"),
         (name = "registrations", description = "Registrations captured offline at a kiosk"),
         (name = "kiosks", description = "Kiosk enrollment and heartbeats"),
         (name = "twilio", description = "Twilio's webhooks (form-encoded, signed)"),
-        (name = "admin", description = "The town's administrator"),
-        (name = "operations", description = "Probes, metrics and this document"),
+        (name = "admin", description = "The town's administrator, on the administration listener only"),
+        (name = "operations", description = "Probes (both listeners), metrics (administration listener) and this document (public listener)"),
     )
 )]
 pub struct ApiDoc;
@@ -197,6 +204,101 @@ fn add_version_header(operation: &mut Operation, string: &dyn Fn() -> utoipa::op
     }
 }
 
+/// The transport's answers (`http/transport.rs`, the argon2 gate) can
+/// come from every operation: each gets 408 `request.timeout`, 413
+/// `request.too_large` and 503 `server.timeout`. An operation that
+/// already answers 503 (`server.busy`, `/readyz`'s not ready) gets the
+/// timeout added to it.
+#[derive(Debug)]
+struct TransportAnswers;
+
+const REQUEST_TIMEOUT: &str = "`request.timeout`: the body did not fully arrive within \
+     `BORNE_HTTP_BODY_TIMEOUT_SECONDS`; the connection is closed";
+const TOO_LARGE: &str = "`request.too_large`: the body is over the route's limit \
+     (`BORNE_HTTP_BODY_LIMIT_BYTES`; `BORNE_HTTP_BATCH_BODY_LIMIT_BYTES` for \
+     `POST /v1/registrations`); the connection is closed";
+const SERVER_TIMEOUT: &str = "`server.timeout`: no answer within \
+     `BORNE_HTTP_REQUEST_TIMEOUT_SECONDS`; retry after `Retry-After`";
+
+impl Modify for TransportAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error_body = || RefOr::Ref(Ref::from_schema_name("ErrorBody"));
+        let json = |schema: RefOr<Schema>| ContentBuilder::new().schema(Some(schema)).build();
+        let retry_after = |description: &str| {
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::Integer).build())
+                .description(Some(description))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                for (status, description) in [("408", REQUEST_TIMEOUT), ("413", TOO_LARGE)] {
+                    responses.entry(status.to_owned()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description(description)
+                            .content("application/json", json(error_body()))
+                            .build()
+                            .into()
+                    });
+                }
+                match responses.get_mut("503") {
+                    Some(RefOr::T(unavailable)) => {
+                        unavailable.description = format!(
+                            "{}; or {SERVER_TIMEOUT} (an `ErrorBody`)",
+                            unavailable.description
+                        );
+                        for content in unavailable.content.values_mut() {
+                            let is_error_body = matches!(
+                                &content.schema,
+                                Some(RefOr::Ref(r)) if r.ref_location.ends_with("/ErrorBody")
+                            );
+                            if is_error_body {
+                                continue;
+                            }
+                            if let Some(schema) = content.schema.take() {
+                                content.schema = Some(
+                                    OneOfBuilder::new().item(schema).item(error_body()).into(),
+                                );
+                            }
+                        }
+                        unavailable
+                            .headers
+                            .entry("Retry-After".to_owned())
+                            .or_insert_with(|| {
+                                retry_after(
+                                    "With `server.timeout`: seconds to wait, as `retry_after_seconds`",
+                                )
+                            });
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        responses.insert(
+                            "503".to_owned(),
+                            ResponseBuilder::new()
+                                .description(SERVER_TIMEOUT)
+                                .content("application/json", json(error_body()))
+                                .header(
+                                    "Retry-After",
+                                    retry_after("Seconds to wait, as `retry_after_seconds`"),
+                                )
+                                .build()
+                                .into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The document, as committed in `docs/openapi.json`: pretty JSON and a
 /// trailing newline.
 pub fn openapi_json_text() -> String {
@@ -282,5 +384,47 @@ mod tests {
             .iter()
             .any(|n| n == API_VERSION_HEADER));
         assert!(doc["components"]["securitySchemes"][super::DEVICE_TOKEN].is_object());
+    }
+
+    #[test]
+    fn every_operation_documents_the_transport_answers() {
+        let doc: serde_json::Value = serde_json::from_str(&super::openapi_json_text()).unwrap();
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                operations += 1;
+                for status in ["408", "413", "503"] {
+                    let response = &operation["responses"][status];
+                    assert!(response.is_object(), "{method} {path}: no {status}");
+                    assert!(
+                        response["headers"][API_VERSION_HEADER].is_object(),
+                        "{method} {path} {status}: no version header"
+                    );
+                }
+                let unavailable = operation["responses"]["503"]["description"]
+                    .as_str()
+                    .unwrap();
+                assert!(unavailable.contains("server.timeout"), "{method} {path}");
+            }
+        }
+        assert!(operations > 20, "{operations}");
+        for path in ["/v1/signup", "/v1/login"] {
+            let busy = &doc["paths"][path]["post"]["responses"]["503"];
+            assert!(
+                busy["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("server.busy"),
+                "{busy}"
+            );
+            assert!(busy["headers"]["Retry-After"].is_object(), "{busy}");
+            assert_eq!(
+                busy["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody"
+            );
+        }
+        let not_ready = &doc["paths"]["/readyz"]["get"]["responses"]["503"];
+        let one_of = &not_ready["content"]["application/json"]["schema"]["oneOf"];
+        assert_eq!(one_of.as_array().map(Vec::len), Some(2), "{not_ready}");
     }
 }

@@ -30,6 +30,7 @@ use crate::signup::SignupError;
         (status = 422, description = "`validation`: `fields` lists each rejected field", body = wire::ErrorBody),
         (status = 429, description = "`rate_limited`: a cap on this number or kiosk", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
+        (status = 503, description = "`server.busy`: every argon2 turn stayed taken for `BORNE_HASH_WAIT_MS`; nothing was done", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
     )
 )]
 pub(super) async fn signup(
@@ -37,15 +38,17 @@ pub(super) async fn signup(
     Extension(kiosk): Extension<KioskIdentity>,
     ApiJson(req): ApiJson<wire::SignupRequest>,
 ) -> Result<(StatusCode, Json<wire::SignupResponse>), ApiError> {
-    let issued = crate::signup::request_code(&state.store, &state.config, &req, &kiosk.id)
-        .await
-        .map_err(|e| match e {
+    let issued =
+        crate::signup::request_code(&state.store, &state.config, &state.hashes, &req, &kiosk.id)
+            .await
+            .map_err(|e| match e {
             SignupError::Invalid(errors) => ApiError::Validation(errors),
             SignupError::Limited { limit, retry_after } => {
                 state.metrics.rate_limited(limit);
                 tracing::warn!(limit, kiosk = %kiosk.id, retry_after = retry_after.as_secs(), "code refused by a cap");
                 ApiError::RateLimited { limit, retry_after }
             }
+            SignupError::Busy => ApiError::Busy,
             SignupError::Internal(e) => ApiError::Internal(e),
         })?;
     state.wake.notify_one();
@@ -119,6 +122,7 @@ pub(super) async fn delivery_status(
         (status = 422, description = "`validation`: `fields` lists each rejected field", body = wire::ErrorBody),
         (status = 429, description = "`rate_limited`: too many failed logins for this number or from this kiosk (never the first try of a code issued since)", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
+        (status = 503, description = "`server.busy`: every argon2 turn stayed taken for `BORNE_HASH_WAIT_MS`; the attempt was not counted", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
     )
 )]
 pub(super) async fn login(
@@ -138,6 +142,7 @@ pub(super) async fn login(
     let logged_in = crate::login::log_in(
         &state.store,
         &state.config.limits,
+        &state.hashes,
         &phone,
         &typed,
         &kiosk.id,
@@ -153,6 +158,7 @@ pub(super) async fn login(
             }
         }
         crate::login::LoginError::Failed => ApiError::LoginFailed,
+        crate::login::LoginError::Busy => ApiError::Busy,
         crate::login::LoginError::Internal(e) => ApiError::Internal(e),
     })?;
     let profile = state.store.load_profile(&logged_in.account_id).await?;

@@ -58,7 +58,7 @@ async fn verified(app: &TestApp, phone: &str) -> Option<bool> {
 
 async fn export_csv(app: &TestApp) -> String {
     app.http
-        .get(app.url("/v1/admin/contacts.csv"))
+        .get(app.admin_url("/v1/admin/contacts.csv"))
         .bearer_auth(ADMIN)
         .send()
         .await
@@ -380,7 +380,7 @@ async fn the_administrator_lists_and_resends_unconfirmed_registrations() {
     app.sent_when(|s| !s.is_empty()).await;
     let list: Value = app
         .http
-        .get(app.url("/v1/admin/confirmations"))
+        .get(app.admin_url("/v1/admin/confirmations"))
         .bearer_auth(ADMIN)
         .send()
         .await
@@ -398,7 +398,7 @@ async fn the_administrator_lists_and_resends_unconfirmed_registrations() {
     );
     let resend = |who: &str| {
         app.http
-            .post(app.url(&format!("/v1/admin/confirmations/{r}/resend")))
+            .post(app.admin_url(&format!("/v1/admin/confirmations/{r}/resend")))
             .bearer_auth(who.to_owned())
             .send()
     };

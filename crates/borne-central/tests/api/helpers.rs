@@ -6,12 +6,16 @@ use serde_json::{json, Value};
 
 pub struct TestApp {
     pub base: String,
+    /// The administration listener (`/v1/admin/*`, `/metrics`).
+    pub admin_base: String,
     /// The device token of a kiosk enrolled at start, and its id.
     pub kiosk_token: String,
     pub kiosk_id: String,
     pub http: reqwest::Client,
     pub outbox: PathBuf,
     pub db_url: String,
+    /// The server's argon2 gate.
+    pub hashes: borne_central::codes::HashGate,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -90,6 +94,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .unwrap();
     let vars = [
         ("BORNE_LISTEN", "127.0.0.1:0".to_string()),
+        ("BORNE_ADMIN_LISTEN", "127.0.0.1:0".to_string()),
+        // An argon2 turn is waited for as long as a loaded machine needs:
+        // the suite never sees 503 `server.busy` unless a test asks for it.
+        ("BORNE_HASH_WAIT_MS", "120000".to_string()),
         ("BORNE_DATABASE_URL", db_url.clone()),
         ("BORNE_DATA_DIR", dir.path().display().to_string()),
         ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
@@ -105,17 +113,21 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let db_url = secrecy::ExposeSecret::expose_secret(&config.database_url).to_owned();
     let app = Application::build(config).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let admin_base = format!("http://127.0.0.1:{}", app.admin_port());
+    let hashes = app.hash_gate();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
     let mut app = TestApp {
         base,
+        admin_base,
         kiosk_token: String::new(),
         kiosk_id: String::new(),
         http: reqwest::Client::new(),
         outbox,
         db_url,
+        hashes,
         _dir: dir,
         shutdown: Some(tx),
         handle: Some(handle),
@@ -143,6 +155,11 @@ pub fn signup_body(phone: &str, channel: &str) -> Value {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// `path` on the administration listener.
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("{}{path}", self.admin_base)
     }
 
     pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
@@ -199,7 +216,12 @@ impl TestApp {
 
     /// The `/metrics` text.
     pub async fn metrics(&self) -> String {
-        let r = self.http.get(self.url("/metrics")).send().await.unwrap();
+        let r = self
+            .http
+            .get(self.admin_url("/metrics"))
+            .send()
+            .await
+            .unwrap();
         r.text().await.unwrap()
     }
 

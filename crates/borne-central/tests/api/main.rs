@@ -5,6 +5,7 @@
 
 mod confirmations;
 mod garbage;
+mod hardening;
 mod helpers;
 mod instances;
 mod kiosks;

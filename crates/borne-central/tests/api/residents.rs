@@ -43,7 +43,7 @@ async fn resident(app: &TestApp, phone: &str, name: &str) -> String {
 async fn export(app: &TestApp, token: Option<&str>, query: &str) -> reqwest::Response {
     let mut r = app
         .http
-        .get(app.url(&format!("/v1/admin/contacts.csv{query}")));
+        .get(app.admin_url(&format!("/v1/admin/contacts.csv{query}")));
     if let Some(t) = token {
         r = r.bearer_auth(t);
     }
