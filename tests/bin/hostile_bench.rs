@@ -237,7 +237,7 @@ async fn main() -> Result<()> {
     println!(
         "hostile-bench: connections per listener {}, header timeout {} (defaults but the cap \
          when given), open-file limit: server {}, this process {own_limit}",
-        max_connections.map_or("512 (default)".into(), |n| n.to_string()),
+        max_connections.map_or("2048 (default)".into(), |n| n.to_string()),
         secs(header_timeout),
         open_files_limit(&pid.to_string()).unwrap_or_else(|| "?".into()),
     );

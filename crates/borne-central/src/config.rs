@@ -80,7 +80,7 @@ pub struct HttpLimits {
     /// 503 `server.timeout` (default 30 s).
     pub request_timeout: Duration,
     /// Open connections per listener; when they are all taken, the server
-    /// accepts no other until one closes (default 512).
+    /// accepts no other until one closes (default 2048).
     pub max_connections: usize,
     /// The largest request body, every route but the sync batch (default
     /// 64 KiB); larger is answered 413 `request.too_large`.
@@ -110,7 +110,7 @@ impl Default for HttpLimits {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(15),
             request_timeout: Duration::from_secs(30),
-            max_connections: 512,
+            max_connections: 2048,
             body_limit: 64 * 1024,
             batch_body_limit: Self::BATCH_BODY_LIMIT,
         }
@@ -600,7 +600,7 @@ mod tests {
         assert_eq!(c.http.header_timeout, Duration::from_secs(10));
         assert_eq!(c.http.body_timeout, Duration::from_secs(15));
         assert_eq!(c.http.request_timeout, Duration::from_secs(30));
-        assert_eq!(c.http.max_connections, 512);
+        assert_eq!(c.http.max_connections, 2048);
         assert_eq!(c.http.body_limit, 65_536);
         assert_eq!(c.http.batch_body_limit, 100 * 20 * 1024);
         assert!(c.hashing.concurrency >= 1);

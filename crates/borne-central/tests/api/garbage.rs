@@ -162,7 +162,7 @@ async fn a_path_or_query_that_does_not_parse_gets_the_json_error() {
         assert_malformed(r, &format!("pending change {id}")).await;
         let r = app
             .http
-            .post(app.url(&format!("/v1/admin/confirmations/{id}/resend")))
+            .post(app.admin_url(&format!("/v1/admin/confirmations/{id}/resend")))
             .bearer_auth(ADMIN)
             .send()
             .await
@@ -176,7 +176,7 @@ async fn a_path_or_query_that_does_not_parse_gets_the_json_error() {
     ] {
         let r = app
             .http
-            .get(app.url(&format!("/v1/admin/contacts.csv?{query}")))
+            .get(app.admin_url(&format!("/v1/admin/contacts.csv?{query}")))
             .bearer_auth(ADMIN)
             .send()
             .await
@@ -226,13 +226,13 @@ async fn text_holding_a_nul_gets_400_whatever_the_engine() {
         (
             "resend id",
             app.http
-                .post(app.url("/v1/admin/confirmations/a%00b/resend"))
+                .post(app.admin_url("/v1/admin/confirmations/a%00b/resend"))
                 .bearer_auth(ADMIN),
         ),
         (
             "export since",
             app.http
-                .get(app.url("/v1/admin/contacts.csv?since=%00"))
+                .get(app.admin_url("/v1/admin/contacts.csv?since=%00"))
                 .bearer_auth(ADMIN),
         ),
         (
