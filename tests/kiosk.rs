@@ -193,14 +193,12 @@ async fn full_online_signup_through_the_real_central_server() {
         .await
         .unwrap();
     assert!(!outcome.existing_profile);
-    // Prefilled: the town, and the signup phone as an SMS-capable first contact.
+    // Prefilled: the town. No contact point: whether the signup phone is a
+    // cell phone or a landline is the resident's to say (the UI asks).
     assert_eq!(outcome.profile.city, "Mille-Isles");
-    assert_eq!(outcome.profile.contacts.len(), 1);
-    assert_eq!(outcome.profile.contacts[0].value, "+15145550100");
-    assert_eq!(outcome.profile.contacts[0].kind, wire::ContactType::Mobile);
+    assert!(outcome.profile.contacts.is_empty());
 
-    let mut profile = outcome.profile;
-    profile.name = "Tremblay".into();
+    let mut profile = named(outcome.profile, "Tremblay", &outcome.phone_display);
     profile.contacts.push(wire::ContactPoint {
         active: true,
         description: "Bureau".into(),
@@ -356,8 +354,21 @@ fn queued(o: ProfileOutcome) -> Queued {
     }
 }
 
-fn named(mut p: wire::Profile, name: &str) -> wire::Profile {
+/// The form as a resident sends it: their name and, on a new form, their
+/// number as the first contact (the type they answered: a cell phone).
+fn named(mut p: wire::Profile, name: &str, phone: &str) -> wire::Profile {
     p.name = name.into();
+    if p.contacts.is_empty() {
+        p.contacts.push(wire::ContactPoint {
+            active: true,
+            description: String::new(),
+            kind: wire::ContactType::Mobile,
+            value: phone.into(),
+            extension: String::new(),
+            extension_delay_seconds: None,
+            order: 1,
+        });
+    }
     p
 }
 
@@ -371,9 +382,13 @@ async fn offline_registration_is_queued_then_synced_once_the_server_is_back() {
     // Nobody listens: the offline variant, straight to step 5.
     let form = offline(k.request_code(form("514 555-0142")).await.unwrap());
     assert_eq!(form.phone_display, "514 555-0142");
-    assert_eq!(form.profile.contacts[0].value, "+15145550142");
+    assert!(form.profile.contacts.is_empty(), "no line type guessed");
     assert!(!k.connectivity().online);
-    let q = queued(k.save_profile(named(form.profile, "Gagnon")).await.unwrap());
+    let q = queued(
+        k.save_profile(named(form.profile, "Gagnon", &form.phone_display))
+            .await
+            .unwrap(),
+    );
     assert!(
         q.reference.len() == 9 && q.reference.as_bytes()[4] == b'-',
         "{}",
@@ -421,7 +436,11 @@ async fn offline_captures_are_capped_per_hour() {
         k.reset();
         k.new_captcha();
         let form = offline(k.request_code(self::form(phone)).await.unwrap());
-        queued(k.save_profile(named(form.profile, name)).await.unwrap());
+        queued(
+            k.save_profile(named(form.profile, name, &form.phone_display))
+                .await
+                .unwrap(),
+        );
     }
     k.reset();
     k.new_captcha();
@@ -449,8 +468,12 @@ async fn a_server_lost_mid_flow_sends_the_resident_to_the_queue_without_retyping
     task.await.unwrap();
     let outcome = log_in(&k, "514 555-0143", code).await;
     assert!(outcome.offline);
-    assert_eq!(outcome.profile.contacts[0].value, "+15145550143");
-    let q = queued(k.save_profile(named(outcome.profile, "Roy")).await.unwrap());
+    assert!(outcome.profile.contacts.is_empty(), "no line type guessed");
+    let q = queued(
+        k.save_profile(named(outcome.profile, "Roy", &outcome.phone_display))
+            .await
+            .unwrap(),
+    );
     assert_eq!(q.phone_display, "514 555-0143");
     // Back: the worker's sync stores it on the account made in step 1.
     let (_, _, _stop, _task) = start_central(dir.path(), &listen, &[]).await;
@@ -474,7 +497,11 @@ async fn a_verified_number_is_never_overwritten_by_an_offline_registration() {
     let code = code_from(&outbox).await;
     let outcome = log_in(&owner, "514 555-0144", code).await;
     owner
-        .save_profile(named(outcome.profile, "Propriétaire"))
+        .save_profile(named(
+            outcome.profile,
+            "Propriétaire",
+            &outcome.phone_display,
+        ))
         .await
         .unwrap();
     // Someone else registers that number at a kiosk during an outage.
@@ -485,7 +512,7 @@ async fn a_verified_number_is_never_overwritten_by_an_offline_registration() {
     let form = offline(other.request_code(form("514 555-0144")).await.unwrap());
     queued(
         other
-            .save_profile(named(form.profile, "Imposteur"))
+            .save_profile(named(form.profile, "Imposteur", &form.phone_display))
             .await
             .unwrap(),
     );

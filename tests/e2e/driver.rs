@@ -231,17 +231,32 @@ pub async fn osk_key(c: &Client, key: &str) -> Result<()> {
     Ok(())
 }
 
-/// A tap on a control. The on-screen keyboard covers the bottom of the
-/// screen: like a resident, the test first hides it (« Masquer ») when it
-/// is open and the control is not one of its keys.
-pub async fn click(c: &Client, css: &str) -> Result<()> {
-    if !css.starts_with("#osk") {
-        if let Ok(osk) = c.find(Locator::Css("#osk")).await {
-            if osk.is_displayed().await.unwrap_or(false) {
-                osk_key(c, "close").await?;
-            }
+/// Like a resident before touching a control: the on-screen keyboard
+/// hidden (« Masquer ») when it is open and the control is not one of its
+/// keys, and the control in the middle of the page area (a step's action
+/// bar holds the bottom edge, where WebDriver's own scrolling would leave
+/// it).
+async fn reach(c: &Client, css: &str) -> Result<()> {
+    if css.starts_with("#osk") {
+        return Ok(());
+    }
+    if let Ok(osk) = c.find(Locator::Css("#osk")).await {
+        if osk.is_displayed().await.unwrap_or(false) {
+            osk_key(c, "close").await?;
         }
     }
+    c.execute(
+        "const el = document.querySelector(arguments[0]);
+         if (el && el.closest('#page')) el.scrollIntoView({ block: 'center' });",
+        vec![json!(css)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A tap on a control.
+pub async fn click(c: &Client, css: &str) -> Result<()> {
+    reach(c, css).await?;
     c.find(Locator::Css(css))
         .await
         .with_context(|| css.to_string())?
@@ -249,6 +264,86 @@ pub async fn click(c: &Client, css: &str) -> Result<()> {
         .await
         .with_context(|| format!("clicking {css}"))?;
     Ok(())
+}
+
+/// Picks `value` in a list.
+pub async fn choose(c: &Client, css: &str, value: &str) -> Result<()> {
+    reach(c, css).await?;
+    c.find(Locator::Css(css))
+        .await
+        .with_context(|| css.to_string())?
+        .select_by_value(value)
+        .await
+        .with_context(|| format!("choosing {value} in {css}"))?;
+    Ok(())
+}
+
+/// The text sizes of the header's control, smallest first.
+pub const TEXT_SIZES: [&str; 3] = ["normal", "large", "larger"];
+
+/// The way on is always visible: at every text size, with the on-screen
+/// keyboard open for `field`, the step's primary action (`primary`) is on
+/// screen and not covered — `elementFromPoint` at its centre is the button
+/// (or inside it) — and so are the field and its label (for a contact in
+/// the table, its column's header). Leaves the normal text size; with
+/// `shot`, the largest text is captured with the keyboard open.
+pub async fn way_on_in_view(
+    c: &Client,
+    shots: &mut Shots,
+    field: &str,
+    primary: &str,
+    shot: Option<&str>,
+) -> Result<()> {
+    for size in TEXT_SIZES {
+        click(c, &format!("#btn-text-size-{size}")).await?;
+        // The resident touches the field: the keyboard opens under the page.
+        click(c, field).await?;
+        wait_visible(c, "#osk").await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let seen = c
+            .execute(
+                "const [fieldCss, primaryCss] = arguments;
+                 const field = document.querySelector(fieldCss);
+                 const primary = document.querySelector(primaryCss);
+                 const cell = field.closest('td');
+                 let label = field.labels && field.labels[0];
+                 if (cell && (!label || label.getBoundingClientRect().width < 2)) {
+                     label = cell.closest('table').tHead.rows[0].cells[cell.cellIndex];
+                 }
+                 const clear = (el) => {
+                     if (!el) return 'missing';
+                     const r = el.getBoundingClientRect();
+                     const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                     if (r.width < 2 || r.height < 2) return 'not drawn';
+                     if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) {
+                         return 'off screen (centre at ' + Math.round(y) + ')';
+                     }
+                     const hit = document.elementFromPoint(x, y);
+                     if (hit && (hit === el || el.contains(hit))) return 'clear';
+                     return 'covered by ' + (hit ? hit.outerHTML.slice(0, 80) : 'nothing');
+                 };
+                 return {
+                     keyboard: !document.querySelector('#osk').hidden
+                         && document.activeElement === field,
+                     primary: clear(primary),
+                     field: clear(field),
+                     label: clear(label),
+                 };",
+                vec![json!(field), json!(primary)],
+            )
+            .await?;
+        let what = format!("{field} at text size {size}: {seen}");
+        ensure!(seen["keyboard"] == true, "the keyboard is not open: {what}");
+        for part in ["primary", "field", "label"] {
+            ensure!(seen[part] == "clear", "{part} not in view: {what}");
+        }
+        if size == "larger" {
+            if let Some(name) = shot {
+                shots.take(c, name).await?;
+            }
+        }
+    }
+    click(c, "#btn-text-size-normal").await
 }
 
 pub async fn value(c: &Client, css: &str) -> Result<String> {

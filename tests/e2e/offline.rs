@@ -42,6 +42,13 @@ pub async fn offline_registration(
         first_contact.contains("555") && first_contact.contains(&phone[6..]),
         "the signup phone is the first contact: {first_contact:?}"
     );
+    // The resident says what their number is (a cell phone: SMS too).
+    choose(
+        c,
+        "#contacts tbody tr:nth-child(1) [data-field='kind']",
+        "mobile",
+    )
+    .await?;
     osk_type(c, "#name", name).await?;
     osk_type(c, "#postal-code", "J0R 1A0").await?;
     shots.take(c, &format!("{prefix}offline-step5")).await?;

@@ -16,8 +16,10 @@ pub async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
     wait_visible(c, "#screen-request").await?;
     wait_captcha(c).await?;
     osk_type(c, "#phone", "8765550142").await?;
+    way_on_in_view(c, shots, "#phone", "#btn-request-submit", None).await?;
     click(c, "#channel-sms").await?;
     osk_type(c, "#captcha-answer", CAPTCHA).await?;
+    way_on_in_view(c, shots, "#captcha-answer", "#btn-request-submit", None).await?;
     click(c, "#consent").await?;
     shots.take(c, "step1-filled").await?;
     click(c, "#btn-request-submit").await?;
@@ -60,13 +62,25 @@ pub async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
         "resend waits for the countdown"
     );
     osk_type(c, "#code", &code).await?;
+    // The keypad open: « Continuer » above it, and on the keypad itself.
     shots.take(c, "step3-code").await?;
-    click(c, "#btn-code-submit").await?;
+    way_on_in_view(
+        c,
+        shots,
+        "#code",
+        "#btn-code-submit",
+        Some("step3-code-larger-keyboard"),
+    )
+    .await?;
+    // The keypad's own « Continuer » goes on, exactly as the button.
+    click(c, "#code").await?;
+    osk_key(c, "enter").await?;
 
     // Step 4: « Connexion » with the phone and the code.
     wait_visible(c, "#screen-login").await?;
     assert_eq!(value(c, "#login-phone").await?, PHONE);
     shots.take(c, "step4-login").await?;
+    way_on_in_view(c, shots, "#login-code", "#btn-login", None).await?;
     click(c, "#btn-login").await?;
 
     // Step 5: « Formulaire ».
@@ -77,24 +91,48 @@ pub async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
         "the town is the default"
     );
     osk_type(c, "#name", "Tremblay").await?;
+    way_on_in_view(
+        c,
+        shots,
+        "#name",
+        "#btn-profile-submit",
+        Some("step5-larger-keyboard"),
+    )
+    .await?;
     osk_type(c, "#first-name", "Élise").await?;
     osk_type(c, "#street", "Chemin de Mille-Isles").await?;
     osk_type(c, "#civic-number", "1262").await?;
     osk_type(c, "#postal-code", "K1A 0B1").await?; // Ottawa: refused
     click(c, "#newsletter").await?;
     // Row 1 is the signup phone; describe it and add an office landline.
+    let row1 = "#contacts tbody tr:nth-child(1)";
     osk_type(
         c,
-        "#contacts tbody tr:nth-child(1) [data-field='description']",
+        &format!("{row1} [data-field='description']"),
         "Cellulaire",
     )
     .await?;
+    way_on_in_view(
+        c,
+        shots,
+        &format!("{row1} [data-field='description']"),
+        "#btn-profile-submit",
+        None,
+    )
+    .await?;
+    // Its type is asked, not guessed from how the code came: nothing is
+    // sent until the resident says it is a cell phone.
+    click(c, "#btn-profile-submit").await?;
+    let kind_error = wait_visible(c, "[data-error-for='contacts.0.kind']").await?;
+    let text = kind_error.text().await?;
+    assert!(
+        text.contains("cellulaire, téléphone fixe ou courriel"),
+        "the type is asked for: {text:?}"
+    );
+    choose(c, &format!("{row1} [data-field='kind']"), "mobile").await?;
     click(c, "#btn-add-contact").await?;
     let row2 = "#contacts tbody tr:nth-child(2)";
-    c.find(Locator::Css(&format!("{row2} [data-field='kind']")))
-        .await?
-        .select_by_value("landline")
-        .await?;
+    choose(c, &format!("{row2} [data-field='kind']"), "landline").await?;
     osk_type(c, &format!("{row2} [data-field='description']"), "Bureau").await?;
     osk_type(c, &format!("{row2} [data-field='value']"), "4505550177").await?;
     osk_type(c, &format!("{row2} [data-field='extension']"), "214").await?;
@@ -126,6 +164,22 @@ pub async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
     click(c, "#btn-text-size-larger").await?;
     click(c, "#btn-contrast").await?;
     shots.take(c, "step5-large-text-high-contrast").await?;
+    // The contacts as cards: no sideways scroll, every label shown.
+    c.execute(
+        "document.querySelector('#contacts tbody tr .col-actions')
+             .scrollIntoView({ block: 'end' });",
+        vec![],
+    )
+    .await?;
+    let sideways: serde_json::Value = c
+        .execute(
+            "const p = document.querySelector('#page');
+             return p.scrollWidth > p.clientWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(sideways, false, "the page scrolls sideways");
+    shots.take(c, "step5-contacts-larger").await?;
     click(c, "#btn-text-size-normal").await?;
     click(c, "#btn-contrast").await?;
     click(c, "#btn-profile-submit").await?;
@@ -231,6 +285,12 @@ pub async fn english_signup(c: &Client, outbox: &Path, shots: &mut Shots) -> Res
     wait_visible(c, "#screen-profile").await?;
     osk_type(c, "#name", "Smith").await?;
     osk_type(c, "#postal-code", "J0R 1A0").await?;
+    choose(
+        c,
+        "#contacts tbody tr:nth-child(1) [data-field='kind']",
+        "mobile",
+    )
+    .await?;
     shots.take(c, "en-step5").await?;
     // The resident hesitates: the idle warning, in English; they stay.
     wait_visible_for(c, "#idle-warning", Duration::from_secs(IDLE_SECONDS + 10)).await?;

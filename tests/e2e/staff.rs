@@ -11,6 +11,8 @@ pub async fn enroll(c: &Client, code: &str, shots: &mut Shots) -> Result<()> {
     shots.take(c, "attract-not-enrolled").await?;
     open_staff(c, shots, "").await?;
     osk_type(c, "#enroll-code", code).await?;
+    way_on_in_view(c, shots, "#enroll-code", "#btn-enroll", None).await?;
+    click(c, "#enroll-code").await?;
     shots.take(c, "staff-enroll").await?;
     click(c, "#btn-enroll").await?;
     let start = Instant::now();

@@ -119,6 +119,74 @@ describe('high contrast', () => {
   });
 });
 
+describe('the header', () => {
+  /** The stylesheet applied while `check` runs (jsdom resolves the cascade; it does not lay out). */
+  async function withStyles(check: (m: Mounted) => void | Promise<void>): Promise<void> {
+    const m = await mount();
+    const style = document.createElement('style');
+    style.textContent = css;
+    document.head.append(style);
+    try {
+      await check(m);
+    } finally {
+      style.remove();
+    }
+  }
+
+  it('holds one row at every text size, with high contrast: from A+ on, the tools show their icons only', async () => {
+    await withStyles((m) => {
+      const hidden = (selector: string): boolean => {
+        const style = getComputedStyle(m.$(selector));
+        return style.position === 'absolute' && style.width === '1px' && style.overflow === 'hidden';
+      };
+      for (const size of SIZES) {
+        for (const contrast of [false, true]) {
+          m.$(`#btn-text-size-${size}`).click();
+          if (m.$('#btn-contrast').getAttribute('aria-pressed') !== String(contrast)) m.$('#btn-contrast').click();
+          const where = `${size}${contrast ? ', high contrast' : ''}`;
+          for (const selector of ['header .topbar', 'header .topbar-tools', '#text-size']) {
+            expect(getComputedStyle(m.$(selector)).flexWrap, `${selector}, ${where}`).toBe('nowrap');
+          }
+          // A very long town name gives way (…) rather than push the tools onto a second row.
+          const town = getComputedStyle(m.$('#town-name'));
+          expect([town.whiteSpace, town.textOverflow, town.overflow], where).toEqual(['nowrap', 'ellipsis', 'hidden']);
+          const compact = size !== 'normal';
+          expect(hidden('#text-size-label'), where).toBe(compact);
+          expect(hidden('#btn-contrast .tool-label'), where).toBe(compact);
+        }
+      }
+    });
+  });
+
+  it('keeps the names of the compact tools, in French then in English', async () => {
+    await withStyles((m) => {
+      m.$('#btn-text-size-larger').click();
+      const contrast = m.$('#btn-contrast');
+      expect(contrast.querySelector('.tool-icon')?.getAttribute('aria-hidden')).toBe('true');
+      expect(nameFromContent(contrast)).toBe('Contraste élevé');
+      expect(m.$('#text-size').getAttribute('aria-labelledby')).toBe('text-size-label');
+      expect(m.$('#text-size-label').textContent).toBe('Taille du texte');
+      m.$('#btn-lang').click();
+      expect(nameFromContent(contrast)).toBe('High contrast');
+      expect(m.$('#text-size-label').textContent).toBe('Text size');
+    });
+  });
+
+  it('stays on screen: outside the page area that scrolls, with the offline banner under its row', async () => {
+    await withStyles((m) => {
+      const header = m.$('header');
+      const page = m.$('#page');
+      expect(getComputedStyle(page).overflowY).toBe('auto');
+      expect(page.contains(header)).toBe(false);
+      expect(getComputedStyle(header).overflowY).not.toBe('auto');
+      expect(m.$('#offline-banner').closest('header')).toBe(header);
+      expect(Array.from(m.root.children).indexOf(header)).toBe(0);
+      expect(getComputedStyle(m.root).display).toBe('flex');
+      expect(getComputedStyle(m.root).flexDirection).toBe('column');
+    });
+  });
+});
+
 describe('on every screen', () => {
   it('sit in the header next to the language, outside the screens', async () => {
     const m = await mount();
@@ -273,13 +341,20 @@ function guaranteed(style: CSSStyleDeclaration, dimension: 'width' | 'height'): 
   return Math.max(min, fixed);
 }
 
+/** Visually hidden (for screen readers only), as the stylesheet says. */
+function visuallyHidden(el: HTMLElement): boolean {
+  const style = getComputedStyle(el);
+  return style.position === 'absolute' && style.width === '1px' && style.height === '1px';
+}
+
 /**
  * What a resident touches: every button and form control, and the (visible) labels of checkboxes and
- * radio buttons. The contact table's labels are visually hidden (for screen readers only): nothing to touch.
+ * radio buttons. The contact table's labels are visually hidden (the column names say it): nothing to touch.
  */
 function touchTargets(root: ParentNode): HTMLElement[] {
   const controls = Array.from(root.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]'));
   const labels = Array.from(root.querySelectorAll<HTMLLabelElement>('label[for]:not(.visually-hidden)')).filter((label) => {
+    if (visuallyHidden(label)) return false;
     const target = label.ownerDocument.getElementById(label.htmlFor);
     return target instanceof HTMLInputElement && (target.type === 'checkbox' || target.type === 'radio');
   });
@@ -302,7 +377,7 @@ describe('touch targets (styles.css)', () => {
     style.textContent = css;
     document.head.append(style);
     try {
-      // A contact row with its controls (checkbox, inputs, list, ▲ ▼ ✕).
+      // A contact row with its controls (checkbox, inputs, list, « Monter », « Descendre », « Retirer »).
       m.app.contacts.addRow({ kind: 'landline', value: '+15145550100', order: 1 });
       m.app.contacts.addRow({ kind: 'email', value: 'a@b.ca', order: 2 });
       const targets = touchTargets(document);
@@ -317,7 +392,7 @@ describe('touch targets (styles.css)', () => {
       ]) {
         expect(ids, id).toContain(id);
       }
-      // Per row: the checkbox, six fields (inputs and the list), ▲ ▼ ✕.
+      // Per row: the checkbox, six fields (inputs and the list), « Monter », « Descendre », « Retirer ».
       expect(targets.filter((el) => el.closest('#contacts')).length).toBe(2 * 10);
       expect(targets.filter((el) => el.tagName === 'LABEL').length).toBeGreaterThanOrEqual(4);
       // « Catégories d'alertes »: the always-on line and each offered category, box and label.
@@ -347,7 +422,7 @@ describe('touch targets (styles.css)', () => {
       expect(m.$('#osk').hidden).toBe(false);
       const letterKeys = Array.from(m.$('#osk').querySelectorAll<HTMLElement>('button'));
       expect(letterKeys.map((el) => el.dataset.key)).toEqual(
-        expect.arrayContaining(['a', 'é', 'œ', '5', '@', 'backspace', 'shift', 'space', 'next', 'close']),
+        expect.arrayContaining(['a', 'é', 'œ', '5', '@', 'backspace', 'shift', 'space', 'next', 'close', 'enter']),
       );
       expectLargeEnough(letterKeys, 'letter keys');
       // …and the digit keypad (built when a numeric field has the focus).
@@ -355,12 +430,13 @@ describe('touch targets (styles.css)', () => {
       m.$('#phone').focus();
       expect(m.$('#osk').dataset.layout).toBe('numeric');
       const digitKeys = Array.from(m.$('#osk').querySelectorAll<HTMLElement>('button'));
-      expect(digitKeys.map((el) => el.dataset.key)).toEqual(expect.arrayContaining(['0', '9', 'backspace', 'next', 'close']));
+      expect(digitKeys.map((el) => el.dataset.key)).toEqual(expect.arrayContaining(['0', '9', 'backspace', 'next', 'close', 'enter']));
       expectLargeEnough(digitKeys, 'digit keys');
     } finally {
       style.remove();
     }
-  });
+    // jsdom resolves the whole stylesheet for each of some 180 controls in three displays: seconds on a busy machine.
+  }, 30_000);
 
   it('has the minimum-size rules themselves, for each kind of control', () => {
     const sheet = new CSSStyleSheet();
@@ -381,7 +457,7 @@ describe('touch targets (styles.css)', () => {
       'button',
       '.btn',
       '.btn.btn-tool',
-      '.btn-icon',
+      '.btn.btn-row-action',
       '.btn.pin-key',
       '.btn-staff',
       '.osk-key',

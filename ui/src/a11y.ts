@@ -65,6 +65,8 @@ export function createDisplaySettings(doc: Document = document): DisplaySettings
   const contrastButton = h('button', { id: 'btn-contrast', type: 'button', class: 'btn btn-tool btn-contrast', 'aria-pressed': 'false' }, [
     // Shown only when on: the state is not told by colour alone.
     h('span', { class: 'tool-check', 'aria-hidden': 'true' }, ['✓']),
+    // The icon; from A+ on, the label is for assistive technologies only (the header holds one row).
+    h('span', { class: 'tool-icon', 'aria-hidden': 'true' }, ['◐']),
     h('span', { class: 'tool-label', i18n: 'a11y.contrast' }),
   ]);
   contrastButton.addEventListener('click', () => {

@@ -76,6 +76,8 @@ interface Kiosk {
   readonly header: Header;
   readonly steps: StepIndicator;
   readonly main: HTMLElement;
+  /** The page area, between the header and the on-screen keyboard: the only part that scrolls. */
+  readonly page: HTMLElement;
   readonly keyboard: OnScreenKeyboard;
   readonly screens: Screens;
   readonly pin: Part<PinDialog>;
@@ -141,9 +143,13 @@ function assemble(root: HTMLElement): Kiosk {
   // The parts call back into the assembled app only once it is made (at the earliest, on show('attract')).
   const late = (): Kiosk => kiosk;
   const { services, connectivity } = createServices(root, store, late);
-  const header = createHeader(root.ownerDocument, () => {
-    retranslate(late());
-  });
+  const header = createHeader(
+    root.ownerDocument,
+    () => {
+      retranslate(late());
+    },
+    connectivity.element,
+  );
   const steps = createStepIndicator();
   const screens = createScreens(services, connectivity, late);
   const pin = part('staff-pin-dialog', () =>
@@ -161,8 +167,9 @@ function assemble(root: HTMLElement): Kiosk {
     }),
   );
   const slots = (Object.values(screens) as Part<ScreenPart>[]).map((s) => s.slot);
-  const main = h('main', { class: 'content' }, [connectivity.element, steps.element, services.banner.element, ...slots]);
-  // Docked at the bottom while a text field has the focus; the overlays (idle warning, PIN) go over it.
+  const main = h('main', { class: 'content' }, [steps.element, services.banner.element, ...slots]);
+  const page = h('div', { id: 'page', class: 'page' }, [main]);
+  // Under the page area while a text field has the focus (the page shrinks); the overlays (idle warning, PIN) go over it.
   const keyboard = createKeyboard(root);
   const idle = createIdleWatch({
     ...services,
@@ -188,7 +195,7 @@ function assemble(root: HTMLElement): Kiosk {
       retranslate(late());
     },
   });
-  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, main, keyboard, screens, pin, idle, wipe };
+  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, main, page, keyboard, screens, pin, idle, wipe };
   return kiosk;
 }
 
@@ -269,7 +276,7 @@ function createScreens(s: Services, connectivity: ConnectivityMonitor, late: () 
     request: part('screen-request', () => createRequest({ ...s, ...nav })),
     code: part('screen-code', () => createCode({ ...s, ...nav, typedPhone: () => screens.request.built?.phone() ?? '' })),
     login: part('screen-login', () => createLogin({ ...s, ...nav })),
-    profile: part('screen-profile', () => createProfile({ ...s, ...nav, chosenChannel: () => screens.request.built?.channel() ?? null })),
+    profile: part('screen-profile', () => createProfile({ ...s, ...nav })),
     done: part('screen-done', () => createDone(s)),
     staff: part('screen-staff', () =>
       createStaffPanel({
@@ -297,7 +304,7 @@ function createScreens(s: Services, connectivity: ConnectivityMonitor, late: () 
  * That layout would also hold the answer up: WebKit lays out what the page holds before handling it.
  */
 function attach(k: Kiosk): void {
-  k.root.replaceChildren(k.header.element, k.main, k.keyboard.element, k.idle.dialog.slot, k.pin.slot);
+  k.root.replaceChildren(k.header.element, k.page, k.keyboard.element, k.idle.dialog.slot, k.pin.slot);
 }
 
 function show(k: Kiosk, id: ScreenId): void {
@@ -342,9 +349,9 @@ function drawInfo(k: Kiosk): void {
   for (const s of Object.values(k.screens) as Part<ScreenPart>[]) s.built?.drawInfo?.();
 }
 
-/** Modal open (idle warning or PIN dialog): the header and the screens are out of reach. */
+/** Modal open (idle warning or PIN dialog): the header and the page area are out of reach. */
 function setBackgroundInert(k: Kiosk, on: boolean): void {
-  for (const el of [k.header.element, k.main]) {
+  for (const el of [k.header.element, k.page]) {
     if (on) el.setAttribute('inert', '');
     else el.removeAttribute('inert');
   }

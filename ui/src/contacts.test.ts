@@ -71,8 +71,11 @@ describe('contacts editor', () => {
     const added = rows[2] as HTMLElement;
     expect(cellInput(added, 'order').value).toBe('6');
     expect(cellInput(added, 'active').checked).toBe(true);
-    expect(cellInput(added, 'kind').value).toBe('mobile');
-    expect(added.textContent).toContain('Messages vocaux et SMS');
+    // Its type is the resident's to choose.
+    expect(cellInput(added, 'kind').value).toBe('');
+    expect(added.textContent).toContain('Cellulaire ou téléphone fixe\u202f? Seul un cellulaire reçoit les SMS.');
+    type(cellInput(added, 'kind'), 'email');
+    expect(added.textContent).toContain('Courriel');
     type(cellInput(added, 'value'), 'c@exemple.ca');
 
     press(added, 'up');
@@ -95,12 +98,13 @@ describe('contacts editor', () => {
 
   it('switching a row to email clears and disables extension and delay', () => {
     const ed = editor();
-    const row = ed.addRow({ value: '+15145550101', extension: '22', extension_delay_seconds: 4 });
+    const row = ed.addRow({ kind: 'mobile', value: '+15145550101', extension: '22', extension_delay_seconds: 4 });
     const kind = row.querySelector('select');
     if (!kind) throw new Error('no select');
     type(kind, 'email');
     expect(cellInput(row, 'extension').disabled).toBe(true);
-    expect(ed.read()[0]).toMatchObject({ kind: 'email', extension: '', extension_delay_seconds: null });
+    const read = ed.read();
+    expect(read.ok && read.contacts[0]).toMatchObject({ kind: 'email', extension: '', extension_delay_seconds: null });
   });
 
   it('builds contact points in table order, as typed, empty delay as null', () => {
@@ -111,7 +115,7 @@ describe('contacts editor', () => {
     ]);
     press(rowsOf(document)[1], 'up');
     type(cellInput(rowsOf(document)[1], 'extension_delay_seconds'), '');
-    expect(ed.read()).toEqual([
+    expect(ed.read()).toEqual({ ok: true, contacts: [
       {
         active: false,
         description: 'Cell Marie',
@@ -130,7 +134,7 @@ describe('contacts editor', () => {
         extension_delay_seconds: null,
         order: 2,
       },
-    ]);
+    ] });
   });
 });
 
@@ -248,5 +252,143 @@ describe('profile screen', () => {
     expect(Array.from(m.$('#confirmation').querySelectorAll('.summary-categories li'), (li) => li.textContent)).toEqual([
       t('profile.category_emergency', {}, 'fr'),
     ]);
+  });
+});
+
+describe('row actions', () => {
+  /** The accessible name from the content (what is hidden from assistive technologies left out). */
+  function nameOf(el: Element): string {
+    return Array.from(el.childNodes)
+      .map((n) => (n instanceof Element ? (n.getAttribute('aria-hidden') === 'true' ? '' : nameOf(n)) : (n.textContent ?? '')))
+      .join('');
+  }
+  /** What is seen: the text, without what is for screen readers only. */
+  function shownText(el: Element): string {
+    return Array.from(el.childNodes)
+      .map((n) => (n instanceof Element ? (n.classList.contains('visually-hidden') ? '' : shownText(n)) : (n.textContent ?? '')))
+      .join('');
+  }
+
+  it('say what they do, and which line, in French then in English', async () => {
+    const m = await mount();
+    m.app.show('profile');
+    m.app.contacts.setContacts([contact({ value: '+15145550101', order: 1 }), contact({ kind: 'email', value: 'a@b.ca', order: 2 })]);
+    const actions = (): string[][] =>
+      rowsOf(m.root).map((row) => Array.from(row.querySelectorAll('button[data-action]'), (b) => `${shownText(b).trim()} | ${nameOf(b).trim()}`));
+    expect(actions()).toEqual([
+      ['▲Monter | Monter — Coordonnée 1', '▼Descendre | Descendre — Coordonnée 1', '✕Retirer | Retirer — Coordonnée 1'],
+      ['▲Monter | Monter — Coordonnée 2', '▼Descendre | Descendre — Coordonnée 2', '✕Retirer | Retirer — Coordonnée 2'],
+    ]);
+    // The glyphs are decoration: hidden from assistive technologies.
+    for (const glyph of m.root.querySelectorAll('#contacts .row-action-glyph')) expect(glyph.getAttribute('aria-hidden')).toBe('true');
+    m.$('#btn-lang').click();
+    expect(actions()[1]).toEqual(['▲Move up | Move up — Contact 2', '▼Move down | Move down — Contact 2', '✕Remove | Remove — Contact 2']);
+    // Moved, a line's buttons name its new place.
+    press(rowsOf(m.root)[0], 'down');
+    expect(rowsOf(m.root)[1]?.querySelector('[data-action="up"]')?.textContent).toContain('Contact 2');
+    expect(cellInput(rowsOf(m.root)[1] as HTMLElement, 'value').value).toBe('514 555-0101');
+  });
+
+  it('each field of a line is labelled with its column and its line (shown above it as a card)', async () => {
+    const m = await mount();
+    m.app.show('profile');
+    m.app.contacts.setContacts([contact({ value: '+15145550101', order: 1 })]);
+    const row = rowsOf(m.root)[0] as HTMLElement;
+    const labelOf = (field: string): string => {
+      const id = row.querySelector(`[data-field="${field}"]`)?.id ?? '';
+      return m.root.querySelector(`label[for="${id}"]`)?.textContent ?? '';
+    };
+    expect(labelOf('extension_delay_seconds')).toBe('Délai pour poste — Coordonnée 1');
+    expect(labelOf('kind')).toBe('Type — Coordonnée 1');
+    expect(row.querySelector('.card-title')?.textContent).toBe('Coordonnée 1');
+  });
+});
+
+describe('step 5 asks the type of the first line', () => {
+  const newResident: LoginOutcome = {
+    phone_display: '514 555-0100',
+    existing_profile: false,
+    profile: emptyProfile({ city: 'Sainte-Adèle' }),
+    offline: false,
+    pending_change: null,
+  };
+
+  async function toForm(channel: 'sms' | 'voice', saved: Profile[]) {
+    const m = await mount((cmd, args) => {
+      if (cmd === 'request_code') return { mode: 'online', phone_display: '514 555-0100', channel, code_expires_at: 'x', fallback: null, resend_after_seconds: 60 };
+      if (cmd === 'delivery_status') return { state: 'sent', channel, fallback: null };
+      if (cmd === 'login') return newResident;
+      if (cmd === 'save_profile') {
+        const profile = (args as { profile: Profile }).profile;
+        saved.push(profile);
+        return { mode: 'online', profile, saved_at: '2030-01-01T00:00:00Z' };
+      }
+      return undefined;
+    });
+    m.$('#btn-start').click();
+    m.$('#btn-new-user').click();
+    await flush();
+    type(m.$<HTMLInputElement>('#phone'), '514 555-0100');
+    m.$<HTMLInputElement>(`#channel-${channel}`).click();
+    m.$('#btn-request-submit').click();
+    await flush();
+    type(m.$<HTMLInputElement>('#code'), '123456');
+    m.$('#btn-code-submit').click();
+    m.$('#btn-login').click();
+    await flush();
+    expect(visibleScreen(m.root)).toBe('screen-profile');
+    type(m.$<HTMLInputElement>('#name'), 'Tremblay');
+    return m;
+  }
+
+  it.each(['sms', 'voice'] as const)('whatever the code went by (%s): the number is line 1, its type not chosen', async (channel) => {
+    const m = await toForm(channel, []);
+    const row = rowsOf(m.root)[0];
+    expect(rowsOf(m.root)).toHaveLength(1);
+    expect(cellInput(row, 'value').value).toBe('514 555-0100');
+    const kind = row.querySelector<HTMLSelectElement>('[data-field="kind"]');
+    expect(kind?.value).toBe('');
+    expect(kind?.getAttribute('aria-required')).toBe('true');
+    // « À choisir » cannot be chosen back; the question is said under the list, and read with it.
+    const placeholder = kind?.options[0];
+    expect([placeholder?.value, placeholder?.textContent, placeholder?.disabled]).toEqual(['', 'À choisir', true]);
+    const hint = row.querySelector('.channels');
+    expect(hint?.textContent).toBe('Cellulaire ou téléphone fixe\u202f? Seul un cellulaire reçoit les SMS.');
+    expect(kind?.getAttribute('aria-describedby')?.split(' ')).toContain(hint?.id);
+  });
+
+  it('is not sent unanswered: the question comes back as an error in the resident’s language, then the answer is saved', async () => {
+    const saved: Profile[] = [];
+    const m = await toForm('voice', saved);
+    const row = rowsOf(m.root)[0] as HTMLElement;
+    const kind = row.querySelector<HTMLSelectElement>('[data-field="kind"]');
+    const error = row.querySelector<HTMLElement>('[data-error-for="contacts.0.kind"]');
+    if (!kind || !error) throw new Error('no kind');
+    m.$('#btn-profile-submit').click();
+    await flush();
+    expect(m.count('save_profile')).toBe(0);
+    expect(visibleScreen(m.root)).toBe('screen-profile');
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toBe(
+      'Indiquez le type de cette coordonnée\u00a0: cellulaire, téléphone fixe ou courriel. Seul un cellulaire reçoit les alertes par SMS.',
+    );
+    expect(kind.getAttribute('aria-invalid')).toBe('true');
+    expect(m.$('#form-error').textContent).toBe('Certains renseignements sont à corriger.');
+    expect(document.activeElement).toBe(kind);
+    m.$('#btn-lang').click();
+    expect(error.textContent).toBe('Choose the type of this contact: cell phone, landline or email. Only a cell phone gets alerts by SMS.');
+
+    // A cell phone that asked for a call: the resident says so, and keeps SMS.
+    type(kind, 'mobile');
+    expect(error.hidden).toBe(true);
+    expect(kind.hasAttribute('aria-invalid')).toBe(false);
+    expect(row.querySelector('.channels')?.textContent).toBe('Voice messages and SMS');
+    m.$('#btn-profile-submit').click();
+    await flush();
+    expect(saved).toHaveLength(1);
+    expect(saved[0]?.contacts).toEqual([
+      { active: true, description: '', kind: 'mobile', value: '514 555-0100', extension: '', extension_delay_seconds: null, order: 1 },
+    ]);
+    expect(visibleScreen(m.root)).toBe('screen-done');
   });
 });

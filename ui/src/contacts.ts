@@ -1,4 +1,8 @@
-import type { ContactPoint, ContactType } from './bindings';
+// The contact points of step 5 (« Coordonnées »): one row per way to reach the resident, in order. A table
+// where it fits; below that width (larger text) each row is a card with its labels shown (styles.css,
+// container `contacts`). A row's type is asked, never guessed: a row made without one waits for the
+// resident's answer, and the form is not sent until every row has one (`KIND_REQUIRED`).
+import type { ContactPoint, ContactType, FieldError } from './bindings';
 import { h } from './dom';
 import { formatPhone } from './format';
 import type { TranslationKey } from './i18n';
@@ -18,6 +22,12 @@ type RowField = (typeof ROW_FIELDS)[number];
 
 const KINDS: ContactType[] = ['landline', 'mobile', 'email'];
 
+/** The error of a row whose type (cellulaire, fixe or courriel) the resident has not chosen yet. */
+export const KIND_REQUIRED = 'contact.kind_required';
+
+/** What the rows hold: contact points to send, or the rows still waiting for their type. */
+export type ContactsRead = { readonly ok: true; readonly contacts: ContactPoint[] } | { readonly ok: false; readonly errors: FieldError[] };
+
 const HEADERS: { key: TranslationKey; field?: string }[] = [
   { key: 'contacts.active', field: 'active' },
   { key: 'contacts.description', field: 'description' },
@@ -34,8 +44,9 @@ export interface ContactsEditor {
   element: HTMLElement;
   table: HTMLTableElement;
   setContacts(contacts: ContactPoint[]): void;
+  /** A row; without a `kind`, its type is left for the resident to choose. */
   addRow(contact?: Partial<ContactPoint>): HTMLTableRowElement;
-  read(): ContactPoint[];
+  read(): ContactsRead;
   clear(): void;
 }
 
@@ -63,7 +74,7 @@ export function createContactsEditor(): ContactsEditor {
   const headRow = h(
     'tr',
     {},
-    HEADERS.map((c) => h('th', { scope: 'col', id: c.field ? `th-${c.field}` : undefined, i18n: c.key })),
+    HEADERS.map((c) => h('th', { scope: 'col', id: c.field ? `th-${c.field}` : undefined, class: `col-${c.field ?? 'actions'}`, i18n: c.key })),
   );
   const table = h('table', { id: 'contacts', 'aria-describedby': 'help-contacts error-contacts' }, [
     h('thead', {}, [headRow]),
@@ -77,11 +88,7 @@ export function createContactsEditor(): ContactsEditor {
     i18n: 'profile.add_contact',
     'aria-describedby': 'error-contacts',
   });
-  const element = h('div', { class: 'contacts-editor' }, [
-    h('div', { class: 'table-scroll' }, [table]),
-    tableError,
-    addButton,
-  ]);
+  const element = h('div', { class: 'contacts-editor' }, [h('div', { class: 'table-frame' }, [table]), tableError, addButton]);
 
   function rows(): HTMLTableRowElement[] {
     return Array.from(tbody.querySelectorAll<HTMLTableRowElement>('tr.contact-row'));
@@ -113,7 +120,8 @@ export function createContactsEditor(): ContactsEditor {
     reindex();
   }
 
-  function applyKind(row: HTMLElement, kind: ContactType): void {
+  /** `null`: not chosen yet (a phone is the likelier answer: the digit keypad, extension allowed). */
+  function applyKind(row: HTMLElement, kind: ContactType | null): void {
     const isEmail = kind === 'email';
     const ext = fieldOf(row, 'extension');
     const delay = fieldOf(row, 'extension_delay_seconds');
@@ -128,7 +136,7 @@ export function createContactsEditor(): ContactsEditor {
     setKeyboardKind(value, isEmail ? 'text' : 'numeric');
     value.setAttribute('autocapitalize', 'off');
     const channels = row.querySelector<HTMLElement>('.channels');
-    if (channels) setI18n(channels, `contacts.channels_${kind}`);
+    if (channels) setI18n(channels, `contacts.channels_${kind ?? 'unset'}`);
   }
 
   function maxOrder(): number {
@@ -138,14 +146,14 @@ export function createContactsEditor(): ContactsEditor {
     }, 0);
   }
 
+  /** « Type — Coordonnée 2 » for screen readers; as a card, « Type » is shown above the control. */
   function cell(id: string, field: RowField | 'active', control: HTMLElement, extra: Node[] = []): HTMLTableCellElement {
     const errId = `error-${id}`;
-    const label = h('label', { for: id, class: 'visually-hidden' }, [
+    const label = h('label', { for: id, class: 'cell-label' }, [
       h('span', { i18n: `contacts.${field}` as TranslationKey }),
-      ' — ',
-      h('span', { 'data-row-label': '' }),
+      h('span', { class: 'visually-hidden' }, [' — ', h('span', { 'data-row-label': '' })]),
     ]);
-    const children: Node[] = [label, control, ...extra];
+    const children: Node[] = field === 'active' ? [...extra, control, label] : [label, control, ...extra];
     if (field !== 'active') {
       const err = errorElement(errId, '');
       err.dataset.rowField = field;
@@ -159,17 +167,17 @@ export function createContactsEditor(): ContactsEditor {
   function addRow(contact: Partial<ContactPoint> = {}): HTMLTableRowElement {
     uid += 1;
     const p = `contact-${uid}`;
-    const kind: ContactType = contact.kind && KINDS.includes(contact.kind) ? contact.kind : 'mobile';
+    const kind: ContactType | null = contact.kind && KINDS.includes(contact.kind) ? contact.kind : null;
     const active = h('input', { type: 'checkbox', 'data-field': 'active' });
     active.checked = contact.active ?? true;
     const description = h('input', { type: 'text', autocomplete: 'off', ...keyboardAttrs('text'), 'data-field': 'description' });
     description.value = contact.description ?? '';
-    const kindSelect = h(
-      'select',
-      { 'data-field': 'kind' },
-      KINDS.map((k) => h('option', { value: k, i18n: `contacts.kind_${k}` as TranslationKey })),
-    );
-    kindSelect.value = kind;
+    // « À choisir » until the resident answers; it cannot be chosen back.
+    const kindSelect = h('select', { 'data-field': 'kind', 'aria-required': 'true' }, [
+      h('option', { value: '', disabled: true, i18n: 'contacts.kind_choose' }),
+      ...KINDS.map((k) => h('option', { value: k, i18n: `contacts.kind_${k}` as TranslationKey })),
+    ]);
+    kindSelect.value = kind ?? '';
     const value = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', ...keyboardAttrs('text'), 'data-field': 'value' });
     value.value = kind === 'email' ? (contact.value ?? '') : formatPhone(contact.value ?? '');
     const extension = h('input', {
@@ -190,16 +198,19 @@ export function createContactsEditor(): ContactsEditor {
     delay.value = contact.extension_delay_seconds == null ? '' : String(contact.extension_delay_seconds);
     const order = h('input', { type: 'number', min: 1, step: 1, ...keyboardAttrs('numeric'), 'data-field': 'order' });
     order.value = String(contact.order ?? maxOrder() + 1);
-    const channels = h('span', { class: 'channels' });
+    const channels = h('span', { class: 'channels', id: `${p}-channels` });
 
+    // « Monter », « Descendre », « Retirer » shown; named « Monter — Coordonnée 2 » for screen readers.
     const actionButton = (action: 'up' | 'down' | 'remove', key: TranslationKey, glyph: string): HTMLButtonElement =>
-      h('button', { type: 'button', class: `btn btn-icon action-${action}`, 'data-action': action }, [
-        h('span', { 'aria-hidden': 'true' }, [glyph]),
-        h('span', { class: 'visually-hidden', i18n: key }),
+      h('button', { type: 'button', class: `btn btn-row-action action-${action}`, 'data-action': action }, [
+        h('span', { class: 'row-action-glyph', 'aria-hidden': 'true' }, [glyph]),
+        h('span', { i18n: key }),
+        h('span', { class: 'visually-hidden' }, [' — ', h('span', { 'data-row-label': '' })]),
       ]);
 
     const row = h('tr', { class: 'contact-row', 'data-uid': String(uid) }, [
-      cell(`${p}-active`, 'active', active),
+      // As a card, its title: « Coordonnée 2 ».
+      cell(`${p}-active`, 'active', active, [h('span', { class: 'card-title', 'data-row-label': '', 'aria-hidden': 'true' })]),
       cell(`${p}-description`, 'description', description),
       cell(`${p}-kind`, 'kind', kindSelect, [channels]),
       cell(`${p}-value`, 'value', value),
@@ -214,6 +225,8 @@ export function createContactsEditor(): ContactsEditor {
         ]),
       ]),
     ]);
+    // What each type receives (and, until one is chosen, the question) is read with the list.
+    kindSelect.setAttribute('aria-describedby', `${channels.id} ${kindSelect.getAttribute('aria-describedby') ?? ''}`.trim());
     tbody.append(row);
     applyKind(row, kind);
     reindex();
@@ -245,7 +258,7 @@ export function createContactsEditor(): ContactsEditor {
     const target = event.target;
     if (target instanceof HTMLSelectElement && target.dataset.field === 'kind') {
       const row = target.closest<HTMLTableRowElement>('tr.contact-row');
-      if (row) applyKind(row, target.value as ContactType);
+      if (row) applyKind(row, chosenKind(row));
     }
   });
 
@@ -255,21 +268,37 @@ export function createContactsEditor(): ContactsEditor {
     fieldOf(row, 'value').focus();
   });
 
-  function read(): ContactPoint[] {
-    return rows().map((row) => {
-      const delay = fieldOf(row, 'extension_delay_seconds').value.trim();
-      const delayNumber = Number(delay);
-      const order = Number.parseInt(fieldOf(row, 'order').value, 10);
-      return {
-        active: fieldOf(row, 'active').checked,
-        description: fieldOf(row, 'description').value,
-        kind: kindOf(row).value as ContactType,
-        value: fieldOf(row, 'value').value,
-        extension: fieldOf(row, 'extension').value,
-        extension_delay_seconds: delay === '' || !Number.isFinite(delayNumber) ? null : delayNumber,
-        order: Number.isFinite(order) ? order : 0,
-      };
+  /** The type chosen for a row, or null while it is not. */
+  function chosenKind(row: HTMLElement): ContactType | null {
+    const value = kindOf(row).value;
+    return KINDS.find((k) => k === value) ?? null;
+  }
+
+  /** A row as a contact point, its type chosen. */
+  function pointOf(row: HTMLElement, kind: ContactType): ContactPoint {
+    const delay = fieldOf(row, 'extension_delay_seconds').value.trim();
+    const delayNumber = Number(delay);
+    const order = Number.parseInt(fieldOf(row, 'order').value, 10);
+    return {
+      active: fieldOf(row, 'active').checked,
+      description: fieldOf(row, 'description').value,
+      kind,
+      value: fieldOf(row, 'value').value,
+      extension: fieldOf(row, 'extension').value,
+      extension_delay_seconds: delay === '' || !Number.isFinite(delayNumber) ? null : delayNumber,
+      order: Number.isFinite(order) ? order : 0,
+    };
+  }
+
+  function read(): ContactsRead {
+    const contacts: ContactPoint[] = [];
+    const errors: FieldError[] = [];
+    rows().forEach((row, i) => {
+      const kind = chosenKind(row);
+      if (kind === null) errors.push({ field: `contacts.${i}.kind`, code: KIND_REQUIRED });
+      else contacts.push(pointOf(row, kind));
     });
+    return errors.length === 0 ? { ok: true, contacts } : { ok: false, errors };
   }
 
   function clear(): void {

@@ -10,6 +10,8 @@ const CONTRACT_CODES = [
   'contact.description_too_long', 'contact.invalid_type', 'contact.value_required',
   'contact.extension_not_for_email', 'contact.invalid_extension', 'contact.invalid_extension_delay',
   'contact.delay_without_extension', 'contact.invalid_order', 'contact.duplicate_order',
+  // The UI's own: a contact's type not chosen yet (contacts.ts asks it before anything is sent).
+  'contact.kind_required',
   'profile.name_required', 'profile.too_long', 'profile.language_required', 'profile.city_required',
   'profile.invalid_civic_number', 'profile.too_many_contacts', 'profile.no_active_contact',
   'profile.invalid_category', 'profile.unknown_category',

@@ -4,7 +4,8 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScreenId } from './app';
 import { setLanguage, t } from './i18n';
-import { contact, flush, INFO, mount, type Mounted, typeOnKeys, visibleScreen } from './test-helpers';
+import { createKeyboard, keyboardAttrs } from './keyboard';
+import { contact, flush, happyPath, INFO, mount, type Mounted, typeOnKeys, visibleScreen } from './test-helpers';
 
 beforeEach(() => {
   setLanguage('fr');
@@ -51,7 +52,7 @@ describe('letter keyboard', () => {
     const keys = keysOf(m);
     const LETTERS = Array.from('azertyuiopqsdfghjklmwxcvbn');
     for (const k of [...DIGITS, ...ACCENTS, ...LETTERS, '-', "'", '.', ',', '@', '_', '+']) expect(keys, k).toContain(k);
-    for (const k of ['backspace', 'shift', 'space', 'next', 'close']) expect(keys, k).toContain(k);
+    for (const k of ['backspace', 'shift', 'space', 'next', 'close', 'enter']) expect(keys, k).toContain(k);
     // One key per data-key: a selector finds exactly one.
     expect(new Set(keys).size).toBe(keys.length);
     for (const b of osk(m).querySelectorAll('button')) expect(b.getAttribute('type')).toBe('button');
@@ -177,7 +178,7 @@ describe('digit keypad', () => {
     phone.focus();
     expect(osk(m).hidden).toBe(false);
     expect(osk(m).dataset.layout).toBe('numeric');
-    expect(keysOf(m).sort()).toEqual([...DIGITS, 'backspace', 'close', 'next'].sort());
+    expect(keysOf(m).sort()).toEqual([...DIGITS, 'backspace', 'close', 'enter', 'next'].sort());
     expect(osk(m).querySelector('[data-key="a"], [data-key="shift"], [data-key="space"]')).toBeNull();
     for (const d of '5145550100') key(m, d).click();
     expect(phone.value).toBe('5145550100');
@@ -271,8 +272,8 @@ describe('showing and hiding', () => {
     const m = await mount();
     const name = focusOn(m, 'profile', '#name');
     expect(osk(m).hidden).toBe(false);
-    // Not over the field: the page keeps room for the keyboard at its bottom.
-    expect(m.root.style.paddingBottom).toMatch(/^\d+px$/);
+    // Not over the page: under it, which shrinks above the keys (the app root is a column: header, page, keys).
+    expect(osk(m).previousElementSibling?.id).toBe('page');
     key(m, 'next').click();
     expect(document.activeElement?.id).toBe('first-name');
     expect(osk(m).hidden).toBe(false);
@@ -282,7 +283,6 @@ describe('showing and hiding', () => {
     key(m, 'close').click();
     expect(osk(m).hidden).toBe(true);
     expect(document.activeElement?.id).toBe('city');
-    expect(m.root.style.paddingBottom).toBe('');
     // Touching the field again brings it back.
     m.$('#city').click();
     expect(osk(m).hidden).toBe(false);
@@ -325,7 +325,6 @@ describe('showing and hiding', () => {
     expect(visibleScreen(m.root)).toBe('screen-attract');
     expect(osk(m).hidden).toBe(true);
     expect(name.value).toBe('');
-    expect(m.root.style.paddingBottom).toBe('');
     expect(osk(m).dataset.shift).toBe('off');
     expect(osk(m).dataset.layout).toBe('text');
     // The next resident: Shift off, letters in lowercase.
@@ -388,5 +387,135 @@ describe('every text field has a keyboard', () => {
       ['text', 'numeric', 'numeric', 'numeric', 'numeric'],
       ['text', 'text', 'numeric', 'numeric', 'numeric'],
     ]);
+  });
+});
+
+describe('the enter key: the step’s primary action', () => {
+  /** The key's name, from its text (the glyph is hidden from assistive technologies). */
+  const enterName = (m: Mounted): string =>
+    Array.from(key(m, 'enter').childNodes)
+      .filter((n) => !(n instanceof Element && n.getAttribute('aria-hidden') === 'true'))
+      .map((n) => n.textContent)
+      .join('')
+      .trim();
+
+  it('reads like the step’s button, on the keypad and the letter keyboard, in French then in English', async () => {
+    const m = await mount();
+    const cases: [ScreenId, string, string, 'numeric' | 'text', string][] = [
+      ['request', '#phone', '#btn-request-submit', 'numeric', 'Confirmer'],
+      ['request', '#captcha-answer', '#btn-request-submit', 'text', 'Confirmer'],
+      ['code', '#code', '#btn-code-submit', 'numeric', 'Continuer'],
+      ['login', '#login-code', '#btn-login', 'numeric', 'Connexion'],
+      ['profile', '#name', '#btn-profile-submit', 'text', 'Confirmer'],
+    ];
+    for (const [screen, field, button, layout, words] of cases) {
+      focusOn(m, screen, field);
+      expect(osk(m).dataset.layout, field).toBe(layout);
+      expect(enterName(m), field).toBe(words);
+      expect(enterName(m), field).toBe(m.$(button).textContent);
+      expect(key(m, 'enter').hidden, field).toBe(false);
+      // Named by what it shows, nothing else.
+      expect(key(m, 'enter').hasAttribute('aria-label'), field).toBe(false);
+    }
+    m.$('#btn-lang').click();
+    focusOn(m, 'code', '#code');
+    expect(enterName(m)).toBe('Continue');
+    expect(enterName(m)).toBe(m.$('#btn-code-submit').textContent);
+  });
+
+  it('presses the step’s button: the same errors next to the field, then the next step', async () => {
+    // The kiosk core refuses an empty number, as it does.
+    const m = await mount((cmd, args) => {
+      const phone = cmd === 'request_code' ? (args as { form: { phone: string } }).form.phone : null;
+      if (phone === '') throw { code: 'validation', message: '', fields: [{ field: 'phone', code: 'phone.required' }], retry_after_seconds: null };
+      return happyPath(cmd);
+    });
+    m.$('#btn-start').click();
+    m.$('#btn-new-user').click();
+    await flush();
+    // Nothing typed: « Confirmer » on the keypad is refused as the button is, the error next to the field.
+    const phone = m.$<HTMLInputElement>('#phone');
+    phone.focus();
+    key(m, 'enter').click();
+    await flush();
+    expect(m.$('#error-phone').textContent).toBe('Veuillez entrer votre numéro de téléphone.');
+    expect(phone.getAttribute('aria-invalid')).toBe('true');
+    expect(m.$('#form-error').textContent).toBe('Certains renseignements sont à corriger.');
+    // What the button shows is what the key showed.
+    const shown = (): string[] => [
+      m.$('#form-error').textContent,
+      ...Array.from(m.root.querySelectorAll<HTMLElement>('.field-error:not([hidden])'), (e) => `${e.dataset.errorFor ?? ''}: ${e.textContent}`),
+    ];
+    const byKey = shown();
+    m.$('#btn-request-submit').click();
+    await flush();
+    expect(shown()).toEqual(byKey);
+    expect(visibleScreen(m.root)).toBe('screen-request');
+    phone.focus();
+    typeOnKeys(m, '5145550100');
+    m.$<HTMLInputElement>('#channel-sms').click();
+    m.$<HTMLInputElement>('#consent').click();
+    phone.focus();
+    key(m, 'enter').click();
+    await flush();
+    expect(m.calls.filter((c) => c.cmd === 'request_code').map((c) => (c.args as { form: { phone: string } }).form.phone)).toEqual([
+      '',
+      '',
+      '5145550100',
+    ]);
+    expect(visibleScreen(m.root)).toBe('screen-code');
+
+    // Step 3, nothing typed: the same error as the button's, and the keys stay for the field.
+    const code = m.$<HTMLInputElement>('#code');
+    code.focus();
+    key(m, 'enter').click();
+    expect(m.$('#error-code').hidden).toBe(false);
+    expect(m.$('#error-code').textContent).toBe('Veuillez entrer le mot de passe reçu.');
+    expect(code.getAttribute('aria-invalid')).toBe('true');
+    expect(visibleScreen(m.root)).toBe('screen-code');
+    expect(document.activeElement).toBe(code);
+    expect(osk(m).hidden).toBe(false);
+    typeOnKeys(m, '123456');
+    key(m, 'enter').click();
+    expect(visibleScreen(m.root)).toBe('screen-login');
+    expect(m.$<HTMLInputElement>('#login-code').value).toBe('123456');
+    // The new screen's title has the focus: the keys are gone.
+    expect(osk(m).hidden).toBe(true);
+  });
+
+  it('does nothing while the button does nothing (busy: the form is being sent)', async () => {
+    let saves = 0;
+    const m = await mount((cmd) => {
+      if (cmd === 'save_profile') {
+        saves += 1;
+        return new Promise(() => undefined);
+      }
+      return happyPath(cmd);
+    });
+    m.app.show('profile');
+    m.app.contacts.addRow({ kind: 'mobile', value: '514 555-0100' });
+    const name = focusOn(m, 'profile', '#name');
+    typeOnKeys(m, 'Gagnon');
+    key(m, 'enter').click();
+    await flush();
+    expect(saves).toBe(1);
+    expect(m.$<HTMLButtonElement>('#btn-profile-submit').disabled).toBe(true);
+    name.focus();
+    key(m, 'enter').click();
+    await flush();
+    expect(saves).toBe(1);
+  });
+
+  it('is not there for a field outside a form (no step to validate)', () => {
+    const root = document.createElement('div');
+    document.body.replaceChildren(root);
+    const keyboard = createKeyboard(root);
+    const loose = document.createElement('input');
+    for (const [name, value] of Object.entries(keyboardAttrs('numeric'))) loose.setAttribute(name, value);
+    root.append(loose, keyboard.element);
+    loose.focus();
+    const enter = keyboard.element.querySelector<HTMLButtonElement>('[data-key="enter"]');
+    expect(keyboard.element.hidden).toBe(false);
+    expect(enter?.hidden).toBe(true);
   });
 });

@@ -9,17 +9,22 @@
 // WebDriver clicks and screen readers work; each key types at the caret of the field and fires a
 // real `input` event. A physical keyboard keeps working (fields are never read-only).
 //
+// It sits under the page area, which shrinks above it: the field with its label and the step's primary
+// action are kept in view (`reveal.ts`). Its `enter` key is that action: it reads like the step's button
+// (« Confirmer », « Continuer », « Connexion »…) and presses it, so it validates exactly as the button does.
+//
 // Stable selectors: the container is `#osk`; each key has `data-key`: the character it types
 // (`é`, `5`, `@`; the capital while Shift is on: `É`) or `backspace`, `shift`, `space`, `next`,
-// `close`, `letters`.
+// `close`, `letters`, `enter`.
 import { h } from './dom';
 import { t, type TranslationKey } from './i18n';
+import { primaryAction, reveal, unreveal } from './reveal';
 
 export type KeyboardKind = 'text' | 'numeric' | 'none';
 export type KeyboardLayout = 'text' | 'numeric';
 type TextField = HTMLInputElement | HTMLTextAreaElement;
 
-type Special = 'backspace' | 'shift' | 'space' | 'next' | 'close' | 'letters';
+type Special = 'backspace' | 'shift' | 'space' | 'next' | 'close' | 'letters' | 'enter';
 
 /** Shift: off, for the next character only, or locked (fields that take capitals only). */
 type ShiftState = 'off' | 'once' | 'lock';
@@ -49,15 +54,17 @@ const TEXT_ROWS: readonly (readonly string[])[] = [
   ['a', 's', 'd', 'f', 'g', 'h', 'j', 'k', 'l', '-'],
   [S('shift'), 'z', 'x', 'c', 'v', 'b', 'n', 'm', ',', '.', '@'],
   ['é', 'è', 'ê', 'ë', 'à', 'â', 'ç', 'ô', 'î', 'ï', 'û', 'ù', 'ü', 'œ'],
-  ['_', '+', S('space'), S('next'), S('close')],
+  ['_', '+', S('space'), S('next'), S('close'), S('enter')],
 ];
 
+/** A keypad of four columns; the last row starts with « ABC » for the fields that take letters too. */
 const NUMERIC_ROWS: readonly (readonly string[])[] = [
-  ['1', '2', '3'],
-  ['4', '5', '6'],
-  ['7', '8', '9'],
-  [S('backspace'), '0', S('next')],
+  ['1', '2', '3', S('backspace')],
+  ['4', '5', '6', S('next')],
+  ['7', '8', '9', S('close')],
 ];
+/** Keeps the digits in their columns when there is no « ABC ». */
+const GAP = '{gap}';
 
 const SPECIALS: Record<Special, { name: TranslationKey; glyph?: string; text?: TranslationKey }> = {
   backspace: { name: 'osk.backspace', glyph: '⌫' },
@@ -66,10 +73,9 @@ const SPECIALS: Record<Special, { name: TranslationKey; glyph?: string; text?: T
   next: { name: 'osk.next', glyph: '⇥', text: 'osk.next_short' },
   close: { name: 'osk.close', glyph: '▾', text: 'osk.close_short' },
   letters: { name: 'osk.letters', text: 'osk.letters_short' },
+  // Named by its text: the step's button's own words (see `renderEnter`).
+  enter: { name: 'osk.enter', glyph: '↵', text: 'osk.enter' },
 };
-
-/** Room kept between the field and the keyboard's top edge. */
-const MARGIN_PX = 16;
 
 export interface OnScreenKeyboard {
   /** `#osk`, docked at the bottom of the window (hidden until a text field has the focus). */
@@ -145,8 +151,8 @@ function hasCapital(char: string): boolean {
 }
 
 /**
- * Creates the keyboard and follows the focus inside `root` (the app root, where it must be appended).
- * `root` also gets the bottom padding that keeps the page scrollable above the keyboard.
+ * Creates the keyboard and follows the focus inside `root` (the app root, where it must be appended, after
+ * the page area: the page shrinks above it while it is shown).
  * The keys themselves are made when it is first shown (nothing to type into on the first screen).
  */
 export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
@@ -155,6 +161,7 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
   let layout: KeyboardLayout = 'text';
   let shift: ShiftState = 'off';
   let shiftKey: HTMLButtonElement | null = null;
+  let enterKey: HTMLButtonElement | null = null;
 
   const keys = h('div', { class: 'osk-keys' });
   const element = h(
@@ -175,25 +182,17 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
 
   function specialKey(name: Special): HTMLButtonElement {
     const spec = SPECIALS[name];
-    const key = h(
-      'button',
-      {
-        type: 'button',
-        class: `osk-key osk-special osk-${name}`,
-        'data-key': name,
-        'aria-label': t(spec.name),
-        'data-i18n': spec.name,
-        'data-i18n-attr': 'aria-label',
-      },
-      [
-        spec.glyph ? h('span', { class: 'osk-glyph', 'aria-hidden': 'true' }, [spec.glyph]) : null,
-        spec.text ? h('span', { class: 'osk-text', i18n: spec.text }) : null,
-      ],
-    );
+    // The enter key is named by its text (the step's button's words); the others by what they do.
+    const named = name === 'enter' ? {} : { 'aria-label': t(spec.name), 'data-i18n': spec.name, 'data-i18n-attr': 'aria-label' };
+    const key = h('button', { type: 'button', class: `osk-key osk-special osk-${name}`, 'data-key': name, ...named }, [
+      spec.glyph ? h('span', { class: 'osk-glyph', 'aria-hidden': 'true' }, [spec.glyph]) : null,
+      spec.text ? h('span', { class: 'osk-text', i18n: spec.text }) : null,
+    ]);
     if (name === 'shift') {
       key.setAttribute('aria-pressed', 'false');
       shiftKey = key;
     }
+    if (name === 'enter') enterKey = key;
     return key;
   }
 
@@ -201,7 +200,8 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
     return h('button', { type: 'button', class: 'osk-key osk-char', 'data-key': char, 'data-char': char }, [char]);
   }
 
-  function key(spec: string): HTMLButtonElement {
+  function key(spec: string): HTMLElement {
+    if (spec === GAP) return h('span', { class: 'osk-gap', 'aria-hidden': 'true' });
     const special = /^\{(\w+)\}$/.exec(spec)?.[1];
     return special ? specialKey(special as Special) : charKey(spec);
   }
@@ -210,15 +210,17 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
     if (layout === 'text') return TEXT_ROWS;
     // A field that may also take letters (a civic number such as 123A) gets « ABC ».
     const letters = current?.dataset.keyboardLetters === 'true';
-    return [...NUMERIC_ROWS, letters ? [S('letters'), S('close')] : [S('close')]];
+    return [...NUMERIC_ROWS, [letters ? S('letters') : GAP, '0', S('enter')]];
   }
 
   /** Builds the keys of the current layout (only one layout's keys exist at a time: `data-key` is unique). */
   function build(): void {
     shiftKey = null;
+    enterKey = null;
     element.dataset.layout = layout;
     keys.replaceChildren(...rows().map((row) => h('div', { class: 'osk-row' }, row.map(key))));
     renderShift();
+    renderEnter();
   }
 
   /** Capitals on the letter keys while Shift is on; each key's data-key is what it types. */
@@ -239,27 +241,27 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
     element.dataset.shift = shift;
   }
 
+  /** The enter key reads like the field's primary action (« Confirmer »…); a field without one has none. */
+  function renderEnter(): void {
+    const text = enterKey?.querySelector<HTMLElement>('.osk-text');
+    if (!enterKey || !text) return;
+    const action = current ? primaryAction(current) : null;
+    enterKey.hidden = action === null;
+    const words = (action?.dataset.i18n ?? 'osk.enter') as TranslationKey;
+    // Kept as a key: a language change retranslates it with the rest of the app.
+    text.dataset.i18n = words;
+    text.textContent = t(words);
+  }
+
   function setShift(next: ShiftState): void {
     shift = next;
     renderShift();
   }
 
-  /** The page keeps room under its content for the keyboard; the field is scrolled above it. */
-  function fit(field: TextField | null): void {
-    if (element.hidden) {
-      root.style.removeProperty('padding-bottom');
-      doc.documentElement.style.removeProperty('--osk-height');
-      return;
-    }
-    const height = Math.ceil(element.getBoundingClientRect().height);
-    root.style.setProperty('padding-bottom', `${height}px`);
-    doc.documentElement.style.setProperty('--osk-height', `${height}px`);
-    const view = doc.defaultView;
-    if (height <= 0 || !field || !view) return;
-    const rect = field.getBoundingClientRect();
-    const limit = view.innerHeight - height - MARGIN_PX;
-    if (rect.bottom > limit) view.scrollBy(0, Math.min(rect.bottom - limit, rect.top - MARGIN_PX));
-    else if (rect.top < MARGIN_PX) view.scrollBy(0, rect.top - MARGIN_PX);
+  /** Shown: the page area has shrunk above the keys; the field, its label and the way on are kept in view. */
+  function fit(): void {
+    if (element.hidden) unreveal(root);
+    else if (current) reveal(current, root);
   }
 
   function show(field: TextField): void {
@@ -273,14 +275,14 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
       build();
     }
     element.hidden = false;
-    fit(field);
+    fit();
   }
 
   function hide(): void {
     current = null;
     element.hidden = true;
     if (shift === 'once') setShift('off');
-    fit(null);
+    fit();
   }
 
   /** « Champ suivant »: the next field with a keyboard in the same form (or dialog, or screen); none: hidden. */
@@ -326,7 +328,11 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
       case 'letters':
         layout = 'text';
         build();
-        fit(field);
+        fit();
+        break;
+      case 'enter':
+        // Exactly as the button: a disabled (busy) one does nothing; errors show as they do for it.
+        primaryAction(field)?.click();
         break;
     }
   }
@@ -359,11 +365,11 @@ export function createKeyboard(root: HTMLElement): OnScreenKeyboard {
     const target = event.target;
     if (element.hidden && typable(target) && target === doc.activeElement) show(target);
   });
-  // The text size changed while shown: the page's room follows the keyboard's height.
+  // The keyboard's height changed while shown (another layout, the text size): the field is kept in view.
   const Observer = (doc.defaultView as { ResizeObserver?: typeof ResizeObserver } | null)?.ResizeObserver;
   if (Observer) {
     new Observer(() => {
-      if (!element.hidden) fit(null);
+      if (!element.hidden) fit();
     }).observe(element);
   }
 

@@ -85,7 +85,7 @@ describe('start-up', () => {
     // The dialogs go after the keyboard, in the same order as ever; both hidden.
     expect(Array.from(m.root.children, (el) => el.id || el.tagName.toLowerCase())).toEqual([
       'header',
-      'main',
+      'page',
       'osk',
       'idle-warning',
       'staff-pin-dialog',

@@ -216,13 +216,18 @@ describe('offline from step 1', () => {
     expect(text(m, '#step-indicator')).toBe('Étape 3 de 3');
   });
 
-  it('puts the number as first contact (a landline for a call) when the profile has none', async () => {
-    const m = await mount((cmd) => (cmd === 'request_code' ? offlineForm(emptyProfile({ city: 'Sainte-Adèle' })) : undefined));
-    await submitStepOne(m, 'voice');
-    expect(visibleScreen(m.root)).toBe('screen-profile');
-    expect(contactValues(m)).toEqual([PHONE]);
-    expect(m.$<HTMLSelectElement>('#contacts tbody tr.contact-row [data-field="kind"]').value).toBe('landline');
-  });
+  it.each(['voice', 'sms'] as const)(
+    'puts the number as first contact when the profile has none, its type asked whatever the code went by (%s)',
+    async (channel) => {
+      const m = await mount((cmd) => (cmd === 'request_code' ? offlineForm(emptyProfile({ city: 'Sainte-Adèle' })) : undefined));
+      await submitStepOne(m, channel);
+      expect(visibleScreen(m.root)).toBe('screen-profile');
+      expect(contactValues(m)).toEqual([PHONE]);
+      const row = m.$('#contacts tbody tr.contact-row');
+      expect(row.querySelector<HTMLSelectElement>('[data-field="kind"]')?.value).toBe('');
+      expect(row.querySelector('.channels')?.textContent).toBe('Cellulaire ou téléphone fixe\u202f? Seul un cellulaire reçoit les SMS.');
+    },
+  );
 });
 
 describe('offline after step 1 (login)', () => {

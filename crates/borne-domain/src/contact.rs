@@ -257,23 +257,6 @@ impl ContactPoint {
         })
     }
 
-    /// The signup phone as the first contact point: a resident who asked for
-    /// an SMS has a cell phone; one who asked for a call may be on a landline.
-    pub fn from_signup_phone(phone: PhoneNumber, channel: Channel) -> Self {
-        Self {
-            active: true,
-            description: String::new(),
-            kind: match channel {
-                Channel::Sms => ContactType::Mobile,
-                Channel::Voice => ContactType::Landline,
-            },
-            value: ContactValue::Phone(phone),
-            extension: None,
-            extension_delay_seconds: 0,
-            order: 1,
-        }
-    }
-
     pub fn active(&self) -> bool {
         self.active
     }

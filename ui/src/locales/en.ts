@@ -39,6 +39,7 @@ export const en: {
     'osk.close_short': 'Hide',
     'osk.letters': 'ABC: letter keyboard',
     'osk.letters_short': 'ABC',
+    'osk.enter': 'OK',
 
     'attract.title_generic': 'Emergency alerts',
     'attract.pitch':
@@ -148,6 +149,8 @@ export const en: {
     'contacts.kind_landline': 'Landline',
     'contacts.kind_mobile': 'Cell phone',
     'contacts.kind_email': 'Email',
+    'contacts.kind_choose': 'Choose one',
+    'contacts.channels_unset': 'Cell phone or landline? Only a cell phone gets SMS.',
     'contacts.channels_landline': 'Voice messages only',
     'contacts.channels_mobile': 'Voice messages and SMS',
     'contacts.channels_email': 'Email',
@@ -250,6 +253,7 @@ export const en: {
     "email.invalid": 'This email address is not valid. Example: name@example.ca.',
     "contact.description_too_long": 'The description is too long.',
     "contact.invalid_type": 'Choose a type: landline, cell phone or email.',
+    "contact.kind_required": 'Choose the type of this contact: cell phone, landline or email. Only a cell phone gets alerts by SMS.',
     "contact.value_required": 'Enter a phone number or an email address.',
     "contact.extension_not_for_email": 'An email cannot have an extension.',
     "contact.invalid_extension": 'The extension must contain digits only.',

@@ -34,6 +34,7 @@ export const fr = {
     'osk.close_short': 'Masquer',
     'osk.letters': 'ABC\u00a0: clavier de lettres',
     'osk.letters_short': 'ABC',
+    'osk.enter': 'OK',
 
     'attract.title_generic': 'Alertes d’urgence',
     'attract.pitch':
@@ -145,6 +146,8 @@ export const fr = {
     'contacts.kind_landline': 'Téléphone fixe',
     'contacts.kind_mobile': 'Cellulaire',
     'contacts.kind_email': 'Courriel',
+    'contacts.kind_choose': 'À choisir',
+    'contacts.channels_unset': 'Cellulaire ou téléphone fixe\u202f? Seul un cellulaire reçoit les SMS.',
     'contacts.channels_landline': 'Messages vocaux seulement',
     'contacts.channels_mobile': 'Messages vocaux et SMS',
     'contacts.channels_email': 'Courriel',
@@ -247,6 +250,7 @@ export const fr = {
     "email.invalid": 'Cette adresse courriel n’est pas valide. Exemple\u00a0: nom@exemple.ca.',
     "contact.description_too_long": 'La description est trop longue.',
     "contact.invalid_type": 'Choisissez un type\u00a0: téléphone fixe, cellulaire ou courriel.',
+    "contact.kind_required": 'Indiquez le type de cette coordonnée\u00a0: cellulaire, téléphone fixe ou courriel. Seul un cellulaire reçoit les alertes par SMS.',
     "contact.value_required": 'Entrez un numéro de téléphone ou une adresse courriel.',
     "contact.extension_not_for_email": 'Un courriel ne peut pas avoir de poste.',
     "contact.invalid_extension": 'Le poste doit contenir seulement des chiffres.',

@@ -208,6 +208,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
     await toProfile(m);
     expect(ticked(m)).toEqual(['collections']);
     type(m.$<HTMLInputElement>('#name'), 'Tremblay');
+    type(m.$<HTMLSelectElement>('#contacts [data-field="kind"]'), 'mobile');
     box(m, 'street_closures').click();
     m.$('#btn-profile-submit').click();
     await flush();

@@ -9,7 +9,7 @@ import { toErrorBody } from '../ipc';
 import { keyboardAttrs } from '../keyboard';
 import { RATE_LIMITED } from '../shell/banner';
 import { button, clearFieldErrors, clearInputs, clearText, fieldBlock, input, setI18n } from '../ui';
-import { buttonRow, form, requiredNote, screen } from './common';
+import { actionBar, buttonRow, form, requiredNote, screen } from './common';
 
 /** How often `delivery_status` is asked while step 3 is shown. */
 export const POLL_MS = 3000;
@@ -44,7 +44,7 @@ function build() {
     deliveryStatus,
     requiredNote(),
     fieldBlock({ id: 'code', field: 'code', label: 'code.label', control: code, required: true }),
-    buttonRow([button('btn-code-submit', 'code.submit', 'primary', 'submit'), resendButton, cancel]),
+    actionBar([button('btn-code-submit', 'code.submit', 'primary', 'submit'), resendButton, cancel]),
     h('div', { id: 'resend-area', class: 'resend-area' }, [resendCountdown, buttonRow([resendSms, resendVoice])]),
   ]);
   const element = screen('code', 'code.title', [codeForm]);

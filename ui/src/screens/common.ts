@@ -19,6 +19,14 @@ export function buttonRow(children: Node[]): HTMLElement {
   return h('div', { class: 'button-row' }, children);
 }
 
+/**
+ * The buttons of a step's form, its primary action first: the bar holds the bottom of the page area while the
+ * form goes on below it, so the way on stays in view (above the on-screen keyboard too: see `reveal.ts`).
+ */
+export function actionBar(children: Node[]): HTMLElement {
+  return h('div', { class: 'button-row action-bar' }, children);
+}
+
 export function form(id: string, children: Node[]): HTMLFormElement {
   return h('form', { id, novalidate: true, autocomplete: 'off' }, children);
 }

@@ -3,7 +3,7 @@ import type { LoginOutcome } from '../bindings';
 import type { Navigation, ScreenPart, Services } from '../context';
 import { keyboardAttrs } from '../keyboard';
 import { button, clearFieldErrors, clearInputs, fieldBlock, input, withBusy } from '../ui';
-import { buttonRow, form, requiredNote, screen } from './common';
+import { actionBar, form, requiredNote, screen } from './common';
 
 /** Every failed login reads the same (the server tells nothing more): a new code may be what is needed. */
 const NEW_CODE_ERRORS = new Set(['login.invalid_code']);
@@ -27,7 +27,7 @@ export function createLogin(ctx: LoginContext): LoginScreen {
     requiredNote(),
     fieldBlock({ id: 'login-phone', field: 'phone', label: 'login.phone', control: phone, required: true }),
     fieldBlock({ id: 'login-code', field: 'code', label: 'login.code', control: code, required: true }),
-    buttonRow([submit, newCodeButton, cancel]),
+    actionBar([submit, newCodeButton, cancel]),
   ]);
   const element = screen('login', 'login.title', [loginForm]);
 

@@ -1,28 +1,24 @@
 // Step 5, « Formulaire »: the resident's profile (name, address, alert categories, contact points); the
 // offline notes; after a login, an offline registration for the number waiting for the owner's decision.
-import type { Channel, Profile, ProfileOutcome } from '../bindings';
+import type { Profile, ProfileOutcome } from '../bindings';
 import type { Navigation, ScreenPart, Services } from '../context';
 import { createContactsEditor, type ContactsEditor } from '../contacts';
 import { byId, h } from '../dom';
-import { codeSent, offlineVariant, pendingChange, phoneDisplay } from '../flow';
+import { offlineVariant, pendingChange, phoneDisplay } from '../flow';
 import { formatDateTime } from '../format';
 import { currentLanguage, t } from '../i18n';
 import { keyboardAttrs } from '../keyboard';
 import { townArgs } from '../town';
 import { button, clearFieldErrors, clearInputs, clearText, fieldBlock, input, setI18n, withBusy } from '../ui';
 import { createCategoryChooser, type CategoryChooser } from './categories';
-import { buttonRow, form, requiredNote, screen } from './common';
+import { actionBar, buttonRow, form, requiredNote, screen } from './common';
 import { profileDetails } from './summary';
 
-export interface ProfileContext
-  extends Pick<
-      Services,
-      'api' | 'info' | 'session' | 'dispatch' | 'screen' | 'show' | 'reset' | 'banner' | 'refreshConnectivity' | 'idleWarningOpen'
-    >,
-    Pick<Navigation, 'done'> {
-  /** The channel ticked at step 1 (null: none, or step 1 never shown). */
-  chosenChannel(): Channel | null;
-}
+export type ProfileContext = Pick<
+  Services,
+  'api' | 'info' | 'session' | 'dispatch' | 'screen' | 'show' | 'reset' | 'banner' | 'refreshConnectivity' | 'idleWarningOpen'
+> &
+  Pick<Navigation, 'done'>;
 
 export interface ProfileScreen extends ScreenPart {
   /** The contact points of the form. */
@@ -88,7 +84,7 @@ function build(categories: CategoryChooser, contacts: ContactsEditor) {
       h('p', { class: 'help', id: 'help-contacts', i18n: 'profile.contacts_help' }),
       contacts.element,
     ]),
-    buttonRow([submit, cancel]),
+    actionBar([submit, cancel]),
   ]);
   // Offline variant: the number (not verified) and why no code was asked.
   const profilePhone = h('p', { id: 'profile-phone', class: 'lead', hidden: true });
@@ -138,7 +134,10 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
     );
   }
 
-  /** Puts a profile in the form; with no contact at all, the resident's number comes first. */
+  /**
+   * Puts a profile in the form; with no contact at all, the resident's number comes first, its type left for
+   * them to choose (how the code was sent says nothing of it: a cell phone may ask for a call).
+   */
   function fill(p: Profile): void {
     fields.name.value = p.name;
     fields.firstName.value = p.first_name;
@@ -154,16 +153,11 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
     const flow = ctx.session().flow;
     const phone = phoneDisplay(flow);
     if (p.contacts.length === 0 && phone !== null) {
-      contacts.addRow({
-        kind: (codeSent(flow)?.channel ?? ctx.chosenChannel()) === 'voice' ? 'landline' : 'mobile',
-        value: phone,
-        order: 1,
-        active: true,
-      });
+      contacts.addRow({ value: phone, order: 1, active: true });
     }
   }
 
-  function read(): Profile {
+  function read(contactPoints: Profile['contacts']): Profile {
     return {
       name: fields.name.value,
       first_name: fields.firstName.value,
@@ -174,7 +168,7 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
       apartment: fields.apartment.value,
       postal_code: fields.postalCode.value,
       newsletter: fields.newsletter.checked,
-      contacts: contacts.read(),
+      contacts: contactPoints,
       categories: categories.chosen(),
     };
   }
@@ -211,10 +205,16 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
 
   /** « Confirmer »: saved online, or in the kiosk's queue (sent when the service is back). */
   async function submitProfile(): Promise<void> {
+    const answered = contacts.read();
+    if (!answered.ok) {
+      // A contact's type not chosen yet: asked next to it, nothing sent.
+      ctx.banner.showErrors({ code: 'validation', message: '', fields: answered.errors, retry_after_seconds: null }, element);
+      return;
+    }
     const session = ctx.session().id;
     let outcome: ProfileOutcome;
     try {
-      outcome = await ctx.api.saveProfile(read());
+      outcome = await ctx.api.saveProfile(read(answered.contacts));
     } catch (e) {
       if (session !== ctx.session().id) return;
       ctx.banner.showErrors(e, element);

@@ -6,7 +6,7 @@ import { currentLanguage, type TranslationKey } from '../i18n';
 import { toErrorBody } from '../ipc';
 import { keyboardAttrs } from '../keyboard';
 import { button, clearErrorsOfControl, clearFieldErrors, clearInputs, errorElement, fieldBlock, input, withBusy } from '../ui';
-import { buttonRow, form, requiredNote, screen } from './common';
+import { actionBar, form, requiredNote, screen } from './common';
 
 export type RequestContext = Pick<
   Services,
@@ -17,8 +17,6 @@ export type RequestContext = Pick<
 export interface RequestScreen extends ScreenPart {
   /** Shows step 1 with a new captcha; `keepTyped`: what was typed stays (back for another code). */
   open(keepTyped: boolean): Promise<void>;
-  /** The channel ticked, or null. */
-  channel(): Channel | null;
   /** The number typed. */
   phone(): string;
 }
@@ -69,7 +67,7 @@ function build() {
       ]),
       errorElement('error-consent', 'consent'),
     ]),
-    buttonRow([submit, cancel]),
+    actionBar([submit, cancel]),
   ]);
   // Assisted signup (staff mode): said on screen, and the captcha block is hidden.
   const assistedNote = h('p', { id: 'assisted-note', class: 'notice', i18n: 'staff.assisted_note', hidden: true });
@@ -176,7 +174,6 @@ export function createRequest(ctx: RequestContext): RequestScreen {
   return {
     element,
     open,
-    channel: chosenChannel,
     phone: () => phone.value,
     draw: renderAssisted,
     show(): void {

@@ -1,4 +1,6 @@
-// The header (the town's name, text size, contrast, the language) and the step indicator under it.
+// The header (the town's name, text size, contrast, the language, and the offline banner under them) and the
+// step indicator. The header never scrolls away (the page area scrolls under it) and its controls hold one
+// row at every text size: from A+ on they show their icons only (their names stay for assistive technologies).
 import type { KioskInfo } from '../bindings';
 import { createDisplaySettings, type DisplaySettings } from '../a11y';
 import type { ScreenId } from '../context';
@@ -24,6 +26,7 @@ const OFFLINE_STEPS: Record<ScreenId, number> = {
 const OFFLINE_TOTAL_STEPS = 3;
 
 export interface Header {
+  /** `<header>`: the row of controls, then the offline banner. */
   readonly element: HTMLElement;
   /** Text size and high contrast: the resident's, on every screen, back to the defaults with the session. */
   readonly display: DisplaySettings;
@@ -31,14 +34,17 @@ export interface Header {
   drawInfo(info: KioskInfo | null): void;
 }
 
-/** `retranslate` redraws the app in the language chosen with the toggle. */
-export function createHeader(doc: Document, retranslate: () => void): Header {
+/** `retranslate` redraws the app in the language chosen with the toggle; `offlineBanner` goes under the row. */
+export function createHeader(doc: Document, retranslate: () => void, offlineBanner: HTMLElement): Header {
   const townName = h('p', { class: 'town', id: 'town-name' });
   const langButton = h('button', { id: 'btn-lang', type: 'button', class: 'btn btn-lang', i18n: 'app.lang_toggle', hidden: true });
   const display = createDisplaySettings(doc);
-  const element = h('header', { class: 'topbar' }, [
-    townName,
-    h('div', { class: 'topbar-tools' }, [display.textSizeGroup, display.contrastButton, langButton]),
+  const element = h('header', { class: 'app-header' }, [
+    h('div', { class: 'topbar' }, [
+      townName,
+      h('div', { class: 'topbar-tools' }, [display.textSizeGroup, display.contrastButton, langButton]),
+    ]),
+    offlineBanner,
   ]);
   langButton.addEventListener('click', () => {
     setLanguage(currentLanguage() === 'fr' ? 'en' : 'fr');

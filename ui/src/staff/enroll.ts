@@ -4,7 +4,7 @@ import type { Enrolled, KioskInfo } from '../bindings';
 import type { Services, UiPart } from '../context';
 import { byId, h } from '../dom';
 import { toErrorBody } from '../ipc';
-import { buttonRow, form } from '../screens/common';
+import { actionBar, form } from '../screens/common';
 import { button, clearFieldError, clearText, fieldBlock, input, setI18n, showFieldError } from '../ui';
 
 const STAFF_REQUIRED = 'staff.required';
@@ -37,7 +37,7 @@ export function createEnrollment(ctx: EnrollContext): Enrollment {
   const status = h('p', { id: 'enroll-status', class: 'status-line', role: 'status' });
   const enrollForm = form('form-enroll', [
     fieldBlock({ id: 'enroll-code', field: 'code', label: 'staff.enroll_code', control: code, required: true, help: 'staff.enroll_code_help' }),
-    buttonRow([submit]),
+    actionBar([submit]),
   ]);
   const element = h('section', { id: 'staff-enroll', class: 'staff-enroll', 'aria-labelledby': 'staff-enroll-title' }, [
     h('h2', { id: 'staff-enroll-title', i18n: 'staff.enroll_title' }),

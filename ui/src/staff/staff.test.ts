@@ -82,7 +82,7 @@ async function mountStaff(extra?: Handler, queue?: () => QueueStatus): Promise<M
 }
 
 const dialog = (m: Mounted): HTMLElement => m.$('#staff-pin-dialog');
-const inert = (m: Mounted): boolean => m.root.querySelector('main')?.hasAttribute('inert') ?? false;
+const inert = (m: Mounted): boolean => m.root.querySelector('main')?.closest('[inert]') != null;
 
 function press(m: Mounted, keys: string): void {
   for (const k of keys) m.$(`#pin-key-${k}`).click();
@@ -656,6 +656,7 @@ describe('assisted signup', () => {
     await flush();
     expect(visibleScreen(m.root)).toBe('screen-profile');
     type(m.$<HTMLInputElement>('#name'), 'Tremblay');
+    type(m.$<HTMLSelectElement>('#contacts [data-field="kind"]'), 'landline');
     m.$('#btn-profile-submit').click();
     await flush();
     expect(visibleScreen(m.root)).toBe('screen-done');

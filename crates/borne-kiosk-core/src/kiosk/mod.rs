@@ -15,7 +15,7 @@ mod staff;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use borne_domain::{ConsentRecord, PhoneNumber, CONSENT_TEXT_VERSION};
+use borne_domain::{ConsentRecord, CONSENT_TEXT_VERSION};
 use borne_protocol as wire;
 use borne_protocol::ipc::{Connectivity, KioskInfo};
 use secrecy::SecretString;
@@ -216,22 +216,14 @@ impl Kiosk {
         consent
     }
 
-    /// A new resident's form: the town, their language, and the signup
-    /// phone as the first contact point.
-    fn default_profile(
-        &self,
-        phone: &PhoneNumber,
-        channel: Option<wire::Channel>,
-        language: wire::Language,
-    ) -> wire::Profile {
-        let contact = borne_domain::ContactPoint::from_signup_phone(
-            phone.clone(),
-            channel.map_or(borne_domain::Channel::Sms, Into::into),
-        );
+    /// A new resident's form: the town and their language. No contact
+    /// point: the UI puts the signup phone first and asks the resident
+    /// whether it is a cell phone or a landline (how the code was sent
+    /// says nothing of it; a wrong guess loses SMS alerts).
+    fn default_profile(&self, language: wire::Language) -> wire::Profile {
         wire::Profile {
             language,
             city: self.config.town_name.clone(),
-            contacts: vec![wire::ContactPoint::from_domain(&contact)],
             ..Default::default()
         }
     }

@@ -122,9 +122,7 @@ impl Kiosk {
             } => (
                 token.clone(),
                 id.clone(),
-                signup
-                    .as_ref()
-                    .map(|s| (s.phone.clone(), s.channel, s.language)),
+                signup.as_ref().map(|s| s.language),
             ),
             _ => return Err(KioskError::SessionExpired.into()),
         };
@@ -136,9 +134,7 @@ impl Kiosk {
         self.session().change_decided();
         Ok(match (result.profile, signup) {
             (Some(p), _) => p,
-            (None, Some((phone, channel, language))) => {
-                self.default_profile(&phone, Some(channel), language)
-            }
+            (None, Some(language)) => self.default_profile(language),
             (None, None) => wire::Profile::default(),
         })
     }

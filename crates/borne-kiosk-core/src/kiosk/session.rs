@@ -63,11 +63,6 @@ impl Session {
         }
     }
 
-    /// Step 1's answers if they were given for `phone`.
-    pub fn signup_for(&self, phone: &PhoneNumber) -> Option<&Signup> {
-        self.signup().filter(|s| s.phone == *phone)
-    }
-
     /// The language chosen at step 1 (French before it).
     pub fn language(&self) -> wire::Language {
         self.signup().map(|s| s.language).unwrap_or_default()
@@ -126,12 +121,12 @@ impl Session {
 
     /// The offline variant for `phone`, if step 1 was for that number
     /// (nothing the resident typed there is lost); the central session,
-    /// if any, is dropped. Answers step 1's channel and language.
-    pub fn go_offline(&mut self, phone: &PhoneNumber) -> Option<(wire::Channel, wire::Language)> {
+    /// if any, is dropped. Answers step 1's language.
+    pub fn go_offline(&mut self, phone: &PhoneNumber) -> Option<wire::Language> {
         let signup = self.take_signup_for(phone)?;
-        let answers = (signup.channel, signup.language);
+        let language = signup.language;
         *self = Self::Offline(signup);
-        Some(answers)
+        Some(language)
     }
 
     /// Logged in as `phone`; step 1's answers are kept if they were for it.
@@ -262,7 +257,7 @@ mod tests {
         assert!(matches!(s, Session::CodeRequested(_)));
         assert_eq!(
             s.go_offline(&phone("514 555-0100")),
-            Some((wire::Channel::Sms, wire::Language::En))
+            Some(wire::Language::En)
         );
         assert!(matches!(s, Session::Offline(_)) && s.token().is_none());
     }

@@ -110,14 +110,14 @@ impl Kiosk {
     /// Switches this session to the offline variant: the form of step 5,
     /// nothing typed in step 1 lost. Needs step 1 for `phone`.
     fn go_offline(&self, phone: &PhoneNumber) -> Result<OfflineForm, KioskError> {
-        let (channel, language) = self
+        let language = self
             .session()
             .go_offline(phone)
             .ok_or(KioskError::SessionExpired)?;
         tracing::info!("offline variant: the registration will be queued");
         Ok(OfflineForm {
             phone_display: phone.to_string(),
-            profile: self.default_profile(phone, Some(channel), language),
+            profile: self.default_profile(language),
         })
     }
 
@@ -200,17 +200,17 @@ impl Kiosk {
             }
             Err(e) => return Err(e.into()),
         };
-        let (channel, language) = {
+        let language = {
             let mut s = self.session();
-            let answers = (s.signup_for(&phone).map(|s| s.channel), s.language());
+            let language = s.language();
             let pending = response.pending_change.as_ref().map(|p| p.id.clone());
             s.log_in(&phone, SecretString::from(response.session_token), pending);
-            answers
+            language
         };
         let existing = response.profile.is_some();
         let profile = response
             .profile
-            .unwrap_or_else(|| self.default_profile(&phone, channel, language));
+            .unwrap_or_else(|| self.default_profile(language));
         Ok(LoginOutcome {
             phone_display: phone.to_string(),
             existing_profile: existing,
