@@ -187,6 +187,19 @@ describe('the header', () => {
   });
 });
 
+describe('a new screen', () => {
+  it('starts at its top, whatever the last one scrolled to', async () => {
+    const m = await mount();
+    const page = m.$('#page');
+    m.$('#btn-start').click();
+    page.scrollTop = 400;
+    expect(page.scrollTop).toBe(400);
+    m.$('#btn-new-user').click();
+    expect(visibleScreen(m.root)).toBe('screen-request');
+    expect(page.scrollTop).toBe(0);
+  });
+});
+
 describe('on every screen', () => {
   it('sit in the header next to the language, outside the screens', async () => {
     const m = await mount();

@@ -317,6 +317,8 @@ function show(k: Kiosk, id: ScreenId): void {
   for (const [key, s] of entries) {
     if (s.built) s.built.element.hidden = key !== id;
   }
+  // A new screen starts at its top (its step line and title), whatever the last one scrolled to.
+  k.page.scrollTop = 0;
   k.services.banner.set([]);
   k.steps.render(id, k.store.session.flow);
   k.idle.screenShown(id);
