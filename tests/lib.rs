@@ -106,6 +106,39 @@ pub fn target_dir() -> PathBuf {
     )
 }
 
+/// The build profile of this build of the benchmarks (and of the
+/// `borne-central` they start by default).
+pub fn profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
+/// The central server binary a benchmark starts: `BORNE_CENTRAL_BIN`, or
+/// `target/<profile>/borne-central`.
+pub fn central_bin() -> PathBuf {
+    std::env::var_os("BORNE_CENTRAL_BIN").map_or_else(
+        || target_dir().join(profile()).join("borne-central"),
+        PathBuf::from,
+    )
+}
+
+/// A benchmark's `--name N` argument, or `default` when it is not given.
+pub fn count_arg(name: &str, default: usize) -> anyhow::Result<usize> {
+    use anyhow::Context;
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .context("missing value")?
+            .parse()
+            .with_context(|| format!("{name} must be a number")),
+        None => Ok(default),
+    }
+}
+
 /// A port free right now on 127.0.0.1.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -23,22 +23,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Context, Result};
-use borne_e2e::{free_port, target_dir, CentralProcess};
+use anyhow::{ensure, Result};
+use borne_e2e::{central_bin, count_arg, free_port, CentralProcess};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-
-fn arg(name: &str, default: usize) -> Result<usize> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .context("missing value")?
-            .parse()
-            .with_context(|| format!("{name} must be a number")),
-        None => Ok(default),
-    }
-}
 
 fn engine() -> Result<borne_central::db::Engine> {
     let args: Vec<String> = std::env::args().collect();
@@ -116,18 +104,11 @@ async fn raw_argon2_rate(n: usize) -> Result<f64> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let count = arg("--count", 400)?;
-    let concurrency = arg("--concurrency", 4)?;
+    let count = count_arg("--count", 400)?;
+    let concurrency = count_arg("--concurrency", 4)?;
     ensure!((1..=9_000).contains(&count), "--count: 1 to 9000");
     borne_kiosk_core::install_crypto_provider();
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
-    let bin = std::env::var_os("BORNE_CENTRAL_BIN")
-        .map(Into::into)
-        .unwrap_or_else(|| target_dir().join(profile).join("borne-central"));
+    let bin = central_bin();
     let engine = engine()?;
     let work = tempfile::tempdir()?;
     let database_url = borne_central::db::scratch_database(engine, work.path()).await?;

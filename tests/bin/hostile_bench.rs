@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use borne_e2e::{free_port, phone, target_dir, CentralProcess};
+use borne_e2e::{central_bin, count_arg, free_port, phone, CentralProcess};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -42,18 +42,6 @@ use tokio::net::TcpStream;
 /// A slow client still open this long after connecting was not cut.
 const HOLD_AT_MOST: Duration = Duration::from_secs(120);
 const PROBE_EVERY: Duration = Duration::from_millis(50);
-
-fn arg(name: &str, default: usize) -> Result<usize> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .context("missing value")?
-            .parse()
-            .with_context(|| format!("{name} must be a number")),
-        None => Ok(default),
-    }
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -182,22 +170,15 @@ async fn probe(url: String, done: Arc<AtomicBool>) -> (Vec<Duration>, Vec<String
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let slow_count = arg("--slow", 1_000)?;
-    let signup_count = arg("--signups", 200)?;
+    let slow_count = count_arg("--slow", 1_000)?;
+    let signup_count = count_arg("--signups", 200)?;
     let max_connections = std::env::args()
         .any(|a| a == "--max-connections")
-        .then(|| arg("--max-connections", 0))
+        .then(|| count_arg("--max-connections", 0))
         .transpose()?;
     ensure!(signup_count <= 10_000, "--signups: at most 10,000");
     borne_kiosk_core::install_crypto_provider();
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
-    let bin = std::env::var_os("BORNE_CENTRAL_BIN")
-        .map(Into::into)
-        .unwrap_or_else(|| target_dir().join(profile).join("borne-central"));
+    let bin = central_bin();
     // The server runs with its defaults: this one among them.
     let header_timeout = borne_central::config::HttpLimits::default().header_timeout;
     let own_limit = open_files_limit("self").unwrap_or_default();

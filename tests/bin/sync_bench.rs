@@ -20,13 +20,13 @@
 //! in release mode and runs it.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use borne_central::db::Engine;
-use borne_e2e::{free_port, target_dir, CentralProcess};
+use borne_e2e::{central_bin, free_port, profile, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
 use borne_kiosk_core::{CentralClient, Clock, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
 use borne_protocol as wire;
@@ -97,21 +97,6 @@ fn engine_words(engine: Engine) -> &'static str {
         Engine::Sqlite => "fresh SQLite file (WAL, synchronous=FULL)",
         Engine::Postgres => "fresh PostgreSQL database (BORNE_TEST_POSTGRES_URL's server)",
     }
-}
-
-fn profile() -> &'static str {
-    if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    }
-}
-
-fn central_bin() -> PathBuf {
-    std::env::var_os("BORNE_CENTRAL_BIN").map_or_else(
-        || target_dir().join(profile()).join("borne-central"),
-        PathBuf::from,
-    )
 }
 
 fn rate(n: u32, elapsed: Duration) -> f64 {
