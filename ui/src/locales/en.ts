@@ -74,7 +74,7 @@ export const en: {
     'request.captcha_answer': 'Enter the code shown above',
     'request.conditions': 'Conditions',
     'request.consent':
-      'I agree that the town may contact me during emergency measures, civil protection actions or major situations (e.g. a long power outage)',
+      'I agree that the town may contact me during emergency measures, a civil security action or major situations (e.g. an extended power outage)',
 
     'code.title': 'Enter your password',
     'code.sent_sms': 'A password was sent by text message to {{phone}}.',
