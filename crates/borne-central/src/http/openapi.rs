@@ -158,22 +158,28 @@ struct VersionHeader;
 impl Modify for VersionHeader {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let string = || ObjectBuilder::new().schema_type(Type::String).build();
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.options,
-                &mut item.head,
-                &mut item.patch,
-                &mut item.trace,
-            ];
-            for operation in operations.into_iter().flatten() {
-                add_version_header(operation, &string);
-            }
+        for operation in operations_mut(openapi) {
+            add_version_header(operation, &string);
         }
     }
+}
+
+/// Every operation of the document, whatever its method.
+fn operations_mut(openapi: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = &mut Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 fn add_version_header(operation: &mut Operation, string: &dyn Fn() -> utoipa::openapi::Object) {
@@ -230,69 +236,59 @@ impl Modify for TransportAnswers {
                 .description(Some(description))
                 .build()
         };
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let responses = &mut operation.responses.responses;
-                for (status, description) in [("408", REQUEST_TIMEOUT), ("413", TOO_LARGE)] {
-                    responses.entry(status.to_owned()).or_insert_with(|| {
-                        ResponseBuilder::new()
-                            .description(description)
-                            .content("application/json", json(error_body()))
-                            .build()
-                            .into()
-                    });
-                }
-                match responses.get_mut("503") {
-                    Some(RefOr::T(unavailable)) => {
-                        unavailable.description = format!(
-                            "{}; or {SERVER_TIMEOUT} (an `ErrorBody`)",
-                            unavailable.description
+        for operation in operations_mut(openapi) {
+            let responses = &mut operation.responses.responses;
+            for (status, description) in [("408", REQUEST_TIMEOUT), ("413", TOO_LARGE)] {
+                responses.entry(status.to_owned()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content("application/json", json(error_body()))
+                        .build()
+                        .into()
+                });
+            }
+            match responses.get_mut("503") {
+                Some(RefOr::T(unavailable)) => {
+                    unavailable.description = format!(
+                        "{}; or {SERVER_TIMEOUT} (an `ErrorBody`)",
+                        unavailable.description
+                    );
+                    for content in unavailable.content.values_mut() {
+                        let is_error_body = matches!(
+                            &content.schema,
+                            Some(RefOr::Ref(r)) if r.ref_location.ends_with("/ErrorBody")
                         );
-                        for content in unavailable.content.values_mut() {
-                            let is_error_body = matches!(
-                                &content.schema,
-                                Some(RefOr::Ref(r)) if r.ref_location.ends_with("/ErrorBody")
-                            );
-                            if is_error_body {
-                                continue;
-                            }
-                            if let Some(schema) = content.schema.take() {
-                                content.schema = Some(
-                                    OneOfBuilder::new().item(schema).item(error_body()).into(),
-                                );
-                            }
+                        if is_error_body {
+                            continue;
                         }
-                        unavailable
-                            .headers
-                            .entry("Retry-After".to_owned())
-                            .or_insert_with(|| {
-                                retry_after(
-                                    "With `server.timeout`: seconds to wait, as `retry_after_seconds`",
-                                )
-                            });
+                        if let Some(schema) = content.schema.take() {
+                            content.schema =
+                                Some(OneOfBuilder::new().item(schema).item(error_body()).into());
+                        }
                     }
-                    Some(RefOr::Ref(_)) => {}
-                    None => {
-                        responses.insert(
-                            "503".to_owned(),
-                            ResponseBuilder::new()
-                                .description(SERVER_TIMEOUT)
-                                .content("application/json", json(error_body()))
-                                .header(
-                                    "Retry-After",
-                                    retry_after("Seconds to wait, as `retry_after_seconds`"),
-                                )
-                                .build()
-                                .into(),
-                        );
-                    }
+                    unavailable
+                        .headers
+                        .entry("Retry-After".to_owned())
+                        .or_insert_with(|| {
+                            retry_after(
+                                "With `server.timeout`: seconds to wait, as `retry_after_seconds`",
+                            )
+                        });
+                }
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    responses.insert(
+                        "503".to_owned(),
+                        ResponseBuilder::new()
+                            .description(SERVER_TIMEOUT)
+                            .content("application/json", json(error_body()))
+                            .header(
+                                "Retry-After",
+                                retry_after("Seconds to wait, as `retry_after_seconds`"),
+                            )
+                            .build()
+                            .into(),
+                    );
                 }
             }
         }
