@@ -215,6 +215,20 @@ impl TestApp {
     }
 
     /// The `/metrics` text.
+    /// `GET /v1/deliveries/{id}` as the enrolled kiosk: the delivery's
+    /// status.
+    pub async fn delivery(&self, id: &str) -> Value {
+        self.http
+            .get(self.url(&format!("/v1/deliveries/{id}")))
+            .bearer_auth(&self.kiosk_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn metrics(&self) -> String {
         let r = self
             .http

@@ -49,22 +49,9 @@ async fn signup_sent(app: &TestApp, phone: &str) {
     let r = app.signup(phone, "sms").await;
     assert_eq!(r.status(), 202);
     let body: Value = r.json().await.unwrap();
-    let delivery = app.url(&format!(
-        "/v1/deliveries/{}",
-        body["delivery_id"].as_str().unwrap()
-    ));
+    let id = body["delivery_id"].as_str().unwrap();
     for _ in 0..400 {
-        let status: Value = app
-            .http
-            .get(&delivery)
-            .bearer_auth(&app.kiosk_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if status["state"] != "pending" {
+        if app.delivery(id).await["state"] != "pending" {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;

@@ -105,28 +105,16 @@ pub(crate) fn sign(route: &str, params: &[(&str, &str)]) -> String {
     twilio_signature(AUTH, &format!("{PUBLIC}{route}"), &owned)
 }
 
-async fn delivery(app: &TestApp, id: &str) -> Value {
-    app.http
-        .get(app.url(&format!("/v1/deliveries/{id}")))
-        .bearer_auth(&app.kiosk_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// Polls the delivery (up to 10 s) until it reaches `state`.
 async fn delivery_when(app: &TestApp, id: &str, state: &str) -> Value {
     for _ in 0..200 {
-        let d = delivery(app, id).await;
+        let d = app.delivery(id).await;
         if d["state"] == state {
             return d;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    delivery(app, id).await
+    app.delivery(id).await
 }
 
 #[tokio::test]
@@ -178,7 +166,7 @@ async fn sms_goes_through_twilio_and_a_signed_callback_marks_it_delivered() {
             .status(),
         403
     );
-    assert_eq!(delivery(&app, &id).await["state"], "sent");
+    assert_eq!(app.delivery(&id).await["state"], "sent");
     // Signed: delivered.
     let good = sign("/v1/twilio/status", &params);
     assert_eq!(
@@ -187,7 +175,7 @@ async fn sms_goes_through_twilio_and_a_signed_callback_marks_it_delivered() {
             .status(),
         204
     );
-    assert_eq!(delivery(&app, &id).await["state"], "delivered");
+    assert_eq!(app.delivery(&id).await["state"], "delivered");
     // A duplicate, then a late out-of-order "failed": harmless.
     assert_eq!(
         webhook(&app, "/v1/twilio/status", &params, Some(good))
@@ -201,7 +189,7 @@ async fn sms_goes_through_twilio_and_a_signed_callback_marks_it_delivered() {
         ("ErrorCode", "30003"),
     ];
     assert_eq!(signed(&app, "/v1/twilio/status", &late).await.status(), 204);
-    assert_eq!(delivery(&app, &id).await["state"], "delivered");
+    assert_eq!(app.delivery(&id).await["state"], "delivered");
     app.stop().await;
 }
 
