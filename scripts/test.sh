@@ -58,6 +58,6 @@ if [ -z "${BORNE_TEST_POSTGRES_URL:-}" ]; then
     export BORNE_TEST_POSTGRES_URL="postgres://borne:borne@127.0.0.1:5432/postgres"
 fi
 BORNE_TEST_ENGINE=postgres cargo test --workspace --features "$FEATURES" --test api --test fuzz_api
-BORNE_TEST_ENGINE=postgres cargo test --workspace --features "$FEATURES" --lib -- outbox::
+BORNE_TEST_ENGINE=postgres cargo test --workspace --features "$FEATURES" --lib -- outbox:: db::error::
 
 step "all tests passed in $(( $(date +%s) - started )) s"

@@ -119,7 +119,7 @@ static DECOY_HASH: OnceLock<String> = OnceLock::new();
 /// the burst). A request that gets no turn within `wait`
 /// (`BORNE_HASH_WAIT_MS`) is refused with [`HashError::Busy`] (503
 /// `server.busy`): nothing queues without bound.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HashGate {
     slots: Arc<Semaphore>,
     /// The working memory of the turns not in use.
@@ -133,6 +133,16 @@ pub struct Turn {
     _slot: OwnedSemaphorePermit,
     memory: Vec<Block>,
     gate_memory: Arc<Mutex<Vec<Vec<Block>>>>,
+}
+
+/// Never the working memory: 19 MiB a slot, with what argon2 left in it.
+impl std::fmt::Debug for HashGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashGate")
+            .field("free_turns", &self.slots.available_permits())
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Turn {
@@ -174,15 +184,12 @@ impl HashGate {
     /// A turn, waiting at most the configured time. Held, it keeps every
     /// other request out of one of the slots (a test saturates the gate so).
     pub async fn turn(&self) -> Result<Turn, HashError> {
-        let slot = match self.slots.clone().try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(_) => {
-                match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
-                    Ok(Ok(slot)) => slot,
-                    // The semaphore is never closed; a closed one is busy forever.
-                    Ok(Err(_)) | Err(_) => return Err(HashError::Busy),
-                }
-            }
+        // A free slot is taken at once, even with no wait: the timeout
+        // polls the acquisition before it looks at its deadline.
+        let slot = match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(slot)) => slot,
+            // The semaphore is never closed; a closed one is busy forever.
+            Ok(Err(_)) | Err(_) => return Err(HashError::Busy),
         };
         // Fresh memory (grown on the blocking pool) until every slot has
         // had its own.

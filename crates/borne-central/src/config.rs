@@ -528,12 +528,10 @@ impl Config {
             area_codes,
             code_ttl: seconds("BORNE_CODE_TTL_SECONDS", 600)?,
             session_idle: seconds("BORNE_SESSION_IDLE_SECONDS", 900)?,
-            session_lifetime: match seconds("BORNE_SESSION_LIFETIME_SECONDS", 1_800)? {
-                Duration::ZERO => {
-                    anyhow::bail!("BORNE_SESSION_LIFETIME_SECONDS must be at least 1")
-                }
-                lifetime => lifetime,
-            },
+            session_lifetime: Duration::from_secs(at_least_one(
+                "BORNE_SESSION_LIFETIME_SECONDS",
+                1_800,
+            )?),
             send_window: crate::quiet_hours::SendWindow::parse(
                 get("BORNE_SEND_HOURS").as_deref().unwrap_or("08:00-21:00"),
                 get("BORNE_TIMEZONE")

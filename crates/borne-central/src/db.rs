@@ -46,6 +46,11 @@ use profiles::{categories_column, insert_consent, write_profile};
 
 pub type Timestamp = i64;
 
+/// A duration as the stored seconds (far in the future when it is absurdly long).
+pub fn secs(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
+}
+
 pub fn now() -> Timestamp {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -54,7 +54,7 @@ pub struct Metrics {
     /// path) and status.
     requests: std::sync::Mutex<std::collections::BTreeMap<(String, u16), u64>>,
     enrollments: [AtomicU64; 2],
-    purged: [AtomicU64; 5],
+    purged: [AtomicU64; PURGES.len()],
     rate_limited: [AtomicU64; 6],
     registrations: [AtomicU64; 7],
     deliveries: [AtomicU64; 6],

@@ -158,7 +158,7 @@ async fn retention(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let now = crate::db::now();
         let cfg = &state.config;
-        let unverified = i64::try_from(cfg.retention_unverified.as_secs()).unwrap_or(i64::MAX / 2);
+        let unverified = crate::db::secs(cfg.retention_unverified);
         match state
             .store
             .purge(now, now - unverified, cfg.session_limits())

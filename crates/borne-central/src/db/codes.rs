@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{AnyConnection, Row};
 
 use super::profiles::insert_consent;
-use super::{confirmations, new_id, Engine, Store, StoreError, Timestamp};
+use super::{confirmations, new_id, secs, Engine, Store, StoreError, Timestamp};
 use crate::config::Limits;
 
 /// What `issue_code` needs: a new or existing account, the consent just
@@ -207,10 +207,6 @@ async fn replace_active_code(
     .execute(&mut *conn)
     .await?;
     Ok(code_id)
-}
-
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
 impl Store {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use borne_domain::PhoneNumber;
 use sqlx::Row;
 
-use super::{Store, StoreError, Timestamp};
+use super::{secs, Store, StoreError, Timestamp};
 
 /// Failures this far apart start the count again (seconds).
 pub(super) const LOGIN_FAILURES_FORGOTTEN_AFTER: i64 = 900;
@@ -31,10 +31,6 @@ impl SessionLimits {
     pub fn opened_after(&self, now: Timestamp) -> Timestamp {
         now - secs(self.lifetime)
     }
-}
-
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
 /// Who failed logins are counted for.
@@ -87,12 +83,13 @@ impl Store {
     /// Ends a session (the kiosk wiped its own): its token is refused
     /// from now on. Ending one that is unknown or already ended changes
     /// nothing.
-    pub async fn end_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+    /// Ends the session; whether there was one to end.
+    pub async fn end_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     /// The login delay in force for this number or this kiosk: until

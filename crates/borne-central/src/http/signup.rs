@@ -199,7 +199,9 @@ pub(super) async fn end_session(
     State(state): State<AppState>,
     token: SessionToken,
 ) -> Result<StatusCode, ApiError> {
-    state.store.end_session(&token.hash).await?;
-    tracing::info!("resident session ended");
+    // Logged only when it ended one: unknown or repeated tokens write nothing.
+    if state.store.end_session(&token.hash).await? {
+        tracing::info!("resident session ended");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
