@@ -75,7 +75,6 @@ interface Kiosk {
   readonly connectivity: ConnectivityMonitor;
   readonly header: Header;
   readonly steps: StepIndicator;
-  readonly main: HTMLElement;
   /** The page area, between the header and the on-screen keyboard: the only part that scrolls. */
   readonly page: HTMLElement;
   readonly keyboard: OnScreenKeyboard;
@@ -167,8 +166,9 @@ function assemble(root: HTMLElement): Kiosk {
     }),
   );
   const slots = (Object.values(screens) as Part<ScreenPart>[]).map((s) => s.slot);
-  const main = h('main', { class: 'content' }, [steps.element, services.banner.element, ...slots]);
-  const page = h('div', { id: 'page', class: 'page' }, [main]);
+  const page = h('div', { id: 'page', class: 'page' }, [
+    h('main', { class: 'content' }, [steps.element, services.banner.element, ...slots]),
+  ]);
   // Under the page area while a text field has the focus (the page shrinks); the overlays (idle warning, PIN) go over it.
   const keyboard = createKeyboard(root);
   const idle = createIdleWatch({
@@ -195,7 +195,7 @@ function assemble(root: HTMLElement): Kiosk {
       retranslate(late());
     },
   });
-  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, main, page, keyboard, screens, pin, idle, wipe };
+  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, page, keyboard, screens, pin, idle, wipe };
   return kiosk;
 }
 

@@ -55,7 +55,7 @@ describe('contacts editor', () => {
     expect(values(document, 'value')).toEqual(['514 555-0101', 'marie@exemple.ca']);
     expect(values(document, 'order')).toEqual(['1', '2']);
     expect(rows[0]?.textContent).toContain('Messages vocaux seulement');
-    expect(rows[1]?.textContent).toContain('Courriel');
+    expect(rows[1]?.querySelector('.channels')?.textContent).toBe('Courriel');
     // Extension and delay disabled for email only.
     expect(cellInput(rows[0] as HTMLElement, 'extension').disabled).toBe(false);
     expect(cellInput(rows[1] as HTMLElement, 'extension').disabled).toBe(true);
@@ -75,7 +75,9 @@ describe('contacts editor', () => {
     expect(cellInput(added, 'kind').value).toBe('');
     expect(added.textContent).toContain('Cellulaire ou téléphone fixe\u202f? Seul un cellulaire reçoit les SMS.');
     type(cellInput(added, 'kind'), 'email');
-    expect(added.textContent).toContain('Courriel');
+    // What the choice changed (the type list itself always holds « Courriel »).
+    expect(added.querySelector('.channels')?.textContent).toBe(t('contacts.channels_email'));
+    expect(cellInput(added, 'extension').disabled).toBe(true);
     type(cellInput(added, 'value'), 'c@exemple.ca');
 
     press(added, 'up');
