@@ -125,6 +125,15 @@ pub fn central_bin() -> PathBuf {
     )
 }
 
+/// The `p` quantile (0 to 1) of sorted durations; zero for none.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
 /// A benchmark's `--name N` argument, or `default` when it is not given.
 pub fn count_arg(name: &str, default: usize) -> anyhow::Result<usize> {
     use anyhow::Context;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use borne_e2e::{free_port, target_dir, CentralProcess};
+use borne_e2e::{central_bin, free_port, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
 use borne_kiosk_core::{CentralClient, Clock, KeyStore, Queue, SyncConfig, SyncWorker};
 use rand::Rng;
@@ -308,7 +308,7 @@ async fn relay_exchange(
 /// A central server for these tests, on a fresh SQLite file in `work`,
 /// and the device token of a kiosk enrolled there.
 async fn start_central(work: &Path) -> Result<(CentralProcess, String)> {
-    let bin = target_dir().join("debug").join("borne-central");
+    let bin = central_bin();
     let mut central = CentralProcess::start(&bin, work, free_port())?;
     central.wait_ready().await?;
     let kiosk = central.enroll_kiosk("Kiosque de charge").await?;

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Result};
-use borne_e2e::{central_bin, count_arg, free_port, CentralProcess};
+use borne_e2e::{central_bin, count_arg, free_port, percentile, CentralProcess};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
@@ -40,11 +40,6 @@ fn engine() -> Result<borne_central::db::Engine> {
         Some(Some(e)) if e == "postgres" => Ok(borne_central::db::Engine::Postgres),
         Some(_) => anyhow::bail!("--engine: sqlite or postgres"),
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 fn ms(d: Duration) -> String {

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use borne_e2e::{central_bin, count_arg, free_port, phone, CentralProcess};
+use borne_e2e::{central_bin, count_arg, free_port, percentile, phone, CentralProcess};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -42,14 +42,6 @@ use tokio::net::TcpStream;
 /// A slow client still open this long after connecting was not cut.
 const HOLD_AT_MOST: Duration = Duration::from_secs(120);
 const PROBE_EVERY: Duration = Duration::from_millis(50);
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;

@@ -16,7 +16,7 @@ mod sync;
 pub use captcha::{Captcha, CaptchaService};
 pub use client::{CentralClient, ClientError};
 pub use clock::Clock;
-pub use config::{check_central_url, CentralUrlError, KioskConfig};
+pub use config::KioskConfig;
 pub use keystore::{DeviceCredential, KeyError, KeySource, KeyStore, QueueKey};
 pub use kiosk::{Kiosk, KioskError};
 pub use queue::{Queue, QueueError};
