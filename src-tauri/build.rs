@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "delivery_status",
     "reset_session",
     "decide_pending_change",
+    "delete_registration",
     "connectivity",
     "queue_status",
     "sync_now",

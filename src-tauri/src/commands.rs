@@ -67,6 +67,16 @@ pub async fn decide_pending_change(
     kiosk.decide_pending_change(accept).await
 }
 
+/// « Mon inscription », after a login: deletes the resident's registration
+/// on the central server (recorded as asked by the resident), then wipes
+/// the session.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "info", Display))]
+pub async fn delete_registration(kiosk: State<'_, KioskSlot>) -> Result<(), ErrorBody> {
+    let kiosk = kiosk.wait().await;
+    kiosk.delete_my_account().await
+}
+
 /// Whether the central server answers (the UI shows the offline banner).
 #[tauri::command]
 pub async fn connectivity(

@@ -73,6 +73,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::delivery_status,
             commands::reset_session,
             commands::decide_pending_change,
+            commands::delete_registration,
             commands::connectivity,
             commands::queue_status,
             commands::sync_now,

@@ -134,6 +134,11 @@ id: string, label_fr: string, label_en: string, };
 
 export type TownDesignation = "ville" | "municipalite" | "paroisse" | "canton" | "cantons_unis" | "village";
 
+/**
+ * A text the town wrote in both languages (the kiosk's configuration).
+ */
+export type LocalizedText = { fr: string, en: string, };
+
 export type KioskInfo = { town_name: string, 
 /**
  * What the town is (« Ville », « Municipalité »…): the UI writes its
@@ -173,7 +178,19 @@ categories: Array<Category>,
  * When the town's confirmation messages go out (`08:00-21:00`): the
  * offline confirmation tells the resident.
  */
-send_hours: string, };
+send_hours: string, 
+/**
+ * Who answers for the personal data collected (the town's person in
+ * charge of access to documents and protection of personal
+ * information, Access Act s. 8), and how to reach them: the notice at
+ * collection names them. None: the notice names the town's clerk.
+ */
+privacy_officer: string | null, 
+/**
+ * « Besoin d’aide? »: how to reach staff at this kiosk, in each
+ * language. None: the UI's general text.
+ */
+help: LocalizedText | null, };
 
 export type CaptchaImage = { 
 /**

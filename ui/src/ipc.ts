@@ -45,6 +45,8 @@ export const api = {
     invoke<ProfileOutcome>('save_profile', { profile }),
   /** After login: apply (`accept`) or discard the offline registration waiting; answers the profile for the form. */
   decidePendingChange: (accept: boolean): Promise<Profile> => invoke<Profile>('decide_pending_change', { accept }),
+  /** « Mon inscription », after a login: deletes the registration on the central server; the session ends with it. */
+  deleteRegistration: (): Promise<null> => invoke<null>('delete_registration'),
   /** Whether the central server answers (the offline banner). */
   connectivity: (): Promise<Connectivity> => invoke<Connectivity>('connectivity'),
   /** The kiosk's offline queue (staff). */

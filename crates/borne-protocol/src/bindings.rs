@@ -4,7 +4,7 @@ use ts_rs::{Config, TS};
 
 use crate::ipc::{
     CaptchaImage, Category, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity,
-    EnrollForm, Enrolled, KioskInfo, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome,
+    EnrollForm, Enrolled, KioskInfo, LocalizedText, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome,
     QueueStatus, Queued, StaffPinForm, TownDesignation,
 };
 use crate::{
@@ -49,6 +49,7 @@ pub fn typescript_bindings() -> String {
         decl::<Health>(&cfg),
         decl::<Category>(&cfg),
         decl::<TownDesignation>(&cfg),
+        decl::<LocalizedText>(&cfg),
         decl::<KioskInfo>(&cfg),
         decl::<CaptchaImage>(&cfg),
         decl::<CodeRequestForm>(&cfg),

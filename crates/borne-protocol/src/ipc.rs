@@ -33,6 +33,21 @@ pub struct KioskInfo {
     /// When the town's confirmation messages go out (`08:00-21:00`): the
     /// offline confirmation tells the resident.
     pub send_hours: String,
+    /// Who answers for the personal data collected (the town's person in
+    /// charge of access to documents and protection of personal
+    /// information, Access Act s. 8), and how to reach them: the notice at
+    /// collection names them. None: the notice names the town's clerk.
+    pub privacy_officer: Option<String>,
+    /// « Besoin d’aide? »: how to reach staff at this kiosk, in each
+    /// language. None: the UI's general text.
+    pub help: Option<LocalizedText>,
+}
+
+/// A text the town wrote in both languages (the kiosk's configuration).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LocalizedText {
+    pub fr: String,
+    pub en: String,
 }
 
 /// A Québec town's designation, which comes before its name: « Ville de
