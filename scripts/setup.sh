@@ -15,6 +15,10 @@ APT_PACKAGES=(
     build-essential pkg-config curl file ca-certificates git
     libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
     libdbus-1-dev xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring
+    # Packages and other platforms: cage runs the packaged kiosk (and its
+    # test, headless; it will not start without Xwayland), lintian checks the .debs, mingw links the Windows
+    # check, adduser is what the packages' scripts use.
+    cage xwayland lintian adduser gcc-mingw-w64-x86-64
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -36,6 +40,16 @@ if ! command -v cargo >/dev/null 2>&1; then
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
 fi
+
+# The standard libraries of the other platforms the kiosk is checked for
+# (scripts/test.sh: Windows through mingw, macOS for the crates without
+# Tauri; README « Deploying »).
+for target in x86_64-pc-windows-gnu aarch64-apple-darwin; do
+    if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+        say "adding the Rust target $target"
+        rustup target add "$target"
+    fi
+done
 
 # Node.js 20 or newer for the UI build (Vite 8).
 if ! command -v npm >/dev/null 2>&1; then

@@ -26,6 +26,7 @@ mod error;
 mod kiosks;
 mod profiles;
 mod registrations;
+mod releases;
 mod residents;
 mod retention;
 mod sessions;
@@ -38,6 +39,7 @@ pub use kiosks::{KioskAuth, KioskRecord};
 pub use registrations::{
     IngestPolicy, Ingested, NewRegistration, Outcome, PendingChangeState, StoredPendingChange,
 };
+pub use releases::{AddReleaseError, NewRelease, ReleaseRecord};
 pub use residents::{DeletionBy, ExportContact, ExportRow};
 pub use retention::{Purged, WalCheckpoint};
 pub use sessions::{LoginDelay, LoginScope, SessionLimits};

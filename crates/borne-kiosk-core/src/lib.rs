@@ -9,9 +9,11 @@ mod clock;
 mod config;
 mod keystore;
 mod kiosk;
+mod owner_only;
 pub mod queue;
 mod staff;
 mod sync;
+mod updates;
 
 pub use captcha::{Captcha, CaptchaService};
 pub use client::{CentralClient, ClientError};
@@ -24,6 +26,7 @@ pub use staff::{hash_staff_pin, PinError};
 pub use sync::{
     backoff, plan_failure, plan_result, Connectivity, Pass, Step, SyncConfig, SyncWorker,
 };
+pub use updates::UpdateSource;
 
 /// Installs rustls' `ring` provider once; reqwest is built without a
 /// default provider to avoid compiling aws-lc.

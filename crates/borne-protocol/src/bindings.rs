@@ -4,8 +4,8 @@ use ts_rs::{Config, TS};
 
 use crate::ipc::{
     CaptchaImage, Category, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity,
-    EnrollForm, Enrolled, KioskInfo, LocalizedText, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome,
-    QueueStatus, Queued, StaffPinForm, TownDesignation,
+    EnrollForm, Enrolled, KioskInfo, LocalizedText, LoginForm, LoginOutcome, OfflineForm,
+    ProfileOutcome, QueueStatus, Queued, StaffPinForm, TownDesignation,
 };
 use crate::{
     Channel, CodeDelivery, Consent, ConsentEntry, ContactPoint, ContactType, DeliveryState,

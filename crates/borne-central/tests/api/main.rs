@@ -20,3 +20,4 @@ mod sessions;
 mod signup;
 mod twilio;
 mod twilio_provider;
+mod updates;
