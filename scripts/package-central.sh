@@ -31,23 +31,7 @@ install -m 0755 packaging/central/borne-central-admin "$pkg/usr/sbin/"
 install -m 0644 docs/deploy/borne-central.service "$pkg/lib/systemd/system/"
 install -m 0644 docs/deploy/central.toml "$pkg/usr/share/borne-central/"
 install -m 0644 README.md "$pkg/usr/share/doc/borne-central/"
-gzip -9n -c > "$pkg/usr/share/doc/borne-central/changelog.gz" <<CHANGES
-borne-central ($version) stable; urgency=medium
-
-  * Built from the Borne repository; see its history.
-
- -- Borne <borne@localhost>  $(date -R -d @0)
-CHANGES
-cat > "$pkg/usr/share/doc/borne-central/copyright" <<'COPYRIGHT'
-Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: borne
-
-Files: *
-Copyright: Borne contributors
-License: AGPL-3.0-or-later
- On Debian systems, the GNU Affero General Public License version 3 is
- not in /usr/share/common-licenses; see https://www.gnu.org/licenses/agpl-3.0.txt
-COPYRIGHT
+install -m 0644 packaging/copyright packaging/changelog.gz "$pkg/usr/share/doc/borne-central/"
 for s in postinst prerm postrm; do install -m 0755 "packaging/central/$s" "$pkg/DEBIAN/$s"; done
 
 # The shared libraries the binary needs, as Debian names their packages.
@@ -59,7 +43,7 @@ cat > "$pkg/DEBIAN/control" <<CONTROL
 Package: borne-central
 Version: $version
 Architecture: $arch
-Maintainer: Borne <borne@localhost>
+Maintainer: Borne <packaging@borne.invalid>
 Section: net
 Priority: optional
 Installed-Size: $installed_kib

@@ -50,7 +50,14 @@ file="$out/borne-kiosk-$version-$target"
 install -m 0644 "$binary" "$file"
 
 # The signature binds the version: a kiosk refuses it for any other.
-ui/node_modules/.bin/tauri signer sign --app-version "$version" "$file" >/dev/null
+# A key file is named with -f; a key's text stays in the environment
+# (never on a command line, where `ps` would show it).
+if [ -f "$TAURI_SIGNING_PRIVATE_KEY" ]; then
+    env -u TAURI_SIGNING_PRIVATE_KEY ui/node_modules/.bin/tauri signer sign \
+        -f "$TAURI_SIGNING_PRIVATE_KEY" --app-version "$version" "$file" >/dev/null
+else
+    ui/node_modules/.bin/tauri signer sign --app-version "$version" "$file" >/dev/null
+fi
 chmod 0644 "$file.sig"
 
 # The key kiosks trust, to check the signature before any kiosk sees it.

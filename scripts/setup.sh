@@ -17,8 +17,9 @@ APT_PACKAGES=(
     libdbus-1-dev xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring
     # Packages and other platforms: cage runs the packaged kiosk (and its
     # test, headless; it will not start without Xwayland), lintian checks the .debs, mingw links the Windows
-    # check, adduser is what the packages' scripts use.
-    cage xwayland lintian adduser gcc-mingw-w64-x86-64
+    # check, adduser is what the packages' scripts use, systemd-analyze
+    # checks their units.
+    cage xwayland lintian adduser systemd gcc-mingw-w64-x86-64
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -15,10 +15,10 @@
 #   npm --prefix ui run build && scripts/test-packages.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || exec sudo --preserve-env=PATH,CARGO_TARGET_DIR "$0" "$@"
 
 say() { printf '\033[1m[packages]\033[0m %s\n' "$*"; }
 fail() { printf '\033[1m[packages] FAIL:\033[0m %s\n' "$*" >&2; exit 1; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 started=$(date +%s)
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 version=$(python3 -c 'import json; print(json.load(open("tauri.conf.json"))["version"])')
@@ -26,9 +26,9 @@ work=$(mktemp -d)
 kiosk_pgid=""
 central_pid=""
 cleanup() {
-    [ -n "$kiosk_pgid" ] && as_root kill -TERM -- "-$kiosk_pgid" 2>/dev/null || true
-    [ -n "$central_pid" ] && as_root kill -TERM "$central_pid" 2>/dev/null || true
-    as_root rm -rf "$work"
+    [ -n "$kiosk_pgid" ] && kill -TERM -- "-$kiosk_pgid" 2>/dev/null || true
+    [ -n "$central_pid" ] && kill -TERM "$central_pid" 2>/dev/null || true
+    rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -44,9 +44,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 #    packages are stripped by the release profile);
 #  - no-manual-page: the programs document themselves (--help, README).
 #  - maintainer-address-*: a placeholder until a town packages its own.
+#  - maintainer-script-calls-systemctl: the daemon-reload debhelper
+#    writes too, guarded the same way.
 lint() {
-    lintian --fail-on error --no-tag-display-limit \
-        --suppress-tags unstripped-binary-or-object,no-manual-page,maintainer-address-malformed,maintainer-address-is-on-localhost,mail-address-loops-or-bounces \
+    lintian --fail-on error --tag-display-limit 0 \
+        --suppress-tags unstripped-binary-or-object,no-manual-page,maintainer-script-calls-systemctl,maintainer-address-malformed,maintainer-address-is-on-localhost,mail-address-loops-or-bounces \
         "$1" | tee "$work/lintian.txt"
 }
 
@@ -54,22 +56,35 @@ check_contents() {
     local deb=$1; shift
     dpkg-deb -c "$deb" > "$work/contents.txt"
     for path in "$@"; do
-        grep -q " \./${path#/}\$" "$work/contents.txt" || fail "$deb lacks $path"
+        grep -Eq " (\./)?${path#/}\$" "$work/contents.txt" || fail "$deb lacks $path"
     done
 }
 
 #################### kiosk
 say "kiosk: bundling the .deb from the debug build"
+# The bundler takes <target dir>/debug/borne-kiosk: it is given a copy
+# without the debug information (a tenth of the size; a release build has
+# none), in a target directory of its own.
 t=$(ms)
-(cd src-tauri && ../ui/node_modules/.bin/tauri bundle --debug --bundles deb --ci) > "$work/bundle.log" 2>&1 \
-    || { cat "$work/bundle.log"; fail "tauri bundle"; }
-kiosk_deb=$(ls -t "$target_dir"/debug/bundle/deb/*.deb | head -1)
+mkdir -p "$work/target/debug"
+objcopy --strip-debug "$target_dir/debug/borne-kiosk" "$work/target/debug/borne-kiosk"
+(cd src-tauri && CARGO_TARGET_DIR="$work/target" ../ui/node_modules/.bin/tauri bundle --debug --bundles deb --ci) \
+    > "$work/bundle.log" 2>&1 || { cat "$work/bundle.log"; fail "tauri bundle"; }
+kiosk_deb=$(ls "$work"/target/debug/bundle/deb/*.deb)
 say "built $(basename "$kiosk_deb") in $(( $(ms) - t )) ms: $(du -h "$kiosk_deb" | cut -f1)"
 check_contents "$kiosk_deb" /usr/bin/borne-kiosk /lib/systemd/system/borne-kiosk.service \
-    /usr/share/borne-kiosk/kiosk.env
+    /usr/share/borne-kiosk/kiosk.env /usr/share/doc/borne-kiosk/copyright
 depends=$(dpkg-deb -f "$kiosk_deb" Depends)
 for d in cage xwayland adduser libwebkit2gtk-4.1-0 libgtk-3-0; do
     grep -qw "$d" <<<"$depends" || fail "the kiosk package does not depend on $d ($depends)"
+done
+# Every library package the binary links, as dpkg-shlibdeps finds them,
+# is declared (tauri.conf.json bundle.linux.deb.depends).
+mkdir -p "$work/shlibs/debian"
+printf 'Source: borne\n\nPackage: borne-kiosk\nArchitecture: any\n' > "$work/shlibs/debian/control"
+needed=$(cd "$work/shlibs" && dpkg-shlibdeps -O -e "$work/target/debug/borne-kiosk" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+for lib in $(tr ',' '\n' <<<"$needed" | awk '{print $1}'); do
+    grep -qw -- "$lib" <<<"$depends" || fail "the kiosk package does not declare $lib (dpkg-shlibdeps: $needed)"
 done
 dpkg-deb -e "$kiosk_deb" "$work/kiosk-control"
 for s in postinst prerm postrm; do [ -x "$work/kiosk-control/$s" ] || fail "no $s"; done
@@ -77,9 +92,9 @@ say "kiosk: lintian"
 lint "$kiosk_deb"
 
 say "kiosk: dpkg -i"
-as_root dpkg --purge borne-kiosk >/dev/null 2>&1 || true
+dpkg --purge borne-kiosk >/dev/null 2>&1 || true
 t=$(ms)
-as_root dpkg -i "$kiosk_deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
+dpkg -i "$kiosk_deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
 say "installed in $(( $(ms) - t )) ms; $(dpkg-query -W -f='${Installed-Size}' borne-kiosk) KiB installed"
 getent passwd borne-kiosk >/dev/null || fail "no user borne-kiosk"
 unit=/lib/systemd/system/borne-kiosk.service
@@ -88,31 +103,29 @@ unit=/lib/systemd/system/borne-kiosk.service
 [ -L /etc/systemd/system/graphical.target.wants/borne-kiosk.service ] || fail "the unit is not enabled"
 grep -q '^Restart=on-failure$' "$unit" || fail "the unit does not restart on failure"
 grep -q '^TTYPath=/dev/tty1$' "$unit" || fail "the unit is not on tty1"
-if command -v systemd-analyze >/dev/null; then
-    systemd-analyze verify "$unit" 2>&1 | tee "$work/verify.txt"
-    ! grep -v -e 'Failed to open /dev/tty' -e 'not a symlink' "$work/verify.txt" | grep -qi 'error\|invalid\|unknown' \
-        || fail "systemd-analyze verify complains about the kiosk unit"
-fi
+systemd-analyze verify "$unit" || fail "systemd-analyze verify refuses the kiosk unit"
 
 say "kiosk: the unit's command, as its user, under cage's headless backend"
 # As an administrator would: the central server (none here: the kiosk
 # starts offline) and the rest of the packaged sample.
-as_root sed -i 's|^BORNE_CENTRAL_URL=.*|BORNE_CENTRAL_URL=http://127.0.0.1:9|' /etc/borne/kiosk.env
+sed -i 's|^BORNE_CENTRAL_URL=.*|BORNE_CENTRAL_URL=http://127.0.0.1:9|' /etc/borne/kiosk.env
 user=$(unit_values "$unit" User)
 mapfile -t unit_env < <(unit_values "$unit" Environment)
 mapfile -t file_env < <(grep -E '^[A-Z_]+=' /etc/borne/kiosk.env)
 read -r -a exec_start <<<"$(unit_values "$unit" ExecStart)"
 runtime="$work/runtime"
-as_root install -d -m 0700 -o "$user" "$runtime"
-as_root chmod 0711 "$work"
+install -d -m 0700 -o "$user" "$runtime"
+chmod 0711 "$work"
+umask "$(unit_values "$unit" UMask)"
 t=$(ms)
 # No screen, GPU or input device here: wlroots' headless backend and its
 # software renderer. dbus-run-session stands for the session bus the
 # unit's logind session gives it (and keeps no daemon behind).
-as_root setsid runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+setsid runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     XDG_RUNTIME_DIR="$runtime" WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman \
     "${unit_env[@]}" "${file_env[@]}" dbus-run-session -- "${exec_start[@]}" > "$work/kiosk.log" 2>&1 &
 kiosk_pgid=$!
+umask 022
 up=""
 for _ in $(seq 1 600); do
     if grep -q "first screen interactive" "$work/kiosk.log"; then up=1; break; fi
@@ -121,18 +134,18 @@ for _ in $(seq 1 600); do
 done
 [ -n "$up" ] || { cat "$work/kiosk.log"; fail "the kiosk never said its first screen is interactive"; }
 say "first screen interactive $(( $(ms) - t )) ms after cage started"
-grep -q "kiosk starting.*version=$version" "$work/kiosk.log" || { cat "$work/kiosk.log"; fail "the kiosk did not say its version $version"; }
-as_root kill -TERM -- "-$kiosk_pgid" 2>/dev/null || true
+sed 's/\x1b\[[0-9;]*m//g' "$work/kiosk.log" | grep -q "kiosk starting.*version=$version" || { cat "$work/kiosk.log"; fail "the kiosk did not say its version $version"; }
+kill -TERM -- "-$kiosk_pgid" 2>/dev/null || true
 wait "$kiosk_pgid" 2>/dev/null || true
 kiosk_pgid=""
 for f in queue.sqlite queue.key; do
-    [ "$(as_root stat -c %U:%a "/var/lib/borne-kiosk/$f")" = borne-kiosk:600 ] \
+    [ "$(stat -c %U:%a "/var/lib/borne-kiosk/$f")" = borne-kiosk:600 ] \
         || fail "/var/lib/borne-kiosk/$f is not the kiosk user's alone"
 done
 
 say "kiosk: dpkg --purge"
 t=$(ms)
-as_root dpkg --purge borne-kiosk > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg --purge"; }
+dpkg --purge borne-kiosk > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg --purge"; }
 say "purged in $(( $(ms) - t )) ms"
 for gone in /usr/bin/borne-kiosk "$unit" /etc/borne/kiosk.env /var/lib/borne-kiosk \
     /etc/systemd/system/graphical.target.wants/borne-kiosk.service; do
@@ -150,9 +163,9 @@ say "central: lintian"
 lint "$central_deb"
 
 say "central: dpkg -i"
-as_root dpkg --purge borne-central >/dev/null 2>&1 || true
+dpkg --purge borne-central >/dev/null 2>&1 || true
 t=$(ms)
-as_root dpkg -i "$central_deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
+dpkg -i "$central_deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
 say "installed in $(( $(ms) - t )) ms; $(dpkg-query -W -f='${Installed-Size}' borne-central) KiB installed"
 unit=/lib/systemd/system/borne-central.service
 getent passwd borne >/dev/null || fail "no user borne"
@@ -160,10 +173,7 @@ getent passwd borne >/dev/null || fail "no user borne"
 for hardening in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes User=borne; do
     grep -q "^$hardening\$" "$unit" || fail "the central unit lacks $hardening"
 done
-if command -v systemd-analyze >/dev/null; then
-    systemd-analyze verify "$unit" 2>&1 | tee "$work/verify.txt"
-    ! grep -qi 'error\|invalid\|unknown' "$work/verify.txt" || fail "systemd-analyze verify complains about the central unit"
-fi
+systemd-analyze verify "$unit" || fail "systemd-analyze verify refuses the central unit"
 
 say "central: the unit's command, as its user, until /readyz answers"
 user=$(unit_values "$unit" User)
@@ -172,7 +182,7 @@ read -r -a exec_start <<<"$(unit_values "$unit" ExecStart)"
 port=$(free_port)
 admin_port=$(free_port)
 t=$(ms)
-as_root runuser -u "$user" -- env -i PATH=/usr/bin:/bin "${unit_env[@]}" \
+runuser -u "$user" -- env -i PATH=/usr/bin:/bin "${unit_env[@]}" \
     BORNE_LISTEN="127.0.0.1:$port" BORNE_ADMIN_LISTEN="127.0.0.1:$admin_port" \
     "${exec_start[@]}" > "$work/central.log" 2>&1 &
 central_pid=$!
@@ -184,22 +194,22 @@ for _ in $(seq 1 300); do
 done
 [ -n "$ready" ] || { cat "$work/central.log"; fail "/readyz never answered 200"; }
 say "/readyz 200 $(( $(ms) - t )) ms after start"
-as_root borne-central-admin kiosk enroll --name "Essai du paquet" | grep -q "enrollment code" || fail "borne-central-admin kiosk enroll"
-as_root borne-central-admin kiosk list | grep -q "Essai du paquet" || fail "borne-central-admin kiosk list"
-[ "$(as_root stat -c %U "/var/lib/borne/borne-central.sqlite")" = borne ] || fail "the database is not the service user's"
-as_root kill -TERM "$central_pid"
+borne-central-admin kiosk enroll --name "Essai du paquet" | grep -q "enrollment code" || fail "borne-central-admin kiosk enroll"
+borne-central-admin kiosk list | grep -q "Essai du paquet" || fail "borne-central-admin kiosk list"
+[ "$(stat -c %U "/var/lib/borne/borne-central.sqlite")" = borne ] || fail "the database is not the service user's"
+kill -TERM "$central_pid"
 wait "$central_pid" 2>/dev/null || true
 central_pid=""
 
 say "central: dpkg --purge"
 t=$(ms)
-as_root dpkg --purge borne-central > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg --purge"; }
+dpkg --purge borne-central > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg --purge"; }
 say "purged in $(( $(ms) - t )) ms"
 for gone in /usr/bin/borne-central /usr/sbin/borne-central-admin "$unit" /etc/borne/central.toml /etc/borne/secrets.env; do
     [ ! -e "$gone" ] || fail "$gone is left after the purge"
 done
 # The database stays on purpose (postrm); this test's goes.
-as_root rm -rf /var/lib/borne
+rm -rf /var/lib/borne
 
 #################### release
 say "release: scripts/release.sh signs the debug kiosk with a throwaway key and registers it"
@@ -207,7 +217,7 @@ ui/node_modules/.bin/tauri signer generate --ci -p throwaway -w "$work/release.k
 db="sqlite://$work/release-central.sqlite"
 register() {
     TAURI_SIGNING_PRIVATE_KEY="$work/release.key" TAURI_SIGNING_PRIVATE_KEY_PASSWORD=throwaway \
-    BORNE_RELEASE_BINARY="$target_dir/debug/borne-kiosk" BORNE_CENTRAL_ADMIN="$target_dir/debug/borne-central" \
+    BORNE_RELEASE_BINARY="$work/target/debug/borne-kiosk" BORNE_CENTRAL_ADMIN="$target_dir/debug/borne-central" \
     BORNE_DATABASE_URL="$db" BORNE_LOG=warn scripts/release.sh --no-build --group pilot "$@"
 }
 register --pubkey "$work/release.key.pub" | tee "$work/release.txt"
