@@ -16,9 +16,9 @@ APT_PACKAGES=(
     libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
     libdbus-1-dev xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring
     # Packages and other platforms: cage runs the packaged kiosk (and its
-    # test, headless; it will not start without Xwayland), lintian checks the .debs, mingw links the Windows
-    # check, adduser is what the packages' scripts use, systemd-analyze
-    # checks their units.
+    # test, headless; it will not start without Xwayland), lintian checks
+    # the .debs, adduser is what their scripts use, systemd-analyze checks
+    # their units, mingw's C compiler builds the Windows check's C code.
     cage xwayland lintian adduser systemd gcc-mingw-w64-x86-64
 )
 missing=()
