@@ -304,7 +304,10 @@ const MAX_TOWN_TEXT: usize = 400;
 fn one_line(name: &str, value: Option<String>) -> Result<Option<String>, String> {
     let Some(value) = value else { return Ok(None) };
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > MAX_TOWN_TEXT || value.chars().any(char::is_control) {
+    if value.is_empty()
+        || value.chars().count() > MAX_TOWN_TEXT
+        || value.chars().any(char::is_control)
+    {
         return Err(format!(
             "{name} must be one line of 1 to {MAX_TOWN_TEXT} characters"
         ));
@@ -557,11 +560,17 @@ mod tests {
             )
         };
         let c = with("BORNE_PRIVACY_OFFICER", " Greffière, 450 555-0100 ").unwrap();
-        assert_eq!(c.privacy_officer.as_deref(), Some("Greffière, 450 555-0100"));
+        assert_eq!(
+            c.privacy_officer.as_deref(),
+            Some("Greffière, 450 555-0100")
+        );
         assert!(c.help.is_none());
         let c = with("BORNE_KIOSK_HELP", "Voyez l’accueil.|Ask at the desk.").unwrap();
         let help = c.help.unwrap();
-        assert_eq!((help.fr.as_str(), help.en.as_str()), ("Voyez l’accueil.", "Ask at the desk."));
+        assert_eq!(
+            (help.fr.as_str(), help.en.as_str()),
+            ("Voyez l’accueil.", "Ask at the desk.")
+        );
         for bad in ["Voyez l’accueil.", "Voyez|", "|Ask", "Un\ntexte|Two\nlines"] {
             assert!(with("BORNE_KIOSK_HELP", bad).is_err(), "{bad:?} refused");
         }

@@ -104,6 +104,14 @@ pub fn backoff(config: &SyncConfig, attempts: i64) -> Duration {
     wire::retry::full_jitter(config.backoff_base, config.backoff_cap, attempts)
 }
 
+/// Why an attempt failed, as staff read it (the error codes the UI
+/// translates; the detail goes to the log): the server out of reach,
+/// speaking another API version, or answering what the kiosk cannot use.
+/// A refusal keeps the central server's own code.
+pub const UNREACHABLE: &str = "central.unreachable";
+pub const INCOMPATIBLE: &str = "central.incompatible";
+pub const UNREADABLE: &str = "central.error";
+
 /// What to do with one queued registration after an attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -124,7 +132,7 @@ pub fn plan_result(config: &SyncConfig, r: &wire::RegistrationResult, attempts: 
     let code = r
         .error
         .as_ref()
-        .map_or_else(|| format!("HTTP {}", r.status), |e| e.code.clone());
+        .map_or_else(|| UNREADABLE.to_owned(), |e| e.code.clone());
     match r.status {
         200..=299 => Step::Acknowledge {
             outcome: r
@@ -149,9 +157,9 @@ pub fn plan_result(config: &SyncConfig, r: &wire::RegistrationResult, attempts: 
 pub fn plan_failure(config: &SyncConfig, e: &ClientError, attempts: i64) -> Step {
     match e {
         // Down or cut off: wait for it to come back, then send at once.
-        ClientError::Unreachable(why) => Step::Retry {
+        ClientError::Unreachable(_) => Step::Retry {
             after: Duration::ZERO,
-            error: format!("unreachable: {why}"),
+            error: UNREACHABLE.into(),
             answered: false,
         },
         ClientError::Api { status, body } => Step::Retry {
@@ -163,14 +171,14 @@ pub fn plan_failure(config: &SyncConfig, e: &ClientError, attempts: i64) -> Step
             error: body.code.clone(),
             answered: true,
         },
-        ClientError::Incompatible(v) => Step::Retry {
+        ClientError::Incompatible(_) => Step::Retry {
             after: backoff(config, attempts),
-            error: format!("central server speaks API {v}"),
+            error: INCOMPATIBLE.into(),
             answered: true,
         },
-        ClientError::Protocol(why) => Step::Retry {
+        ClientError::Protocol(_) => Step::Retry {
             after: backoff(config, attempts),
-            error: format!("unreadable answer: {why}"),
+            error: UNREADABLE.into(),
             answered: true,
         },
     }
@@ -372,7 +380,7 @@ impl SyncWorker {
                         Some(r) => plan_result(&self.config, r, t.attempts),
                         None => Step::Retry {
                             after: backoff(&self.config, t.attempts),
-                            error: "missing from the answer".into(),
+                            error: UNREADABLE.into(),
                             answered: true,
                         },
                     };
@@ -458,6 +466,18 @@ impl SyncWorker {
             last_sync_at: report.last_sync_at.map(rfc3339_ms),
             last_error: report.last_error,
             online: self.connectivity().is_online(),
+            rejected_registrations: self
+                .queue
+                .rejected(wire::ipc::REJECTED_SHOWN)
+                .await?
+                .into_iter()
+                .map(|r| wire::ipc::RejectedRegistration {
+                    reference: wire::registration_reference(&r.id),
+                    captured_at: rfc3339_ms(r.created_at),
+                    rejected_at: rfc3339_ms(r.updated_at),
+                    reason: r.reason.unwrap_or_else(|| UNREADABLE.into()),
+                })
+                .collect(),
         })
     }
 
@@ -543,7 +563,7 @@ mod tests {
             plan_failure(&c, &ClientError::Unreachable("timeout".into()), 9),
             Step::Retry {
                 after: Duration::ZERO,
-                error: "unreachable: timeout".into(),
+                error: UNREACHABLE.into(),
                 answered: false
             }
         );
