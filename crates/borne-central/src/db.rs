@@ -19,11 +19,13 @@ use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use uuid::Uuid;
 
 mod breaker;
+mod bulk;
 mod codes;
 mod confirmations;
 mod deliveries;
 mod error;
 mod kiosks;
+mod pacing;
 mod profiles;
 mod registrations;
 mod residents;

@@ -5,6 +5,7 @@ use borne_domain::{ConsentRecord, ContactType, Language, Profile};
 use borne_protocol as wire;
 use sqlx::{AnyConnection, Row};
 
+use super::bulk::{self, Param};
 use super::error::parsed;
 use super::{flag, new_id, Store, StoreError, Timestamp};
 
@@ -31,67 +32,121 @@ pub(super) async fn write_profile(
     now: Timestamp,
     new_account: bool,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let replaced: &[&str] = if new_account { &[] } else { &[account_id] };
+    write_profiles(conn, &[(account_id, p)], replaced, now).await
+}
+
+/// Profiles and their contact points in a few statements, whatever their
+/// number: one per account (the last one given for an account wins),
+/// replacing what the accounts in `replaced` had (their contact points
+/// and their language); the others were created in this transaction
+/// with the profile's language.
+pub(super) async fn write_profiles(
+    conn: &mut AnyConnection,
+    profiles: &[(&str, &Profile)],
+    replaced: &[&str],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    // The last profile of each account, in the order accounts first came.
+    let mut last: Vec<(&str, &Profile)> = Vec::with_capacity(profiles.len());
+    for &(account_id, p) in profiles {
+        match last.iter_mut().find(|(id, _)| *id == account_id) {
+            Some(slot) => slot.1 = p,
+            None => last.push((account_id, p)),
+        }
+    }
+    if last.is_empty() {
+        return Ok(());
+    }
+    let categories: Vec<String> = last.iter().map(|(_, p)| p.categories().join(",")).collect();
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(last.len() * 12);
+    for ((account_id, p), categories) in last.iter().zip(&categories) {
+        params.extend([
+            Param::from(*account_id),
+            p.name().into(),
+            p.first_name().into(),
+            p.language().as_str().into(),
+            p.city().into(),
+            p.street().into(),
+            p.civic_number().into(),
+            p.apartment().into(),
+            p.postal_code().map(|c| c.as_str()).into(),
+            flag(p.newsletter()).into(),
+            now.into(),
+            categories.into(),
+        ]);
+    }
+    bulk::insert(
+        conn,
         "INSERT INTO profiles (account_id, name, first_name, language, city, street,
                                civic_number, apartment, postal_code, newsletter, updated_at,
-                               categories)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (account_id) DO UPDATE SET
+                               categories)",
+        "ON CONFLICT (account_id) DO UPDATE SET
             name = excluded.name, first_name = excluded.first_name,
             language = excluded.language, city = excluded.city, street = excluded.street,
             civic_number = excluded.civic_number, apartment = excluded.apartment,
             postal_code = excluded.postal_code, newsletter = excluded.newsletter,
             updated_at = excluded.updated_at, categories = excluded.categories",
+        12,
+        &params,
     )
-    .bind(account_id)
-    .bind(p.name())
-    .bind(p.first_name())
-    .bind(p.language().as_str())
-    .bind(p.city())
-    .bind(p.street())
-    .bind(p.civic_number())
-    .bind(p.apartment())
-    .bind(p.postal_code().map(|c| c.as_str()))
-    .bind(flag(p.newsletter()))
-    .bind(now)
-    .bind(p.categories().join(","))
-    .execute(&mut *conn)
     .await?;
-    if !new_account {
-        sqlx::query("DELETE FROM contact_points WHERE account_id = $1")
-            .bind(account_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for c in p.contacts() {
-        sqlx::query(
-            "INSERT INTO contact_points (account_id, position, active, description, kind,
-                                         value, extension, extension_delay_seconds)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    if !replaced.is_empty() {
+        bulk::with_keys(
+            conn,
+            "DELETE FROM contact_points WHERE account_id IN ({})",
+            &[],
+            replaced,
         )
-        .bind(account_id)
-        .bind(i64::from(c.order()))
-        .bind(flag(c.active()))
-        .bind(c.description())
-        .bind(c.kind().as_str())
-        .bind(c.value().canonical())
-        .bind(c.extension())
-        .bind(i64::from(c.extension_delay_seconds()))
-        .execute(&mut *conn)
         .await?;
     }
-    if !new_account {
+    let values: Vec<String> = last
+        .iter()
+        .flat_map(|(_, p)| p.contacts().iter().map(|c| c.value().canonical()))
+        .collect();
+    let mut values = values.iter();
+    let mut params: Vec<Param<'_>> = Vec::new();
+    for (account_id, p) in &last {
+        for (c, value) in p.contacts().iter().zip(values.by_ref()) {
+            params.extend([
+                Param::from(*account_id),
+                i64::from(c.order()).into(),
+                flag(c.active()).into(),
+                c.description().into(),
+                c.kind().as_str().into(),
+                value.into(),
+                c.extension().into(),
+                i64::from(c.extension_delay_seconds()).into(),
+            ]);
+        }
+    }
+    if !params.is_empty() {
+        bulk::insert(
+            conn,
+            "INSERT INTO contact_points (account_id, position, active, description, kind,
+                                         value, extension, extension_delay_seconds)",
+            "",
+            8,
+            &params,
+        )
+        .await?;
+    }
+    for (account_id, p) in last.iter().filter(|(id, _)| replaced.contains(id)) {
         sqlx::query("UPDATE accounts SET language = $1 WHERE id = $2")
             .bind(p.language().as_str())
-            .bind(account_id)
+            .bind(*account_id)
             .execute(&mut *conn)
             .await?;
     }
     Ok(())
 }
 
-/// A consent record (Law 25), as given; `registration_id` when it came
-/// with a synced registration (its confirmation is recorded on it).
+/// A consent record (Law 25) to write: the account, the consent as given,
+/// and the synced registration it came with, if any (its confirmation is
+/// recorded on it).
+pub(super) type NewConsent<'a> = (&'a str, &'a ConsentRecord, Option<&'a str>);
+
+/// A consent record (Law 25), as given.
 pub(super) async fn insert_consent(
     conn: &mut AnyConnection,
     account_id: &str,
@@ -99,21 +154,41 @@ pub(super) async fn insert_consent(
     registration_id: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    insert_consents(conn, &[(account_id, consent, registration_id)], now).await
+}
+
+/// Consent records (Law 25), as given, in one statement.
+pub(super) async fn insert_consents(
+    conn: &mut AnyConnection,
+    consents: &[NewConsent<'_>],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if consents.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = consents.iter().map(|_| new_id()).collect();
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(consents.len() * 9);
+    for ((account_id, consent, registration_id), id) in consents.iter().zip(&ids) {
+        params.extend([
+            Param::from(id),
+            Param::from(*account_id),
+            consent.text_version.as_str().into(),
+            consent.language.as_str().into(),
+            consent.accepted_at.unix_timestamp().into(),
+            now.into(),
+            consent.kiosk_id.as_str().into(),
+            flag(consent.staff_assisted).into(),
+            (*registration_id).into(),
+        ]);
+    }
+    bulk::insert(
+        conn,
         "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
-                               recorded_at, kiosk_id, staff_assisted, registration_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                               recorded_at, kiosk_id, staff_assisted, registration_id)",
+        "",
+        9,
+        &params,
     )
-    .bind(new_id())
-    .bind(account_id)
-    .bind(&consent.text_version)
-    .bind(consent.language.as_str())
-    .bind(consent.accepted_at.unix_timestamp())
-    .bind(now)
-    .bind(&consent.kiosk_id)
-    .bind(flag(consent.staff_assisted))
-    .bind(registration_id)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
