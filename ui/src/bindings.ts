@@ -68,7 +68,16 @@ phone: string, language: string, created_at: string,
  */
 verified_at: string | null, };
 
-export type ConsentEntry = { text_version: string, language: string, accepted_at: string, recorded_at: string, kiosk_id: string, staff_assisted: boolean, };
+export type ConsentEntry = { 
+/**
+ * `emergency` (step 1), or one of step 5's optional choices:
+ * `newsletter`, `categories`.
+ */
+purpose: string, 
+/**
+ * For `categories`: the ids chosen, separated by commas.
+ */
+choices: string | null, text_version: string, language: string, accepted_at: string, recorded_at: string, kiosk_id: string, staff_assisted: boolean, };
 
 export type SmsOptOut = { opted_out: boolean, keyword: string, changed_at: string, };
 

@@ -44,7 +44,7 @@ pub use residents::{DeletionBy, ExportContact, ExportRow};
 pub use retention::{Purged, WalCheckpoint};
 pub use sessions::{LoginDelay, LoginScope, SessionLimits};
 
-use profiles::{categories_column, insert_consent, write_profile};
+use profiles::{categories_column, write_profile};
 
 pub type Timestamp = i64;
 

@@ -9,9 +9,7 @@ use super::bulk::{self, Param};
 use super::error::parsed;
 use super::registrations::IngestPolicy;
 use super::residents::{erase_account, record_deletion, Erasable};
-use super::{
-    flag, insert_consent, new_id, write_profile, DeletionBy, Store, StoreError, Timestamp,
-};
+use super::{flag, new_id, write_profile, DeletionBy, Store, StoreError, Timestamp};
 
 /// How the phone confirmed (the consent ledger records it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,7 +385,15 @@ impl Store {
             .await?
             .rows_affected();
             if applied == 1 {
-                insert_consent(&mut tx, &c.account_id, consent, Some(&c.id), now).await?;
+                super::profiles::insert_consent_with_options(
+                    &mut tx,
+                    &c.account_id,
+                    consent,
+                    Some(&c.id),
+                    profile,
+                    now,
+                )
+                .await?;
                 write_profile(&mut tx, &c.account_id, profile, now, false).await?;
             }
         }

@@ -1,7 +1,9 @@
 //! Profiles and their contact points, and the consent records written
 //! with them (Law 25).
 
-use borne_domain::{ConsentRecord, ContactType, Language, Profile};
+use borne_domain::{
+    ConsentPurpose, ConsentRecord, ContactType, Language, Profile, OPTIONS_TEXT_VERSION,
+};
 use borne_protocol as wire;
 use sqlx::{AnyConnection, Row};
 
@@ -141,10 +143,70 @@ pub(super) async fn write_profiles(
     Ok(())
 }
 
-/// A consent record (Law 25) to write: the account, the consent as given,
-/// and the synced registration it came with, if any (its confirmation is
-/// recorded on it).
-pub(super) type NewConsent<'a> = (&'a str, &'a ConsentRecord, Option<&'a str>);
+/// A consent record (Law 25) to write: the account, the consent as given
+/// (its kiosk, time and language), the synced registration it came with if
+/// any (its confirmation is recorded on it), and what it is for.
+pub(super) struct NewConsent<'a> {
+    pub account_id: &'a str,
+    pub consent: &'a ConsentRecord,
+    pub registration_id: Option<&'a str>,
+    pub purpose: ConsentPurpose,
+    /// For the categories: the ids chosen, as `profiles.categories` has them.
+    pub choices: Option<String>,
+}
+
+impl<'a> NewConsent<'a> {
+    /// Step 1's consent to emergency alerts.
+    pub fn emergency(
+        account_id: &'a str,
+        consent: &'a ConsentRecord,
+        registration_id: Option<&'a str>,
+    ) -> Self {
+        Self {
+            account_id,
+            consent,
+            registration_id,
+            purpose: ConsentPurpose::Emergency,
+            choices: None,
+        }
+    }
+
+    /// Step 5's optional choices that `profile` gives (the newsletter, the
+    /// alert categories), each recorded with `consent`'s kiosk, time and
+    /// language, under [`OPTIONS_TEXT_VERSION`]. None when it gives none.
+    pub fn options(
+        account_id: &'a str,
+        consent: &'a ConsentRecord,
+        registration_id: Option<&'a str>,
+        profile: &Profile,
+    ) -> Vec<Self> {
+        let option = |purpose, choices| Self {
+            account_id,
+            consent,
+            registration_id,
+            purpose,
+            choices,
+        };
+        let mut out = Vec::new();
+        if profile.newsletter() {
+            out.push(option(ConsentPurpose::Newsletter, None));
+        }
+        if !profile.categories().is_empty() {
+            out.push(option(
+                ConsentPurpose::Categories,
+                Some(profile.categories().join(",")),
+            ));
+        }
+        out
+    }
+
+    fn text_version(&self) -> &str {
+        match self.purpose {
+            ConsentPurpose::Emergency => &self.consent.text_version,
+            ConsentPurpose::Newsletter | ConsentPurpose::Categories => OPTIONS_TEXT_VERSION,
+        }
+    }
+}
 
 /// A consent record (Law 25), as given.
 pub(super) async fn insert_consent(
@@ -154,7 +216,32 @@ pub(super) async fn insert_consent(
     registration_id: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    insert_consents(conn, &[(account_id, consent, registration_id)], now).await
+    insert_consents(
+        conn,
+        &[NewConsent::emergency(account_id, consent, registration_id)],
+        now,
+    )
+    .await
+}
+
+/// A consent to emergency alerts and the optional choices of the profile
+/// that came with it, as given.
+pub(super) async fn insert_consent_with_options(
+    conn: &mut AnyConnection,
+    account_id: &str,
+    consent: &ConsentRecord,
+    registration_id: Option<&str>,
+    profile: &Profile,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut consents = vec![NewConsent::emergency(account_id, consent, registration_id)];
+    consents.extend(NewConsent::options(
+        account_id,
+        consent,
+        registration_id,
+        profile,
+    ));
+    insert_consents(conn, &consents, now).await
 }
 
 /// Consent records (Law 25), as given, in one statement.
@@ -167,26 +254,29 @@ pub(super) async fn insert_consents(
         return Ok(());
     }
     let ids: Vec<String> = consents.iter().map(|_| new_id()).collect();
-    let mut params: Vec<Param<'_>> = Vec::with_capacity(consents.len() * 9);
-    for ((account_id, consent, registration_id), id) in consents.iter().zip(&ids) {
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(consents.len() * 11);
+    for (c, id) in consents.iter().zip(&ids) {
         params.extend([
             Param::from(id),
-            Param::from(*account_id),
-            consent.text_version.as_str().into(),
-            consent.language.as_str().into(),
-            consent.accepted_at.unix_timestamp().into(),
+            Param::from(c.account_id),
+            c.text_version().into(),
+            c.consent.language.as_str().into(),
+            c.consent.accepted_at.unix_timestamp().into(),
             now.into(),
-            consent.kiosk_id.as_str().into(),
-            flag(consent.staff_assisted).into(),
-            (*registration_id).into(),
+            c.consent.kiosk_id.as_str().into(),
+            flag(c.consent.staff_assisted).into(),
+            c.registration_id.into(),
+            c.purpose.as_str().into(),
+            c.choices.as_deref().into(),
         ]);
     }
     bulk::insert(
         conn,
         "INSERT INTO consents (id, account_id, text_version, language, accepted_at,
-                               recorded_at, kiosk_id, staff_assisted, registration_id)",
+                               recorded_at, kiosk_id, staff_assisted, registration_id,
+                               purpose, choices)",
         "",
-        9,
+        11,
         &params,
     )
     .await?;
@@ -197,10 +287,16 @@ impl Store {
     /// Replaces the profile and its contact points in one transaction.
     /// False when the account is gone (deleted since its session was
     /// checked): nothing is written.
+    ///
+    /// The optional choices it gives (the newsletter, the categories) are
+    /// recorded as consents given now at `kiosk_id`, staff-assisted as
+    /// this account's last consent at that kiosk was (the session's step
+    /// 1).
     pub async fn save_profile(
         &self,
         account_id: &str,
         p: &Profile,
+        kiosk_id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_account(account_id).await?;
@@ -213,6 +309,29 @@ impl Store {
             return Ok(false);
         }
         write_profile(&mut tx, account_id, p, now, false).await?;
+        let staff_assisted: Option<i64> = sqlx::query_scalar(
+            "SELECT staff_assisted FROM consents
+              WHERE account_id = $1 AND kiosk_id = $2 AND purpose = 'emergency'
+              ORDER BY recorded_at DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(kiosk_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let given = ConsentRecord {
+            text_version: OPTIONS_TEXT_VERSION.into(),
+            language: p.language(),
+            accepted_at: time::OffsetDateTime::from_unix_timestamp(now)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            kiosk_id: kiosk_id.into(),
+            staff_assisted: staff_assisted == Some(1),
+        };
+        insert_consents(
+            &mut tx,
+            &NewConsent::options(account_id, &given, None, p),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -10,8 +10,8 @@ use sqlx::Row;
 
 use super::bulk::Param;
 use super::error::parsed;
-use super::profiles::{insert_consents, write_profiles};
-use super::{insert_consent, new_id, write_profile, Coded, Store, StoreError, Timestamp};
+use super::profiles::{insert_consent_with_options, insert_consents, write_profiles, NewConsent};
+use super::{new_id, write_profile, Coded, Store, StoreError, Timestamp};
 
 /// A registration parsed at the edge, ready to store (its `Debug` shows
 /// the id only).
@@ -439,9 +439,14 @@ async fn write_planned(
         .iter()
         .filter(|p| p.outcome != Outcome::PendingChange)
         .collect();
-    let consents: Vec<super::profiles::NewConsent<'_>> = written
+    let consents: Vec<NewConsent<'_>> = written
         .iter()
-        .map(|p| (p.account_id.as_str(), &p.r.consent, Some(p.r.id.as_str())))
+        .flat_map(|p| {
+            let (account, registration) = (p.account_id.as_str(), Some(p.r.id.as_str()));
+            std::iter::once(NewConsent::emergency(account, &p.r.consent, registration)).chain(
+                NewConsent::options(account, &p.r.consent, registration, &p.r.profile),
+            )
+        })
         .collect();
     insert_consents(conn, &consents, now).await?;
     let profiles: Vec<(&str, &Profile)> = written
@@ -683,7 +688,8 @@ impl Store {
             return Ok(false);
         }
         if let Some((profile, consent)) = apply {
-            insert_consent(&mut tx, account_id, consent, Some(id), now).await?;
+            insert_consent_with_options(&mut tx, account_id, consent, Some(id), profile, now)
+                .await?;
             write_profile(&mut tx, account_id, profile, now, false).await?;
         }
         super::confirmations::end_for_change(&mut tx, id, now).await?;
