@@ -293,6 +293,15 @@ impl CentralClient {
             let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
             return serde_json::from_slice(bytes).map_err(|e| ClientError::Protocol(e.to_string()));
         }
+        // Redirects are never followed (the session header would go with
+        // them), and the central server never sends one: a 3xx comes from
+        // what stands in the way — a captive portal, a misconfigured
+        // proxy. The central server is out of reach: the offline path.
+        if status.is_redirection() {
+            return Err(ClientError::Unreachable(format!(
+                "HTTP {status}: a redirect, not the central server"
+            )));
+        }
         let parsed = serde_json::from_slice::<ErrorBody>(&bytes).ok();
         // 503 `server.busy` is the server itself, up, asking to come back
         // after `Retry-After`: an answer, not an outage (a proxy's 503 in
