@@ -220,6 +220,34 @@ async fn the_staff_pin_lock_survives_a_restart_and_escalates_until_the_right_pin
     assert_eq!(five_wrong_pins(&k).await, Some(300));
 }
 
+/// A passer-by who locked staff out is undone by a new staff PIN: the lock
+/// counted tries against the old one. The old PIN, configured again, finds
+/// nothing of the old lock either (a new hash of it has a new salt).
+#[tokio::test]
+async fn a_new_staff_pin_starts_without_the_lock_of_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(1_800_000_000_000);
+    let with_pin = |pin: &str| {
+        [(
+            "BORNE_KIOSK_STAFF_PIN_HASH",
+            crate::hash_staff_pin(pin).unwrap(),
+        )]
+    };
+    let old = with_pin("482913");
+    let k = open_in(dir.path(), UNREACHABLE, &old, clock.clone()).await;
+    assert_eq!(five_wrong_pins(&k).await, Some(300));
+    stop(k).await;
+    let k = open_in(dir.path(), UNREACHABLE, &old, clock.clone()).await;
+    assert_eq!(
+        refused_pin(&k, "482913").await.0,
+        "staff.locked",
+        "the same PIN: still locked"
+    );
+    stop(k).await;
+    let k = open_in(dir.path(), UNREACHABLE, &with_pin("735102"), clock.clone()).await;
+    k.staff_login("735102".into()).await.unwrap();
+}
+
 /// The wire answer of a central server that refuses every registration
 /// of the batch for good.
 fn refuse_all(request: &Request) -> ResponseTemplate {
