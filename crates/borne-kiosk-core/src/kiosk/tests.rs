@@ -400,3 +400,54 @@ async fn a_wiped_session_is_ended_on_the_central_server_without_waiting() {
     // device token, and no other.
     central.verify().await;
 }
+
+/// A logged-in resident who logs in again (another number, or the same
+/// with a new code) leaves no central session behind: the one dropped is
+/// ended on the server, as the wipe would; the new one stays.
+#[tokio::test]
+async fn a_session_replaced_by_another_login_is_ended_on_the_central_server() {
+    let central = MockServer::start().await;
+    let logins = std::sync::atomic::AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .and(path("/v1/login"))
+        .respond_with(move |_: &Request| {
+            let n = logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ResponseTemplate::new(200).set_body_json(wire::LoginResponse {
+                session_token: format!("session-{n}"),
+                session_idle_seconds: 900,
+                profile: None,
+                pending_change: None,
+            })
+        })
+        .mount(&central)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/session"))
+        .and(header(wire::SESSION_HEADER, "session-0"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&central)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let k = open_in(dir.path(), &central.uri(), &[], Clock::system()).await;
+    for phone in ["514 555-0142", "514 555-0143"] {
+        k.login(LoginForm {
+            phone: phone.into(),
+            code: "123456".into(),
+        })
+        .await
+        .unwrap();
+    }
+    let mut ended = false;
+    for _ in 0..500 {
+        let requests = central.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.method.as_str() == "DELETE") {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ended, "the replaced session was never ended");
+    assert!(k.session().token().is_some(), "the new session stays");
+    // `expect(1)`: session-0 ended, session-1 not.
+}
