@@ -10,11 +10,13 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# System libraries for Tauri/WebKitGTK, plus Xvfb and the WebDriver for tests.
+# System libraries for Tauri/WebKitGTK, plus Xvfb and the WebDriver for tests;
+# Chromium and chromedriver for the administration console's browser test.
 APT_PACKAGES=(
     build-essential pkg-config curl file ca-certificates git
     libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
     libdbus-1-dev xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring
+    chromium chromium-driver
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

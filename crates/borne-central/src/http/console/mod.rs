@@ -235,8 +235,8 @@ async fn stylesheet() -> Response {
 
 /// The console's headers: a strict CSP (no script at all, styles from
 /// this origin only, forms posted here only, never framed), no caching
-/// of pages that hold personal data, no referrer (a setup link's token
-/// is in its path).
+/// of pages that hold personal data, no referrer to another site (a
+/// setup link's token is in its path).
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
@@ -251,9 +251,12 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // `no-referrer` would make browsers send `Origin: null` with the
+    // forms, which the guard refuses; `same-origin` sends no referrer
+    // elsewhere.
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
@@ -536,6 +539,12 @@ async fn guard(State(g): State<Guard>, request: Request, next: Next) -> Response
 async fn check(g: &Guard, request: Request) -> Result<Request, ConsoleError> {
     let post = request.method() == Method::POST;
     if post && !same_origin(request.headers()) {
+        tracing::warn!(
+            origin = ?request.headers().get("origin"),
+            host = ?request.headers().get("host"),
+            fetch_site = ?request.headers().get("sec-fetch-site"),
+            "console: a form posted from another origin"
+        );
         return Err(ConsoleError::Forged);
     }
     let headers = request.headers();
@@ -587,7 +596,14 @@ async fn check(g: &Guard, request: Request) -> Result<Request, ConsoleError> {
         match (expected, presented) {
             // The hashes are compared: timing tells nothing of the token.
             (Some(e), Some(p)) if codes::token_hash(&e) == codes::token_hash(&p) => {}
-            _ => return Err(ConsoleError::Forged),
+            (expected, presented) => {
+                tracing::warn!(
+                    expected = expected.is_some(),
+                    presented = presented.is_some(),
+                    "console: a form without its token"
+                );
+                return Err(ConsoleError::Forged);
+            }
         }
         Request::from_parts(parts, Body::from(bytes))
     } else {
@@ -600,8 +616,9 @@ async fn check(g: &Guard, request: Request) -> Result<Request, ConsoleError> {
 }
 
 /// A POST's `Origin` (sent by every current browser on a POST), when
-/// present, must be this server's, and `Sec-Fetch-Site` must not say
-/// another site sent it.
+/// present, must be this server's (`null`, from a sandboxed frame or a
+/// page whose referrer policy hides it, is not), and `Sec-Fetch-Site`
+/// must not say another site sent it.
 fn same_origin(headers: &HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if text("sec-fetch-site").is_some_and(|s| s == "cross-site" || s == "same-site") {
