@@ -690,3 +690,56 @@ async fn post(b: &mut Browser, path: String, form: Vec<(&'static str, String)>) 
 fn cli_with(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     cli(&app.db_url, args)
 }
+
+#[tokio::test]
+async fn an_offline_registration_is_found_by_the_reference_the_kiosk_printed() {
+    let app = spawn_app().await;
+    let id = crate::registrations::id();
+    let batch = json!({ "registrations": [crate::registrations::registration(&id, "+14505550163", "Hors-Ligne")] });
+    let result = crate::registrations::sync(&app, &batch).await;
+    assert_eq!(result["results"][0]["status"], 200, "{result}");
+    let reference = borne_protocol::registration_reference(&id);
+    let mut b = signed_in(&app, "rprp@ville.ca", Role::PrivacyOfficer).await;
+    let (status, _, page) = b.get(&format!("/admin/residents?q={reference}")).await;
+    assert_eq!(status, 200);
+    let account = after(&page, "href=\"/admin/residents/");
+    assert_eq!(account.len(), 36, "{page}");
+    assert!(page.contains("+14505550163"), "{page}");
+    // Lower case, without the hyphen: the same.
+    let loose = reference.replace('-', "").to_lowercase();
+    let (_, _, page) = b.get(&format!("/admin/residents?q={loose}")).await;
+    assert!(page.contains(&account), "{page}");
+    // Another reference finds nobody, and says so.
+    let (status, _, page) = b.get("/admin/residents?q=0000-0000").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Aucun résident"), "{page}");
+}
+
+#[tokio::test]
+async fn the_access_log_keeps_entries_for_the_retention_time_only() {
+    let app = spawn_app().await;
+    let store = borne_central::db::Store::connect(&app.db_url)
+        .await
+        .unwrap();
+    let now = borne_central::db::now();
+    let who = borne_central::access::Accessor::command();
+    let days = |n: i64| n * 86_400;
+    for at in [now - days(400), now - days(10)] {
+        store
+            .log_access(
+                &who,
+                borne_central::access::AccessAction::ExportContacts,
+                None,
+                None,
+                at,
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.access_log(None, 10).await.unwrap().len(), 2);
+    // What the retention job removes with the default 365 days.
+    assert_eq!(store.purge_access_log(now - days(365)).await.unwrap(), 1);
+    let left = store.access_log(None, 10).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].at, now - days(10));
+}
