@@ -472,7 +472,7 @@ async fn steps(
     let rows: Vec<String> = {
         let mut out = Vec::new();
         for row in c.find_all(Locator::Css("tbody tr")).await? {
-            out.push(row.text().await?);
+            out.push(row.html(false).await?);
         }
         out
     };
@@ -485,8 +485,8 @@ async fn steps(
     ] {
         ensure!(
             rows.iter().any(|r| r.contains(who)
-                && r.split_whitespace().any(|w| w == what)
-                && r.contains("console")),
+                && r.contains(&format!("data-code=\"{what}\""))
+                && r.contains("data-code=\"console\"")),
             "no {who} {what} in the access log: {rows:#?}"
         );
     }
@@ -497,7 +497,7 @@ async fn steps(
     ensure!(
         !rows
             .iter()
-            .any(|r| r.contains("mesures@ville.ca") && r.split_whitespace().any(|w| w == "view")),
+            .any(|r| r.contains("mesures@ville.ca") && r.contains("data-code=\"view\"")),
         "the coordinator's refused request was logged as a view"
     );
     ensure!(!rows

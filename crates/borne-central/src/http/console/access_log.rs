@@ -18,7 +18,22 @@ const SHOWN: i64 = 500;
 struct AccessLogPage {
     t: &'static Texts,
     nav: Option<Nav>,
-    rows: Vec<[String; 7]>,
+    rows: Vec<Row>,
+}
+
+/// An entry as the page shows it: the action and the channel in words,
+/// their codes kept for machines (`data-code`).
+#[derive(Debug)]
+struct Row {
+    at: String,
+    actor: String,
+    via: &'static str,
+    via_code: &'static str,
+    action: &'static str,
+    action_code: &'static str,
+    account: String,
+    detail: String,
+    origin: String,
 }
 
 /// `GET /admin/access-log`.
@@ -26,25 +41,26 @@ pub(super) async fn page(
     State(state): State<AppState>,
     Extension(staff): Extension<Staff>,
 ) -> Result<Response, ConsoleError> {
+    let t = staff.t();
     let rows = state
         .store
         .access_log(None, SHOWN)
         .await?
         .into_iter()
-        .map(|e| {
-            [
-                local(&state, e.at),
-                e.actor,
-                e.via.code().to_owned(),
-                e.action.code().to_owned(),
-                e.account_id.unwrap_or_default(),
-                e.detail.unwrap_or_default(),
-                e.origin,
-            ]
+        .map(|e| Row {
+            at: local(&state, e.at),
+            via: t.access_via(e.via),
+            via_code: e.via.code(),
+            action: t.access_action(e.action),
+            action_code: e.action.code(),
+            actor: e.actor,
+            account: e.account_id.unwrap_or_default(),
+            detail: e.detail.unwrap_or_default(),
+            origin: e.origin,
         })
         .collect();
     render(&AccessLogPage {
-        t: staff.t(),
+        t,
         nav: Some(staff.nav("/admin/access-log")),
         rows,
     })

@@ -5,6 +5,8 @@
 
 use axum::http::HeaderMap;
 
+use crate::access::{AccessAction, Via};
+use crate::db::Coded;
 use crate::staff::{Area, Role};
 
 /// The console's language, from its cookie (French unless `en`).
@@ -205,6 +207,10 @@ pub(crate) struct Texts {
     pub from: &'static str,
     pub detail: &'static str,
     pub access_log_none: &'static str,
+    /// `AccessAction::ALL`'s labels, in order.
+    pub access_actions: [&'static str; 6],
+    /// `Via::ALL`'s labels, in order.
+    pub access_vias: [&'static str; 3],
     pub roles: [&'static str; 3],
     /// Short descriptions of the areas on the home page, in `Area::ALL`
     /// order.
@@ -233,6 +239,21 @@ impl Texts {
             Area::Staff => ("/admin/staff", self.staff),
             Area::AccessLog => ("/admin/access-log", self.access_log),
         })
+    }
+
+    /// An access log entry's action, in words.
+    pub fn access_action(&self, action: AccessAction) -> &'static str {
+        let i = AccessAction::ALL
+            .iter()
+            .position(|a| *a == action)
+            .unwrap_or(0);
+        self.access_actions[i]
+    }
+
+    /// Through what, in words.
+    pub fn access_via(&self, via: Via) -> &'static str {
+        let i = Via::ALL.iter().position(|v| *v == via).unwrap_or(0);
+        self.access_vias[i]
     }
 
     pub fn area_help(&self, area: Area) -> &'static str {
@@ -391,6 +412,15 @@ pub(crate) static FR: Texts = Texts {
     from: "D’où",
     detail: "Détail",
     access_log_none: "Aucun accès enregistré.",
+    access_actions: [
+        "recherche",
+        "consultation",
+        "exportation",
+        "correction",
+        "suppression",
+        "exportation des contacts",
+    ],
+    access_vias: ["console", "API", "commande"],
     roles: [
         "administrateur",
         "coordonnateur des mesures d’urgence",
@@ -558,6 +588,15 @@ pub(crate) static EN: Texts = Texts {
     from: "From",
     detail: "Detail",
     access_log_none: "No access recorded.",
+    access_actions: [
+        "lookup",
+        "view",
+        "export",
+        "correction",
+        "deletion",
+        "contacts export",
+    ],
+    access_vias: ["console", "API", "command"],
     roles: [
         "administrator",
         "emergency-measures coordinator",
