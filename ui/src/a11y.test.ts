@@ -204,8 +204,8 @@ describe('on every screen', () => {
   it('sit in the header next to the language, outside the screens', async () => {
     const m = await mount();
     const tools = m.$('header .topbar-tools');
-    expect(Array.from(tools.children).map((c) => c.id)).toEqual(['text-size', 'btn-contrast', 'btn-lang']);
-    for (const id of ['#btn-text-size-normal', '#btn-text-size-large', '#btn-text-size-larger', '#btn-contrast']) {
+    expect(Array.from(tools.children).map((c) => c.id)).toEqual(['btn-help', 'text-size', 'btn-contrast', 'btn-lang']);
+    for (const id of ['#btn-help', '#btn-text-size-normal', '#btn-text-size-large', '#btn-text-size-larger', '#btn-contrast']) {
       expect(m.$(id).closest('section.screen'), id).toBeNull();
       expect(m.$(id).closest('[hidden]'), id).toBeNull();
     }

@@ -19,6 +19,7 @@ import { createLogin, type LoginScreen } from './screens/login';
 import { createProfile, type ProfileScreen } from './screens/profile';
 import { createRequest, type RequestScreen } from './screens/request';
 import { createBanner } from './shell/banner';
+import { createHelp, type Help } from './shell/help';
 import { createConnectivity, type ConnectivityMonitor } from './shell/connectivity';
 import { createHeader, createStepIndicator, type Header, type StepIndicator } from './shell/header';
 import { createIdleWatch, type IdleWatch } from './shell/idle';
@@ -26,6 +27,7 @@ import { createWipe, type Wipe } from './shell/wipe';
 import { createStaffPanel, type StaffPanel } from './staff/panel';
 import { createPinDialog, type PinDialog } from './staff/pin';
 import { applyTranslations, clearErrorsOfControl } from './ui';
+import { createVoiceGuide, type VoiceGuide } from './voice';
 
 export type { ScreenId } from './context';
 export { POLL_MS } from './screens/code';
@@ -82,6 +84,10 @@ interface Kiosk {
   readonly pin: Part<PinDialog>;
   readonly idle: IdleWatch;
   readonly wipe: Wipe;
+  /** « Besoin d’aide? »: the header's button and its panel at the top of the page area. */
+  readonly help: Help;
+  /** Voice guidance (off until turned on at the attract screen; the wipe turns it off). */
+  readonly voice: VoiceGuide;
 }
 
 export function mountApp(root: HTMLElement): App {
@@ -142,15 +148,27 @@ function assemble(root: HTMLElement): Kiosk {
   // The parts call back into the assembled app only once it is made (at the earliest, on show('attract')).
   const late = (): Kiosk => kiosk;
   const { services, connectivity } = createServices(root, store, late);
+  const help = createHelp({
+    info: () => store.info,
+    scrollToTop: () => {
+      late().page.scrollTop = 0;
+    },
+  });
   const header = createHeader(
     root.ownerDocument,
     () => {
       retranslate(late());
     },
     connectivity.element,
+    help.button,
   );
   const steps = createStepIndicator();
-  const screens = createScreens(services, connectivity, late);
+  const voice = createVoiceGuide(root, {
+    api,
+    onAttract: () => store.screen === 'attract',
+    startButton: () => late().screens.attract.get().startButton(),
+  });
+  const screens = createScreens(services, connectivity, voice, late);
   const pin = part('staff-pin-dialog', () =>
     createPinDialog({
       ...services,
@@ -167,7 +185,7 @@ function assemble(root: HTMLElement): Kiosk {
   );
   const slots = (Object.values(screens) as Part<ScreenPart>[]).map((s) => s.slot);
   const page = h('div', { id: 'page', class: 'page' }, [
-    h('main', { class: 'content' }, [steps.element, services.banner.element, ...slots]),
+    h('main', { class: 'content' }, [help.panel, steps.element, services.banner.element, ...slots]),
   ]);
   // Under the page area while a text field has the focus (the page shrinks); the overlays (idle warning, PIN) go over it.
   const keyboard = createKeyboard(root);
@@ -195,7 +213,7 @@ function assemble(root: HTMLElement): Kiosk {
       retranslate(late());
     },
   });
-  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, page, keyboard, screens, pin, idle, wipe };
+  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, page, keyboard, screens, pin, idle, wipe, help, voice };
   return kiosk;
 }
 
@@ -239,7 +257,7 @@ function createServices(
 }
 
 /** The screens and the way from one to the next. */
-function createScreens(s: Services, connectivity: ConnectivityMonitor, late: () => Kiosk): Screens {
+function createScreens(s: Services, connectivity: ConnectivityMonitor, voice: VoiceGuide, late: () => Kiosk): Screens {
   const nav: Navigation = {
     request: (keepTyped) => screens.request.get().open(keepTyped),
     code: () => {
@@ -256,6 +274,10 @@ function createScreens(s: Services, connectivity: ConnectivityMonitor, late: () 
       screens.done.built?.render();
       s.show('done');
     },
+    deleted: () => {
+      screens.done.built?.render();
+      s.show('done');
+    },
   };
   const attract = createAttract({
     ...s,
@@ -269,13 +291,22 @@ function createScreens(s: Services, connectivity: ConnectivityMonitor, late: () 
     closePin: () => {
       late().pin.built?.close(false);
     },
+    voiceButton: voice.button,
   });
   const screens: Screens = {
     attract: part('screen-attract', () => attract),
     home: part('screen-home', () => createHome(nav)),
     request: part('screen-request', () => createRequest({ ...s, ...nav })),
     code: part('screen-code', () => createCode({ ...s, ...nav, typedPhone: () => screens.request.built?.phone() ?? '' })),
-    login: part('screen-login', () => createLogin({ ...s, ...nav })),
+    login: part('screen-login', () =>
+      createLogin({
+        ...s,
+        ...nav,
+        backToCode: () => {
+          s.show('code');
+        },
+      }),
+    ),
     profile: part('screen-profile', () => createProfile({ ...s, ...nav })),
     done: part('screen-done', () => createDone(s)),
     staff: part('screen-staff', () =>
@@ -323,6 +354,7 @@ function show(k: Kiosk, id: ScreenId): void {
   k.steps.render(id, k.store.session.flow);
   k.idle.screenShown(id);
   shown.show();
+  k.voice.screenShown(shown.element);
   if (!k.idle.isOpen()) focusTitle(k);
 }
 
@@ -334,7 +366,23 @@ function focusTitle(k: Kiosk): void {
 
 /** Every part built so far (the wipe clears them; a language change redraws them). */
 function builtParts(k: Kiosk): UiPart[] {
-  const parts: (UiPart | null)[] = [...(Object.values(k.screens) as Part<ScreenPart>[]).map((s) => s.built), k.pin.built];
+  const { help: h } = k;
+  const help: UiPart = {
+    element: h.panel,
+    clear: () => {
+      h.clear();
+    },
+    retranslate: () => {
+      h.render();
+    },
+  };
+  const voice: UiPart = {
+    element: k.voice.button,
+    clear: () => {
+      k.voice.clear();
+    },
+  };
+  const parts: (UiPart | null)[] = [...(Object.values(k.screens) as Part<ScreenPart>[]).map((s) => s.built), k.pin.built, help, voice];
   return parts.filter((p): p is UiPart => p !== null);
 }
 
@@ -348,6 +396,7 @@ function retranslate(k: Kiosk): void {
 /** The kiosk's information drawn where it shows: the town, the categories, staff mode, the enrollment. */
 function drawInfo(k: Kiosk): void {
   k.header.drawInfo(k.store.info);
+  k.help.render();
   for (const s of Object.values(k.screens) as Part<ScreenPart>[]) s.built?.drawInfo?.();
 }
 

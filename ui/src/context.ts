@@ -65,4 +65,6 @@ export interface Navigation {
   profile(profile: Profile): void;
   /** Step 6, the confirmation. */
   done(): void;
+  /** « Mon inscription » deleted: step 6 says so. */
+  deleted(): void;
 }

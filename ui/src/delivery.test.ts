@@ -368,6 +368,7 @@ describe('rate_limited', () => {
     expect(text(m, '#form-error')).toBe('Trop de demandes. Veuillez réessayer dans 599 secondes.');
     // « Annuler » ends the wait shown: nothing survives into the next session.
     m.$('#btn-cancel-login').click();
+    m.$('#confirm-cancel-login-yes').click();
     await settle();
     expect(m.$('#form-error').hidden).toBe(true);
     expect(vi.getTimerCount()).toBe(0);

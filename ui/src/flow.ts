@@ -28,7 +28,9 @@ export type Flow =
   /** Saved by the central server (step 6). `form`: how the form was reached (null: shown without a signup). */
   | { readonly kind: 'doneOnline'; readonly form: FormFlow | null; readonly saved: SavedProfile }
   /** Saved in the kiosk's queue, sent when the service is back (the offline confirmation). */
-  | { readonly kind: 'doneQueued'; readonly form: FormFlow | null; readonly queued: Queued };
+  | { readonly kind: 'doneQueued'; readonly form: FormFlow | null; readonly queued: Queued }
+  /** « Mon inscription »: the resident deleted their registration (the central session ended with it). */
+  | { readonly kind: 'deleted' };
 
 /** The states in which the form (step 5) is filled in. */
 export type FormFlow = Extract<Flow, { kind: 'loggedIn' | 'offlineRequest' | 'offlineLogin' }>;
@@ -52,7 +54,7 @@ export type FlowEvent =
   | { readonly type: 'staffEnded' }
   /** « Inscription assistée » (staff mode only): step 1 for the resident at the screen. */
   | { readonly type: 'assist' }
-  /** Step 1 afresh (« Nouvel usager », « Mot de passe oublié? »): no code any more. */
+  /** Step 1 afresh (« Nouvel usager », « Déjà inscrit? Modifier mon inscription »): no code any more. */
   | { readonly type: 'request' }
   /** A code went out (step 1 online, or sent again at step 3). */
   | { readonly type: 'codeSent'; readonly sent: CodeSent }
@@ -63,7 +65,9 @@ export type FlowEvent =
   /** The pending change was applied or discarded. */
   | { readonly type: 'pendingDecided' }
   /** Step 5 answered: saved online or queued on the kiosk. */
-  | { readonly type: 'saved'; readonly outcome: ProfileOutcome };
+  | { readonly type: 'saved'; readonly outcome: ProfileOutcome }
+  /** « Supprimer mon inscription », confirmed and done by the central server. */
+  | { readonly type: 'deleted' };
 
 const IDLE: Flow = { kind: 'idle' };
 
@@ -122,6 +126,14 @@ export function queued(flow: Flow): Queued | null {
   return flow.kind === 'doneQueued' ? flow.queued : null;
 }
 
+/**
+ * « Mon inscription »: logged in online to a registration that exists, which the resident may change or
+ * delete (offline, or a number with no registration yet, there is nothing to delete).
+ */
+export function registered(flow: Flow): boolean {
+  return flow.kind === 'loggedIn' && flow.outcome.existing_profile;
+}
+
 function nextFlow(flow: Flow, event: FlowEvent): Flow {
   switch (event.type) {
     case 'request':
@@ -138,6 +150,8 @@ function nextFlow(flow: Flow, event: FlowEvent): Flow {
     }
     case 'pendingDecided':
       return flow.kind === 'loggedIn' ? { ...flow, pendingChange: null } : flow;
+    case 'deleted':
+      return registered(flow) ? { kind: 'deleted' } : flow;
     case 'saved': {
       const form = formFlow(flow);
       const { outcome } = event;

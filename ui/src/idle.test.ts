@@ -227,7 +227,7 @@ describe('idle warning', () => {
       enrolled: true,
       kiosk_name: 'Hôtel de ville',
       categories: [],
-      send_hours: '08:00-21:00',
+      send_hours: '08:00-21:00', privacy_officer: null, help: null,
     });
     vi.useFakeTimers();
     m.$('#btn-start').click();

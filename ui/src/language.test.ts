@@ -35,7 +35,7 @@ describe('labels', () => {
     expect(m.$('#btn-request-submit').textContent).toBe('Confirmer');
     expect(m.$('#btn-cancel-request').textContent).toBe('Annuler');
     expect(m.$('#btn-login').textContent).toBe('Connexion');
-    expect(m.$('#newsletter').parentElement?.textContent).toBe('Info Lettre de Sainte-Adèle');
+    expect(m.$('#newsletter').parentElement?.textContent).toBe('Info Lettre de Sainte-Adèle (facultatif)');
     // Every input / select has a <label for>.
     for (const el of m.root.querySelectorAll('input, select')) {
       expect(m.root.querySelector(`label[for="${el.id}"]`), el.id).not.toBeNull();

@@ -122,11 +122,11 @@ describe('screens built after a setting was changed', () => {
     expect(m.$('#step-indicator').textContent).toBe('Step 1 of 5');
     // The form (built later still): the newsletter names the town, the categories are in English.
     m.app.show('profile');
-    expect(m.$('#newsletter').parentElement?.textContent).toBe('Sainte-Adèle newsletter');
+    expect(m.$('#newsletter').parentElement?.textContent).toBe('Sainte-Adèle newsletter (optional)');
     expect(labelText(m.root, 'category-boil_water')).toBe('Boil-water notices');
     // Back to French: the screens built in English follow.
     m.$('#btn-lang').click();
-    expect(m.$('#newsletter').parentElement?.textContent).toBe('Info Lettre de Sainte-Adèle');
+    expect(m.$('#newsletter').parentElement?.textContent).toBe('Info Lettre de Sainte-Adèle (facultatif)');
     expect(labelText(m.root, 'category-boil_water')).toBe('Avis d’ébullition');
     expect(labelText(m.root, 'phone')).toBe('Numéro de téléphone où vous joindre');
     expect(m.$('#btn-new-user').textContent).toBe('Nouvel usager');

@@ -41,6 +41,7 @@ describe('cancel', () => {
     expect(m.$('#error-consent').hidden).toBe(false);
 
     m.$('#btn-cancel-request').click();
+    m.$('#confirm-cancel-request-yes').click();
     await flush();
 
     expect(m.count('reset_session')).toBe(1);
@@ -81,6 +82,7 @@ describe('cancel', () => {
     expect(m.root.querySelectorAll('tr.contact-row')).toHaveLength(1);
 
     m.$('#btn-cancel-profile').click();
+    m.$('#confirm-cancel-profile-yes').click();
     await flush();
     expect(m.count('reset_session')).toBe(1);
     expect(visibleScreen(m.root)).toBe('screen-attract');

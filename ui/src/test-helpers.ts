@@ -32,7 +32,7 @@ export const INFO: KioskInfo = {
   enrolled: true,
   kiosk_name: 'Hôtel de ville',
   categories: CATEGORIES,
-  send_hours: '08:00-21:00',
+  send_hours: '08:00-21:00', privacy_officer: null, help: null,
 };
 
 /** The one-time enrollment code the default `enroll_kiosk` mock accepts (hyphens optional). */

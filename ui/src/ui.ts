@@ -34,7 +34,14 @@ export interface FieldOptions {
   label: TranslationKey;
   control: HTMLInputElement | HTMLSelectElement;
   required?: boolean;
+  /** Says « (facultatif) » after the label: where a form marks both kinds (step 5). */
+  optional?: boolean;
   help?: TranslationKey;
+}
+
+/** « (facultatif) » after an optional answer's label, so that required and optional are both said. */
+export function optionalMark(): HTMLElement {
+  return h('span', { class: 'optional-mark', i18n: 'common.optional' });
 }
 
 /** Label + optional help + control + error element, wired with aria-describedby. */
@@ -47,7 +54,9 @@ export function fieldBlock(o: FieldOptions): HTMLDivElement {
   describedBy.push(error.id);
   o.control.setAttribute('aria-describedby', describedBy.join(' '));
   if (o.required) o.control.setAttribute('aria-required', 'true');
-  return h('div', { class: 'field' }, [labelRow(o.id, o.label, o.required), help, o.control, error]);
+  const label = labelRow(o.id, o.label, o.required);
+  if (o.optional) label.append(optionalMark());
+  return h('div', { class: 'field' }, [label, help, o.control, error]);
 }
 
 /** A text field, typed on the on-screen letter keyboard unless `attrs` say otherwise (see keyboard.ts). */
@@ -58,7 +67,7 @@ export function input(attrs: Record<string, string | boolean | number> = {}): HT
 export function button(
   id: string | undefined,
   key: TranslationKey,
-  kind: 'primary' | 'secondary' | 'ghost' = 'secondary',
+  kind: 'primary' | 'secondary' | 'ghost' | 'danger' = 'secondary',
   type: 'button' | 'submit' = 'button',
 ): HTMLButtonElement {
   return h('button', { id, type, class: `btn btn-${kind}`, i18n: key });

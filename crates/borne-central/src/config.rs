@@ -199,6 +199,55 @@ pub struct Config {
     /// at once, and how long a request waits for a turn before 503
     /// `server.busy`.
     pub hashing: Hashing,
+    /// `BORNE_SYNC_*`: how many kiosk sync batches this instance takes at
+    /// once, and the `Retry-After` of those it turns away.
+    pub sync_intake: SyncIntake,
+    /// `BORNE_SMS_PER_SECOND`, `BORNE_CALLS_PER_SECOND`: the provider's
+    /// rate for this server's SMS sender and caller id.
+    pub pacing: Pacing,
+}
+
+/// Back-pressure on kiosk syncs ([`crate::ingest::Intake`]): a region's
+/// kiosks coming back at once get 429 with a jittered `Retry-After`
+/// instead of a queue in front of the database that live signups would
+/// wait behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncIntake {
+    /// `BORNE_SYNC_CONCURRENCY`, default 2: sync batches this instance
+    /// parses or stores at once (the store takes them one at a time);
+    /// more get 429.
+    pub concurrency: usize,
+    /// `BORNE_SYNC_RETRY_AFTER_MAX_SECONDS`, default 10: a turned-away
+    /// kiosk is told to come back after 1 to this many seconds, at random.
+    pub retry_after_max: Duration,
+}
+
+impl Default for SyncIntake {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            retry_after_max: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The telephony provider's sending rate, per sender: one SMS sender
+/// (`BORNE_TWILIO_FROM` or the messaging service) and one caller id. A
+/// long code takes about 1 SMS a second, a short code 100, a toll-free
+/// number 3 (more once verified); calls, 1 a second by default.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pacing {
+    pub sms_per_second: f64,
+    pub calls_per_second: f64,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            sms_per_second: 1.0,
+            calls_per_second: 1.0,
+        }
+    }
 }
 
 /// The gate in front of argon2 ([`crate::codes::HashGate`]).
@@ -268,6 +317,10 @@ pub const SETTINGS: &[&str] = &[
     "BORNE_HTTP_BODY_LIMIT_BYTES",
     "BORNE_HTTP_BATCH_BODY_LIMIT_BYTES",
     "BORNE_HASH_CONCURRENCY",
+    "BORNE_SYNC_CONCURRENCY",
+    "BORNE_SYNC_RETRY_AFTER_MAX_SECONDS",
+    "BORNE_SMS_PER_SECOND",
+    "BORNE_CALLS_PER_SECOND",
     "BORNE_HASH_WAIT_MS",
     "BORNE_ADMIN_SESSION_IDLE_SECONDS",
     "BORNE_ADMIN_SESSION_LIFETIME_SECONDS",
@@ -491,6 +544,24 @@ impl Config {
                 None => d_hash.wait,
             },
         };
+        let d_sync = SyncIntake::default();
+        let sync_intake = SyncIntake {
+            concurrency: size("BORNE_SYNC_CONCURRENCY", d_sync.concurrency)?,
+            retry_after_max: Duration::from_secs(at_least_one(
+                "BORNE_SYNC_RETRY_AFTER_MAX_SECONDS",
+                d_sync.retry_after_max.as_secs(),
+            )?),
+        };
+        let d_pacing = Pacing::default();
+        let rate = |key: &str, default: f64| -> anyhow::Result<f64> {
+            let r = number(key, default)?;
+            anyhow::ensure!(r >= 0.1, "{key} must be at least 0.1 (one send every 10 s)");
+            Ok(r)
+        };
+        let pacing = Pacing {
+            sms_per_second: rate("BORNE_SMS_PER_SECOND", d_pacing.sms_per_second)?,
+            calls_per_second: rate("BORNE_CALLS_PER_SECOND", d_pacing.calls_per_second)?,
+        };
         let area_codes = match get("BORNE_AREA_CODES_FILE") {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
@@ -563,6 +634,8 @@ impl Config {
                 .map(SecretString::from),
             http,
             hashing,
+            sync_intake,
+            pacing,
             admin_session: crate::db::SessionLimits {
                 idle: Duration::from_secs(at_least_one("BORNE_ADMIN_SESSION_IDLE_SECONDS", 900)?),
                 lifetime: Duration::from_secs(at_least_one(

@@ -20,11 +20,13 @@ use uuid::Uuid;
 
 mod access_log;
 mod breaker;
+mod bulk;
 mod codes;
 mod confirmations;
 mod deliveries;
 mod error;
 mod kiosks;
+mod pacing;
 mod profiles;
 mod registrations;
 mod residents;
@@ -45,7 +47,7 @@ pub use retention::{Purged, WalCheckpoint};
 pub use sessions::{LoginDelay, LoginScope, SessionLimits};
 pub use staff::{StaffRecord, StaffSession};
 
-use profiles::{categories_column, insert_consent, write_profile};
+use profiles::{categories_column, write_profile};
 
 pub type Timestamp = i64;
 

@@ -70,8 +70,10 @@ impl Application {
             reminder_after: config.confirmation_reminder_after,
             metrics: metrics.clone(),
             clock: crate::clock::Clock::system(),
+            pacing: config.pacing,
         };
         let hashes = HashGate::new(&config.hashing);
+        let intake = crate::ingest::Intake::new(&config.sync_intake);
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -80,6 +82,7 @@ impl Application {
             twilio_auth_token,
             in_flight: Arc::default(),
             hashes,
+            intake,
         };
         Ok(Self {
             listener,

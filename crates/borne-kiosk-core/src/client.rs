@@ -293,14 +293,21 @@ impl CentralClient {
             let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
             return serde_json::from_slice(bytes).map_err(|e| ClientError::Protocol(e.to_string()));
         }
-        if status == StatusCode::BAD_GATEWAY
-            || status == StatusCode::SERVICE_UNAVAILABLE
-            || status == StatusCode::GATEWAY_TIMEOUT
+        let parsed = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        // 503 `server.busy` is the server itself, up, asking to come back
+        // after `Retry-After`: an answer, not an outage (a proxy's 503 in
+        // front of a server that is down is one).
+        let busy = status == StatusCode::SERVICE_UNAVAILABLE
+            && parsed.as_ref().is_some_and(|b| b.code == BUSY);
+        if !busy
+            && (status == StatusCode::BAD_GATEWAY
+                || status == StatusCode::SERVICE_UNAVAILABLE
+                || status == StatusCode::GATEWAY_TIMEOUT)
         {
             return Err(ClientError::Unreachable(format!("HTTP {status}")));
         }
-        let mut body = serde_json::from_slice::<ErrorBody>(&bytes)
-            .unwrap_or_else(|_| ErrorBody::new("central.error", format!("HTTP {status}")));
+        let mut body =
+            parsed.unwrap_or_else(|| ErrorBody::new("central.error", format!("HTTP {status}")));
         if body.retry_after_seconds.is_none() {
             body.retry_after_seconds = retry_after;
         }
@@ -310,6 +317,9 @@ impl CentralClient {
         })
     }
 }
+
+/// The code of the central server's 503 when every argon2 turn is taken.
+const BUSY: &str = "server.busy";
 
 /// reqwest errors can quote the URL; keep only the kind of failure.
 fn without_url(e: &reqwest::Error) -> String {

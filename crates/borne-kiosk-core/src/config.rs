@@ -65,6 +65,13 @@ pub struct KioskConfig {
     /// as the central server's `BORNE_CATEGORIES`); default: the five of
     /// `borne_domain::DEFAULT_CATEGORIES`.
     pub categories: Vec<borne_protocol::ipc::Category>,
+    /// `BORNE_PRIVACY_OFFICER`: who answers for the personal data and how
+    /// to reach them (« Greffière, 450 555-0100, acces@ville.qc.ca »),
+    /// named in the notice at collection; unset: the town's clerk.
+    pub privacy_officer: Option<String>,
+    /// `BORNE_KIOSK_HELP`: « Besoin d’aide? » at this kiosk, as
+    /// `Texte français|English text`; unset: the UI's general text.
+    pub help: Option<borne_protocol::ipc::LocalizedText>,
 }
 
 /// Why `BORNE_CENTRAL_URL` is refused.
@@ -281,8 +288,40 @@ impl KioskConfig {
             update_url,
             update_check,
             categories,
+            privacy_officer: one_line("BORNE_PRIVACY_OFFICER", get("BORNE_PRIVACY_OFFICER"))?,
+            help: match get("BORNE_KIOSK_HELP") {
+                Some(text) => Some(parse_help(&text)?),
+                None => None,
+            },
         })
     }
+}
+
+/// The longest text a town may put on a screen from its configuration.
+const MAX_TOWN_TEXT: usize = 400;
+
+/// A town's text shown to residents: one line, not empty, not a page.
+fn one_line(name: &str, value: Option<String>) -> Result<Option<String>, String> {
+    let Some(value) = value else { return Ok(None) };
+    let value = value.trim();
+    if value.is_empty()
+        || value.chars().count() > MAX_TOWN_TEXT
+        || value.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "{name} must be one line of 1 to {MAX_TOWN_TEXT} characters"
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// `Adressez-vous au comptoir d’accueil.|Please ask at the front desk.`
+fn parse_help(text: &str) -> Result<borne_protocol::ipc::LocalizedText, String> {
+    let bad = || "BORNE_KIOSK_HELP must look like Texte français|English text".to_owned();
+    let (fr, en) = text.split_once('|').ok_or_else(bad)?;
+    let fr = one_line("BORNE_KIOSK_HELP", Some(fr.into()))?.ok_or_else(bad)?;
+    let en = one_line("BORNE_KIOSK_HELP", Some(en.into()))?.ok_or_else(bad)?;
+    Ok(borne_protocol::ipc::LocalizedText { fr, en })
 }
 
 /// `boil_water=Avis d’ébullition|Boil-water notices;snow_removal=…`
@@ -510,5 +549,33 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("ville, municipalite, paroisse"), "{e}");
+    }
+
+    #[test]
+    fn the_towns_texts_are_one_line_and_the_help_has_both_languages() {
+        let with = |name: &'static str, value: &'static str| {
+            KioskConfig::from_lookup(
+                move |k| (k == name).then(|| value.to_owned()),
+                std::env::temp_dir().join("k"),
+            )
+        };
+        let c = with("BORNE_PRIVACY_OFFICER", " Greffière, 450 555-0100 ").unwrap();
+        assert_eq!(
+            c.privacy_officer.as_deref(),
+            Some("Greffière, 450 555-0100")
+        );
+        assert!(c.help.is_none());
+        let c = with("BORNE_KIOSK_HELP", "Voyez l’accueil.|Ask at the desk.").unwrap();
+        let help = c.help.unwrap();
+        assert_eq!(
+            (help.fr.as_str(), help.en.as_str()),
+            ("Voyez l’accueil.", "Ask at the desk.")
+        );
+        for bad in ["Voyez l’accueil.", "Voyez|", "|Ask", "Un\ntexte|Two\nlines"] {
+            assert!(with("BORNE_KIOSK_HELP", bad).is_err(), "{bad:?} refused");
+        }
+        assert!(with("BORNE_PRIVACY_OFFICER", "a\u{7}b").is_err());
+        let long: &'static str = Box::leak("x".repeat(401).into_boxed_str());
+        assert!(with("BORNE_PRIVACY_OFFICER", long).is_err());
     }
 }

@@ -18,6 +18,16 @@ use crate::staff::PinGuard;
 /// Unix milliseconds.
 pub type Millis = i64;
 
+/// A refused registration, without its personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub id: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// The central server's error code.
+    pub reason: Option<String>,
+}
+
 pub fn now_ms() -> Millis {
     i64::try_from(
         std::time::SystemTime::now()
@@ -409,6 +419,28 @@ impl Queue {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    /// The registrations the central server refused for good, newest
+    /// refusal first, at most `limit`: their ids, times and reasons (their
+    /// sealed payloads stay where they are).
+    pub async fn rejected(&self, limit: u32) -> Result<Vec<RejectedRow>, QueueError> {
+        let rows = sqlx::query(
+            "SELECT id, created_at, updated_at, last_error FROM queue
+             WHERE state = 'rejected' ORDER BY updated_at DESC, id LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| RejectedRow {
+                id: row.get("id"),
+                created_at: row.get("created_at"),
+                updated_at: row.get("updated_at"),
+                reason: row.get("last_error"),
+            })
+            .collect())
     }
 
     pub async fn counts(&self) -> Result<QueueCounts, QueueError> {

@@ -94,3 +94,48 @@ async fn end_session_deletes_the_session_with_its_header() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_busy_server_is_an_answer_to_wait_not_an_outage() {
+    let central = MockServer::start().await;
+    let busy = serde_json::json!({
+        "code": "server.busy", "message": "busy", "retry_after_seconds": 1
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/registrations"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "1")
+                .set_body_json(busy),
+        )
+        .up_to_n_times(1)
+        .mount(&central)
+        .await;
+    // A proxy's 503 in front of a server that is down.
+    Mock::given(method("POST"))
+        .and(path("/v1/registrations"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("<html>down</html>"))
+        .mount(&central)
+        .await;
+    let c = client(&central.uri());
+    let batch = borne_protocol::RegistrationBatch {
+        registrations: Vec::new(),
+    };
+
+    match c.send_registrations(&batch).await {
+        Err(e @ ClientError::Api { status: 503, .. }) => {
+            assert_eq!(
+                borne_kiosk_core::told_to_wait(&e),
+                Some(Duration::from_secs(1))
+            );
+        }
+        other => panic!("503 server.busy is an answer: {other:?}"),
+    }
+    assert!(c.connectivity().is_online(), "busy is not offline");
+
+    match c.send_registrations(&batch).await {
+        Err(ClientError::Unreachable(_)) => {}
+        other => panic!("another 503 is an outage: {other:?}"),
+    }
+    assert!(!c.connectivity().is_online());
+}

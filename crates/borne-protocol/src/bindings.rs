@@ -4,8 +4,8 @@ use ts_rs::{Config, TS};
 
 use crate::ipc::{
     CaptchaImage, Category, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity,
-    EnrollForm, Enrolled, KioskInfo, LoginForm, LoginOutcome, OfflineForm, ProfileOutcome,
-    QueueStatus, Queued, StaffPinForm, TownDesignation,
+    EnrollForm, Enrolled, KioskInfo, LocalizedText, LoginForm, LoginOutcome, OfflineForm,
+    ProfileOutcome, QueueStatus, Queued, RejectedRegistration, StaffPinForm, TownDesignation,
 };
 use crate::{
     Channel, CodeDelivery, Consent, ConsentEntry, ContactPoint, ContactType, DeliveryState,
@@ -49,6 +49,7 @@ pub fn typescript_bindings() -> String {
         decl::<Health>(&cfg),
         decl::<Category>(&cfg),
         decl::<TownDesignation>(&cfg),
+        decl::<LocalizedText>(&cfg),
         decl::<KioskInfo>(&cfg),
         decl::<CaptchaImage>(&cfg),
         decl::<CodeRequestForm>(&cfg),
@@ -61,6 +62,7 @@ pub fn typescript_bindings() -> String {
         decl::<Queued>(&cfg),
         decl::<ProfileOutcome>(&cfg),
         decl::<Connectivity>(&cfg),
+        decl::<RejectedRegistration>(&cfg),
         decl::<QueueStatus>(&cfg),
         decl::<StaffPinForm>(&cfg),
         decl::<EnrollForm>(&cfg),

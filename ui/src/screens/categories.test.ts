@@ -118,7 +118,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
     m.app.show('profile');
     const section = m.$('#profile-categories');
     expect(section.tagName).toBe('FIELDSET');
-    expect(section.querySelector('legend')?.textContent).toBe(t('profile.categories', {}, 'fr'));
+    expect(section.querySelector('legend')?.textContent).toBe(`${t('profile.categories', {}, 'fr')} (facultatif)`);
     // Placed after « Info Lettre » and before the contact points.
     const follows = (a: Node, b: Node): boolean => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
     expect(follows(m.$('#newsletter'), section)).toBe(true);
@@ -233,12 +233,12 @@ describe('« Catégories d’alertes » (step 5)', () => {
     await toProfile(m);
     box(m, 'collections').click();
     m.$('#btn-lang').click();
-    expect(m.$('#profile-categories legend').textContent).toBe('Alert categories');
+    expect(m.$('#profile-categories legend').textContent).toBe('Alert categories (optional)');
     expect(labelText(m.root, 'categories-emergency')).toBe(EMERGENCY_EN);
     expect(offeredLabels(m)).toEqual(LABELS_EN);
     expect(ticked(m)).toEqual(['collections']);
     m.$('#btn-lang').click();
-    expect(m.$('#profile-categories legend').textContent).toBe(t('profile.categories', {}, 'fr'));
+    expect(m.$('#profile-categories legend').textContent).toBe(`${t('profile.categories', {}, 'fr')} (facultatif)`);
     expect(labelText(m.root, 'categories-emergency')).toBe(EMERGENCY_FR);
     expect(offeredLabels(m)).toEqual(LABELS_FR);
   });
@@ -340,6 +340,7 @@ describe('« Catégories d’alertes » (step 5)', () => {
     box(m, 'collections').click();
     expect(ticked(m)).toEqual(['boil_water', 'collections']);
     m.$('#btn-cancel-profile').click();
+    m.$('#confirm-cancel-profile-yes').click();
     await flush();
     expect(visibleScreen(m.root)).toBe('screen-attract');
     expect(ticked(m)).toEqual([]);

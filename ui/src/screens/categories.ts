@@ -3,7 +3,7 @@
 import type { Category, KioskInfo } from '../bindings';
 import { h } from '../dom';
 import { currentLanguage } from '../i18n';
-import { errorElement } from '../ui';
+import { errorElement, optionalMark } from '../ui';
 
 /** The optional categories this town offers, in order (none until kiosk_info has answered). */
 export function offeredCategories(info: KioskInfo | null): Category[] {
@@ -44,7 +44,7 @@ export function createCategoryChooser(info: () => KioskInfo | null): CategoryCho
     'fieldset',
     { class: 'group categories', id: 'profile-categories', 'aria-describedby': 'help-categories error-categories' },
     [
-      h('legend', { i18n: 'profile.categories' }),
+      h('legend', {}, [h('span', { i18n: 'profile.categories' }), ' ', optionalMark()]),
       help,
       h('div', { class: 'check check-always' }, [emergency, h('label', { for: 'categories-emergency', i18n: 'profile.category_emergency' })]),
       list,

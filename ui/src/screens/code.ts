@@ -9,7 +9,7 @@ import { toErrorBody } from '../ipc';
 import { keyboardAttrs } from '../keyboard';
 import { RATE_LIMITED } from '../shell/banner';
 import { button, clearFieldErrors, clearInputs, clearText, fieldBlock, input, setI18n } from '../ui';
-import { actionBar, buttonRow, form, requiredNote, screen } from './common';
+import { actionBar, buttonRow, form, guardCancel, requiredNote, screen } from './common';
 
 /** How often `delivery_status` is asked while step 3 is shown. */
 export const POLL_MS = 3000;
@@ -54,6 +54,8 @@ function build() {
 export function createCode(ctx: CodeContext): CodeScreen {
   const ui = build();
   const { element, code, sentText, fallbackText, deliveryStatus, resendCountdown, resendSms, resendVoice } = ui;
+  const cancelQuestion = guardCancel('confirm-cancel-code', ui.cancel, ui.form, ctx.reset);
+  ui.cancel.closest('.action-bar')?.after(cancelQuestion.element);
   /** Where the code really goes, from CodeSent then updated by delivery_status. */
   let delivery: { channel: Channel; fallback: Fallback | null } | null = null;
   /** Seconds before another code may be asked. */
@@ -253,18 +255,23 @@ export function createCode(ctx: CodeContext): CodeScreen {
     submitCode();
   });
   ui.resendButton.addEventListener('click', () => void ctx.request(true));
-  ui.cancel.addEventListener('click', () => void ctx.reset());
 
   return {
     element,
     open(sent: CodeSent): void {
       code.value = '';
+      // A new code: nothing of the last one's delivery resumes when the screen shows (see `show`).
+      delivery = null;
       clearFieldErrors(element);
       ctx.show('code');
       trackCode(sent);
     },
     show(): void {
-      // Drawn by `open`, which leads here.
+      // Back from step 4 (« Retour »): the code typed is still there; the delivery and the wait go on.
+      if (delivery !== null) {
+        startCountdown(resendLeft);
+        startPolling();
+      }
     },
     leave: stopTimers,
     clear(): void {
@@ -272,6 +279,7 @@ export function createCode(ctx: CodeContext): CodeScreen {
       clearInputs(element);
       clearFieldErrors(element);
       stopTimers();
+      cancelQuestion.clear();
       delivery = null;
       resendLeft = 0;
       resendBusy = false;

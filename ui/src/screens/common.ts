@@ -1,4 +1,5 @@
 // Building blocks shared by the screens.
+import { createConfirmation, type Confirmation } from '../confirm';
 import { h } from '../dom';
 import type { TranslationKey } from '../i18n';
 import type { ScreenId } from '../context';
@@ -29,4 +30,39 @@ export function actionBar(children: Node[]): HTMLElement {
 
 export function form(id: string, children: Node[]): HTMLFormElement {
   return h('form', { id, novalidate: true, autocomplete: 'off' }, children);
+}
+
+/** What the resident typed or chose on this step: a field not empty, a box ticked, a choice made. */
+export function hasTypedData(scope: HTMLElement): boolean {
+  return Array.from(scope.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')).some(
+    (c) => {
+      if (c instanceof HTMLInputElement && (c.type === 'checkbox' || c.type === 'radio')) return c.checked;
+      if (c instanceof HTMLSelectElement) return false;
+      return c.value.trim() !== '';
+    },
+  );
+}
+
+/**
+ * « Annuler » of a step: with something typed, it asks first (« Effacer tout ce que vous avez écrit et
+ * recommencer? »); with nothing typed, it starts over at once. Answers the question's region, to put right
+ * after the step's action bar.
+ */
+export function guardCancel(id: string, cancel: HTMLButtonElement, scope: HTMLElement, reset: () => Promise<void>): Confirmation {
+  const question = createConfirmation(id, {
+    question: 'confirm.cancel_question',
+    yes: 'confirm.cancel_yes',
+    no: 'confirm.cancel_no',
+  });
+  cancel.addEventListener('click', () => {
+    if (!hasTypedData(scope)) {
+      void reset();
+      return;
+    }
+    void question.ask().then((yes) => {
+      if (yes) void reset();
+      else cancel.focus();
+    });
+  });
+  return question;
 }

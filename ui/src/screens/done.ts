@@ -6,7 +6,7 @@ import { queued, saved } from '../flow';
 import { formatHour } from '../format';
 import { currentLanguage, t } from '../i18n';
 import { townArgs } from '../town';
-import { button, setI18n } from '../ui';
+import { button, clearText, setI18n } from '../ui';
 import { buttonRow, screen } from './common';
 import { profileDetails } from './summary';
 
@@ -26,8 +26,14 @@ export function createDone(ctx: DoneContext): DoneScreen {
   const offlineText = h('p', { id: 'done-offline-text', class: 'lead' });
   const referenceLine = h('p', { id: 'done-reference-line', class: 'reference' });
   const offline = h('div', { id: 'done-offline', class: 'done-offline', hidden: true }, [offlineText, referenceLine]);
+  // How to stop the SMS alerts and how to come back (registrations only).
+  const stopText = h('p', { id: 'done-stop', class: 'notice', i18n: 'done.stop' });
+  // « Mon inscription » deleted: what it means, and how to come back.
+  const deletedText = h('p', { id: 'done-deleted', class: 'lead' });
+  const comeBack = h('p', { id: 'done-come-back', i18n: 'deleted.come_back' });
+  const deleted = h('div', { id: 'done-deleted-block', hidden: true }, [deletedText, comeBack]);
   const finish = button('btn-finish', 'done.finish', 'primary');
-  const element = screen('done', 'done.title', [offline, confirmation, buttonRow([finish])]);
+  const element = screen('done', 'done.title', [offline, deleted, confirmation, stopText, buttonRow([finish])]);
   const title = byId(element, 'title-done');
   finish.addEventListener('click', () => void ctx.reset());
 
@@ -35,10 +41,15 @@ export function createDone(ctx: DoneContext): DoneScreen {
   function render(): void {
     const flow = ctx.session().flow;
     const waiting = queued(flow);
-    setI18n(title, waiting ? 'done.title_offline' : 'done.title');
+    const gone = flow.kind === 'deleted';
+    setI18n(title, gone ? 'deleted.title' : waiting ? 'done.title_offline' : 'done.title');
+    deleted.hidden = !gone;
+    stopText.hidden = gone;
+    const town = ctx.info()?.town_name ?? '';
+    if (gone) setI18n(deletedText, town === '' ? 'deleted.text_generic' : 'deleted.text', townArgs(town));
+    else clearText(deletedText);
     offline.hidden = waiting === null;
     if (waiting) {
-      const town = ctx.info()?.town_name ?? '';
       const [from = '08:00', until = '21:00'] = (ctx.info()?.send_hours ?? '08:00-21:00').split('-');
       const lang = currentLanguage();
       // Which message will come, roughly when, and what to do with it.

@@ -3,13 +3,16 @@ import type { LoginOutcome } from '../bindings';
 import type { Navigation, ScreenPart, Services } from '../context';
 import { keyboardAttrs } from '../keyboard';
 import { button, clearFieldErrors, clearInputs, fieldBlock, input, withBusy } from '../ui';
-import { actionBar, form, requiredNote, screen } from './common';
+import { actionBar, form, guardCancel, requiredNote, screen } from './common';
 
 /** Every failed login reads the same (the server tells nothing more): a new code may be what is needed. */
 const NEW_CODE_ERRORS = new Set(['login.invalid_code']);
 
 export type LoginContext = Pick<Services, 'api' | 'session' | 'dispatch' | 'show' | 'reset' | 'banner' | 'refreshConnectivity'> &
-  Pick<Navigation, 'request' | 'profile'>;
+  Pick<Navigation, 'request' | 'profile'> & {
+    /** « Retour »: step 3 as it was left (the code typed, the delivery followed). */
+    backToCode(): void;
+  };
 
 export interface LoginScreen extends ScreenPart {
   /** Step 4 with the number and the code typed at step 3. */
@@ -22,13 +25,16 @@ export function createLogin(ctx: LoginContext): LoginScreen {
   const submit = button('btn-login', 'login.submit', 'primary', 'submit');
   const newCodeButton = button('btn-new-code', 'login.new_code', 'secondary');
   newCodeButton.hidden = true;
+  const back = button('btn-back-login', 'common.back', 'secondary');
   const cancel = button('btn-cancel-login', 'common.cancel', 'ghost');
   const loginForm = form('form-login', [
     requiredNote(),
     fieldBlock({ id: 'login-phone', field: 'phone', label: 'login.phone', control: phone, required: true }),
     fieldBlock({ id: 'login-code', field: 'code', label: 'login.code', control: code, required: true }),
-    actionBar([submit, newCodeButton, cancel]),
+    actionBar([submit, newCodeButton, back, cancel]),
   ]);
+  const cancelQuestion = guardCancel('confirm-cancel-login', cancel, loginForm, ctx.reset);
+  loginForm.append(cancelQuestion.element);
   const element = screen('login', 'login.title', [loginForm]);
 
   /** « Se connecter »: the form (step 5), online, or offline when the code could not be checked. */
@@ -62,7 +68,9 @@ export function createLogin(ctx: LoginContext): LoginScreen {
     event.preventDefault();
     void withBusy(submit, submitLogin);
   });
-  cancel.addEventListener('click', () => void ctx.reset());
+  back.addEventListener('click', () => {
+    ctx.backToCode();
+  });
 
   return {
     element,
@@ -81,6 +89,7 @@ export function createLogin(ctx: LoginContext): LoginScreen {
       clearInputs(element);
       clearFieldErrors(element);
       newCodeButton.hidden = true;
+      cancelQuestion.clear();
     },
   };
 }

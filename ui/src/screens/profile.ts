@@ -4,21 +4,22 @@ import type { Profile, ProfileOutcome } from '../bindings';
 import type { Navigation, ScreenPart, Services } from '../context';
 import { createContactsEditor, type ContactsEditor } from '../contacts';
 import { byId, h } from '../dom';
-import { offlineVariant, pendingChange, phoneDisplay } from '../flow';
+import { offlineVariant, pendingChange, phoneDisplay, registered } from '../flow';
+import { createConfirmation } from '../confirm';
 import { formatDateTime } from '../format';
 import { currentLanguage, t } from '../i18n';
 import { keyboardAttrs } from '../keyboard';
 import { townArgs } from '../town';
-import { button, clearFieldErrors, clearInputs, clearText, fieldBlock, input, setI18n, withBusy } from '../ui';
+import { button, clearFieldErrors, clearInputs, clearText, fieldBlock, input, optionalMark, setI18n, withBusy } from '../ui';
 import { createCategoryChooser, type CategoryChooser } from './categories';
-import { actionBar, buttonRow, form, requiredNote, screen } from './common';
+import { actionBar, buttonRow, form, guardCancel, requiredNote, screen } from './common';
 import { profileDetails } from './summary';
 
 export type ProfileContext = Pick<
   Services,
   'api' | 'info' | 'session' | 'dispatch' | 'screen' | 'show' | 'reset' | 'banner' | 'refreshConnectivity' | 'idleWarningOpen'
 > &
-  Pick<Navigation, 'done'>;
+  Pick<Navigation, 'done' | 'deleted'>;
 
 export interface ProfileScreen extends ScreenPart {
   /** The contact points of the form. */
@@ -42,13 +43,13 @@ function buildFields() {
   };
   const grid = h('div', { class: 'grid' }, [
     fieldBlock({ id: 'name', field: 'name', label: 'profile.name', control: fields.name, required: true }),
-    fieldBlock({ id: 'first-name', field: 'first_name', label: 'profile.first_name', control: fields.firstName }),
+    fieldBlock({ id: 'first-name', field: 'first_name', label: 'profile.first_name', control: fields.firstName, optional: true }),
     fieldBlock({ id: 'language', field: 'language', label: 'profile.language', control: fields.language, required: true }),
     fieldBlock({ id: 'city', field: 'city', label: 'profile.city', control: fields.city, required: true }),
-    fieldBlock({ id: 'street', field: 'street', label: 'profile.street', control: fields.street }),
-    fieldBlock({ id: 'civic-number', field: 'civic_number', label: 'profile.civic_number', control: fields.civicNumber }),
-    fieldBlock({ id: 'apartment', field: 'apartment', label: 'profile.apartment', control: fields.apartment }),
-    fieldBlock({ id: 'postal-code', field: 'postal_code', label: 'profile.postal_code', control: fields.postalCode }),
+    fieldBlock({ id: 'street', field: 'street', label: 'profile.street', control: fields.street, optional: true }),
+    fieldBlock({ id: 'civic-number', field: 'civic_number', label: 'profile.civic_number', control: fields.civicNumber, optional: true }),
+    fieldBlock({ id: 'apartment', field: 'apartment', label: 'profile.apartment', control: fields.apartment, optional: true }),
+    fieldBlock({ id: 'postal-code', field: 'postal_code', label: 'profile.postal_code', control: fields.postalCode, optional: true }),
   ]);
   return { fields, grid };
 }
@@ -76,7 +77,7 @@ function build(categories: CategoryChooser, contacts: ContactsEditor) {
   const profileForm = form('form-profile', [
     requiredNote(),
     grid,
-    h('div', { class: 'check' }, [fields.newsletter, newsletterLabel]),
+    h('div', { class: 'check' }, [fields.newsletter, newsletterLabel, ' ', optionalMark()]),
     h('p', { class: 'help', id: 'help-newsletter', i18n: 'profile.newsletter_help' }),
     categories.element,
     h('fieldset', { class: 'group' }, [
@@ -86,13 +87,41 @@ function build(categories: CategoryChooser, contacts: ContactsEditor) {
     ]),
     actionBar([submit, cancel]),
   ]);
+  // « Mon inscription »: a registration that exists may be deleted, after a question.
+  const deleteButton = button('btn-delete-registration', 'manage.delete', 'danger');
+  const deleteQuestion = createConfirmation('confirm-delete', {
+    question: 'manage.delete_question',
+    yes: 'manage.delete_yes',
+    no: 'manage.delete_no',
+  });
+  const deleteZone = h('section', { id: 'delete-zone', class: 'danger-zone', 'aria-labelledby': 'delete-title', hidden: true }, [
+    h('h2', { id: 'delete-title', i18n: 'manage.delete_title' }),
+    h('p', { class: 'help', i18n: 'manage.delete_help' }),
+    deleteButton,
+    deleteQuestion.element,
+  ]);
+  const manageIntro = h('p', { id: 'manage-intro', class: 'lead', i18n: 'manage.intro', hidden: true });
   // Offline variant: the number (not verified) and why no code was asked.
   const profilePhone = h('p', { id: 'profile-phone', class: 'lead', hidden: true });
   const offlineNote = h('p', { id: 'offline-note', class: 'notice', hidden: true });
   // After login: an offline registration for this number waiting for the owner's decision.
   const pending = buildPendingPanel();
-  const element = screen('profile', 'profile.title', [profilePhone, offlineNote, pending.result, pending.panel, profileForm]);
-  return { element, form: profileForm, fields, newsletterLabel, submit, cancel, profilePhone, offlineNote, pending };
+  const element = screen('profile', 'profile.title', [manageIntro, profilePhone, offlineNote, pending.result, pending.panel, profileForm, deleteZone]);
+  return {
+    element,
+    form: profileForm,
+    fields,
+    newsletterLabel,
+    submit,
+    cancel,
+    profilePhone,
+    offlineNote,
+    pending,
+    manageIntro,
+    deleteZone,
+    deleteButton,
+    deleteQuestion,
+  };
 }
 
 export function createProfile(ctx: ProfileContext): ProfileScreen {
@@ -100,6 +129,8 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
   const contacts = createContactsEditor();
   const ui = build(categories, contacts);
   const { element, fields, pending } = ui;
+  const cancelQuestion = guardCancel('confirm-cancel-profile', ui.cancel, ui.form, ctx.reset);
+  ui.form.append(cancelQuestion.element);
 
   /** The newsletter's label names the town. */
   function renderNewsletter(): void {
@@ -232,7 +263,39 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
     event.preventDefault();
     void withBusy(ui.submit, submitProfile);
   });
-  ui.cancel.addEventListener('click', () => void ctx.reset());
+
+  /** « Supprimer mon inscription », once the resident said yes: deleted on the central server, then step 6 says so. */
+  async function deleteRegistration(): Promise<void> {
+    if (!(await ui.deleteQuestion.ask())) {
+      ui.deleteButton.focus();
+      return;
+    }
+    const session = ctx.session().id;
+    ui.deleteButton.disabled = true;
+    ui.deleteButton.setAttribute('aria-busy', 'true');
+    try {
+      await ctx.api.deleteRegistration();
+    } catch (e) {
+      if (session === ctx.session().id) ctx.banner.showErrors(e, element);
+      return;
+    } finally {
+      ui.deleteButton.disabled = false;
+      ui.deleteButton.removeAttribute('aria-busy');
+    }
+    if (session !== ctx.session().id) return;
+    ctx.dispatch({ type: 'deleted' });
+    ctx.deleted();
+  }
+
+  /** « Mon inscription »: its title, its introduction, and the deletion, for a registration that exists. */
+  function renderManage(): void {
+    const mine = registered(ctx.session().flow);
+    setI18n(byId(element, 'title-profile'), mine ? 'manage.title' : 'profile.title');
+    ui.manageIntro.hidden = !mine;
+    ui.deleteZone.hidden = !mine;
+  }
+
+  ui.deleteButton.addEventListener('click', () => void deleteRegistration());
 
   return {
     element,
@@ -242,6 +305,8 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
       clearFieldErrors(element);
       fill(p);
       renderNotes();
+      renderManage();
+      ui.deleteQuestion.clear();
       clearText(pending.result);
       renderPending();
       ctx.show('profile');
@@ -251,6 +316,7 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
       renderNewsletter();
       categories.render();
       renderNotes();
+      renderManage();
       renderPending();
     },
     drawInfo(): void {
@@ -270,7 +336,10 @@ export function createProfile(ctx: ProfileContext): ProfileScreen {
       categories.clear();
       contacts.clear();
       clearFieldErrors(element);
+      cancelQuestion.clear();
+      ui.deleteQuestion.clear();
       renderNotes();
+      renderManage();
       renderPending();
       clearText(pending.result);
       for (const btn of [pending.accept, pending.discard]) {

@@ -6,11 +6,12 @@ import { currentLanguage, type TranslationKey } from '../i18n';
 import { toErrorBody } from '../ipc';
 import { keyboardAttrs } from '../keyboard';
 import { button, clearErrorsOfControl, clearFieldErrors, clearInputs, errorElement, fieldBlock, input, withBusy } from '../ui';
-import { actionBar, form, requiredNote, screen } from './common';
+import { actionBar, form, guardCancel, requiredNote, screen } from './common';
+import { createCollectionNotice } from './notice';
 
 export type RequestContext = Pick<
   Services,
-  'api' | 'session' | 'dispatch' | 'show' | 'reset' | 'banner' | 'noticeError' | 'refreshConnectivity'
+  'api' | 'info' | 'session' | 'dispatch' | 'show' | 'reset' | 'banner' | 'noticeError' | 'refreshConnectivity'
 > &
   Pick<Navigation, 'code' | 'profile'>;
 
@@ -36,7 +37,7 @@ function channelChoice(value: Channel, title: TranslationKey, help: TranslationK
   ]);
 }
 
-function build() {
+function build(notice: HTMLElement) {
   const phone = input({ type: 'tel', ...keyboardAttrs('numeric'), autocomplete: 'off' });
   const captchaImg = h('img', { id: 'captcha-img', class: 'captcha', 'data-i18n': 'request.captcha_alt', 'data-i18n-attr': 'alt', alt: '' });
   const captchaAnswer = input({ autocapitalize: 'characters', autocorrect: 'off', spellcheck: 'false', autocomplete: 'off' });
@@ -58,6 +59,8 @@ function build() {
       h('div', { class: 'captcha-row' }, [captchaImg, captchaRefresh]),
       fieldBlock({ id: 'captcha-answer', field: 'captcha', label: 'request.captcha_answer', control: captchaAnswer, required: true }),
     ]),
+    // What the law requires the town to say before the consent (s. 65 of the Access Act).
+    notice,
     h('fieldset', { class: 'group' }, [
       h('legend', { i18n: 'request.conditions' }),
       h('div', { class: 'check' }, [
@@ -77,8 +80,11 @@ function build() {
 }
 
 export function createRequest(ctx: RequestContext): RequestScreen {
-  const ui = build();
+  const notice = createCollectionNotice(ctx.info);
+  const ui = build(notice.element);
   const { element, phone, captchaImg, captchaAnswer, consent } = ui;
+  const cancelQuestion = guardCancel('confirm-cancel-request', ui.cancel, ui.form, ctx.reset);
+  ui.form.append(cancelQuestion.element);
 
   function renderAssisted(): void {
     const assisted = ctx.session().assisted;
@@ -169,13 +175,21 @@ export function createRequest(ctx: RequestContext): RequestScreen {
     event.preventDefault();
     void withBusy(ui.submit, submitRequest);
   });
-  ui.cancel.addEventListener('click', () => void ctx.reset());
 
   return {
     element,
     open,
     phone: () => phone.value,
-    draw: renderAssisted,
+    draw(): void {
+      renderAssisted();
+      notice.render();
+    },
+    drawInfo(): void {
+      notice.render();
+    },
+    retranslate(): void {
+      notice.render();
+    },
     show(): void {
       // Drawn by `open`, which leads here.
     },
@@ -185,6 +199,8 @@ export function createRequest(ctx: RequestContext): RequestScreen {
       clearFieldErrors(element);
       captchaImg.removeAttribute('src');
       renderAssisted();
+      cancelQuestion.clear();
+      notice.clear();
     },
   };
 }

@@ -34,15 +34,18 @@ export interface Header {
   drawInfo(info: KioskInfo | null): void;
 }
 
-/** `retranslate` redraws the app in the language chosen with the toggle; `offlineBanner` goes under the row. */
-export function createHeader(doc: Document, retranslate: () => void, offlineBanner: HTMLElement): Header {
+/**
+ * `retranslate` redraws the app in the language chosen with the toggle; `offlineBanner` goes under the row;
+ * `helpButton` (« Aide ») comes first of the tools.
+ */
+export function createHeader(doc: Document, retranslate: () => void, offlineBanner: HTMLElement, helpButton: HTMLElement): Header {
   const townName = h('p', { class: 'town', id: 'town-name' });
   const langButton = h('button', { id: 'btn-lang', type: 'button', class: 'btn btn-lang', i18n: 'app.lang_toggle', hidden: true });
   const display = createDisplaySettings(doc);
   const element = h('header', { class: 'app-header' }, [
     h('div', { class: 'topbar' }, [
       townName,
-      h('div', { class: 'topbar-tools' }, [display.textSizeGroup, display.contrastButton, langButton]),
+      h('div', { class: 'topbar-tools' }, [helpButton, display.textSizeGroup, display.contrastButton, langButton]),
     ]),
     offlineBanner,
   ]);
@@ -78,7 +81,8 @@ export function createStepIndicator(): StepIndicator {
       // Offline from step 1, steps 2–4 (code, login) are skipped: « Étape 2 de 3 » is the form.
       const skipped = offlineVariant(flow) === 'request';
       const step = (skipped ? OFFLINE_STEPS : STEPS)[screen];
-      element.hidden = step === 0;
+      // A deleted registration is no step of a signup.
+      element.hidden = step === 0 || flow.kind === 'deleted';
       setI18n(element, 'app.step', { step, total: skipped ? OFFLINE_TOTAL_STEPS : TOTAL_STEPS });
     },
   };

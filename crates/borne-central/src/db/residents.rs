@@ -206,14 +206,17 @@ impl Store {
         let phone: String = a.get("phone");
         let profile = self.load_profile(account_id).await?;
         let consents = sqlx::query(
-            "SELECT text_version, language, accepted_at, recorded_at, kiosk_id, staff_assisted
-               FROM consents WHERE account_id = $1 ORDER BY recorded_at",
+            "SELECT purpose, choices, text_version, language, accepted_at, recorded_at, kiosk_id,
+                    staff_assisted
+               FROM consents WHERE account_id = $1 ORDER BY recorded_at, purpose",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
         .await?
         .into_iter()
         .map(|c| wire::ConsentEntry {
+            purpose: c.get("purpose"),
+            choices: c.get("choices"),
             text_version: c.get("text_version"),
             language: c.get("language"),
             accepted_at: rfc3339(c.get("accepted_at")),

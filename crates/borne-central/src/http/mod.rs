@@ -55,6 +55,8 @@ pub struct AppState {
     pub in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// Every argon2 hash or verification goes through it.
     pub hashes: HashGate,
+    /// Kiosk syncs admitted at once; the others get 429.
+    pub intake: crate::ingest::Intake,
 }
 
 /// The enrolled kiosk behind a request (its device token).

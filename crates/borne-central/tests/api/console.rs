@@ -556,6 +556,9 @@ async fn the_privacy_officer_s_work_is_in_the_access_log_and_the_coordinator_see
             ("postal_code", postal.to_owned()),
         ]
     };
+    let db = app.db().await;
+    let consents = || sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM consents").fetch_one(&db);
+    let consents_before = consents().await.unwrap();
     let (status, page) = post(
         &mut rprp,
         format!("/admin/residents/{id}/correct"),
@@ -572,6 +575,8 @@ async fn the_privacy_officer_s_work_is_in_the_access_log_and_the_coordinator_see
     assert_eq!(status, 303);
     let (_, _, page) = rprp.get(&format!("/admin/residents/{id}")).await;
     assert!(page.contains("value=\"Gagnon\""), "{page}");
+    // A correction is not the resident's consent: none is recorded.
+    assert_eq!(consents().await.unwrap(), consents_before);
     // The Law 25 export.
     let (status, _, json) = rprp
         .get(&format!("/admin/residents/{id}/export.json"))

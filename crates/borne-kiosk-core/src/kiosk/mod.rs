@@ -146,6 +146,8 @@ impl Kiosk {
             kiosk_name: lock(&self.kiosk_name).clone(),
             categories: self.config.categories.clone(),
             send_hours: self.config.send_hours.clone(),
+            privacy_officer: self.config.privacy_officer.clone(),
+            help: self.config.help.clone(),
         }
     }
 

@@ -287,6 +287,20 @@ async fn registrations_the_central_server_refused_are_deleted_after_the_retentio
         1,
         "kept for staff"
     );
+    // Staff see it listed: the resident's reference, when, and the
+    // central server's reason as a code the panel translates.
+    let status = k.sync.status().await.unwrap();
+    assert_eq!(
+        status.rejected_registrations,
+        vec![wire::ipc::RejectedRegistration {
+            reference: wire::registration_reference(&registration.id),
+            captured_at: status.rejected_registrations[0].captured_at.clone(),
+            rejected_at: status.rejected_registrations[0].rejected_at.clone(),
+            reason: "profile.invalid".into(),
+        }]
+    );
+    let listed = serde_json::to_string(&status).unwrap();
+    assert!(!listed.contains("5145550142"), "no personal data: {listed}");
 
     // The worker's periodic check: kept until 30 days after the refusal.
     assert!(k.sync.check().await);

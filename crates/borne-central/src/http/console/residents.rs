@@ -151,9 +151,6 @@ pub(super) struct CorrectForm {
     apartment: String,
     #[serde(default)]
     postal_code: String,
-    /// A ticked box is sent, an unticked one is not.
-    #[serde(default)]
-    newsletter: Option<String>,
 }
 
 impl CorrectForm {
@@ -167,12 +164,13 @@ impl CorrectForm {
             civic_number: p.civic_number.clone(),
             apartment: p.apartment.clone(),
             postal_code: p.postal_code.clone(),
-            newsletter: p.newsletter.then(|| "on".to_owned()),
         }
     }
 
     /// The stored profile with this form's fields (contact points and
-    /// categories as they were), and the names of the fields it changes.
+    /// the optional choices — newsletter, categories, which are consents
+    /// the resident gives — as they were), and the names of the fields it
+    /// changes.
     fn apply(&self, mut p: wire::Profile) -> (wire::Profile, Vec<&'static str>) {
         let mut changed = Vec::new();
         let mut set = |field: &mut String, value: &str, name: &'static str| {
@@ -195,11 +193,6 @@ impl CorrectForm {
         if p.language != language {
             p.language = language;
             changed.push("language");
-        }
-        let newsletter = self.newsletter.is_some();
-        if p.newsletter != newsletter {
-            p.newsletter = newsletter;
-            changed.push("newsletter");
         }
         (p, changed)
     }
@@ -392,7 +385,7 @@ pub(super) async fn correct(
     };
     let now = now();
     if !changed.is_empty() {
-        if !state.store.save_profile(&id, &parsed, now).await? {
+        if !state.store.correct_profile(&id, &parsed, now).await? {
             return Err(ConsoleError::NotFound);
         }
         state
