@@ -182,6 +182,18 @@ pub struct Config {
     pub console_webhook_token: Option<SecretString>,
     /// `BORNE_HTTP_*`: the transport's timeouts and limits.
     pub http: HttpLimits,
+    /// `BORNE_ADMIN_SESSION_IDLE_SECONDS` (default 900) and
+    /// `BORNE_ADMIN_SESSION_LIFETIME_SECONDS` (default 28800, a working
+    /// day): a console session ends after this long unused, and this
+    /// long after its sign-in however often it is used.
+    pub admin_session: crate::db::SessionLimits,
+    /// `BORNE_ADMIN_URL`: how staff's browsers reach the administration
+    /// listener, for the setup links `staff add` prints; default
+    /// `http://` and `BORNE_ADMIN_LISTEN`.
+    pub admin_url: String,
+    /// `BORNE_RETENTION_ACCESS_LOG_DAYS`, default 365: the access log
+    /// keeps entries this long.
+    pub retention_access_log: Duration,
     /// `BORNE_HASH_CONCURRENCY` (default: the cores available) and
     /// `BORNE_HASH_WAIT_MS` (default 2000): argon2 hashes or verifications
     /// at once, and how long a request waits for a turn before 503
@@ -310,6 +322,10 @@ pub const SETTINGS: &[&str] = &[
     "BORNE_SMS_PER_SECOND",
     "BORNE_CALLS_PER_SECOND",
     "BORNE_HASH_WAIT_MS",
+    "BORNE_ADMIN_SESSION_IDLE_SECONDS",
+    "BORNE_ADMIN_SESSION_LIFETIME_SECONDS",
+    "BORNE_ADMIN_URL",
+    "BORNE_RETENTION_ACCESS_LOG_DAYS",
 ];
 
 /// The settings of a configuration file: TOML, flat, each key a setting
@@ -620,6 +636,22 @@ impl Config {
             hashing,
             sync_intake,
             pacing,
+            admin_session: crate::db::SessionLimits {
+                idle: Duration::from_secs(at_least_one("BORNE_ADMIN_SESSION_IDLE_SECONDS", 900)?),
+                lifetime: Duration::from_secs(at_least_one(
+                    "BORNE_ADMIN_SESSION_LIFETIME_SECONDS",
+                    8 * 3_600,
+                )?),
+            },
+            admin_url: get("BORNE_ADMIN_URL")
+                .filter(|u| !u.is_empty())
+                .map_or_else(
+                    || format!("http://{admin_listen}"),
+                    |u| u.trim_end_matches('/').to_owned(),
+                ),
+            retention_access_log: Duration::from_secs(
+                at_least_one("BORNE_RETENTION_ACCESS_LOG_DAYS", 365)? * 86_400,
+            ),
         })
     }
 }
@@ -676,6 +708,10 @@ mod tests {
         assert_eq!(c.http.batch_body_limit, 100 * 20 * 1024);
         assert!(c.hashing.concurrency >= 1);
         assert_eq!(c.hashing.wait, Duration::from_millis(2_000));
+        assert_eq!(c.admin_session.idle, Duration::from_secs(900));
+        assert_eq!(c.admin_session.lifetime, Duration::from_secs(8 * 3_600));
+        assert_eq!(c.admin_url, "http://127.0.0.1:8081");
+        assert_eq!(c.retention_access_log, Duration::from_secs(365 * 86_400));
     }
 
     #[test]

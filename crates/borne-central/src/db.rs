@@ -18,6 +18,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use uuid::Uuid;
 
+mod access_log;
 mod breaker;
 mod bulk;
 mod codes;
@@ -31,7 +32,8 @@ mod registrations;
 mod residents;
 mod retention;
 mod sessions;
-pub use breaker::BreakerState;
+mod staff;
+pub use breaker::{BreakerState, DeliveryFailure};
 pub use codes::{ActiveCode, IssueError, Issued, NewCode};
 pub use confirmations::{ConfirmedVia, PendingConfirmation, Refused, Unconfirmed};
 pub use deliveries::{DeliveryJob, DeliveryOutcome, DeliveryState, DeliveryView, Purpose};
@@ -40,9 +42,10 @@ pub use kiosks::{KioskAuth, KioskRecord};
 pub use registrations::{
     IngestPolicy, Ingested, NewRegistration, Outcome, PendingChangeState, StoredPendingChange,
 };
-pub use residents::{DeletionBy, ExportContact, ExportRow};
+pub use residents::{DeletionBy, DeletionRecord, ExportContact, ExportRow};
 pub use retention::{Purged, WalCheckpoint};
 pub use sessions::{LoginDelay, LoginScope, SessionLimits};
+pub use staff::{StaffRecord, StaffSession};
 
 use profiles::{categories_column, write_profile};
 

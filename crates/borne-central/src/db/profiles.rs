@@ -336,6 +336,31 @@ impl Store {
         Ok(true)
     }
 
+    /// A correction by the town's privacy officer (the administration
+    /// console): the profile and its contact points replaced in one
+    /// transaction, as [`Store::save_profile`] does, but no consent is
+    /// recorded — the optional choices are the resident's to give, and a
+    /// correction keeps them as stored. False when the account is gone.
+    pub async fn correct_profile(
+        &self,
+        account_id: &str,
+        p: &Profile,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_account(account_id).await?;
+        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            return Ok(false);
+        }
+        write_profile(&mut tx, account_id, p, now, false).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// The stored profile in wire form, contact points in order.
     pub async fn load_profile(
         &self,
