@@ -10,11 +10,17 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# System libraries for Tauri/WebKitGTK, plus Xvfb and the WebDriver for tests.
+# System libraries for Tauri/WebKitGTK, plus Xvfb and the WebDriver for tests;
+# Chromium and chromedriver for the administration console's browser test.
 APT_PACKAGES=(
     build-essential pkg-config curl file ca-certificates git
     libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
     libdbus-1-dev xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring
+    # Voice guidance: the tts crate binds speech-dispatcher (bindgen needs
+    # libclang); espeak-ng speaks French and English.
+    libspeechd-dev libclang-dev speech-dispatcher speech-dispatcher-espeak-ng espeak-ng
+    # The administration console's browser test (tests/admin_console.rs).
+    chromium chromium-driver
     # Packages and other platforms: cage runs the packaged kiosk (and its
     # test, headless; it will not start without Xwayland), lintian checks
     # the .debs, adduser is what their scripts use, systemd-analyze checks

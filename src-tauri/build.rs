@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "reset_session",
     "decide_pending_change",
     "delete_registration",
+    "speak",
+    "speech_stop",
     "connectivity",
     "queue_status",
     "sync_now",

@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use borne_domain::{ConsentRecord, Language, CONSENT_TEXT_VERSION};
+use borne_domain::{
+    ConsentPurpose, ConsentRecord, Language, CONSENT_TEXT_VERSION, OPTIONS_TEXT_VERSION,
+};
 
 /// The value of `key` in a locale file: the string literal after it, with
 /// the escapes the locales use (`\u00a0`, `\u202f`, `\'`) read back.
@@ -47,6 +49,39 @@ fn the_consent_shown_is_the_consent_recorded() {
             shown, recorded,
             "{file}: the consent shown is not the one recorded"
         );
+    }
+}
+
+/// Step 5's optional choices (the newsletter, the alert categories) are
+/// recorded with `OPTIONS_TEXT_VERSION`: their wording on screen is the
+/// wording that version names.
+#[test]
+fn the_optional_choices_shown_are_the_ones_recorded() {
+    let locales = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/locales");
+    for (file, language) in [("fr.ts", Language::Fr), ("en.ts", Language::En)] {
+        let source = std::fs::read_to_string(locales.join(file)).unwrap();
+        for (purpose, label_key, help_key) in [
+            (
+                ConsentPurpose::Newsletter,
+                Some("profile.newsletter"),
+                "profile.newsletter_help",
+            ),
+            (ConsentPurpose::Categories, None, "profile.categories_help"),
+        ] {
+            let (label, help) = purpose
+                .option_text(OPTIONS_TEXT_VERSION, language)
+                .expect("a known wording");
+            assert_eq!(
+                label_key.map(|k| locale_value(&source, k)).as_deref(),
+                label,
+                "{file}: {purpose:?}'s label"
+            );
+            assert_eq!(
+                locale_value(&source, help_key),
+                help,
+                "{file}: {purpose:?}'s help"
+            );
+        }
     }
 }
 

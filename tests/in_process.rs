@@ -95,6 +95,9 @@ pub async fn start_central(
         ("BORNE_CONSOLE_OUTBOX", outbox.display().to_string()),
         // Confirmations go out whatever the hour the tests run at.
         ("BORNE_SEND_HOURS", "00:00-24:00".to_string()),
+        // Sends at once (the pace has its own tests).
+        ("BORNE_SMS_PER_SECOND", "1000".to_string()),
+        ("BORNE_CALLS_PER_SECOND", "1000".to_string()),
     ];
     let config = borne_central::Config::from_lookup(|k| {
         vars.iter()

@@ -242,6 +242,9 @@ impl CentralProcess {
                 // One test kiosk pushes thousands of registrations: far
                 // past a real kiosk's hourly share.
                 .env("BORNE_LIMIT_KIOSK_REGISTRATIONS_PER_HOUR", "0")
+                // Sends at once, unless `env` sets the provider's pace.
+                .env("BORNE_SMS_PER_SECOND", "1000")
+                .env("BORNE_CALLS_PER_SECOND", "1000")
                 .env("BORNE_LOG", "info")
                 .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .stdin(Stdio::null())

@@ -5,9 +5,10 @@ use borne_protocol::ipc::{
     CaptchaImage, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity, EnrollForm,
     Enrolled, KioskInfo, LoginForm, LoginOutcome, ProfileOutcome, QueueStatus, StaffPinForm,
 };
-use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Profile};
+use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Language, Profile};
 use tauri::{AppHandle, Runtime, State, Webview};
 
+use crate::speech::Speech;
 use crate::updates::Updates;
 use crate::KioskSlot;
 
@@ -75,6 +76,19 @@ pub async fn decide_pending_change(
 pub async fn delete_registration(kiosk: State<'_, KioskSlot>) -> Result<(), ErrorBody> {
     let kiosk = kiosk.wait().await;
     kiosk.delete_my_account().await
+}
+
+/// Voice guidance: says `text` in `language` through the OS speech engine,
+/// cutting what was being said (see speech.rs).
+#[tauri::command]
+pub fn speak(speech: State<'_, Speech>, text: String, language: Language) {
+    speech.say(text, language);
+}
+
+/// Voice guidance turned off, or the session wiped: silence.
+#[tauri::command]
+pub fn speech_stop(speech: State<'_, Speech>) {
+    speech.stop();
 }
 
 /// Whether the central server answers (the UI shows the offline banner).

@@ -3,6 +3,7 @@
 
 mod commands;
 mod lockdown;
+mod speech;
 mod updates;
 
 use borne_kiosk_core::{CaptchaService, Clock, Kiosk, KioskConfig};
@@ -43,6 +44,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             lockdown::main_window(app)?;
             app.manage(KioskSlot::default());
             app.manage(updates::Updates::default());
+            app.manage(speech::Speech::start());
             // Opened while the window loads its page: the main thread stays
             // free to serve it; commands wait for the kiosk (KioskSlot::wait).
             let handle = app.handle().clone();
@@ -75,6 +77,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::reset_session,
             commands::decide_pending_change,
             commands::delete_registration,
+            commands::speak,
+            commands::speech_stop,
             commands::connectivity,
             commands::queue_status,
             commands::sync_now,

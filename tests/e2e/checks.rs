@@ -54,6 +54,18 @@ pub async fn central_database_holds_the_signup(rig: &Rig) -> Result<()> {
         "consents name the enrolled kiosk"
     );
     assert!(last_seen.is_some(), "the kiosk's heartbeat arrived");
+    // « Mon inscription »: the English signup's resident deleted theirs;
+    // the account is gone and the deletion is recorded as theirs.
+    let gone: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM accounts WHERE phone = '+15145550146'")
+            .fetch_optional(&pool)
+            .await?;
+    assert!(gone.is_none(), "the deleted account is gone");
+    let (by,): (String,) =
+        sqlx::query_as("SELECT requested_by FROM deletions ORDER BY deleted_at DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await?;
+    assert_eq!(by, "resident", "the deletion is recorded as the resident's");
     let profile: StoredProfile = sqlx::query_as(
         "SELECT name, first_name, language, city, civic_number, postal_code, newsletter,
                 categories
@@ -99,7 +111,7 @@ pub async fn central_database_holds_the_signup(rig: &Rig) -> Result<()> {
                 "+14505550177".into(),
                 Some("214".into()),
                 6,
-                "Bureau".into()
+                "Bureau accueil".into()
             ),
         ]
     );

@@ -254,6 +254,19 @@ async fn reach(c: &Client, css: &str) -> Result<()> {
     Ok(())
 }
 
+/// A key of a physical keyboard or keypad (WebDriver key actions, as the
+/// OS would send it to the window), e.g. `fantoccini::key::Key::F1`.
+pub async fn physical_key(c: &Client, key: fantoccini::key::Key) -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let value = char::from(key);
+    let press = KeyActions::new("keypad".into())
+        .then(KeyAction::Down { value })
+        .then(KeyAction::Up { value });
+    c.perform_actions(press).await?;
+    c.release_actions().await?;
+    Ok(())
+}
+
 /// A tap on a control.
 pub async fn click(c: &Client, css: &str) -> Result<()> {
     reach(c, css).await?;

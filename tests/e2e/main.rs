@@ -14,6 +14,7 @@
 
 mod checks;
 mod driver;
+mod manage;
 mod offline;
 mod online;
 mod outbox;
@@ -31,6 +32,7 @@ use serde_json::json;
 
 use checks::*;
 use driver::*;
+use manage::*;
 use offline::*;
 use online::*;
 use outbox::*;
@@ -52,6 +54,11 @@ const ALWAYS: &str = "00:00-24:00";
 /// public URL the webhook signatures are computed over.
 const WEBHOOK_TOKEN: &str = "e2e-webhook-token";
 const PUBLIC_URL: &str = "https://alertes.e2e.test";
+/// The town's person in charge of personal information, in the notice.
+const PRIVACY_OFFICER: &str = "Greffière, 450 555-0100, acces@mille-isles.ca";
+/// « Besoin d’aide? » at this kiosk.
+const KIOSK_HELP: &str =
+    "Adressez-vous au comptoir d’accueil, à votre gauche.|Please ask at the front desk, on your left.";
 
 #[tokio::test]
 #[ignore = "needs a display, tauri-driver and the e2e build: run scripts/test.sh"]
@@ -139,7 +146,9 @@ async fn scenario(
     .await?;
     let synced = Instant::now();
     staff_panel(c, shots).await?;
-    english_signup(c, &rig.outbox, shots).await?;
+    english_signup(c, &rig.outbox, &rig.speech_log(), shots).await?;
+    let english_code_sent = Instant::now();
     pending_change(c, &rig.outbox, shots, synced).await?;
+    delete_my_registration(c, &rig.outbox, shots, english_code_sent).await?;
     Ok(central)
 }

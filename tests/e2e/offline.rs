@@ -90,7 +90,8 @@ pub async fn pending_change(
     wait_visible(c, "#screen-attract").await?;
     click(c, "#btn-start").await?;
     wait_visible(c, "#screen-home").await?;
-    click(c, "#btn-forgot").await?;
+    // « Déjà inscrit? Modifier mon inscription »
+    click(c, "#btn-manage").await?;
     wait_visible(c, "#screen-request").await?;
     wait_captcha(c).await?;
     osk_type(c, "#phone", PHONE_DIGITS).await?;
@@ -148,8 +149,31 @@ pub async fn pending_change(
         value(c, "#name").await? == "Tremblay",
         "their profile is kept"
     );
+    // « Mon inscription »: what is registered, to change; the office
+    // line becomes the reception's.
+    let title = c.find(Locator::Css("#title-profile")).await?.text().await?;
+    ensure!(
+        title == "Mon inscription",
+        "the title says whose it is: {title:?}"
+    );
+    let row2 = "#contacts tbody tr:nth-child(2) [data-field='description']";
+    ensure!(
+        value(c, row2).await? == "Bureau",
+        "the registered contacts are shown"
+    );
+    osk_type(c, row2, "Bureau accueil").await?;
+    shots.take(c, "my-registration").await?;
     click(c, "#btn-profile-submit").await?;
-    wait_visible(c, "#screen-done").await?;
+    let done = wait_visible(c, "#screen-done").await?;
+    let text = done.text().await?;
+    ensure!(
+        text.contains("Bureau accueil"),
+        "the change is confirmed: {text}"
+    );
+    ensure!(
+        text.contains("répondez ARRET"),
+        "how to stop is said: {text}"
+    );
     click(c, "#btn-finish").await?;
     wait_visible(c, "#screen-attract").await?;
     Ok(())

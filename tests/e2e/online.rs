@@ -20,8 +20,34 @@ pub async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
     click(c, "#channel-sms").await?;
     osk_type(c, "#captcha-answer", CAPTCHA).await?;
     way_on_in_view(c, shots, "#captcha-answer", "#btn-request-submit", None).await?;
+    // The notice at collection, before the consent: the six points of the
+    // Access Act behind « En savoir plus », with the town's officer.
+    click(c, "#btn-notice-more").await?;
+    let details = wait_visible(c, "#notice-details").await?;
+    let text = details.text().await?;
+    ensure!(
+        text.contains("Ville de Mille-Isles") && text.contains(PRIVACY_OFFICER),
+        "the notice names the town and its officer: {text}"
+    );
+    shots.take(c, "step1-notice").await?;
+    click(c, "#btn-notice-more").await?;
     click(c, "#consent").await?;
     shots.take(c, "step1-filled").await?;
+    // « Besoin d’aide? », from the header, over nothing typed.
+    click(c, "#btn-help").await?;
+    let help = wait_visible(c, "#help-panel").await?;
+    ensure!(
+        help.text()
+            .await?
+            .contains("Adressez-vous au comptoir d’accueil, à votre gauche."),
+        "the town's help text is shown"
+    );
+    shots.take(c, "help").await?;
+    click(c, "#btn-help-close").await?;
+    ensure!(
+        value(c, "#phone").await? == "8765550142",
+        "the help loses nothing typed"
+    );
     click(c, "#btn-request-submit").await?;
     let err = wait_visible(c, "[data-error-for='phone']").await?;
     let text = err.text().await?;
@@ -255,10 +281,28 @@ pub async fn drive(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
 
 /// The same screens in English (the town enables it): a signup from the
 /// attract screen to the confirmation, audited on the way.
-pub async fn english_signup(c: &Client, outbox: &Path, shots: &mut Shots) -> Result<()> {
+pub async fn english_signup(
+    c: &Client,
+    outbox: &Path,
+    speech_log: &Path,
+    shots: &mut Shots,
+) -> Result<()> {
     wait_visible(c, "#screen-attract").await?;
     click(c, "#btn-lang").await?;
     shots.take(c, "en-attract").await?;
+    // This resident cannot read the screen: F1, a physical key, turns
+    // voice guidance on from the attract screen, which stays.
+    physical_key(c, fantoccini::key::Key::F1).await?;
+    let pressed = c
+        .find(Locator::Css("#btn-voice"))
+        .await?
+        .attr("aria-pressed")
+        .await?;
+    ensure!(
+        pressed.as_deref() == Some("true"),
+        "F1 turns voice guidance on"
+    );
+    wait_visible(c, "#screen-attract").await?;
     click(c, "#btn-start").await?;
     wait_visible(c, "#screen-home").await?;
     shots.take(c, "en-home").await?;
@@ -307,8 +351,35 @@ pub async fn english_signup(c: &Client, outbox: &Path, shots: &mut Shots) -> Res
         "the confirmation is in English"
     );
     shots.take(c, "en-step6-confirmed").await?;
+    // What was spoken, in English: each step's title and instructions and
+    // each field touched, never what was typed.
+    let spoken = std::fs::read_to_string(speech_log).context("the speech log")?;
+    for words in [
+        "en: Voice guidance on",
+        "en: Welcome to the citizen portal",
+        "en: Getting your password",
+        "en: Phone number where you can be reached. field. required",
+        "en: Your registration is confirmed",
+    ] {
+        ensure!(
+            spoken.contains(words),
+            "{words:?} was not spoken:\n{spoken}"
+        );
+    }
+    for typed in ["5550146", "Smith", "J0R"] {
+        ensure!(!spoken.contains(typed), "{typed:?} was spoken aloud");
+    }
     click(c, "#btn-finish").await?;
     wait_visible(c, "#screen-attract").await?;
+    let after = c
+        .find(Locator::Css("#btn-voice"))
+        .await?
+        .attr("aria-pressed")
+        .await?;
+    ensure!(
+        after.as_deref() == Some("false"),
+        "the wipe turns voice guidance off"
+    );
     // Staff mode in English.
     click(c, "#btn-lang").await?;
     open_staff(c, shots, "en-").await?;

@@ -15,6 +15,11 @@ pub struct Rig {
 }
 
 impl Rig {
+    /// Every utterance of voice guidance, one per line (a debug-build hook).
+    pub fn speech_log(&self) -> PathBuf {
+        self.work.join("speech.log")
+    }
+
     /// Checks the binaries exist and makes a fresh work directory.
     pub fn new() -> Result<Self> {
         let bin = target_dir().join("debug");
@@ -95,6 +100,9 @@ impl Rig {
                 .env("BORNE_KIOSK_IDLE_WARNING_SECONDS", "20")
                 .env("BORNE_KIOSK_OFFLINE_CHECK_SECONDS", "1")
                 .env("BORNE_KIOSK_KEY_STORE", "file")
+                .env("BORNE_KIOSK_SPEECH_LOG", self.speech_log())
+                .env("BORNE_PRIVACY_OFFICER", PRIVACY_OFFICER)
+                .env("BORNE_KIOSK_HELP", KIOSK_HELP)
                 .env(
                     "BORNE_KIOSK_STAFF_PIN_HASH",
                     borne_kiosk_core::hash_staff_pin(STAFF_PIN).map_err(anyhow::Error::msg)?,

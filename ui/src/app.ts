@@ -27,6 +27,7 @@ import { createWipe, type Wipe } from './shell/wipe';
 import { createStaffPanel, type StaffPanel } from './staff/panel';
 import { createPinDialog, type PinDialog } from './staff/pin';
 import { applyTranslations, clearErrorsOfControl } from './ui';
+import { createVoiceGuide, type VoiceGuide } from './voice';
 
 export type { ScreenId } from './context';
 export { POLL_MS } from './screens/code';
@@ -85,6 +86,8 @@ interface Kiosk {
   readonly wipe: Wipe;
   /** « Besoin d’aide? »: the header's button and its panel at the top of the page area. */
   readonly help: Help;
+  /** Voice guidance (off until turned on at the attract screen; the wipe turns it off). */
+  readonly voice: VoiceGuide;
 }
 
 export function mountApp(root: HTMLElement): App {
@@ -160,7 +163,12 @@ function assemble(root: HTMLElement): Kiosk {
     help.button,
   );
   const steps = createStepIndicator();
-  const screens = createScreens(services, connectivity, late);
+  const voice = createVoiceGuide(root, {
+    api,
+    onAttract: () => store.screen === 'attract',
+    startButton: () => late().screens.attract.get().startButton(),
+  });
+  const screens = createScreens(services, connectivity, voice, late);
   const pin = part('staff-pin-dialog', () =>
     createPinDialog({
       ...services,
@@ -205,7 +213,7 @@ function assemble(root: HTMLElement): Kiosk {
       retranslate(late());
     },
   });
-  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, page, keyboard, screens, pin, idle, wipe, help };
+  const kiosk: Kiosk = { root, store, services, connectivity, header, steps, page, keyboard, screens, pin, idle, wipe, help, voice };
   return kiosk;
 }
 
@@ -249,7 +257,7 @@ function createServices(
 }
 
 /** The screens and the way from one to the next. */
-function createScreens(s: Services, connectivity: ConnectivityMonitor, late: () => Kiosk): Screens {
+function createScreens(s: Services, connectivity: ConnectivityMonitor, voice: VoiceGuide, late: () => Kiosk): Screens {
   const nav: Navigation = {
     request: (keepTyped) => screens.request.get().open(keepTyped),
     code: () => {
@@ -283,6 +291,7 @@ function createScreens(s: Services, connectivity: ConnectivityMonitor, late: () 
     closePin: () => {
       late().pin.built?.close(false);
     },
+    voiceButton: voice.button,
   });
   const screens: Screens = {
     attract: part('screen-attract', () => attract),
@@ -345,6 +354,7 @@ function show(k: Kiosk, id: ScreenId): void {
   k.steps.render(id, k.store.session.flow);
   k.idle.screenShown(id);
   shown.show();
+  k.voice.screenShown(shown.element);
   if (!k.idle.isOpen()) focusTitle(k);
 }
 
@@ -366,7 +376,13 @@ function builtParts(k: Kiosk): UiPart[] {
       h.render();
     },
   };
-  const parts: (UiPart | null)[] = [...(Object.values(k.screens) as Part<ScreenPart>[]).map((s) => s.built), k.pin.built, help];
+  const voice: UiPart = {
+    element: k.voice.button,
+    clear: () => {
+      k.voice.clear();
+    },
+  };
+  const parts: (UiPart | null)[] = [...(Object.values(k.screens) as Part<ScreenPart>[]).map((s) => s.built), k.pin.built, help, voice];
   return parts.filter((p): p is UiPart => p !== null);
 }
 

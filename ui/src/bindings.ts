@@ -68,7 +68,16 @@ phone: string, language: string, created_at: string,
  */
 verified_at: string | null, };
 
-export type ConsentEntry = { text_version: string, language: string, accepted_at: string, recorded_at: string, kiosk_id: string, staff_assisted: boolean, };
+export type ConsentEntry = { 
+/**
+ * `emergency` (step 1), or one of step 5's optional choices:
+ * `newsletter`, `categories`.
+ */
+purpose: string, 
+/**
+ * For `categories`: the ids chosen, separated by commas.
+ */
+choices: string | null, text_version: string, language: string, accepted_at: string, recorded_at: string, kiosk_id: string, staff_assisted: boolean, };
 
 export type SmsOptOut = { opted_out: boolean, keyword: string, changed_at: string, };
 
@@ -134,9 +143,6 @@ id: string, label_fr: string, label_en: string, };
 
 export type TownDesignation = "ville" | "municipalite" | "paroisse" | "canton" | "cantons_unis" | "village";
 
-/**
- * A text the town wrote in both languages (the kiosk's configuration).
- */
 export type LocalizedText = { fr: string, en: string, };
 
 export type KioskInfo = { town_name: string, 
@@ -273,6 +279,21 @@ refused: boolean,
  */
 update_ready: boolean, };
 
+export type RejectedRegistration = { 
+/**
+ * The reference the resident was given (`7F3A-92C1`).
+ */
+reference: string, 
+/**
+ * When it was taken at the kiosk, and when it was refused (RFC 3339).
+ */
+captured_at: string, rejected_at: string, 
+/**
+ * The central server's error code (`validation`,
+ * `consent.unknown_version`…), `central.error` for a bare status.
+ */
+reason: string, };
+
 export type QueueStatus = { pending: number, sending: number, acknowledged: number, rejected: number, 
 /**
  * Age of the oldest registration not yet acknowledged, in seconds.
@@ -281,7 +302,19 @@ oldest_pending_seconds: number | null,
 /**
  * Last time a batch reached the central server (RFC 3339).
  */
-last_sync_at: string | null, last_error: string | null, online: boolean, };
+last_sync_at: string | null, 
+/**
+ * Why the last sync failed, as an error code the UI translates
+ * (`central.unreachable`, `central.incompatible`, `central.error`, or
+ * the central server's own code).
+ */
+last_error: string | null, online: boolean, 
+/**
+ * The registrations the central server refused for good, newest
+ * first (at most [`REJECTED_SHOWN`]): what staff need to help the
+ * resident again, without their personal data.
+ */
+rejected_registrations: Array<RejectedRegistration>, };
 
 export type StaffPinForm = { pin: string, };
 

@@ -12,6 +12,7 @@ import type {
   ErrorBody,
   FieldError,
   KioskInfo,
+  Language,
   LoginForm,
   LoginOutcome,
   Profile,
@@ -47,6 +48,10 @@ export const api = {
   decidePendingChange: (accept: boolean): Promise<Profile> => invoke<Profile>('decide_pending_change', { accept }),
   /** « Mon inscription », after a login: deletes the registration on the central server; the session ends with it. */
   deleteRegistration: (): Promise<null> => invoke<null>('delete_registration'),
+  /** Voice guidance: says `text` through the OS speech engine, cutting what was being said. */
+  speak: (text: string, language: Language): Promise<null> => invoke<null>('speak', { text, language }),
+  /** Voice guidance off, or the wipe: silence. */
+  speechStop: (): Promise<null> => invoke<null>('speech_stop'),
   /** Whether the central server answers (the offline banner). */
   connectivity: (): Promise<Connectivity> => invoke<Connectivity>('connectivity'),
   /** The kiosk's offline queue (staff). */

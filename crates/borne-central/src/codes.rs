@@ -229,6 +229,16 @@ impl HashGate {
         Ok((code, hash))
     }
 
+    /// The argon2id hash of a secret someone chose (a staff member's
+    /// password).
+    pub async fn hash_secret(&self, secret: &SecretString) -> Result<String, HashError> {
+        let secret = secret.clone();
+        Ok(self
+            .run(move |memory| hash_in(memory, secret.expose_secret().as_bytes()))
+            .await?
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?)
+    }
+
     /// Whether `code` matches `hash`; with no hash, the same work against
     /// a decoy (always false).
     pub async fn verify(&self, code: &str, hash: Option<String>) -> Result<bool, HashError> {

@@ -182,11 +182,72 @@ pub struct Config {
     pub console_webhook_token: Option<SecretString>,
     /// `BORNE_HTTP_*`: the transport's timeouts and limits.
     pub http: HttpLimits,
+    /// `BORNE_ADMIN_SESSION_IDLE_SECONDS` (default 900) and
+    /// `BORNE_ADMIN_SESSION_LIFETIME_SECONDS` (default 28800, a working
+    /// day): a console session ends after this long unused, and this
+    /// long after its sign-in however often it is used.
+    pub admin_session: crate::db::SessionLimits,
+    /// `BORNE_ADMIN_URL`: how staff's browsers reach the administration
+    /// listener, for the setup links `staff add` prints; default
+    /// `http://` and `BORNE_ADMIN_LISTEN`.
+    pub admin_url: String,
+    /// `BORNE_RETENTION_ACCESS_LOG_DAYS`, default 365: the access log
+    /// keeps entries this long.
+    pub retention_access_log: Duration,
     /// `BORNE_HASH_CONCURRENCY` (default: the cores available) and
     /// `BORNE_HASH_WAIT_MS` (default 2000): argon2 hashes or verifications
     /// at once, and how long a request waits for a turn before 503
     /// `server.busy`.
     pub hashing: Hashing,
+    /// `BORNE_SYNC_*`: how many kiosk sync batches this instance takes at
+    /// once, and the `Retry-After` of those it turns away.
+    pub sync_intake: SyncIntake,
+    /// `BORNE_SMS_PER_SECOND`, `BORNE_CALLS_PER_SECOND`: the provider's
+    /// rate for this server's SMS sender and caller id.
+    pub pacing: Pacing,
+}
+
+/// Back-pressure on kiosk syncs ([`crate::ingest::Intake`]): a region's
+/// kiosks coming back at once get 429 with a jittered `Retry-After`
+/// instead of a queue in front of the database that live signups would
+/// wait behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncIntake {
+    /// `BORNE_SYNC_CONCURRENCY`, default 2: sync batches this instance
+    /// parses or stores at once (the store takes them one at a time);
+    /// more get 429.
+    pub concurrency: usize,
+    /// `BORNE_SYNC_RETRY_AFTER_MAX_SECONDS`, default 10: a turned-away
+    /// kiosk is told to come back after 1 to this many seconds, at random.
+    pub retry_after_max: Duration,
+}
+
+impl Default for SyncIntake {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            retry_after_max: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The telephony provider's sending rate, per sender: one SMS sender
+/// (`BORNE_TWILIO_FROM` or the messaging service) and one caller id. A
+/// long code takes about 1 SMS a second, a short code 100, a toll-free
+/// number 3 (more once verified); calls, 1 a second by default.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pacing {
+    pub sms_per_second: f64,
+    pub calls_per_second: f64,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            sms_per_second: 1.0,
+            calls_per_second: 1.0,
+        }
+    }
 }
 
 /// The gate in front of argon2 ([`crate::codes::HashGate`]).
@@ -256,7 +317,15 @@ pub const SETTINGS: &[&str] = &[
     "BORNE_HTTP_BODY_LIMIT_BYTES",
     "BORNE_HTTP_BATCH_BODY_LIMIT_BYTES",
     "BORNE_HASH_CONCURRENCY",
+    "BORNE_SYNC_CONCURRENCY",
+    "BORNE_SYNC_RETRY_AFTER_MAX_SECONDS",
+    "BORNE_SMS_PER_SECOND",
+    "BORNE_CALLS_PER_SECOND",
     "BORNE_HASH_WAIT_MS",
+    "BORNE_ADMIN_SESSION_IDLE_SECONDS",
+    "BORNE_ADMIN_SESSION_LIFETIME_SECONDS",
+    "BORNE_ADMIN_URL",
+    "BORNE_RETENTION_ACCESS_LOG_DAYS",
 ];
 
 /// The settings of a configuration file: TOML, flat, each key a setting
@@ -475,6 +544,24 @@ impl Config {
                 None => d_hash.wait,
             },
         };
+        let d_sync = SyncIntake::default();
+        let sync_intake = SyncIntake {
+            concurrency: size("BORNE_SYNC_CONCURRENCY", d_sync.concurrency)?,
+            retry_after_max: Duration::from_secs(at_least_one(
+                "BORNE_SYNC_RETRY_AFTER_MAX_SECONDS",
+                d_sync.retry_after_max.as_secs(),
+            )?),
+        };
+        let d_pacing = Pacing::default();
+        let rate = |key: &str, default: f64| -> anyhow::Result<f64> {
+            let r = number(key, default)?;
+            anyhow::ensure!(r >= 0.1, "{key} must be at least 0.1 (one send every 10 s)");
+            Ok(r)
+        };
+        let pacing = Pacing {
+            sms_per_second: rate("BORNE_SMS_PER_SECOND", d_pacing.sms_per_second)?,
+            calls_per_second: rate("BORNE_CALLS_PER_SECOND", d_pacing.calls_per_second)?,
+        };
         let area_codes = match get("BORNE_AREA_CODES_FILE") {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
@@ -547,6 +634,24 @@ impl Config {
                 .map(SecretString::from),
             http,
             hashing,
+            sync_intake,
+            pacing,
+            admin_session: crate::db::SessionLimits {
+                idle: Duration::from_secs(at_least_one("BORNE_ADMIN_SESSION_IDLE_SECONDS", 900)?),
+                lifetime: Duration::from_secs(at_least_one(
+                    "BORNE_ADMIN_SESSION_LIFETIME_SECONDS",
+                    8 * 3_600,
+                )?),
+            },
+            admin_url: get("BORNE_ADMIN_URL")
+                .filter(|u| !u.is_empty())
+                .map_or_else(
+                    || format!("http://{admin_listen}"),
+                    |u| u.trim_end_matches('/').to_owned(),
+                ),
+            retention_access_log: Duration::from_secs(
+                at_least_one("BORNE_RETENTION_ACCESS_LOG_DAYS", 365)? * 86_400,
+            ),
         })
     }
 }
@@ -603,6 +708,10 @@ mod tests {
         assert_eq!(c.http.batch_body_limit, 100 * 20 * 1024);
         assert!(c.hashing.concurrency >= 1);
         assert_eq!(c.hashing.wait, Duration::from_millis(2_000));
+        assert_eq!(c.admin_session.idle, Duration::from_secs(900));
+        assert_eq!(c.admin_session.lifetime, Duration::from_secs(8 * 3_600));
+        assert_eq!(c.admin_url, "http://127.0.0.1:8081");
+        assert_eq!(c.retention_access_log, Duration::from_secs(365 * 86_400));
     }
 
     #[test]

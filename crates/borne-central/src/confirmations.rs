@@ -9,6 +9,27 @@ use crate::telephony::ConfirmationAnswer;
 use borne_domain::{AreaCodes, ConsentRecord, Profile};
 use borne_protocol as wire;
 
+/// An administrator asks the phone again: the message is queued for
+/// the window's next opening (now, within the send hours). `None` when
+/// no such registration waits for a confirmation.
+pub async fn resend(
+    store: &Store,
+    window: &crate::quiet_hours::SendWindow,
+    registration_id: &str,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, crate::db::StoreError> {
+    let send_at = window.next_open(now);
+    Ok(store
+        .resend_confirmation(
+            registration_id,
+            send_at,
+            crate::outbox::CONFIRMATION_WINDOW_SECONDS,
+            now,
+        )
+        .await?
+        .then_some(send_at))
+}
+
 /// What a resident's answer says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {

@@ -18,19 +18,23 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use uuid::Uuid;
 
+mod access_log;
 mod breaker;
+mod bulk;
 mod codes;
 mod confirmations;
 mod deliveries;
 mod error;
 mod kiosks;
+mod pacing;
 mod profiles;
 mod registrations;
 mod releases;
 mod residents;
 mod retention;
 mod sessions;
-pub use breaker::BreakerState;
+mod staff;
+pub use breaker::{BreakerState, DeliveryFailure};
 pub use codes::{ActiveCode, IssueError, Issued, NewCode};
 pub use confirmations::{ConfirmedVia, PendingConfirmation, Refused, Unconfirmed};
 pub use deliveries::{DeliveryJob, DeliveryOutcome, DeliveryState, DeliveryView, Purpose};
@@ -40,11 +44,12 @@ pub use registrations::{
     IngestPolicy, Ingested, NewRegistration, Outcome, PendingChangeState, StoredPendingChange,
 };
 pub use releases::{AddReleaseError, NewRelease, ReleaseRecord};
-pub use residents::{DeletionBy, ExportContact, ExportRow};
+pub use residents::{DeletionBy, DeletionRecord, ExportContact, ExportRow};
 pub use retention::{Purged, WalCheckpoint};
 pub use sessions::{LoginDelay, LoginScope, SessionLimits};
+pub use staff::{StaffRecord, StaffSession};
 
-use profiles::{categories_column, insert_consent, write_profile};
+use profiles::{categories_column, write_profile};
 
 pub type Timestamp = i64;
 

@@ -69,6 +69,14 @@ pub fn parse_since(text: &str) -> Option<i64> {
     Some(date.midnight().assume_utc().unix_timestamp())
 }
 
+/// An export's filters and size, as the access log records them.
+pub fn filters(include_unconfirmed: bool, since: Option<i64>, rows: usize) -> String {
+    format!(
+        "include_unconfirmed={include_unconfirmed} since={} rows={rows}",
+        since.map_or_else(|| "-".to_owned(), crate::db::rfc3339)
+    )
+}
+
 /// The column names, in order.
 pub fn header() -> Vec<String> {
     let mut h: Vec<String> = [

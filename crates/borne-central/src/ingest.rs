@@ -5,18 +5,51 @@
 //! idempotency and what a known number's registration becomes).
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use borne_domain::{ConsentRecord, PhoneNumber, ValidationErrors};
 use borne_protocol::{self as wire, REGISTRATION_BATCH_MAX};
+use rand::Rng;
 use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::codes;
+use crate::config::SyncIntake;
 use crate::db::{now, IngestPolicy, Ingested, NewRegistration, Store};
 use crate::metrics::Metrics;
 use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
 use crate::Config;
+
+/// Back-pressure on kiosk syncs: this instance parses or stores at most
+/// `BORNE_SYNC_CONCURRENCY` batches at once (the store takes them one at
+/// a time anyway); the others are turned away at once with a `Retry-After`
+/// of 1 to `BORNE_SYNC_RETRY_AFTER_MAX_SECONDS` seconds at random, so the
+/// kiosks of a region that reconnect together come back spread out, and
+/// no line of syncs forms in front of the database (and its connections)
+/// that live signups and logins would wait behind.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    turns: Arc<Semaphore>,
+    retry_after_max: u64,
+}
+
+impl Intake {
+    pub fn new(c: &SyncIntake) -> Self {
+        Self {
+            turns: Arc::new(Semaphore::new(c.concurrency.max(1))),
+            retry_after_max: c.retry_after_max.as_secs().max(1),
+        }
+    }
+
+    /// A turn, held until the batch is stored; or, when every turn is
+    /// taken, how long the kiosk is to wait.
+    pub fn admit(&self) -> Result<OwnedSemaphorePermit, Duration> {
+        Arc::clone(&self.turns)
+            .try_acquire_owned()
+            .map_err(|_| Duration::from_secs(rand::rng().random_range(1..=self.retry_after_max)))
+    }
+}
 
 /// What ingest needs of the server.
 #[derive(Debug, Clone, Copy)]
@@ -234,6 +267,25 @@ pub fn batch_refused(results: &[Received]) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syncs_past_the_intake_wait_between_one_second_and_the_maximum() {
+        let intake = Intake::new(&SyncIntake {
+            concurrency: 2,
+            retry_after_max: Duration::from_secs(4),
+        });
+        let first = intake.admit().unwrap();
+        let _second = intake.admit().unwrap();
+        let mut seen = HashSet::new();
+        for _ in 0..200 {
+            let wait = intake.admit().unwrap_err();
+            assert!((1..=4).contains(&wait.as_secs()), "{wait:?}");
+            seen.insert(wait.as_secs());
+        }
+        assert!(seen.len() > 1, "the wait is jittered: {seen:?}");
+        drop(first);
+        assert!(intake.admit().is_ok(), "a turn frees when a batch ends");
+    }
 
     #[test]
     fn a_batch_is_refused_only_when_every_registration_is_over_the_share() {

@@ -1,9 +1,9 @@
 use anyhow::Context;
 use std::io::Write;
 
+use borne_central::access::{AccessAction, Accessor};
 use borne_central::db::{self, Store};
-use borne_central::{codes, releases};
-use borne_central::{Application, Config};
+use borne_central::{releases, staff, Application, Config};
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 use tracing_subscriber::EnvFilter;
@@ -45,6 +45,11 @@ enum Command {
     Release {
         #[command(subcommand)]
         action: ReleaseAction,
+    },
+    /// Staff accounts of the administration console (`/admin`).
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
     },
     /// Offline registrations whose phone has not confirmed yet.
     Confirmations {
@@ -112,6 +117,23 @@ impl RolloutArgs {
             (None, None) => anyhow::bail!("--percent or --group"),
         })
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffAction {
+    /// Create an account (the first administrator, say) and print its
+    /// one-time setup link (valid 72 h): the person opens it to choose a
+    /// password and, optionally, a second factor.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// administrator (administrateur), coordinator (coordonnateur) or
+        /// privacy_officer (responsable-prp).
+        #[arg(long)]
+        role: String,
+    },
+    /// Every account, its role and state.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,9 +211,6 @@ enum KioskAction {
     },
 }
 
-/// How long an enrollment code stays valid.
-const ENROLLMENT_TTL_SECONDS: i64 = 24 * 3_600;
-
 #[derive(Debug, Subcommand)]
 enum SendsAction {
     /// Print whether sends are paused, why, and the sends of the last hour.
@@ -246,6 +265,50 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Kiosk { action } => kiosk_command(action, lookup).await,
         Command::Release { action } => release_command(action, lookup).await,
+        Command::Staff { action } => {
+            let config = Config::from_lookup(&lookup).context("configuration")?;
+            let store = Store::connect(config.database_url.expose_secret()).await?;
+            let mut out = std::io::stdout().lock();
+            match action {
+                StaffAction::Add { email, role } => {
+                    let email = staff::StaffEmail::parse(&email)
+                        .context("--email is not an e-mail address")?;
+                    let role = staff::Role::parse(&role)
+                        .context("--role must be administrator, coordinator or privacy_officer")?;
+                    let new = staff::add(&store, &email, role, db::now()).await?;
+                    writeln!(out, "staff {} <{}>", new.id, email.as_str())?;
+                    writeln!(
+                        out,
+                        "setup link (once, until {}): {}",
+                        db::rfc3339(new.expires_at),
+                        staff::setup_link(&config.admin_url, &new.setup_token)
+                    )?;
+                }
+                StaffAction::List => {
+                    for s in store.list_staff().await? {
+                        let state = match (s.disabled_at, &s.password_hash) {
+                            (Some(_), _) => "disabled",
+                            (None, Some(_)) => "active",
+                            (None, None) => "waiting for setup",
+                        };
+                        writeln!(
+                            out,
+                            "{}  {:<40}  {:<16}  {}{}",
+                            s.id,
+                            s.email,
+                            db::Coded::code(s.role),
+                            state,
+                            if s.totp_secret.is_some() {
+                                ", second factor"
+                            } else {
+                                ""
+                            }
+                        )?;
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Confirmations { action } => {
             let config = Config::from_lookup(&lookup).context("configuration")?;
             let store = Store::connect(config.database_url.expose_secret()).await?;
@@ -271,18 +334,16 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 ConfirmationsAction::Resend { registration } => {
-                    let send_at = config.send_window.next_open(now);
-                    if !store
-                        .resend_confirmation(
-                            &registration,
-                            send_at,
-                            borne_central::outbox::CONFIRMATION_WINDOW_SECONDS,
-                            now,
-                        )
-                        .await?
-                    {
+                    let Some(send_at) = borne_central::confirmations::resend(
+                        &store,
+                        &config.send_window,
+                        &registration,
+                        now,
+                    )
+                    .await?
+                    else {
                         anyhow::bail!("no registration {registration} is waiting for confirmation");
-                    }
+                    };
                     writeln!(
                         out,
                         "queued; it goes out {} (send hours {})",
@@ -320,6 +381,19 @@ async fn main() -> anyhow::Result<()> {
             let store = Store::connect(&url).await?;
             let rows = store.export_contacts(!include_unconfirmed, since).await?;
             let csv = borne_central::export::contacts_csv(&rows)?;
+            store
+                .log_access(
+                    &Accessor::command(),
+                    AccessAction::ExportContacts,
+                    None,
+                    Some(&borne_central::export::filters(
+                        include_unconfirmed,
+                        since,
+                        rows.len(),
+                    )),
+                    db::now(),
+                )
+                .await?;
             match output {
                 Some(path) => {
                     use std::os::unix::fs::OpenOptionsExt;
@@ -355,6 +429,15 @@ async fn main() -> anyhow::Result<()> {
                         .resident_data(&account)
                         .await?
                         .context("no account for this number")?;
+                    store
+                        .log_access(
+                            &Accessor::command(),
+                            AccessAction::Export,
+                            Some(&account),
+                            None,
+                            db::now(),
+                        )
+                        .await?;
                     writeln!(
                         std::io::stdout().lock(),
                         "{}",
@@ -362,10 +445,15 @@ async fn main() -> anyhow::Result<()> {
                     )?;
                 }
                 ResidentAction::Delete { .. } => {
-                    store
-                        .delete_account(&account, db::DeletionBy::Administrator, db::now())
-                        .await?;
-                    writeln!(std::io::stdout().lock(), "account deleted")?;
+                    let record = store
+                        .delete_account_logged(&account, &Accessor::command(), db::now())
+                        .await?
+                        .context("no account for this number")?;
+                    writeln!(
+                        std::io::stdout().lock(),
+                        "account deleted (deletion record {})",
+                        record.id
+                    )?;
                 }
             }
             Ok(())
@@ -383,26 +471,18 @@ async fn kiosk_command(
     let mut out = std::io::stdout().lock();
     match action {
         KioskAction::Enroll { name } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                anyhow::bail!("--name must be 1 to 100 characters");
-            }
-            let code = codes::generate_enrollment_code();
-            let expires_at = now + ENROLLMENT_TTL_SECONDS;
-            let id = store
-                .create_kiosk(
-                    name,
-                    &codes::enrollment_code_hash(code.expose_secret()),
-                    now,
-                    expires_at,
-                )
-                .await?;
-            writeln!(out, "kiosk {id} \"{name}\"")?;
-            writeln!(out, "enrollment code: {}", code.expose_secret())?;
+            let e = match borne_central::fleet::enroll(&store, &name, now).await {
+                Err(borne_central::fleet::EnrollError::BadName) => {
+                    anyhow::bail!("--name must be 1 to 100 characters")
+                }
+                other => other?,
+            };
+            writeln!(out, "kiosk {} \"{}\"", e.id, e.name)?;
+            writeln!(out, "enrollment code: {}", e.code.expose_secret())?;
             writeln!(
                 out,
                 "valid until {} (24 h), once: type it in the kiosk's staff panel",
-                db::rfc3339(expires_at)
+                db::rfc3339(e.expires_at)
             )?;
         }
         KioskAction::List => {

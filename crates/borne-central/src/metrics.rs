@@ -7,13 +7,14 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Which cap refused a request.
-pub const LIMITS: [&str; 6] = [
+pub const LIMITS: [&str; 7] = [
     "number_interval",
     "number_10_min",
     "number_day",
     "kiosk_hour",
     "login_delay",
     "kiosk_registrations",
+    "sync_backlog",
 ];
 /// How a delivery attempt ended.
 pub const OUTCOMES: [&str; 6] = [
@@ -55,7 +56,7 @@ pub struct Metrics {
     requests: std::sync::Mutex<std::collections::BTreeMap<(String, u16), u64>>,
     enrollments: [AtomicU64; 2],
     purged: [AtomicU64; PURGES.len()],
-    rate_limited: [AtomicU64; 6],
+    rate_limited: [AtomicU64; LIMITS.len()],
     registrations: [AtomicU64; 7],
     deliveries: [AtomicU64; 6],
     /// Sends in the last hour over the average hour, ×1000.

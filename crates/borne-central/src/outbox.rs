@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
-use crate::config::Limits;
+use crate::config::{Limits, Pacing};
 use crate::db::{DeliveryJob, DeliveryOutcome, Purpose, Store, StoreError, Timestamp};
 use crate::metrics::Metrics;
 use crate::quiet_hours::SendWindow;
@@ -51,6 +51,15 @@ pub struct Worker {
     pub reminder_after: Duration,
     pub metrics: Arc<Metrics>,
     pub clock: Clock,
+    /// The provider's rate per sender.
+    pub pacing: Pacing,
+}
+
+/// Unix microseconds by the system's clock (the pace is real time, even
+/// under a test's fixed [`Clock`]).
+fn wall_us() -> i64 {
+    let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000;
+    i64::try_from(t).unwrap_or(i64::MAX / 2)
 }
 
 /// Where the cost breaker stands before a send.
@@ -120,7 +129,10 @@ impl Worker {
                 return Ok(());
             };
             let outcome = match self.message_for(&job, now).await? {
-                Ok(message) => self.attempt(&job, &message, now).await,
+                Ok(message) => {
+                    self.wait_for_slot(job.channel).await?;
+                    self.attempt(&job, &message, now).await
+                }
                 Err(outcome) => outcome,
             };
             self.metrics.delivery(match &outcome {
@@ -160,6 +172,28 @@ impl Worker {
                     .await?;
             }
         }
+    }
+
+    /// Waits for the sender's next slot: `BORNE_SMS_PER_SECOND` or
+    /// `BORNE_CALLS_PER_SECOND` across every instance, so a backlog goes
+    /// out on the provider's schedule instead of into its 429s.
+    async fn wait_for_slot(&self, channel: Channel) -> Result<(), StoreError> {
+        let per_second = match channel {
+            Channel::Sms => self.pacing.sms_per_second,
+            Channel::Voice => self.pacing.calls_per_second,
+        };
+        // Whole microseconds: within 0.01 % of the rate up to 1,000 a second.
+        let interval_us = (1e6 / per_second).round().max(1.0) as i64;
+        let now_us = wall_us();
+        let at = self
+            .store
+            .take_send_slot(channel, now_us, interval_us)
+            .await?;
+        if at > now_us {
+            let wait = u64::try_from(at - now_us).unwrap_or(0);
+            tokio::time::sleep(Duration::from_micros(wait)).await;
+        }
+        Ok(())
     }
 
     /// The cost breaker: compares sends in the last hour with the average
@@ -360,6 +394,11 @@ mod tests {
     }
 
     async fn enqueue(store: &Store, phone: &str, ttl: i64) -> String {
+        enqueue_at(store, phone, now(), ttl).await
+    }
+
+    /// A code requested at `at`, valid `ttl` seconds.
+    async fn enqueue_at(store: &Store, phone: &str, at: Timestamp, ttl: i64) -> String {
         let phone = PhoneNumber::parse(phone, &AreaCodes::canada()).unwrap();
         let code = SecretString::from("402917".to_string());
         let consent = ConsentRecord {
@@ -386,8 +425,8 @@ mod tests {
                     code_hash: "h".into(),
                     code: &code,
                     kiosk_id: "k",
-                    now: now(),
-                    expires_at: now() + ttl,
+                    now: at,
+                    expires_at: at + ttl,
                 },
                 &no_caps,
             )
@@ -410,6 +449,11 @@ mod tests {
             reminder_after: Duration::from_secs(48 * 3_600),
             metrics: Arc::new(Metrics::default()),
             clock: Clock::system(),
+            // The pace has its own test: the others send at once.
+            pacing: Pacing {
+                sms_per_second: 1e6,
+                calls_per_second: 1e6,
+            },
         }
     }
 
@@ -555,6 +599,48 @@ mod tests {
         clock.advance(40 * 60); // 08:00
         w.deliver_due().await.unwrap();
         assert_eq!(provider.sent.lock().unwrap().len(), 2, "the reminder at 8");
+    }
+
+    #[tokio::test]
+    async fn sends_keep_the_senders_pace_and_codes_go_first() {
+        let (store, _dir) = store().await;
+        let provider = Arc::new(Scripted::default());
+        // Confirmations waiting (a synced backlog, due since 10:00), then
+        // a code requested at a kiosk at 10:01: the code goes out first.
+        let at = montreal("2026-12-10T10:00:00");
+        for i in 0..6 {
+            sync_registration(&store, &format!("514 555-01{:02}", 60 + i), at).await;
+        }
+        enqueue_at(&store, "514 555-0142", at + 60, 600).await;
+        let clock = Clock::fixed(at + 90);
+        let w = Worker {
+            clock: clock.clone(),
+            send_window: SendWindow::parse("00:00-24:00", "America/Montreal").unwrap(),
+            pacing: Pacing {
+                sms_per_second: 20.0,
+                calls_per_second: 20.0,
+            },
+            ..worker(&store, provider.clone())
+        };
+        let started = std::time::Instant::now();
+        w.deliver_due().await.unwrap();
+        let elapsed = started.elapsed();
+        let sent = provider.sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 7);
+        assert!(!sent[0].asks_confirmation, "the code first");
+        assert!(sent[1..].iter().all(|m| m.asks_confirmation));
+        // 7 sends at 20 a second: 6 intervals of 50 ms at least.
+        assert!(
+            elapsed >= Duration::from_millis(300),
+            "paced: {elapsed:?} for 7 sends at 20/s"
+        );
+        // The pace is the sender's, kept in the database: another worker
+        // (another instance) sending now waits for the next slot.
+        let slot = store
+            .take_send_slot(Channel::Sms, wall_us(), 50_000)
+            .await
+            .unwrap();
+        assert!(slot > wall_us(), "the next slot is in the future");
     }
 
     #[tokio::test]

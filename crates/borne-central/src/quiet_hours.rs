@@ -69,6 +69,31 @@ impl SendWindow {
             .max(now)
     }
 
+    /// The town's midnight that began the day of `now` (« today »).
+    pub fn start_of_day(&self, now: Timestamp) -> Timestamp {
+        let Ok(instant) = jiff::Timestamp::from_second(now) else {
+            return now;
+        };
+        instant
+            .to_zoned_datetime(self.zone.clone())
+            .date()
+            .to_datetime(Time::MIN)
+            .to_zoned_datetime(self.zone.clone())
+            .map_or(now, |z| z.timestamp().as_second())
+    }
+
+    /// `t` as the town's wall-clock time, `2026-12-04 10:15`.
+    pub fn local(&self, t: Timestamp) -> String {
+        jiff::Timestamp::from_second(t).map_or_else(
+            |_| t.to_string(),
+            |i| {
+                i.to_zoned_datetime(self.zone.clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            },
+        )
+    }
+
     /// `08:00-21:00`, as configured.
     pub fn hours(&self) -> String {
         let end = if self.end == Time::MAX {

@@ -70,8 +70,10 @@ impl Application {
             reminder_after: config.confirmation_reminder_after,
             metrics: metrics.clone(),
             clock: crate::clock::Clock::system(),
+            pacing: config.pacing,
         };
         let hashes = HashGate::new(&config.hashing);
+        let intake = crate::ingest::Intake::new(&config.sync_intake);
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -80,6 +82,7 @@ impl Application {
             twilio_auth_token,
             in_flight: Arc::default(),
             hashes,
+            intake,
         };
         Ok(Self {
             listener,
@@ -178,6 +181,26 @@ async fn retention(state: AppState, mut stop: watch::Receiver<bool>) {
                 }
             }
             Err(e) => tracing::error!(error = %e, "retention job failed"),
+        }
+        let access_log_before = now - crate::db::secs(cfg.retention_access_log);
+        match (
+            state
+                .store
+                .purge_staff_sessions(now, cfg.admin_session)
+                .await,
+            state.store.purge_access_log(access_log_before).await,
+        ) {
+            (Ok(sessions), Ok(entries)) if sessions + entries > 0 => {
+                tracing::info!(
+                    staff_sessions = sessions,
+                    access_log = entries,
+                    "retention: purged"
+                );
+            }
+            (Ok(_), Ok(_)) => {}
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "retention job failed (console)");
+            }
         }
         match state.store.truncate_wal().await {
             Ok(WalCheckpoint::Truncated | WalCheckpoint::NotApplicable) => {}

@@ -16,6 +16,63 @@ d’une action en sécurité civile ou de situations majeures (p. ex.\u{a0}: Pan
 const TEXT_EN: &str = "I agree that the town may contact me during emergency measures, \
 a civil security action or major situations (e.g. an extended power outage)";
 
+/// Identifies the wording of step 5's optional choices (the newsletter and
+/// the alert categories), recorded with each choice given. Change it
+/// whenever that wording changes.
+pub const OPTIONS_TEXT_VERSION: &str = "options-2026-1";
+
+/// What a consent record is for: the emergency alerts (step 1), or one of
+/// step 5's optional choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentPurpose {
+    Emergency,
+    Newsletter,
+    Categories,
+}
+
+impl ConsentPurpose {
+    /// `consents.purpose`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Emergency => "emergency",
+            Self::Newsletter => "newsletter",
+            Self::Categories => "categories",
+        }
+    }
+
+    /// The wording of an optional choice as the kiosk shows it (its label,
+    /// where the form gives it one, then its help), for
+    /// [`OPTIONS_TEXT_VERSION`]; `{{de_town}}` and `{{town}}` stand for the
+    /// town's name. None for the emergency consent (see
+    /// [`ConsentRecord::text`]) and unknown versions.
+    pub fn option_text(
+        self,
+        version: &str,
+        language: Language,
+    ) -> Option<(Option<&'static str>, &'static str)> {
+        if version != OPTIONS_TEXT_VERSION {
+            return None;
+        }
+        match (self, language) {
+            (Self::Emergency, _) => None,
+            (Self::Newsletter, Language::Fr) => Some((
+                Some("Info Lettre {{de_town}}"),
+                "Facultatif. L’infolettre est distincte de votre consentement aux alertes d’urgence.",
+            )),
+            (Self::Newsletter, Language::En) => Some((
+                Some("{{town}} newsletter"),
+                "Optional. The newsletter is separate from your consent to emergency alerts.",
+            )),
+            (Self::Categories, Language::Fr) => {
+                Some((None, "Facultatif. Cochez les autres avis que vous voulez recevoir."))
+            }
+            (Self::Categories, Language::En) => {
+                Some((None, "Optional. Tick the other notices you want to receive."))
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRecord {
     pub text_version: String,

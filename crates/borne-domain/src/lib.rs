@@ -13,7 +13,7 @@ mod postal;
 mod profile;
 
 pub use code::{CodeError, OneTimeCode, CODE_DIGITS};
-pub use consent::{ConsentRecord, CONSENT_TEXT_VERSION};
+pub use consent::{ConsentPurpose, ConsentRecord, CONSENT_TEXT_VERSION, OPTIONS_TEXT_VERSION};
 pub use contact::{
     Channel, ContactPoint, ContactPointInput, ContactType, ContactValue, EmailAddress,
     MAX_EXTENSION_DELAY_SECONDS,

@@ -298,14 +298,30 @@ impl CentralClient {
             let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
             return serde_json::from_slice(bytes).map_err(|e| ClientError::Protocol(e.to_string()));
         }
-        if status == StatusCode::BAD_GATEWAY
-            || status == StatusCode::SERVICE_UNAVAILABLE
-            || status == StatusCode::GATEWAY_TIMEOUT
+        // Redirects are never followed (the session header would go with
+        // them), and the central server never sends one: a 3xx comes from
+        // what stands in the way — a captive portal, a misconfigured
+        // proxy. The central server is out of reach: the offline path.
+        if status.is_redirection() {
+            return Err(ClientError::Unreachable(format!(
+                "HTTP {status}: a redirect, not the central server"
+            )));
+        }
+        let parsed = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        // 503 `server.busy` is the server itself, up, asking to come back
+        // after `Retry-After`: an answer, not an outage (a proxy's 503 in
+        // front of a server that is down is one).
+        let busy = status == StatusCode::SERVICE_UNAVAILABLE
+            && parsed.as_ref().is_some_and(|b| b.code == BUSY);
+        if !busy
+            && (status == StatusCode::BAD_GATEWAY
+                || status == StatusCode::SERVICE_UNAVAILABLE
+                || status == StatusCode::GATEWAY_TIMEOUT)
         {
             return Err(ClientError::Unreachable(format!("HTTP {status}")));
         }
-        let mut body = serde_json::from_slice::<ErrorBody>(&bytes)
-            .unwrap_or_else(|_| ErrorBody::new("central.error", format!("HTTP {status}")));
+        let mut body =
+            parsed.unwrap_or_else(|| ErrorBody::new("central.error", format!("HTTP {status}")));
         if body.retry_after_seconds.is_none() {
             body.retry_after_seconds = retry_after;
         }
@@ -315,6 +331,9 @@ impl CentralClient {
         })
     }
 }
+
+/// The code of the central server's 503 when every argon2 turn is taken.
+const BUSY: &str = "server.busy";
 
 /// reqwest errors can quote the URL; keep only the kind of failure.
 fn without_url(e: &reqwest::Error) -> String {

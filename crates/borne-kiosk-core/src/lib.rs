@@ -24,7 +24,8 @@ pub use kiosk::{Kiosk, KioskError};
 pub use queue::{Queue, QueueError};
 pub use staff::{hash_staff_pin, PinError};
 pub use sync::{
-    backoff, plan_failure, plan_result, Connectivity, Pass, Step, SyncConfig, SyncWorker,
+    backoff, plan_failure, plan_result, told_to_wait, Connectivity, Pass, Step, SyncConfig,
+    SyncWorker,
 };
 pub use updates::UpdateSource;
 

@@ -18,6 +18,16 @@ use crate::staff::PinGuard;
 /// Unix milliseconds.
 pub type Millis = i64;
 
+/// A refused registration, without its personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub id: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// The central server's error code.
+    pub reason: Option<String>,
+}
+
 pub fn now_ms() -> Millis {
     i64::try_from(
         std::time::SystemTime::now()
@@ -30,11 +40,17 @@ pub fn now_ms() -> Millis {
 
 const KEY_CHECK: &[u8] = b"borne kiosk queue key check v1";
 
-const PIN_GUARD: &str = "SELECT failures, locks, locked_until FROM staff_pin_lock WHERE id = 1";
+const PIN_GUARD: &str =
+    "SELECT failures, locks, locked_until, pin_salt FROM staff_pin_lock WHERE id = 1";
 
 /// A stored count out of range reads as the largest: the lock errs on
-/// the side of locking.
-fn pin_guard_of(row: &sqlx::sqlite::SqliteRow) -> PinGuard {
+/// the side of locking. Tries counted against another PIN (`pin_salt`,
+/// the salt of the hash then configured) count for nothing now.
+fn pin_guard_of(row: &sqlx::sqlite::SqliteRow, pin_salt: &str) -> PinGuard {
+    let stored: Option<String> = row.get("pin_salt");
+    if stored.is_some_and(|s| s != pin_salt) {
+        return PinGuard::default();
+    }
     let count = |name: &str| u32::try_from(row.get::<i64, _>(name).max(0)).unwrap_or(u32::MAX);
     PinGuard {
         failures: count("failures"),
@@ -321,34 +337,38 @@ impl Queue {
 
     /// Staff mode's PIN lock as stored (none yet: no wrong PIN since the
     /// last right one).
-    pub(crate) async fn pin_guard(&self) -> Result<PinGuard, QueueError> {
+    pub(crate) async fn pin_guard(&self, pin_salt: &str) -> Result<PinGuard, QueueError> {
         Ok(sqlx::query(PIN_GUARD)
             .fetch_optional(&self.pool)
             .await?
-            .map(|row| pin_guard_of(&row))
+            .map(|row| pin_guard_of(&row, pin_salt))
             .unwrap_or_default())
     }
 
     /// Changes the PIN lock in one transaction; answers what `change` does.
     pub(crate) async fn update_pin_guard<T>(
         &self,
+        pin_salt: &str,
         change: impl FnOnce(&mut PinGuard) -> T,
     ) -> Result<T, QueueError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut guard = sqlx::query(PIN_GUARD)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|row| pin_guard_of(&row))
+            .map(|row| pin_guard_of(&row, pin_salt))
             .unwrap_or_default();
         let answer = change(&mut guard);
         sqlx::query(
-            "INSERT INTO staff_pin_lock (id, failures, locks, locked_until) VALUES (1, ?, ?, ?)
+            "INSERT INTO staff_pin_lock (id, failures, locks, locked_until, pin_salt)
+             VALUES (1, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET failures = excluded.failures, locks = excluded.locks,
-                                            locked_until = excluded.locked_until",
+                                            locked_until = excluded.locked_until,
+                                            pin_salt = excluded.pin_salt",
         )
         .bind(i64::from(guard.failures))
         .bind(i64::from(guard.locks))
         .bind(guard.locked_until)
+        .bind(pin_salt)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -409,6 +429,28 @@ impl Queue {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    /// The registrations the central server refused for good, newest
+    /// refusal first, at most `limit`: their ids, times and reasons (their
+    /// sealed payloads stay where they are).
+    pub async fn rejected(&self, limit: u32) -> Result<Vec<RejectedRow>, QueueError> {
+        let rows = sqlx::query(
+            "SELECT id, created_at, updated_at, last_error FROM queue
+             WHERE state = 'rejected' ORDER BY updated_at DESC, id LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| RejectedRow {
+                id: row.get("id"),
+                created_at: row.get("created_at"),
+                updated_at: row.get("updated_at"),
+                reason: row.get("last_error"),
+            })
+            .collect())
     }
 
     pub async fn counts(&self) -> Result<QueueCounts, QueueError> {

@@ -92,6 +92,15 @@ pub(crate) fn check_pin_hash(hash: &str) -> Result<(), PinHashError> {
     Ok(())
 }
 
+/// The salt of the configured hash: which PIN the lock counted tries
+/// against (a new hash, a new PIN, a new salt). Not secret.
+pub(crate) fn pin_salt(hash: &str) -> String {
+    PasswordHash::new(hash)
+        .ok()
+        .and_then(|h| h.salt.map(|s| s.as_str().to_owned()))
+        .unwrap_or_default()
+}
+
 pub(crate) fn verify(pin: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| {
         Argon2::default()

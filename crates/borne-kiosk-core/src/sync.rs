@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use borne_protocol::{self as wire, ErrorBody};
+use rand::Rng;
 use tokio::sync::Notify;
 
 use crate::queue::{Millis, Queue, QueueError, Taken};
@@ -107,6 +108,14 @@ pub fn backoff(config: &SyncConfig, attempts: i64) -> Duration {
     wire::retry::full_jitter(config.backoff_base, config.backoff_cap, attempts)
 }
 
+/// Why an attempt failed, as staff read it (the error codes the UI
+/// translates; the detail goes to the log): the server out of reach,
+/// speaking another API version, or answering what the kiosk cannot use.
+/// A refusal keeps the central server's own code.
+pub const UNREACHABLE: &str = "central.unreachable";
+pub const INCOMPATIBLE: &str = "central.incompatible";
+pub const UNREADABLE: &str = "central.error";
+
 /// What to do with one queued registration after an attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -127,7 +136,7 @@ pub fn plan_result(config: &SyncConfig, r: &wire::RegistrationResult, attempts: 
     let code = r
         .error
         .as_ref()
-        .map_or_else(|| format!("HTTP {}", r.status), |e| e.code.clone());
+        .map_or_else(|| UNREADABLE.to_owned(), |e| e.code.clone());
     match r.status {
         200..=299 => Step::Acknowledge {
             outcome: r
@@ -152,30 +161,40 @@ pub fn plan_result(config: &SyncConfig, r: &wire::RegistrationResult, attempts: 
 pub fn plan_failure(config: &SyncConfig, e: &ClientError, attempts: i64) -> Step {
     match e {
         // Down or cut off: wait for it to come back, then send at once.
-        ClientError::Unreachable(why) => Step::Retry {
+        ClientError::Unreachable(_) => Step::Retry {
             after: Duration::ZERO,
-            error: format!("unreachable: {why}"),
+            error: UNREACHABLE.into(),
             answered: false,
         },
-        ClientError::Api { status, body } => Step::Retry {
-            after: if *status == 429 {
-                retry_after(Some(body)).unwrap_or_else(|| backoff(config, attempts))
-            } else {
-                backoff(config, attempts)
-            },
+        ClientError::Api { body, .. } => Step::Retry {
+            after: told_to_wait(e).unwrap_or_else(|| backoff(config, attempts)),
             error: body.code.clone(),
             answered: true,
         },
-        ClientError::Incompatible(v) => Step::Retry {
+        ClientError::Incompatible(_) => Step::Retry {
             after: backoff(config, attempts),
-            error: format!("central server speaks API {v}"),
+            error: INCOMPATIBLE.into(),
             answered: true,
         },
-        ClientError::Protocol(why) => Step::Retry {
+        ClientError::Protocol(_) => Step::Retry {
             after: backoff(config, attempts),
-            error: format!("unreadable answer: {why}"),
+            error: UNREADABLE.into(),
             answered: true,
         },
+    }
+}
+
+/// How long the server asked the kiosk to wait before its next request
+/// (pure): its `Retry-After` on a 429 (a cap, or a sync turned away while
+/// the server has as many batches in hand as it takes) or on a 503
+/// `server.busy`.
+pub fn told_to_wait(e: &ClientError) -> Option<Duration> {
+    match e {
+        ClientError::Api {
+            status: 429 | 503,
+            body,
+        } => retry_after(Some(body)),
+        _ => None,
     }
 }
 
@@ -198,6 +217,8 @@ pub enum Pass {
     Drained,
     /// The server is out of reach, or refused this kiosk: stop for now.
     Stopped,
+    /// The server asked to wait (`Retry-After`): nothing is sent before.
+    Held,
 }
 
 /// Sends the queue. Cheap to clone; every clone shares the same state.
@@ -211,6 +232,8 @@ pub struct SyncWorker {
     report: Arc<Mutex<SyncReport>>,
     /// One pass at a time (the background loop and « Envoyer maintenant »).
     pass_lock: Arc<tokio::sync::Mutex<()>>,
+    /// No batch goes out before this (the server's last `Retry-After`).
+    held_until: Arc<Mutex<Millis>>,
 }
 
 impl SyncWorker {
@@ -223,6 +246,7 @@ impl SyncWorker {
             wake: Arc::new(Notify::new()),
             report: Arc::default(),
             pass_lock: Arc::default(),
+            held_until: Arc::default(),
         }
     }
 
@@ -264,7 +288,8 @@ impl SyncWorker {
             let until_due = if online {
                 match self.queue.next_due().await {
                     Ok(Some(at)) => Duration::from_millis(
-                        u64::try_from((at - self.clock.now()).max(0)).unwrap_or(0),
+                        u64::try_from((at.max(self.held_until()) - self.clock.now()).max(0))
+                            .unwrap_or(0),
                     ),
                     _ => until_check,
                 }
@@ -343,6 +368,9 @@ impl SyncWorker {
     pub async fn pass(&self) -> Result<Pass, QueueError> {
         let _one = self.pass_lock.lock().await;
         loop {
+            if self.held_until() > self.clock.now() {
+                return Ok(Pass::Held);
+            }
             let batch = self
                 .queue
                 .take_due(self.clock.now(), self.config.batch_size.min(100))
@@ -350,9 +378,10 @@ impl SyncWorker {
             if batch.is_empty() {
                 return Ok(Pass::Drained);
             }
-            if self.send(batch).await? == Pass::Stopped {
+            let sent = self.send(batch).await?;
+            if sent != Pass::Drained {
                 self.log_status().await;
-                return Ok(Pass::Stopped);
+                return Ok(sent);
             }
             self.log_status().await;
         }
@@ -375,7 +404,7 @@ impl SyncWorker {
                         Some(r) => plan_result(&self.config, r, t.attempts),
                         None => Step::Retry {
                             after: backoff(&self.config, t.attempts),
-                            error: "missing from the answer".into(),
+                            error: UNREADABLE.into(),
                             answered: true,
                         },
                     };
@@ -411,6 +440,17 @@ impl SyncWorker {
                 {
                     // Down, or this kiosk is refused: stop the batch here.
                     pass = Pass::Stopped;
+                } else if let Some(wait) = told_to_wait(&e) {
+                    // Asked to come back later: the whole queue waits,
+                    // plus up to a second at random, so kiosks told the
+                    // same second do not all come back at its start.
+                    let jitter = rand::rng().random_range(0..1_000);
+                    self.hold(now + millis(wait) + jitter);
+                    tracing::info!(
+                        wait_seconds = wait.as_secs(),
+                        "the central server asked to wait before the next batch"
+                    );
+                    pass = Pass::Held;
                 }
                 for t in &batch {
                     if let Step::Retry {
@@ -434,6 +474,16 @@ impl SyncWorker {
         }
         self.queue.acknowledge(&acks, now).await?;
         Ok(pass)
+    }
+
+    /// When the next batch may go out (0: now).
+    fn held_until(&self) -> Millis {
+        *self.held_until.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn hold(&self, until: Millis) {
+        let mut held = self.held_until.lock().unwrap_or_else(|e| e.into_inner());
+        *held = (*held).max(until);
     }
 
     fn record(&self, now: Millis, error: Option<String>) {
@@ -461,6 +511,18 @@ impl SyncWorker {
             last_sync_at: report.last_sync_at.map(rfc3339_ms),
             last_error: report.last_error,
             online: self.connectivity().is_online(),
+            rejected_registrations: self
+                .queue
+                .rejected(wire::ipc::REJECTED_SHOWN)
+                .await?
+                .into_iter()
+                .map(|r| wire::ipc::RejectedRegistration {
+                    reference: wire::registration_reference(&r.id),
+                    captured_at: rfc3339_ms(r.created_at),
+                    rejected_at: rfc3339_ms(r.updated_at),
+                    reason: r.reason.unwrap_or_else(|| UNREADABLE.into()),
+                })
+                .collect(),
         })
     }
 
@@ -546,7 +608,7 @@ mod tests {
             plan_failure(&c, &ClientError::Unreachable("timeout".into()), 9),
             Step::Retry {
                 after: Duration::ZERO,
-                error: "unreachable: timeout".into(),
+                error: UNREACHABLE.into(),
                 answered: false
             }
         );
@@ -566,6 +628,36 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn the_servers_retry_after_is_honoured_on_429_and_on_503_busy() {
+        let c = SyncConfig::default();
+        let told = |status, code: &str, seconds| ClientError::Api {
+            status,
+            body: ErrorBody {
+                retry_after_seconds: Some(seconds),
+                ..ErrorBody::new(code, "")
+            },
+        };
+        for e in [told(429, "rate_limited", 7), told(503, "server.busy", 7)] {
+            assert_eq!(told_to_wait(&e), Some(Duration::from_secs(7)));
+            match plan_failure(&c, &e, 12) {
+                Step::Retry {
+                    after, answered, ..
+                } => {
+                    assert_eq!(after, Duration::from_secs(7), "{e:?}");
+                    assert!(answered);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // A 500 carries no wait: backoff.
+        assert_eq!(told_to_wait(&told(500, "internal", 7)), None);
+        assert_eq!(
+            told_to_wait(&ClientError::Unreachable("HTTP 503".into())),
+            None
+        );
     }
 
     #[test]

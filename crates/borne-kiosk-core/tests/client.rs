@@ -62,12 +62,15 @@ async fn a_redirect_is_never_followed_with_the_session_header() {
     let c = client(&central.uri());
     let session = SecretString::from(SESSION);
 
+    // Not followed, and not taken for the central server's answer: what
+    // redirects (a captive portal, a proxy) stands between the kiosk and
+    // it, which is out of reach (the offline path).
     match c.my_data(&session).await {
-        Err(ClientError::Api { status: 302, .. }) => {}
+        Err(ClientError::Unreachable(why)) if why.contains("302") => {}
         other => panic!("a redirect must not be followed: {other:?}"),
     }
     match c.delete_me(&session).await {
-        Err(ClientError::Api { status: 307, .. }) => {}
+        Err(ClientError::Unreachable(why)) if why.contains("307") => {}
         other => panic!("a redirect must not be followed: {other:?}"),
     }
     assert_eq!(seen(&central).await, ["GET /v1/me", "DELETE /v1/me"]);
@@ -93,4 +96,67 @@ async fn end_session_deletes_the_session_with_its_header() {
         .end_session(&SecretString::from(SESSION))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_busy_server_is_an_answer_to_wait_not_an_outage() {
+    let central = MockServer::start().await;
+    let busy = serde_json::json!({
+        "code": "server.busy", "message": "busy", "retry_after_seconds": 1
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/registrations"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "1")
+                .set_body_json(busy),
+        )
+        .up_to_n_times(1)
+        .mount(&central)
+        .await;
+    // A proxy's 503 in front of a server that is down.
+    Mock::given(method("POST"))
+        .and(path("/v1/registrations"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("<html>down</html>"))
+        .mount(&central)
+        .await;
+    let c = client(&central.uri());
+    let batch = borne_protocol::RegistrationBatch {
+        registrations: Vec::new(),
+    };
+
+    match c.send_registrations(&batch).await {
+        Err(e @ ClientError::Api { status: 503, .. }) => {
+            assert_eq!(
+                borne_kiosk_core::told_to_wait(&e),
+                Some(Duration::from_secs(1))
+            );
+        }
+        other => panic!("503 server.busy is an answer: {other:?}"),
+    }
+    assert!(c.connectivity().is_online(), "busy is not offline");
+
+    match c.send_registrations(&batch).await {
+        Err(ClientError::Unreachable(_)) => {}
+        other => panic!("another 503 is an outage: {other:?}"),
+    }
+    assert!(!c.connectivity().is_online());
+}
+
+/// A library's captive portal answers every request with a redirect to its
+/// login page: that is not the central server, which is out of reach, so
+/// the kiosk takes registrations offline instead of failing them online.
+#[tokio::test]
+async fn a_captive_portal_is_not_the_central_server() {
+    let portal = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", "http://portal.example/login"),
+        )
+        .mount(&portal)
+        .await;
+    match client(&portal.uri()).health().await {
+        Err(ClientError::Unreachable(_)) => {}
+        other => panic!("a portal's redirect is no answer: {other:?}"),
+    }
 }

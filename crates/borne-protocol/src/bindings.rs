@@ -5,7 +5,7 @@ use ts_rs::{Config, TS};
 use crate::ipc::{
     CaptchaImage, Category, CodeRequestForm, CodeRequestOutcome, CodeSent, Connectivity,
     EnrollForm, Enrolled, KioskInfo, LocalizedText, LoginForm, LoginOutcome, OfflineForm,
-    ProfileOutcome, QueueStatus, Queued, StaffPinForm, TownDesignation,
+    ProfileOutcome, QueueStatus, Queued, RejectedRegistration, StaffPinForm, TownDesignation,
 };
 use crate::{
     Channel, CodeDelivery, Consent, ConsentEntry, ContactPoint, ContactType, DeliveryState,
@@ -62,6 +62,7 @@ pub fn typescript_bindings() -> String {
         decl::<Queued>(&cfg),
         decl::<ProfileOutcome>(&cfg),
         decl::<Connectivity>(&cfg),
+        decl::<RejectedRegistration>(&cfg),
         decl::<QueueStatus>(&cfg),
         decl::<StaffPinForm>(&cfg),
         decl::<EnrollForm>(&cfg),

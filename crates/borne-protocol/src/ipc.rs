@@ -261,8 +261,31 @@ pub struct QueueStatus {
     pub oldest_pending_seconds: Option<u32>,
     /// Last time a batch reached the central server (RFC 3339).
     pub last_sync_at: Option<String>,
+    /// Why the last sync failed, as an error code the UI translates
+    /// (`central.unreachable`, `central.incompatible`, `central.error`, or
+    /// the central server's own code).
     pub last_error: Option<String>,
     pub online: bool,
+    /// The registrations the central server refused for good, newest
+    /// first (at most [`REJECTED_SHOWN`]): what staff need to help the
+    /// resident again, without their personal data.
+    pub rejected_registrations: Vec<RejectedRegistration>,
+}
+
+/// How many refused registrations the staff panel lists.
+pub const REJECTED_SHOWN: u32 = 20;
+
+/// A registration the central server refused for good, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RejectedRegistration {
+    /// The reference the resident was given (`7F3A-92C1`).
+    pub reference: String,
+    /// When it was taken at the kiosk, and when it was refused (RFC 3339).
+    pub captured_at: String,
+    pub rejected_at: String,
+    /// The central server's error code (`validation`,
+    /// `consent.unknown_version`…), `central.error` for a bare status.
+    pub reason: String,
 }
 
 /// The staff PIN, typed on the kiosk's keypad.

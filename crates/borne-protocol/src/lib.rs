@@ -260,6 +260,11 @@ pub struct ResidentAccount {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ConsentEntry {
+    /// `emergency` (step 1), or one of step 5's optional choices:
+    /// `newsletter`, `categories`.
+    pub purpose: String,
+    /// For `categories`: the ids chosen, separated by commas.
+    pub choices: Option<String>,
     pub text_version: String,
     pub language: String,
     pub accepted_at: String,

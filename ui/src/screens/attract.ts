@@ -17,6 +17,8 @@ export interface AttractContext extends Pick<Services, 'info' | 'screen' | 'show
   openPin(): void;
   /** Leaving: the PIN dialog belongs to this screen only. */
   closePin(): void;
+  /** « Guidage vocal »: turns voice guidance on or off without leaving this screen. */
+  voiceButton: HTMLElement;
 }
 
 export interface Attract extends ScreenPart {
@@ -26,6 +28,8 @@ export interface Attract extends ScreenPart {
   renderInService(): void;
   /** The focus back on the staff entry (the PIN dialog closed), if it is there. */
   focusStaffEntry(): void;
+  /** « Commencer », when the kiosk is in service. */
+  startButton(): HTMLElement | null;
 }
 
 export function createAttract(ctx: AttractContext): Attract {
@@ -55,6 +59,7 @@ export function createAttract(ctx: AttractContext): Attract {
     pitch,
     notEnrolled,
     startButton,
+    ctx.voiceButton,
     staffButton,
   ]);
 
@@ -92,6 +97,8 @@ export function createAttract(ctx: AttractContext): Attract {
     if (ctx.screen() !== 'attract') return;
     // The staff entry sits on the attract screen: it opens the PIN dialog, not the home screen.
     if (event.target instanceof Node && staffButton.contains(event.target)) return;
+    // So does « Guidage vocal »: it turns guidance on, and the resident starts when ready.
+    if (event.target instanceof Node && ctx.voiceButton.contains(event.target)) return;
     // Not in service: the notice says so; a signup could not go through.
     if (outOfService()) return;
     if (event.type === 'pointerdown' || event.type === 'touchstart') ctx.swallowClick();
@@ -107,6 +114,7 @@ export function createAttract(ctx: AttractContext): Attract {
     outOfService,
     renderInService,
     drawInfo,
+    startButton: () => (startButton.hidden ? null : startButton),
     focusStaffEntry(): void {
       if (!staffButton.hidden) staffButton.focus();
     },

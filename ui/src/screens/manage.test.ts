@@ -71,6 +71,7 @@ describe('« Mon inscription »', () => {
     expect(m.count('delete_registration')).toBe(1);
     expect(visibleScreen(m.root)).toBe('screen-done');
     expect(text(m, '#title-done')).toBe('Votre inscription est supprimée');
+    expect(m.$('#step-indicator').hidden).toBe(true);
     expect(text(m, '#done-deleted')).toContain('Vous ne recevrez plus les alertes d’urgence de Sainte-Adèle');
     expect(m.$('#done-stop').hidden).toBe(true);
     expect(text(m, '#confirmation')).toBe('');

@@ -81,7 +81,8 @@ export function createStepIndicator(): StepIndicator {
       // Offline from step 1, steps 2–4 (code, login) are skipped: « Étape 2 de 3 » is the form.
       const skipped = offlineVariant(flow) === 'request';
       const step = (skipped ? OFFLINE_STEPS : STEPS)[screen];
-      element.hidden = step === 0;
+      // A deleted registration is no step of a signup.
+      element.hidden = step === 0 || flow.kind === 'deleted';
       setI18n(element, 'app.step', { step, total: skipped ? OFFLINE_TOTAL_STEPS : TOTAL_STEPS });
     },
   };

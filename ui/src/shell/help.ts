@@ -30,6 +30,7 @@ export interface HelpContext {
 export function createHelp(ctx: HelpContext): Help {
   const helpButton = h('button', { id: 'btn-help', type: 'button', class: 'btn btn-tool btn-help', 'aria-expanded': 'false', 'aria-controls': 'help-panel' }, [
     h('span', { class: 'tool-icon', 'aria-hidden': 'true' }, ['?']),
+    ' ',
     h('span', { class: 'tool-label', i18n: 'help.button' }),
   ]);
   const title = h('h2', { id: 'help-title', tabindex: '-1', i18n: 'help.title' });

@@ -51,7 +51,7 @@ function handler(start: KioskInfo, extra: Handler = () => undefined): { handle: 
       case 'staff_login':
         if ((args as { form: { pin: string } }).form.pin !== PIN) throw failure('staff.wrong_pin');
         staff = true;
-        return { pending: 0, sending: 0, acknowledged: 0, rejected: 0, oldest_pending_seconds: null, last_sync_at: null, last_error: null, online: true };
+        return { pending: 0, sending: 0, acknowledged: 0, rejected: 0, oldest_pending_seconds: null, last_sync_at: null, last_error: null, online: true, rejected_registrations: [] };
       case 'staff_logout':
       case 'reset_session':
         staff = false;

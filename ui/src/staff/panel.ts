@@ -4,7 +4,7 @@ import type { QueueStatus } from '../bindings';
 import type { Navigation, ScreenPart, Services } from '../context';
 import { h } from '../dom';
 import { formatDateTime } from '../format';
-import { currentLanguage, t, type TranslationKey } from '../i18n';
+import { currentLanguage, errorMessage, t, type TranslationKey } from '../i18n';
 import { toErrorBody } from '../ipc';
 import { buttonRow, screen } from '../screens/common';
 import { button, clearFieldErrors, clearInputs, clearText, setI18n } from '../ui';
@@ -105,6 +105,44 @@ function createExitConfirm(staffOpen: () => boolean, confirmed: (btn: HTMLButton
 }
 
 /** The queue's figures; a dash for each while there are none. */
+/** A reason or an error from the queue, in the staff's language (a code the UI knows, else the generic text). */
+function staffReason(code: string): string {
+  return errorMessage(code);
+}
+
+/**
+ * The registrations the central server refused, newest first: the reference the resident was given, when it was
+ * taken and refused, and why — no personal data (the panel itself is behind the PIN).
+ */
+function renderRejected(list: HTMLElement, q: QueueStatus | null): void {
+  const rows = q?.rejected_registrations ?? [];
+  list.hidden = rows.length === 0;
+  const lang = currentLanguage();
+  list.replaceChildren(
+    h('caption', { i18n: 'staff.rejected_list' }),
+    h('thead', {}, [
+      h('tr', {}, [
+        h('th', { scope: 'col', i18n: 'staff.rejected_reference' }),
+        h('th', { scope: 'col', i18n: 'staff.rejected_captured' }),
+        h('th', { scope: 'col', i18n: 'staff.rejected_when' }),
+        h('th', { scope: 'col', i18n: 'staff.rejected_reason' }),
+      ]),
+    ]),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h('tr', {}, [
+          h('td', { class: 'reference' }, [r.reference]),
+          h('td', {}, [formatDateTime(r.captured_at, lang)]),
+          h('td', {}, [formatDateTime(r.rejected_at, lang)]),
+          h('td', {}, [staffReason(r.reason)]),
+        ]),
+      ),
+    ),
+  );
+}
+
 function renderFigures(figures: ReturnType<typeof buildStatus>['figures'], q: QueueStatus | null): void {
   const dash = '—';
   figures.pending.textContent = q ? String(q.pending) : dash;
@@ -114,7 +152,7 @@ function renderFigures(figures: ReturnType<typeof buildStatus>['figures'], q: Qu
   figures.rejected.classList.toggle('staff-attention', (q?.rejected ?? 0) > 0);
   figures.oldest.textContent = q?.oldest_pending_seconds != null ? formatAge(q.oldest_pending_seconds) : dash;
   figures.lastSync.textContent = q ? (q.last_sync_at ? formatDateTime(q.last_sync_at, currentLanguage()) : t('staff.never')) : dash;
-  figures.lastError.textContent = q ? (q.last_error ?? t('staff.no_error')) : dash;
+  figures.lastError.textContent = q ? (q.last_error === null ? t('staff.no_error') : staffReason(q.last_error)) : dash;
   figures.lastError.classList.toggle('staff-attention', Boolean(q?.last_error));
   figures.online.textContent = q ? t(q.online ? 'staff.reachable' : 'staff.unreachable') : dash;
   figures.online.classList.toggle('staff-attention', q !== null && !q.online);
@@ -129,6 +167,7 @@ export function createStaffPanel(ctx: PanelContext): StaffPanel {
   let syncing = false;
 
   const { figures, list } = buildStatus();
+  const rejectedList = h('table', { id: 'staff-rejected-list', class: 'staff-rejected', hidden: true });
   const syncStatus = h('p', { id: 'staff-sync-status', class: 'status-line', role: 'status' });
   const sync = button('btn-staff-sync', 'staff.sync', 'primary');
   const assisted = button('btn-staff-assisted', 'staff.assisted', 'primary');
@@ -141,6 +180,7 @@ export function createStaffPanel(ctx: PanelContext): StaffPanel {
   const element = screen('staff', 'staff.title', [
     h('h2', { id: 'staff-queue-title', i18n: 'staff.queue_title' }),
     list,
+    rejectedList,
     syncStatus,
     buttonRow([sync, assisted]),
     enrollment.element,
@@ -150,6 +190,7 @@ export function createStaffPanel(ctx: PanelContext): StaffPanel {
 
   const render = (): void => {
     renderFigures(figures, queue);
+    renderRejected(rejectedList, queue);
   };
 
   /** The staff panel is on screen, staff mode open. */

@@ -26,8 +26,12 @@ const QUEUE: QueueStatus = {
   rejected: 2,
   oldest_pending_seconds: 3900,
   last_sync_at: '2025-03-14T19:30:00Z',
-  last_error: 'central unreachable: connection refused',
+  last_error: 'central.unreachable',
   online: false,
+  rejected_registrations: [
+    { reference: '7F3A-92C1', captured_at: '2025-03-14T18:02:00Z', rejected_at: '2025-03-14T19:30:00Z', reason: 'consent.unknown_version' },
+    { reference: '0B1C-33D4', captured_at: '2025-03-14T17:45:00Z', rejected_at: '2025-03-14T19:30:00Z', reason: 'HTTP 418' },
+  ],
 };
 
 const EMPTY_QUEUE: QueueStatus = {
@@ -39,6 +43,7 @@ const EMPTY_QUEUE: QueueStatus = {
   last_sync_at: null,
   last_error: null,
   online: true,
+  rejected_registrations: [],
 };
 
 function staffError(code: string, retry: number | null = null): ErrorBody {
@@ -364,7 +369,15 @@ describe('staff panel', () => {
     expect(m.$('#staff-oldest').textContent).toBe(t('staff.age_hours', { hours: 1, minutes: 5 }, 'fr'));
     expect(m.$('#staff-last-sync').textContent).toBe(formatDateTime(QUEUE.last_sync_at ?? '', 'fr'));
     expect(m.$('#staff-last-sync').textContent).toContain('2025');
-    expect(m.$('#staff-last-error').textContent).toBe('central unreachable: connection refused');
+    // The last error and the refusals' reasons in the staff's language, never raw.
+    expect(m.$('#staff-last-error').textContent).toBe('Le service de la ville ne répond pas pour le moment. Veuillez réessayer dans quelques minutes.');
+    const rows = Array.from(m.root.querySelectorAll('#staff-rejected-list tbody tr')).map((r) =>
+      Array.from(r.querySelectorAll('td')).map((td) => td.textContent),
+    );
+    expect(rows.map((r) => r[0])).toEqual(['7F3A-92C1', '0B1C-33D4']);
+    expect(rows[0]?.[3]).toBe('Le texte des conditions a changé. Veuillez recommencer.');
+    expect(rows[1]?.[3]).toBe(t('app.generic_error', {}, 'fr'));
+    expect(m.$('#staff-rejected-list caption').textContent).toBe('Inscriptions refusées par le service central');
     expect(m.$('#staff-online').textContent).toBe('injoignable');
     expect(m.$('#btn-staff-sync').textContent).toBe('Envoyer maintenant');
     expect(m.$('#btn-staff-assisted').textContent).toBe('Inscription assistée');

@@ -67,4 +67,53 @@ impl Store {
         let oldest: Option<i64> = r.get("oldest");
         Ok((r.get("n"), oldest.map_or(0, |t| now - t)))
     }
+
+    /// Deliveries that ended failed since `since` (the provider refused
+    /// them, or every attempt failed).
+    pub async fn failures_since(&self, since: Timestamp) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries WHERE state = 'failed' AND updated_at >= $1",
+        )
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::from)
+    }
+
+    /// The latest failed deliveries, newest first: never the number nor
+    /// the code, only the channel, the kiosk, the times and the
+    /// provider's error code (`last_error` holds no provider text).
+    pub async fn recent_failures(&self, limit: i64) -> Result<Vec<DeliveryFailure>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT id, channel, kiosk_id, created_at, updated_at, attempts, last_error
+               FROM deliveries WHERE state = 'failed'
+              ORDER BY updated_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| DeliveryFailure {
+            id: r.get("id"),
+            channel: r.get("channel"),
+            kiosk_id: r.get("kiosk_id"),
+            created_at: r.get("created_at"),
+            failed_at: r.get("updated_at"),
+            attempts: r.get("attempts"),
+            error: r.get("last_error"),
+        })
+        .collect())
+    }
+}
+
+/// A failed delivery as the console lists it (no number, no code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryFailure {
+    pub id: String,
+    pub channel: String,
+    pub kiosk_id: String,
+    pub created_at: Timestamp,
+    pub failed_at: Timestamp,
+    pub attempts: i64,
+    pub error: Option<String>,
 }

@@ -5,12 +5,11 @@
 use borne_domain::{Channel, ConsentRecord, Language, Profile};
 use sqlx::{AnyConnection, Row};
 
+use super::bulk::{self, Param};
 use super::error::parsed;
 use super::registrations::IngestPolicy;
 use super::residents::{erase_account, record_deletion, Erasable};
-use super::{
-    flag, insert_consent, new_id, write_profile, DeletionBy, Store, StoreError, Timestamp,
-};
+use super::{flag, new_id, write_profile, DeletionBy, Store, StoreError, Timestamp};
 
 /// How the phone confirmed (the consent ledger records it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,25 +138,6 @@ impl std::fmt::Debug for AskConfirmation<'_> {
     }
 }
 
-/// Ends the number's outstanding confirmation (and its unsent messages)
-/// in favour of a newer one. Found through the one-pending-per-number
-/// index first: a new number (the usual case) costs one lookup.
-async fn supersede(
-    conn: &mut AnyConnection,
-    phone: &str,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let pending: Option<String> =
-        sqlx::query_scalar("SELECT id FROM confirmations WHERE phone = $1 AND state = 'pending'")
-            .bind(phone)
-            .fetch_optional(&mut *conn)
-            .await?;
-    match pending {
-        Some(id) => end(conn, &id, now).await,
-        None => Ok(()),
-    }
-}
-
 /// Ends one pending confirmation, superseded, and its unsent messages.
 async fn end(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), StoreError> {
     cancel_deliveries(conn, id, now).await?;
@@ -200,55 +180,114 @@ async fn queue_message(
     expires_at: Timestamp,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    queue_messages(conn, &[(c, false)], at, expires_at, now).await
+}
+
+/// Messages asking for confirmations, due at `at`, in one statement; a
+/// `true` beside one writes it already superseded (a newer registration
+/// for the number came in the same batch).
+async fn queue_messages(
+    conn: &mut AnyConnection,
+    asks: &[(&AskConfirmation<'_>, bool)],
+    at: Timestamp,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let ids: Vec<String> = asks.iter().map(|_| new_id()).collect();
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(asks.len() * 12);
+    for ((c, superseded), id) in asks.iter().zip(&ids) {
+        params.extend([
+            Param::from(id),
+            c.account_id.into(),
+            c.registration_id.into(),
+            c.phone.into(),
+            c.channel.as_str().into(),
+            c.language.as_str().into(),
+            if *superseded { "superseded" } else { "pending" }.into(),
+            at.into(),
+            expires_at.into(),
+            now.into(),
+            now.into(),
+            c.kiosk_id.into(),
+        ]);
+    }
+    bulk::insert(
+        conn,
         "INSERT INTO deliveries (id, account_id, registration_id, to_phone, channel, language,
                                  state, next_attempt_at, expires_at, created_at, updated_at,
-                                 kiosk_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)",
+                                 kiosk_id)",
+        "",
+        12,
+        &params,
     )
-    .bind(new_id())
-    .bind(c.account_id)
-    .bind(c.registration_id)
-    .bind(c.phone)
-    .bind(c.channel.as_str())
-    .bind(c.language.as_str())
-    .bind(at)
-    .bind(expires_at)
-    .bind(now)
-    .bind(now)
-    .bind(c.kiosk_id)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// In the ingest transaction: the registration's confirmation, replacing
-/// the number's outstanding one, and its first message.
-pub(super) async fn ask(
+/// In the ingest transaction: the registrations' confirmations, in the
+/// batch's order, each replacing the number's outstanding one (stored
+/// before, or earlier in the batch), and their first messages. A few
+/// statements whatever the batch's size; a new number (the usual case)
+/// costs one lookup for the whole batch.
+pub(super) async fn ask_all(
     conn: &mut AnyConnection,
-    c: &AskConfirmation<'_>,
+    asks: &[AskConfirmation<'_>],
     now: Timestamp,
     policy: IngestPolicy,
 ) -> Result<(), StoreError> {
-    supersede(conn, c.phone, now).await?;
-    sqlx::query(
-        "INSERT INTO confirmations (id, account_id, phone, channel, language, kiosk_id,
-                                    applies_change, state, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)",
-    )
-    .bind(c.registration_id)
-    .bind(c.account_id)
-    .bind(c.phone)
-    .bind(c.channel.as_str())
-    .bind(c.language.as_str())
-    .bind(c.kiosk_id)
-    .bind(flag(c.applies_change))
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    queue_message(
+    if asks.is_empty() {
+        return Ok(());
+    }
+    // The numbers' outstanding confirmations, found through the
+    // one-pending-per-number index, end with their unsent messages.
+    let phones: Vec<&str> = asks.iter().map(|c| c.phone).collect();
+    let outstanding: Vec<String> = bulk::with_keys(
         conn,
-        c,
+        "SELECT id FROM confirmations WHERE state = 'pending' AND phone IN ({})",
+        &[],
+        &phones,
+    )
+    .await?
+    .iter()
+    .map(|r| r.get("id"))
+    .collect();
+    for id in &outstanding {
+        end(conn, id, now).await?;
+    }
+    // Within the batch, the last registration of a number is the one asked.
+    let superseded: Vec<bool> = asks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| asks[i + 1..].iter().any(|later| later.phone == c.phone))
+        .collect();
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(asks.len() * 10);
+    for (c, superseded) in asks.iter().zip(&superseded) {
+        params.extend([
+            Param::from(c.registration_id),
+            c.account_id.into(),
+            c.phone.into(),
+            c.channel.as_str().into(),
+            c.language.as_str().into(),
+            c.kiosk_id.into(),
+            flag(c.applies_change).into(),
+            if *superseded { "superseded" } else { "pending" }.into(),
+            now.into(),
+            superseded.then_some(now).into(),
+        ]);
+    }
+    bulk::insert(
+        conn,
+        "INSERT INTO confirmations (id, account_id, phone, channel, language, kiosk_id,
+                                    applies_change, state, created_at, decided_at)",
+        "",
+        10,
+        &params,
+    )
+    .await?;
+    let messages: Vec<(&AskConfirmation<'_>, bool)> = asks.iter().zip(superseded).collect();
+    queue_messages(
+        conn,
+        &messages,
         policy.first_send_at,
         policy.first_send_at.max(now) + policy.delivery_window,
         now,
@@ -346,7 +385,15 @@ impl Store {
             .await?
             .rows_affected();
             if applied == 1 {
-                insert_consent(&mut tx, &c.account_id, consent, Some(&c.id), now).await?;
+                super::profiles::insert_consent_with_options(
+                    &mut tx,
+                    &c.account_id,
+                    consent,
+                    Some(&c.id),
+                    profile,
+                    now,
+                )
+                .await?;
                 write_profile(&mut tx, &c.account_id, profile, now, false).await?;
             }
         }

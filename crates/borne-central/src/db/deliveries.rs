@@ -125,13 +125,31 @@ pub enum DeliveryOutcome {
 }
 
 impl Store {
-    /// Leases the next due delivery for `lease`. Several workers (several
-    /// instances) may run: the conditional UPDATE makes the claim atomic —
-    /// a worker that loses the race for a row (PostgreSQL re-checks the
-    /// condition once the winner commits) gets nothing this time, and
-    /// PostgreSQL's workers skip rows another one is claiming.
+    /// Leases the next due delivery for `lease`: a code first (a resident
+    /// waits for it at a kiosk; `deliveries_codes_due` finds one without
+    /// visiting the confirmations behind it), then a confirmation or a
+    /// reminder. Several workers (several instances) may run: the
+    /// conditional UPDATE makes the claim atomic — a worker that loses the
+    /// race for a row (PostgreSQL re-checks the condition once the winner
+    /// commits) gets nothing this time, and PostgreSQL's workers skip rows
+    /// another one is claiming.
     pub async fn claim_delivery(
         &self,
+        now: Timestamp,
+        lease: Duration,
+    ) -> Result<Option<DeliveryJob>, StoreError> {
+        for kind in ["AND registration_id IS NULL", ""] {
+            if let Some(job) = self.claim_delivery_where(kind, now, lease).await? {
+                return Ok(Some(job));
+            }
+        }
+        Ok(None)
+    }
+
+    /// [`Store::claim_delivery`] among the due deliveries `kind` (an `AND …`) keeps.
+    async fn claim_delivery_where(
+        &self,
+        kind: &str,
         now: Timestamp,
         lease: Duration,
     ) -> Result<Option<DeliveryJob>, StoreError> {
@@ -139,7 +157,7 @@ impl Store {
         let sql = format!(
             "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1, updated_at = $2
              WHERE id = (SELECT id FROM deliveries
-                         WHERE state = 'pending' AND next_attempt_at <= $3
+                         WHERE state = 'pending' {kind} AND next_attempt_at <= $3
                            AND (lease_until IS NULL OR lease_until <= $4)
                          ORDER BY next_attempt_at LIMIT 1{})
                AND state = 'pending' AND (lease_until IS NULL OR lease_until <= $5)

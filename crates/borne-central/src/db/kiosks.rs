@@ -195,6 +195,19 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Revokes the kiosk with this id only (the console's button).
+    pub async fn revoke_kiosk_id(&self, id: &str, now: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE kiosks SET revoked_at = $1, enrollment_code_hash = NULL
+              WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Enrolled kiosks without a heartbeat for longer than `after` seconds.
     pub async fn silent_kiosks(&self, now: Timestamp, after: i64) -> Result<i64, StoreError> {
         sqlx::query_scalar(

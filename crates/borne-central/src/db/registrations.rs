@@ -2,14 +2,16 @@
 //! ingest, the kiosk's hourly cap, pending changes for numbers that have
 //! an account, and the confirmation each one asks the phone for.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use borne_domain::{Channel, ConsentRecord, Language, PhoneNumber, Profile};
 use sqlx::Row;
 
+use super::bulk::Param;
 use super::error::parsed;
-use super::{insert_consent, new_id, write_profile, Coded, Store, StoreError, Timestamp};
+use super::profiles::{insert_consent_with_options, insert_consents, write_profiles, NewConsent};
+use super::{new_id, write_profile, Coded, Store, StoreError, Timestamp};
 
 /// A registration parsed at the edge, ready to store (its `Debug` shows
 /// the id only).
@@ -182,21 +184,16 @@ struct ExistingAccount {
     language: Language,
 }
 
-/// Whose account a registration's number is.
+/// A registration of the batch to store now, as planned before any write.
 #[derive(Debug)]
-enum Holder {
-    /// Created now for this registration (its id).
-    New(String),
-    /// The number had one.
-    Existing(ExistingAccount),
-}
-
-/// `$1, $2, … $n`.
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+struct Planned<'a> {
+    r: &'a NewRegistration,
+    /// Its number, E.164.
+    phone: &'a str,
+    account_id: String,
+    outcome: Outcome,
+    /// The language its confirmation speaks.
+    language: Language,
 }
 
 /// An offline registration waiting for the verified owner's decision
@@ -228,6 +225,10 @@ impl Store {
     /// for the number, so one is outstanding at most) with its delivery,
     /// and the idempotency record. Past the kiosk's hourly cap, new ids
     /// are not stored.
+    ///
+    /// Set-based: the batch is read in a few queries, decided in memory in
+    /// its order (as if stored one after the other), then written with one
+    /// multi-row statement per table, whatever its size.
     pub async fn ingest_registrations(
         &self,
         batch: &[NewRegistration],
@@ -242,8 +243,7 @@ impl Store {
         // writes see one state even with several writers (instances).
         let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
         let (mut tx, claimed) = self.begin_ingest(&ids).await?;
-        // What the batch's ids and numbers already are, in two reads (kept
-        // up to date below: a batch may name one number twice).
+        // What the batch's ids and numbers already are, in two reads.
         // Only the claimed ones: the others are another instance's now.
         let phones: Vec<String> = batch.iter().map(|r| r.phone.e164()).collect();
         let mine = |all: &[&str]| -> Vec<String> {
@@ -264,169 +264,289 @@ impl Store {
             0
         };
         let mut room = self.kiosk_room(&mut tx, kiosk_id, per_hour, now).await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for ((r, claimed), phone) in batch.iter().zip(claimed).zip(phones) {
+
+        // 1. Which registrations are new and within the kiosk's share.
+        let mut out: Vec<Option<Ingested>> = vec![None; batch.len()];
+        let mut fresh: Vec<usize> = Vec::new();
+        for (i, (r, claimed)) in batch.iter().zip(&claimed).enumerate() {
             if !claimed {
-                out.push(Ingested::InProgress);
+                out[i] = Some(Ingested::InProgress);
                 continue;
             }
             if let Some(stored) = known.get(&r.id) {
-                out.push(stored.received_again(&r.content_hash));
+                out[i] = Some(stored.received_again(&r.content_hash));
                 continue;
             }
             if let Some((left, wait)) = room.as_mut() {
                 if *left == 0 {
-                    out.push(Ingested::Limited(*wait));
+                    out[i] = Some(Ingested::Limited(*wait));
                     continue;
                 }
                 *left -= 1;
             }
-            let holder = match accounts.get(&phone).cloned() {
-                Some(account) => Holder::Existing(account),
-                None => self.create_account(&mut tx, &phone, r, now).await?,
-            };
-            let (account_id, outcome, language) = match holder {
-                Holder::New(id) => {
-                    accounts.insert(
-                        phone.clone(),
-                        ExistingAccount {
-                            id: id.clone(),
-                            language: r.profile.language(),
-                        },
-                    );
-                    (id, Outcome::Created, r.language)
-                }
-                Holder::Existing(account) => {
-                    accounts.insert(phone.clone(), account.clone());
-                    let proven = match &r.owner_session_hash {
-                        Some(hash) => sqlx::query(
-                            "SELECT 1 FROM sessions
-                              WHERE token_hash = $1 AND account_id = $2 AND created_at > $3",
-                        )
-                        .bind(hash)
-                        .bind(&account.id)
-                        .bind(policy.owner_sessions_opened_after)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .is_some(),
-                        None => false,
-                    };
-                    if proven {
-                        (account.id, Outcome::Updated, r.language)
-                    } else {
-                        // Never overwritten, confirmed or not: the account
-                        // keeps its language until the change is applied.
-                        (account.id, Outcome::PendingChange, account.language)
-                    }
-                }
-            };
-            match outcome {
-                Outcome::PendingChange => {
-                    sqlx::query(
-                        "UPDATE pending_changes SET state = 'superseded', decided_at = $1
-                         WHERE account_id = $2 AND state = 'pending'",
-                    )
-                    .bind(now)
-                    .bind(&account_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO pending_changes (id, account_id, profile, consent, kiosk_id,
-                                                      captured_at, received_at, state)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')",
-                    )
-                    .bind(&r.id)
-                    .bind(&account_id)
-                    .bind(&r.profile_json)
-                    .bind(&r.consent_json)
-                    .bind(kiosk_id)
-                    .bind(r.captured_at)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Outcome::Created | Outcome::Updated => {
-                    insert_consent(&mut tx, &account_id, &r.consent, Some(&r.id), now).await?;
-                    write_profile(
-                        &mut tx,
-                        &account_id,
-                        &r.profile,
-                        now,
-                        outcome == Outcome::Created,
-                    )
-                    .await?;
-                    if let Some(account) = accounts.get_mut(&phone) {
-                        account.language = r.profile.language();
-                    }
-                }
-            }
-            if outcome != Outcome::Updated {
-                let asked = super::confirmations::AskConfirmation {
-                    registration_id: &r.id,
-                    account_id: &account_id,
-                    phone: &phone,
-                    channel: r.channel,
-                    language,
-                    kiosk_id,
-                    applies_change: outcome == Outcome::PendingChange,
-                };
-                super::confirmations::ask(&mut tx, &asked, now, policy).await?;
-            }
-            sqlx::query(
-                "INSERT INTO registrations (id, content_hash, kiosk_id, account_id, outcome,
-                                            captured_at, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&r.id)
-            .bind(&r.content_hash)
-            .bind(kiosk_id)
-            .bind(&account_id)
-            .bind(outcome.as_str())
-            .bind(r.captured_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
             known.insert(r.id.clone(), StoredContent::Hash(r.content_hash.clone()));
-            out.push(Ingested::Stored(outcome));
+            fresh.push(i);
         }
+
+        // 2. The new numbers' accounts, created by their first registration.
+        let creators = self
+            .create_accounts(&mut tx, batch, &phones, &fresh, &mut accounts, now)
+            .await?;
+
+        // 3. The owners' sessions the registrations carry, if still proofs.
+        let hashes: Vec<&str> = fresh
+            .iter()
+            .filter_map(|&i| batch[i].owner_session_hash.as_deref())
+            .collect();
+        let proofs: HashMap<String, String> = if hashes.is_empty() {
+            HashMap::new()
+        } else {
+            super::bulk::with_keys(
+                &mut tx,
+                "SELECT token_hash, account_id FROM sessions
+                  WHERE created_at > $1 AND token_hash IN ({})",
+                &[policy.owner_sessions_opened_after.into()],
+                &hashes,
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get("token_hash"), r.get("account_id")))
+            .collect()
+        };
+
+        // 4. What each one becomes, in the batch's order.
+        let mut planned: Vec<Planned<'_>> = Vec::with_capacity(fresh.len());
+        for &i in &fresh {
+            let (r, phone) = (&batch[i], phones[i].as_str());
+            let account = accounts.get_mut(phone).ok_or(StoreError::NotFound)?;
+            let (outcome, language) = if creators.contains(&i) {
+                (Outcome::Created, r.language)
+            } else if r
+                .owner_session_hash
+                .as_ref()
+                .and_then(|h| proofs.get(h))
+                .is_some_and(|owner| *owner == account.id)
+            {
+                (Outcome::Updated, r.language)
+            } else {
+                // Never overwritten, confirmed or not: the account keeps
+                // its language until the change is applied.
+                (Outcome::PendingChange, account.language)
+            };
+            if outcome != Outcome::PendingChange {
+                account.language = r.profile.language();
+            }
+            planned.push(Planned {
+                r,
+                phone,
+                account_id: account.id.clone(),
+                outcome,
+                language,
+            });
+            out[i] = Some(Ingested::Stored(outcome));
+        }
+
+        // 5. The writes, one statement per table.
+        write_planned(&mut tx, &planned, kiosk_id, now, policy).await?;
         tx.commit().await?;
-        Ok(out)
+        Ok(out.into_iter().flatten().collect())
     }
 
-    /// A new, unconfirmed account for a registration's number, in the
-    /// profile's language. Conflict-safe: when a live signup (on another
-    /// instance) created the number's account since the batch read it,
-    /// nothing is written and that account is returned, which the
-    /// registration then meets like any existing one — no unique
-    /// violation, and one account per number.
-    async fn create_account(
+    /// Unconfirmed accounts for the numbers that have none, each in its
+    /// first registration's profile language, in one statement; the
+    /// indices of the registrations that created one. Conflict-safe: when
+    /// a live signup (on another instance) created a number's account
+    /// since the batch read it, nothing is written for it and that account
+    /// is read, which its registrations then meet like any existing one —
+    /// no unique violation, and one account per number.
+    async fn create_accounts(
         &self,
         conn: &mut sqlx::AnyConnection,
-        phone: &str,
-        r: &NewRegistration,
+        batch: &[NewRegistration],
+        phones: &[String],
+        fresh: &[usize],
+        accounts: &mut HashMap<String, ExistingAccount>,
         now: Timestamp,
-    ) -> Result<Holder, StoreError> {
-        let id = new_id();
-        let created: Option<String> = sqlx::query_scalar(
-            "INSERT INTO accounts (id, phone, language, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (phone) DO NOTHING RETURNING id",
-        )
-        .bind(&id)
-        .bind(phone)
-        .bind(r.profile.language().as_str())
-        .bind(now)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if created.is_some() {
-            return Ok(Holder::New(id));
+    ) -> Result<HashSet<usize>, StoreError> {
+        let mut firsts: Vec<(usize, String)> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for &i in fresh {
+            let phone = phones[i].as_str();
+            if !accounts.contains_key(phone) && seen.insert(phone) {
+                firsts.push((i, new_id()));
+            }
         }
-        self.accounts_by_phone(conn, &[phone.to_owned()])
-            .await?
-            .remove(phone)
-            .map(Holder::Existing)
-            .ok_or(StoreError::NotFound)
+        if firsts.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut params: Vec<Param<'_>> = Vec::with_capacity(firsts.len() * 4);
+        for (i, id) in &firsts {
+            params.extend([
+                Param::from(id),
+                (&phones[*i]).into(),
+                batch[*i].profile.language().as_str().into(),
+                now.into(),
+            ]);
+        }
+        let created: HashSet<String> = super::bulk::insert(
+            conn,
+            "INSERT INTO accounts (id, phone, language, created_at)",
+            "ON CONFLICT (phone) DO NOTHING RETURNING id",
+            4,
+            &params,
+        )
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
+        let mut creators = HashSet::with_capacity(created.len());
+        let mut taken = Vec::new();
+        for (i, id) in firsts {
+            if created.contains(&id) {
+                accounts.insert(
+                    phones[i].clone(),
+                    ExistingAccount {
+                        id,
+                        language: batch[i].profile.language(),
+                    },
+                );
+                creators.insert(i);
+            } else {
+                taken.push(phones[i].clone());
+            }
+        }
+        if !taken.is_empty() {
+            accounts.extend(self.accounts_by_phone(conn, &taken).await?);
+        }
+        Ok(creators)
+    }
+}
+
+/// The rows of the planned registrations, one multi-row statement per
+/// table.
+async fn write_planned(
+    conn: &mut sqlx::AnyConnection,
+    planned: &[Planned<'_>],
+    kiosk_id: &str,
+    now: Timestamp,
+    policy: IngestPolicy,
+) -> Result<(), StoreError> {
+    if planned.is_empty() {
+        return Ok(());
+    }
+    // Profiles and consents of created and updated accounts.
+    let written: Vec<&Planned<'_>> = planned
+        .iter()
+        .filter(|p| p.outcome != Outcome::PendingChange)
+        .collect();
+    let consents: Vec<NewConsent<'_>> = written
+        .iter()
+        .flat_map(|p| {
+            let (account, registration) = (p.account_id.as_str(), Some(p.r.id.as_str()));
+            std::iter::once(NewConsent::emergency(account, &p.r.consent, registration)).chain(
+                NewConsent::options(account, &p.r.consent, registration, &p.r.profile),
+            )
+        })
+        .collect();
+    insert_consents(conn, &consents, now).await?;
+    let profiles: Vec<(&str, &Profile)> = written
+        .iter()
+        .map(|p| (p.account_id.as_str(), &p.r.profile))
+        .collect();
+    let replaced: Vec<&str> = written
+        .iter()
+        .filter(|p| p.outcome == Outcome::Updated)
+        .map(|p| p.account_id.as_str())
+        .collect();
+    write_profiles(conn, &profiles, &replaced, now).await?;
+
+    // Pending changes: an account's last one waits, the others are
+    // superseded (stored before, or earlier in the batch).
+    let changes: Vec<&Planned<'_>> = planned
+        .iter()
+        .filter(|p| p.outcome == Outcome::PendingChange)
+        .collect();
+    if !changes.is_empty() {
+        let owners: Vec<&str> = changes.iter().map(|p| p.account_id.as_str()).collect();
+        super::bulk::with_keys(
+            conn,
+            "UPDATE pending_changes SET state = 'superseded', decided_at = $1
+              WHERE state = 'pending' AND account_id IN ({})",
+            &[now.into()],
+            &owners,
+        )
+        .await?;
+        let mut params: Vec<Param<'_>> = Vec::with_capacity(changes.len() * 9);
+        for (n, p) in changes.iter().enumerate() {
+            let superseded = changes[n + 1..]
+                .iter()
+                .any(|later| later.account_id == p.account_id);
+            params.extend([
+                Param::from(&p.r.id),
+                (&p.account_id).into(),
+                (&p.r.profile_json).into(),
+                (&p.r.consent_json).into(),
+                kiosk_id.into(),
+                p.r.captured_at.into(),
+                now.into(),
+                if superseded { "superseded" } else { "pending" }.into(),
+                superseded.then_some(now).into(),
+            ]);
+        }
+        super::bulk::insert(
+            conn,
+            "INSERT INTO pending_changes (id, account_id, profile, consent, kiosk_id,
+                                          captured_at, received_at, state, decided_at)",
+            "",
+            9,
+            &params,
+        )
+        .await?;
     }
 
+    // The confirmations asked of the phones (none for an update its owner
+    // proved).
+    let asks: Vec<super::confirmations::AskConfirmation<'_>> = planned
+        .iter()
+        .filter(|p| p.outcome != Outcome::Updated)
+        .map(|p| super::confirmations::AskConfirmation {
+            registration_id: &p.r.id,
+            account_id: &p.account_id,
+            phone: p.phone,
+            channel: p.r.channel,
+            language: p.language,
+            kiosk_id,
+            applies_change: p.outcome == Outcome::PendingChange,
+        })
+        .collect();
+    super::confirmations::ask_all(conn, &asks, now, policy).await?;
+
+    // The idempotency records.
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(planned.len() * 7);
+    for p in planned {
+        params.extend([
+            Param::from(&p.r.id),
+            (&p.r.content_hash).into(),
+            kiosk_id.into(),
+            (&p.account_id).into(),
+            p.outcome.as_str().into(),
+            p.r.captured_at.into(),
+            now.into(),
+        ]);
+    }
+    super::bulk::insert(
+        conn,
+        "INSERT INTO registrations (id, content_hash, kiosk_id, account_id, outcome,
+                                    captured_at, received_at)",
+        "",
+        7,
+        &params,
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
     /// How many more registrations this kiosk may sync within the hour,
     /// and when the oldest of the hour stops counting (`None`: no cap).
     async fn kiosk_room(
@@ -465,24 +585,22 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let sql = format!(
+        let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Ok(super::bulk::with_keys(
+            conn,
             "SELECT id, content_hash FROM registrations WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for id in ids {
-            q = q.bind(id);
-        }
-        Ok(q.fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| {
-                (
-                    r.get("id"),
-                    StoredContent::from_column(r.get("content_hash")),
-                )
-            })
-            .collect())
+            &[],
+            &keys,
+        )
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.get("id"),
+                StoredContent::from_column(r.get("content_hash")),
+            )
+        })
+        .collect())
     }
 
     /// The accounts these numbers (E.164) already have.
@@ -494,28 +612,26 @@ impl Store {
         if phones.is_empty() {
             return Ok(HashMap::new());
         }
-        let sql = format!(
+        let keys: Vec<&str> = phones.iter().map(String::as_str).collect();
+        super::bulk::with_keys(
+            conn,
             "SELECT id, phone, language FROM accounts WHERE phone IN ({})",
-            placeholders(phones.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for phone in phones {
-            q = q.bind(phone);
-        }
-        q.fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let language = r.get::<String, _>("language");
-                Ok((
-                    r.get("phone"),
-                    ExistingAccount {
-                        id: r.get("id"),
-                        language: parsed("accounts.language", &language, Language::parse)?,
-                    },
-                ))
-            })
-            .collect()
+            &[],
+            &keys,
+        )
+        .await?
+        .into_iter()
+        .map(|r| {
+            let language = r.get::<String, _>("language");
+            Ok((
+                r.get("phone"),
+                ExistingAccount {
+                    id: r.get("id"),
+                    language: parsed("accounts.language", &language, Language::parse)?,
+                },
+            ))
+        })
+        .collect()
     }
 
     /// The newest change waiting for this account's owner.
@@ -572,7 +688,8 @@ impl Store {
             return Ok(false);
         }
         if let Some((profile, consent)) = apply {
-            insert_consent(&mut tx, account_id, consent, Some(id), now).await?;
+            insert_consent_with_options(&mut tx, account_id, consent, Some(id), profile, now)
+                .await?;
             write_profile(&mut tx, account_id, profile, now, false).await?;
         }
         super::confirmations::end_for_change(&mut tx, id, now).await?;

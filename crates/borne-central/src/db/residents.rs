@@ -166,6 +166,28 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// The accounts whose offline registration has this reference (the
+    /// last 8 hex digits of its id, `3F2A-9C1D`, as the kiosk printed it):
+    /// usually one; two ids may share a reference.
+    pub async fn accounts_of_reference(&self, reference: &str) -> Result<Vec<String>, StoreError> {
+        let hex: String = reference
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .collect::<String>()
+            .to_lowercase();
+        if hex.len() != 8 {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar(
+            "SELECT DISTINCT account_id FROM registrations
+              WHERE account_id IS NOT NULL AND LOWER(REPLACE(id, '-', '')) LIKE $1",
+        )
+        .bind(format!("%{hex}"))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::from)
+    }
+
     /// Everything stored about one resident: the account, the profile and
     /// contact points, every consent, the SMS opt-out, the codes'
     /// deliveries (never a code), offline registrations waiting, and where
@@ -184,14 +206,17 @@ impl Store {
         let phone: String = a.get("phone");
         let profile = self.load_profile(account_id).await?;
         let consents = sqlx::query(
-            "SELECT text_version, language, accepted_at, recorded_at, kiosk_id, staff_assisted
-               FROM consents WHERE account_id = $1 ORDER BY recorded_at",
+            "SELECT purpose, choices, text_version, language, accepted_at, recorded_at, kiosk_id,
+                    staff_assisted
+               FROM consents WHERE account_id = $1 ORDER BY recorded_at, purpose",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
         .await?
         .into_iter()
         .map(|c| wire::ConsentEntry {
+            purpose: c.get("purpose"),
+            choices: c.get("choices"),
             text_version: c.get("text_version"),
             language: c.get("language"),
             accepted_at: rfc3339(c.get("accepted_at")),
@@ -305,6 +330,48 @@ impl Store {
         tx.commit().await?;
         Ok(gone)
     }
+
+    /// An administrator deletes the account ([`Store::delete_account`]),
+    /// and the same transaction logs who did it
+    /// ([`crate::access::AccessAction::Delete`], with the deletion
+    /// record's id). `None` when there is no such account.
+    pub async fn delete_account_logged(
+        &self,
+        account_id: &str,
+        who: &crate::access::Accessor,
+        now: Timestamp,
+    ) -> Result<Option<DeletionRecord>, StoreError> {
+        let mut tx = self.begin_account(account_id).await?;
+        if !erase_account(&mut tx, account_id, Erasable::Any).await? {
+            return Ok(None);
+        }
+        let by = DeletionBy::Administrator;
+        let id = record_deletion(&mut tx, by, now).await?;
+        super::access_log::append(
+            &mut tx,
+            who,
+            crate::access::AccessAction::Delete,
+            Some(account_id),
+            Some(&format!("deletion {id}")),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(DeletionRecord {
+            id,
+            deleted_at: now,
+            requested_by: by,
+        }))
+    }
+}
+
+/// A row of `deletions`: that an account was deleted, when, at whose
+/// request; nothing that identifies the resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionRecord {
+    pub id: String,
+    pub deleted_at: Timestamp,
+    pub requested_by: DeletionBy,
 }
 
 /// Which accounts [`erase_account`] may take, checked in its transaction.
@@ -379,12 +446,13 @@ pub(super) async fn record_deletion(
     conn: &mut AnyConnection,
     by: DeletionBy,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
+    let id = new_id();
     sqlx::query("INSERT INTO deletions (id, deleted_at, requested_by) VALUES ($1, $2, $3)")
-        .bind(new_id())
+        .bind(&id)
         .bind(now)
         .bind(by.as_str())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(id)
 }

@@ -8,10 +8,10 @@ use axum::Json;
 use borne_protocol as wire;
 use serde::{Deserialize, Serialize};
 
-use super::{rfc3339, ApiError, ApiPath, ApiQuery, AppState};
+use super::{rfc3339, ApiError, ApiPath, ApiQuery, AppState, Peer};
+use crate::access::{AccessAction, Accessor};
 use crate::codes;
 use crate::db::now;
-use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
 
 /// Only the administrator's token opens these routes; without one
 /// configured they do not exist.
@@ -68,6 +68,7 @@ pub(super) struct ExportQuery {
 )]
 pub(super) async fn contacts_csv(
     State(state): State<AppState>,
+    peer: Peer,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let since = match q.since.as_deref() {
@@ -84,6 +85,20 @@ pub(super) async fn contacts_csv(
         .export_contacts(!q.include_unconfirmed, since)
         .await?;
     let body = crate::export::contacts_csv(&rows)?;
+    state
+        .store
+        .log_access(
+            &Accessor::api_token(peer.ip()),
+            AccessAction::ExportContacts,
+            None,
+            Some(&crate::export::filters(
+                q.include_unconfirmed,
+                since,
+                rows.len(),
+            )),
+            now(),
+        )
+        .await?;
     tracing::info!(rows = rows.len(), "contacts exported");
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -160,15 +175,9 @@ pub(super) async fn resend_confirmation(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let now = now();
-    let send_at = state.config.send_window.next_open(now);
-    if !state
-        .store
-        .resend_confirmation(&id, send_at, CONFIRMATION_WINDOW_SECONDS, now)
+    crate::confirmations::resend(&state.store, &state.config.send_window, &id, now())
         .await?
-    {
-        return Err(ApiError::NotFound);
-    }
+        .ok_or(ApiError::NotFound)?;
     state.wake.notify_one();
     tracing::info!(registration = %id, "confirmation resent by an administrator");
     Ok(StatusCode::ACCEPTED)

@@ -4,6 +4,7 @@
 //! they parse, call a service (or the store), map errors.
 
 mod admin;
+mod console;
 mod error;
 mod health;
 mod kiosks;
@@ -31,6 +32,7 @@ use secrecy::SecretString;
 use tokio::sync::Notify;
 use tower_http::trace::TraceLayer;
 
+pub use console::{console_routes, Access, ConsoleRoute};
 pub use error::ApiError;
 pub(crate) use transport::{bind, serve};
 
@@ -54,6 +56,8 @@ pub struct AppState {
     pub in_flight: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// Every argon2 hash or verification goes through it.
     pub hashes: HashGate,
+    /// Kiosk syncs admitted at once; the others get 429.
+    pub intake: crate::ingest::Intake,
 }
 
 /// The enrolled kiosk behind a request (its device token).
@@ -114,7 +118,8 @@ pub fn public_router(state: AppState) -> Router {
 }
 
 /// What the administration listener (`BORNE_ADMIN_LISTEN`, loopback by
-/// default) serves: `/v1/admin/*` and `/metrics`, and the probes.
+/// default) serves: `/v1/admin/*`, `/metrics`, the console at `/admin`,
+/// and the probes.
 pub fn admin_router(state: AppState) -> Router {
     let body = body_rule(&state, state.config.http.body_limit);
     let admin_api = Router::new()
@@ -133,6 +138,7 @@ pub fn admin_router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .merge(console::router(&state))
         .layer(middleware::from_fn_with_state(body, transport::read_body))
         .nest("/v1", admin_api);
     common_layers(routes, state)
@@ -228,6 +234,30 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     let response = next.run(request).await;
     state.metrics.request(&route, response.status().as_u16());
     response
+}
+
+/// The client's address (the access log's « from where »); `0.0.0.0`
+/// for a request made inside the process (tests with `oneshot`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(std::net::SocketAddr);
+
+impl Peer {
+    pub fn ip(self) -> std::net::IpAddr {
+        self.0.ip()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| ([0, 0, 0, 0], 0).into(), |c| c.0),
+        ))
+    }
 }
 
 /// The `borne-session` header, as the store knows it (its SHA-256).

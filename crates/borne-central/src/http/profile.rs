@@ -2,10 +2,11 @@
 //! `PUT /v1/profile` (the form's rules are in [`crate::profile`]).
 
 use axum::extract::State;
+use axum::Extension;
 use axum::Json;
 use borne_protocol as wire;
 
-use super::{rfc3339, ApiError, ApiJson, AppState, Session};
+use super::{rfc3339, ApiError, ApiJson, AppState, KioskIdentity, Session};
 use crate::db::now;
 
 /// The resident's stored profile (`null`: none saved yet).
@@ -51,6 +52,7 @@ pub(super) async fn get_profile(
 )]
 pub(super) async fn put_profile(
     State(state): State<AppState>,
+    Extension(kiosk): Extension<KioskIdentity>,
     session: Session,
     ApiJson(form): ApiJson<wire::Profile>,
 ) -> Result<Json<wire::SavedProfile>, ApiError> {
@@ -62,7 +64,7 @@ pub(super) async fn put_profile(
     // /v1/me` on another request): their session ended with it.
     if !state
         .store
-        .save_profile(&session.account_id, &profile, now)
+        .save_profile(&session.account_id, &profile, &kiosk.id, now)
         .await?
     {
         return Err(ApiError::SessionExpired);

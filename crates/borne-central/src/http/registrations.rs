@@ -66,7 +66,9 @@ fn answer(id: &str, received: &Received) -> wire::RegistrationResult {
 }
 
 /// One transaction for the whole batch; one result per registration, in
-/// order. A registration another request is storing right now gets 409;
+/// order. When this instance already has as many batches in hand as it
+/// takes at once, 429 with a jittered `Retry-After` (back-pressure: the
+/// kiosk keeps its queue and comes back later). A registration another request is storing right now gets 409;
 /// one over the kiosk's hourly cap 429 (the whole answer is 429 with
 /// `Retry-After` when none of the batch could be taken); an invalid one,
 /// or a known id with other content, 422. Every stored one is only
@@ -81,7 +83,7 @@ fn answer(id: &str, received: &Received) -> wire::RegistrationResult {
         (status = 200, description = "One result per registration, in order: `status` 200 (`accepted`), 409 or 429 (retry later) or 422 (never retry)", body = wire::RegistrationBatchResult),
         (status = 400, description = "`request.malformed`, `registrations.too_many` (over 100) or `api.version_mismatch`", body = wire::ErrorBody),
         (status = 401, description = "`kiosk.unauthorized` or `kiosk.revoked`", body = wire::ErrorBody),
-        (status = 429, description = "`rate_limited`: the kiosk's hourly cap; none of the batch was taken", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
+        (status = 429, description = "`rate_limited`: the kiosk's hourly cap (none of the batch was taken), or this instance is storing as many batches as it takes at once (`BORNE_SYNC_CONCURRENCY`; nothing was read); retry after the jittered `Retry-After`", body = wire::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait, as `retry_after_seconds`"))),
         (status = 500, description = "`internal`", body = wire::ErrorBody),
     )
 )]
@@ -90,6 +92,13 @@ pub(super) async fn ingest(
     Extension(kiosk): Extension<KioskIdentity>,
     ApiJson(batch): ApiJson<wire::RegistrationBatch>,
 ) -> Result<Json<wire::RegistrationBatchResult>, ApiError> {
+    let _turn = state.intake.admit().map_err(|retry_after| {
+        state.metrics.rate_limited("sync_backlog");
+        ApiError::RateLimited {
+            limit: "sync_backlog",
+            retry_after,
+        }
+    })?;
     let ctx = Ingest {
         store: &state.store,
         config: &state.config,

@@ -104,6 +104,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         // Confirmations go out whatever the hour the suite runs at (the
         // send hours have their own tests).
         ("BORNE_SEND_HOURS", "00:00-24:00".to_string()),
+        // Sends at once (the pace has its own tests).
+        ("BORNE_SMS_PER_SECOND", "1000".to_string()),
+        ("BORNE_CALLS_PER_SECOND", "1000".to_string()),
     ];
     let mut config =
         Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))

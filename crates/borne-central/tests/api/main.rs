@@ -4,6 +4,7 @@
 //! suite), the console provider writing to a file.
 
 mod confirmations;
+mod console;
 mod garbage;
 mod hardening;
 mod helpers;

@@ -244,3 +244,64 @@ async fn a_profile_saved_as_the_account_is_deleted_gets_401() {
     );
     app.stop().await;
 }
+
+/// Step 5's optional choices are recorded like the emergency consent: the
+/// text version of their wording, the language, the time and the kiosk,
+/// with the categories chosen; none when none is given.
+#[tokio::test]
+async fn optional_choices_are_recorded_as_consents_with_their_text_version() {
+    let app = spawn_app().await;
+    let session = app.session("514 555-0142").await;
+    let mut p = profile();
+    p["newsletter"] = json!(false);
+    assert_eq!(put(&app, &session, &p).send().await.unwrap().status(), 200);
+    let db = app.db().await;
+    let options = |db: sqlx::AnyPool| async move {
+        let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT purpose, text_version, language, kiosk_id, choices FROM consents
+              WHERE purpose <> 'emergency' ORDER BY purpose",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        rows
+    };
+    assert!(
+        options(db.clone()).await.is_empty(),
+        "nothing chosen, nothing recorded"
+    );
+
+    p["newsletter"] = json!(true);
+    p["categories"] = json!(["boil_water", "snow_removal"]);
+    assert_eq!(put(&app, &session, &p).send().await.unwrap().status(), 200);
+    let version = borne_domain::OPTIONS_TEXT_VERSION.to_owned();
+    assert_eq!(
+        options(db.clone()).await,
+        vec![
+            (
+                "categories".into(),
+                version.clone(),
+                "fr".into(),
+                app.kiosk_id.clone(),
+                Some("boil_water,snow_removal".into())
+            ),
+            (
+                "newsletter".into(),
+                version,
+                "fr".into(),
+                app.kiosk_id.clone(),
+                None
+            ),
+        ]
+    );
+    let (emergency,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM consents WHERE purpose = 'emergency'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        emergency, 1,
+        "step 1's consent stays the only emergency one"
+    );
+    app.stop().await;
+}

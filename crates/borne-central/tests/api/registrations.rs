@@ -207,3 +207,43 @@ async fn an_id_still_being_stored_gets_409_then_the_stored_result() {
     let third: Value = sync(&app, &batch).await;
     assert_eq!(third, first);
 }
+
+/// An offline registration's optional choices are recorded with it, like
+/// its emergency consent (same kiosk, time and language), under the
+/// options' text version.
+#[tokio::test]
+async fn an_offline_registrations_optional_choices_are_recorded_with_its_consent() {
+    let app = spawn_app().await;
+    let mut r = registration(&id(), "514 555-0160", "Lavoie");
+    r["profile"]["newsletter"] = json!(true);
+    r["profile"]["categories"] = json!(["community"]);
+    let answer = sync(&app, &json!({ "registrations": [r] })).await;
+    assert_eq!(answer["results"][0]["status"], 200);
+    let rows: Vec<(String, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT purpose, text_version, accepted_at, choices FROM consents ORDER BY purpose",
+    )
+    .fetch_all(&app.db().await)
+    .await
+    .unwrap();
+    let accepted = rows[0].2;
+    assert!(
+        rows.iter().all(|row| row.2 == accepted),
+        "one time: {rows:?}"
+    );
+    let purposes: Vec<(&str, &str, Option<&str>)> = rows
+        .iter()
+        .map(|(p, v, _, c)| (p.as_str(), v.as_str(), c.as_deref()))
+        .collect();
+    assert_eq!(
+        purposes,
+        vec![
+            (
+                "categories",
+                borne_domain::OPTIONS_TEXT_VERSION,
+                Some("community")
+            ),
+            ("emergency", borne_domain::CONSENT_TEXT_VERSION, None),
+            ("newsletter", borne_domain::OPTIONS_TEXT_VERSION, None),
+        ]
+    );
+}

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use borne_domain::{ConsentRecord, CONSENT_TEXT_VERSION};
 use borne_protocol as wire;
 use borne_protocol::ipc::{Connectivity, KioskInfo};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
     Captcha, CaptchaService, CentralClient, ClientError, Clock, KioskConfig, Queue, SyncWorker,
@@ -188,6 +188,26 @@ impl Kiosk {
         self.staff.store(false, Ordering::SeqCst);
         tracing::info!("session wiped");
         ended.token().cloned()
+    }
+
+    /// Changes the resident's session; a central session the change drops
+    /// (a new code asked, another login, the offline variant) is ended on
+    /// the server too, without waiting, as the wipe ends it.
+    fn change_session<T>(&self, change: impl FnOnce(&mut Session) -> T) -> T {
+        let (answer, dropped) = {
+            let mut session = self.session();
+            let before = session.token().cloned();
+            let answer = change(&mut session);
+            let kept = matches!(
+                (&before, session.token()),
+                (Some(b), Some(a)) if b.expose_secret() == a.expose_secret()
+            );
+            (answer, before.filter(|_| !kept))
+        };
+        if let Some(token) = dropped {
+            self.end_central_session(token);
+        }
+        answer
     }
 
     /// `DELETE /v1/session` in the background: the wipe never waits on

@@ -53,8 +53,9 @@ impl Kiosk {
             return Err(KioskError::Invalid(errors).into());
         };
         let consent = self.consent(form.language, form.staff_assisted);
-        self.session()
-            .request_code(phone.clone(), channel, form.language, consent.clone());
+        self.change_session(|s| {
+            s.request_code(phone.clone(), channel, form.language, consent.clone());
+        });
         if !self.client.connectivity().is_online() {
             self.check_offline_cap(form.staff_assisted).await?;
             return Ok(CodeRequestOutcome::Offline(self.go_offline(&phone)?));
@@ -111,8 +112,7 @@ impl Kiosk {
     /// nothing typed in step 1 lost. Needs step 1 for `phone`.
     fn go_offline(&self, phone: &PhoneNumber) -> Result<OfflineForm, KioskError> {
         let language = self
-            .session()
-            .go_offline(phone)
+            .change_session(|s| s.go_offline(phone))
             .ok_or(KioskError::SessionExpired)?;
         tracing::info!("offline variant: the registration will be queued");
         Ok(OfflineForm {
@@ -200,13 +200,13 @@ impl Kiosk {
             }
             Err(e) => return Err(e.into()),
         };
-        let language = {
-            let mut s = self.session();
+        let pending = response.pending_change.as_ref().map(|p| p.id.clone());
+        let token = SecretString::from(response.session_token);
+        let language = self.change_session(|s| {
             let language = s.language();
-            let pending = response.pending_change.as_ref().map(|p| p.id.clone());
-            s.log_in(&phone, SecretString::from(response.session_token), pending);
+            s.log_in(&phone, token, pending);
             language
-        };
+        });
         let existing = response.profile.is_some();
         let profile = response
             .profile

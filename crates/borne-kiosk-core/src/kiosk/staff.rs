@@ -29,7 +29,14 @@ impl Kiosk {
             return Err(KioskError::StaffDisabled.into());
         };
         let _one = self.pin_check.lock().await;
-        let guard = self.queue.pin_guard().await.map_err(KioskError::from)?;
+        // The lock counts tries against this PIN only: a new one (set by
+        // the town's IT person) starts unlocked.
+        let salt = crate::staff::pin_salt(&hash);
+        let guard = self
+            .queue
+            .pin_guard(&salt)
+            .await
+            .map_err(KioskError::from)?;
         if let Some(wait) = guard.locked_for(self.clock.now()) {
             return Err(KioskError::StaffLocked {
                 retry_after_seconds: seconds(wait).max(1),
@@ -43,7 +50,7 @@ impl Kiosk {
             let now = self.clock.now();
             let wrong = self
                 .queue
-                .update_pin_guard(|g| g.wrong(now))
+                .update_pin_guard(&salt, |g| g.wrong(now))
                 .await
                 .map_err(KioskError::from)?;
             return Err(match wrong {
@@ -65,7 +72,7 @@ impl Kiosk {
         }
         if guard != PinGuard::default() {
             self.queue
-                .update_pin_guard(PinGuard::right)
+                .update_pin_guard(&salt, PinGuard::right)
                 .await
                 .map_err(KioskError::from)?;
         }

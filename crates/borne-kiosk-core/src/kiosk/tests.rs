@@ -220,6 +220,34 @@ async fn the_staff_pin_lock_survives_a_restart_and_escalates_until_the_right_pin
     assert_eq!(five_wrong_pins(&k).await, Some(300));
 }
 
+/// A passer-by who locked staff out is undone by a new staff PIN: the lock
+/// counted tries against the old one. The old PIN, configured again, finds
+/// nothing of the old lock either (a new hash of it has a new salt).
+#[tokio::test]
+async fn a_new_staff_pin_starts_without_the_lock_of_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::fixed(1_800_000_000_000);
+    let with_pin = |pin: &str| {
+        [(
+            "BORNE_KIOSK_STAFF_PIN_HASH",
+            crate::hash_staff_pin(pin).unwrap(),
+        )]
+    };
+    let old = with_pin("482913");
+    let k = open_in(dir.path(), UNREACHABLE, &old, clock.clone()).await;
+    assert_eq!(five_wrong_pins(&k).await, Some(300));
+    stop(k).await;
+    let k = open_in(dir.path(), UNREACHABLE, &old, clock.clone()).await;
+    assert_eq!(
+        refused_pin(&k, "482913").await.0,
+        "staff.locked",
+        "the same PIN: still locked"
+    );
+    stop(k).await;
+    let k = open_in(dir.path(), UNREACHABLE, &with_pin("735102"), clock.clone()).await;
+    k.staff_login("735102".into()).await.unwrap();
+}
+
 /// The wire answer of a central server that refuses every registration
 /// of the batch for good.
 fn refuse_all(request: &Request) -> ResponseTemplate {
@@ -287,6 +315,20 @@ async fn registrations_the_central_server_refused_are_deleted_after_the_retentio
         1,
         "kept for staff"
     );
+    // Staff see it listed: the resident's reference, when, and the
+    // central server's reason as a code the panel translates.
+    let status = k.sync.status().await.unwrap();
+    assert_eq!(
+        status.rejected_registrations,
+        vec![wire::ipc::RejectedRegistration {
+            reference: wire::registration_reference(&registration.id),
+            captured_at: status.rejected_registrations[0].captured_at.clone(),
+            rejected_at: status.rejected_registrations[0].rejected_at.clone(),
+            reason: "profile.invalid".into(),
+        }]
+    );
+    let listed = serde_json::to_string(&status).unwrap();
+    assert!(!listed.contains("5145550142"), "no personal data: {listed}");
 
     // The worker's periodic check: kept until 30 days after the refusal.
     assert!(k.sync.check().await);
@@ -357,4 +399,55 @@ async fn a_wiped_session_is_ended_on_the_central_server_without_waiting() {
     // `expect(1)` is checked here: one DELETE, with the session and the
     // device token, and no other.
     central.verify().await;
+}
+
+/// A logged-in resident who logs in again (another number, or the same
+/// with a new code) leaves no central session behind: the one dropped is
+/// ended on the server, as the wipe would; the new one stays.
+#[tokio::test]
+async fn a_session_replaced_by_another_login_is_ended_on_the_central_server() {
+    let central = MockServer::start().await;
+    let logins = std::sync::atomic::AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .and(path("/v1/login"))
+        .respond_with(move |_: &Request| {
+            let n = logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ResponseTemplate::new(200).set_body_json(wire::LoginResponse {
+                session_token: format!("session-{n}"),
+                session_idle_seconds: 900,
+                profile: None,
+                pending_change: None,
+            })
+        })
+        .mount(&central)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/session"))
+        .and(header(wire::SESSION_HEADER, "session-0"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&central)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let k = open_in(dir.path(), &central.uri(), &[], Clock::system()).await;
+    for phone in ["514 555-0142", "514 555-0143"] {
+        k.login(LoginForm {
+            phone: phone.into(),
+            code: "123456".into(),
+        })
+        .await
+        .unwrap();
+    }
+    let mut ended = false;
+    for _ in 0..500 {
+        let requests = central.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.method.as_str() == "DELETE") {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ended, "the replaced session was never ended");
+    assert!(k.session().token().is_some(), "the new session stays");
+    // `expect(1)`: session-0 ended, session-1 not.
 }
