@@ -134,7 +134,8 @@ for _ in $(seq 1 600); do
 done
 [ -n "$up" ] || { cat "$work/kiosk.log"; fail "the kiosk never said its first screen is interactive"; }
 say "first screen interactive $(( $(ms) - t )) ms after cage started"
-sed 's/\x1b\[[0-9;]*m//g' "$work/kiosk.log" | grep -q "kiosk starting.*version=$version" || { cat "$work/kiosk.log"; fail "the kiosk did not say its version $version"; }
+sed 's/\x1b\[[0-9;]*m//g' "$work/kiosk.log" > "$work/kiosk.plain.log"
+grep -q "kiosk starting.*version=$version" "$work/kiosk.plain.log" || { cat "$work/kiosk.log"; fail "the kiosk did not say its version $version"; }
 kill -TERM -- "-$kiosk_pgid" 2>/dev/null || true
 wait "$kiosk_pgid" 2>/dev/null || true
 kiosk_pgid=""
@@ -194,8 +195,11 @@ for _ in $(seq 1 300); do
 done
 [ -n "$ready" ] || { cat "$work/central.log"; fail "/readyz never answered 200"; }
 say "/readyz 200 $(( $(ms) - t )) ms after start"
-borne-central-admin kiosk enroll --name "Essai du paquet" | grep -q "enrollment code" || fail "borne-central-admin kiosk enroll"
-borne-central-admin kiosk list | grep -q "Essai du paquet" || fail "borne-central-admin kiosk list"
+# Whole outputs, then grep: grep -q would close the pipe early.
+out=$(borne-central-admin kiosk enroll --name "Essai du paquet") || fail "borne-central-admin kiosk enroll"
+grep -q "enrollment code" <<<"$out" || fail "borne-central-admin kiosk enroll printed no code"
+out=$(borne-central-admin kiosk list) || fail "borne-central-admin kiosk list"
+grep -q "Essai du paquet" <<<"$out" || fail "borne-central-admin kiosk list does not show the kiosk"
 [ "$(stat -c %U "/var/lib/borne/borne-central.sqlite")" = borne ] || fail "the database is not the service user's"
 kill -TERM "$central_pid"
 wait "$central_pid" 2>/dev/null || true
@@ -222,8 +226,8 @@ register() {
 }
 register --pubkey "$work/release.key.pub" | tee "$work/release.txt"
 grep -q "signature verified" "$work/release.txt" || fail "release.sh did not register a verified release"
-BORNE_DATABASE_URL="$db" BORNE_LOG=warn "$target_dir/debug/borne-central" release list | grep -Eq "linux-x86_64 +$version " \
-    || fail "release list does not show the release"
+out=$(BORNE_DATABASE_URL="$db" BORNE_LOG=warn "$target_dir/debug/borne-central" release list)
+grep -Eq "linux-x86_64 +$version " <<<"$out" || fail "release list does not show the release"
 # Signed with a key kiosks do not trust (the repository's): refused.
 if register > "$work/release.txt" 2>&1; then fail "release.sh registered a release kiosks would refuse"; fi
 grep -q "does not verify" "$work/release.txt" || { cat "$work/release.txt"; fail "unexpected refusal"; }
