@@ -21,6 +21,11 @@ APT_PACKAGES=(
     libspeechd-dev libclang-dev speech-dispatcher speech-dispatcher-espeak-ng espeak-ng
     # The administration console's browser test (tests/admin_console.rs).
     chromium chromium-driver
+    # Packages and other platforms: cage runs the packaged kiosk (and its
+    # test, headless; it will not start without Xwayland), lintian checks
+    # the .debs, adduser is what their scripts use, systemd-analyze checks
+    # their units, mingw's C compiler builds the Windows check's C code.
+    cage xwayland lintian adduser systemd gcc-mingw-w64-x86-64
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -42,6 +47,16 @@ if ! command -v cargo >/dev/null 2>&1; then
         export PATH="$HOME/.cargo/bin:$PATH"
     fi
 fi
+
+# The standard libraries of the other platforms the kiosk is checked for
+# (scripts/test.sh: Windows through mingw, macOS for the crates without
+# Tauri; README « Deploying »).
+for target in x86_64-pc-windows-gnu aarch64-apple-darwin; do
+    if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+        say "adding the Rust target $target"
+        rustup target add "$target"
+    fi
+done
 
 # Node.js 20 or newer for the UI build (Vite 8).
 if ! command -v npm >/dev/null 2>&1; then

@@ -298,7 +298,7 @@ impl CentralProcess {
             Duration::from_secs(10),
             Default::default(),
         )?;
-        let got = client.enroll(&code).await?;
+        let got = client.enroll(&code, "0.0.0").await?;
         Ok(DeviceCredential {
             kiosk_id: got.kiosk_id,
             kiosk_name: got.kiosk_name,

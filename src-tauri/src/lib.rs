@@ -37,9 +37,10 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                 .path()
                 .app_data_dir()
                 .unwrap_or_else(|_| std::env::temp_dir().join("borne-kiosk"));
-            let config = KioskConfig::from_env(default_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-            tracing::info!(central = %config.central_url, kiosk_id = %config.kiosk_id, "kiosk starting");
-            let (kiosk_update_url, update_check) = (config.update_url.clone(), config.update_check);
+            let mut config = KioskConfig::from_env(default_dir).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            config.app_version = app.package_info().version.to_string();
+            tracing::info!(central = %config.central_url, kiosk_id = %config.kiosk_id, version = %config.app_version, "kiosk starting");
+            let (updates_on, update_check) = (config.updates, config.update_check);
             lockdown::main_window(app)?;
             app.manage(KioskSlot::default());
             app.manage(updates::Updates::default());
@@ -60,8 +61,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
                     }
                 }
             });
-            if let Some(url) = kiosk_update_url.clone() {
-                tauri::async_runtime::spawn(updates::run(app.handle().clone(), url, update_check));
+            if updates_on {
+                tauri::async_runtime::spawn(updates::run(app.handle().clone(), update_check));
             }
             Ok(())
         })

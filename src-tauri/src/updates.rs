@@ -1,16 +1,21 @@
-//! Signed updates (tauri-plugin-updater). The release public key is in
-//! `tauri.conf.json` (`plugins.updater.pubkey`); where to look is kiosk
-//! configuration (`BORNE_KIOSK_UPDATE_URL`). An update is checked for and
-//! downloaded only while nobody uses the kiosk, its minisign signature is
-//! checked before anything is written, and it is installed only when the
-//! UI says the attract screen is showing; then the kiosk restarts.
-//! A refused update is logged and the kiosk keeps running its version.
+//! Signed updates (tauri-plugin-updater), asked of the central server the
+//! kiosk already trusts: `GET /v1/updates/{target}-{arch}/{version}` with
+//! the device token ([`UpdateSource`]); the server answers the newest
+//! release its staged rollout offers this kiosk, or 204. The release
+//! public key is in `tauri.conf.json` (`plugins.updater.pubkey`). An
+//! update is checked for and downloaded only while nobody uses the kiosk,
+//! only from that same server (whatever host the answer names), its
+//! minisign signature is checked before anything is written, and it is
+//! installed only when the UI says the attract screen is showing; then
+//! the kiosk restarts. A refused update is logged and the kiosk keeps
+//! running its version.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::KioskSlot;
+use borne_kiosk_core::UpdateSource;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Update, UpdaterExt};
 
@@ -65,34 +70,47 @@ impl Updates {
     }
 }
 
-/// Asks `endpoint` for a newer version and downloads it; `None` when this
-/// version is current. Fails on a bad signature or a tampered file,
-/// before anything is written.
+/// Asks the central server for a newer version and downloads it; `None`
+/// when this version is current. Fails on a bad signature, a tampered
+/// file or a download elsewhere than the central server, before anything
+/// is written.
 pub async fn fetch<R: Runtime>(
     app: &AppHandle<R>,
-    endpoint: &str,
+    source: &UpdateSource,
     executable: Option<PathBuf>,
 ) -> Result<Option<Verified>, tauri_plugin_updater::Error> {
-    let endpoint = endpoint
+    let endpoint = source
+        .endpoint()
         .parse()
         .map_err(|_| tauri_plugin_updater::Error::InvalidUpdaterFormat)?;
     let mut builder = app
         .updater_builder()
         .endpoints(vec![endpoint])?
+        .header("authorization", source.authorization())?
+        .header(
+            borne_protocol::API_VERSION_HEADER,
+            borne_protocol::API_VERSION,
+        )?
+        // The device token goes with every request: never after a redirect.
+        .configure_client(|client| client.redirect(reqwest::redirect::Policy::none()))
         .timeout(Duration::from_secs(120));
     if let Some(path) = executable {
         builder = builder.executable_path(path);
     }
-    let Some(update) = builder.build()?.check().await? else {
+    let Some(mut update) = builder.build()?.check().await? else {
         return Ok(None);
     };
+    update.download_url = source
+        .file_url(update.download_url.as_str())
+        .and_then(|url| url.parse().ok())
+        .ok_or(tauri_plugin_updater::Error::InvalidUpdaterFormat)?;
     let bytes = update.download(|_, _| {}, || {}).await?;
     Ok(Some(Verified { update, bytes }))
 }
 
-/// Checks every `every` while the kiosk is idle; keeps a verified update
-/// for the attract screen.
-pub async fn run<R: Runtime>(app: AppHandle<R>, endpoint: String, every: Duration) {
+/// Checks every `every` while the kiosk is idle and enrolled; keeps a
+/// verified update for the attract screen.
+pub async fn run<R: Runtime>(app: AppHandle<R>, every: Duration) {
     tracing::info!(every_seconds = every.as_secs(), "update checks on");
     // A first look shortly after start, then on the interval.
     let mut wait = Duration::from_secs(60).min(every);
@@ -107,11 +125,14 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, endpoint: String, every: Duratio
         let Some(kiosk) = slot.get() else {
             continue;
         };
+        let Some(source) = kiosk.update_source() else {
+            continue;
+        };
         if !kiosk.is_idle() || updates.is_ready() {
             wait = Duration::from_secs(60).min(every);
             continue;
         }
-        match fetch(&app, &endpoint, None).await {
+        match fetch(&app, &source, None).await {
             Ok(Some(verified)) => {
                 tracing::info!(version = verified.version(), "update downloaded and its signature verified; it installs on the attract screen");
                 updates.keep(verified);
@@ -126,24 +147,29 @@ pub async fn run<R: Runtime>(app: AppHandle<R>, endpoint: String, every: Duratio
 mod tests {
     use super::*;
     use base64::Engine;
-    use std::io::{Read, Write};
+    use borne_central::db::{NewRelease, Store};
+    use borne_central::releases::{sha256_hex, Rollout, Target};
+    use secrecy::{ExposeSecret, SecretString};
 
     const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-    /// A mock kiosk app with the updater plugin and `pubkey` as the
-    /// release key in its configuration (as in `tauri.conf.json`).
+    /// A mock kiosk app at 0.1.0 with the updater plugin and `pubkey` as
+    /// the release key in its configuration (as in `tauri.conf.json`).
     fn app(pubkey: &str) -> tauri::App<tauri::test::MockRuntime> {
         let mut ctx = tauri::test::mock_context(tauri::test::noop_assets());
         ctx.config_mut()
             .plugins
             .0
             .insert("updater".into(), serde_json::json!({ "pubkey": pubkey }));
-        tauri::test::mock_builder()
+        let app = tauri::test::mock_builder()
             .plugin(tauri_plugin_updater::Builder::new().build())
             .build(ctx)
-            .unwrap()
+            .unwrap();
+        assert_eq!(app.package_info().version.to_string(), "0.1.0");
+        app
     }
 
+    /// A throwaway release key, made by the test.
     struct Keys {
         pk: minisign::PublicKey,
         sk: minisign::SecretKey,
@@ -161,8 +187,8 @@ mod tests {
         B64.encode(k.pk.to_box().unwrap().into_string())
     }
 
-    /// What `tauri signer sign` makes: base64 of the minisign signature
-    /// file, the version in the trusted comment.
+    /// What `tauri signer sign --app-version` makes: base64 of the
+    /// minisign signature file, the version in the trusted comment.
     fn sign(k: &Keys, bytes: &[u8], version: &str) -> String {
         let comment = format!("timestamp:0\tfile:borne-kiosk\tversion:{version}");
         let sig = minisign::sign(
@@ -184,76 +210,136 @@ mod tests {
         b
     }
 
-    /// A local update server: `/latest.json` announcing 9.9.9 signed by
-    /// `signature`, and the artifact `served`. Answers until dropped.
-    fn serve(served: Vec<u8>, signature: String) -> String {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let manifest = serde_json::json!({
-            "version": "9.9.9",
-            "notes": "test",
-            "pub_date": "2026-11-26T12:00:00Z",
-            "platforms": { "linux-x86_64": {
-                "url": format!("{base}/borne-kiosk-9.9.9"),
-                "signature": signature,
-            }}
-        })
-        .to_string()
-        .into_bytes();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut s) = stream else { return };
-                let mut req = [0u8; 4096];
-                let n = s.read(&mut req).unwrap_or(0);
-                let line = String::from_utf8_lossy(&req[..n]);
-                let body = if line.starts_with("GET /latest.json") {
-                    &manifest
-                } else {
-                    &served
-                };
-                let _ = write!(
-                    s,
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = s.write_all(body);
+    /// A real central server with one enrolled kiosk and one release
+    /// 0.1.1 for this platform (the file `served`, its signature
+    /// `signature`) offered to every kiosk, stored as `release add`
+    /// stores it — without `release add`'s own checks, as a compromised
+    /// server would: the kiosk must refuse on its own.
+    struct Central {
+        source: UpdateSource,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Central {
+        fn drop(&mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
             }
+        }
+    }
+
+    fn this_target() -> Target {
+        format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH)
+            .replace("macos", "darwin")
+            .parse()
+            .unwrap()
+    }
+
+    async fn central(served: Vec<u8>, signature: String, rollout: Rollout) -> Central {
+        borne_kiosk_core::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("central.sqlite").display());
+        let vars = [
+            ("BORNE_LISTEN", "127.0.0.1:0".to_owned()),
+            ("BORNE_ADMIN_LISTEN", "127.0.0.1:0".to_owned()),
+            ("BORNE_DATABASE_URL", db.clone()),
+            ("BORNE_LOG", "warn".to_owned()),
+        ];
+        let config = borne_central::Config::from_lookup(|k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let server = borne_central::Application::build(config).await.unwrap();
+        let url = format!("http://127.0.0.1:{}", server.port());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = server
+                .run_until_stopped(async move {
+                    let _ = stopped.await;
+                })
+                .await;
         });
-        format!("{base}/latest.json")
+        let store = Store::connect(&db).await.unwrap();
+        let now = borne_central::db::now();
+        let code = borne_central::codes::generate_enrollment_code();
+        let code_hash = borne_central::codes::enrollment_code_hash(code.expose_secret());
+        store
+            .create_kiosk("Bibliothèque", &code_hash, now, now + 600)
+            .await
+            .unwrap();
+        let token = borne_central::codes::generate_token();
+        store
+            .enroll_kiosk(
+                &code_hash,
+                &borne_central::codes::token_hash(token.expose_secret()),
+                "0.1.0",
+                now,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let version = semver::Version::new(0, 1, 1);
+        store
+            .add_release(
+                &NewRelease {
+                    target: this_target(),
+                    version: &version,
+                    signature: &signature,
+                    notes: "",
+                    sha256: &sha256_hex(&served),
+                    artifact: &served,
+                    rollout: &rollout,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        Central {
+            source: UpdateSource::new(&url, SecretString::from(token.expose_secret().to_owned())),
+            stop: Some(stop),
+            _dir: dir,
+        }
     }
 
     struct Case {
         app: tauri::App<tauri::test::MockRuntime>,
-        endpoint: String,
+        central: Central,
         exe: PathBuf,
         _dir: tempfile::TempDir,
     }
 
-    fn case(release: &Keys, signer: &Keys, served: Vec<u8>, signed: &[u8], version: &str) -> Case {
+    async fn case(
+        release: &Keys,
+        signer: &Keys,
+        served: Vec<u8>,
+        signed: &[u8],
+        version: &str,
+    ) -> Case {
         let dir = tempfile::tempdir().unwrap();
         let exe = dir.path().join("borne-kiosk");
         std::fs::write(&exe, elf("installed 0.1.0")).unwrap();
         Case {
             app: app(&pubkey(release)),
-            endpoint: serve(served, sign(signer, signed, version)),
+            central: central(served, sign(signer, signed, version), Rollout::Percent(100)).await,
             exe,
             _dir: dir,
         }
     }
 
     async fn try_update(c: &Case) -> Result<(), tauri_plugin_updater::Error> {
-        let verified = fetch(c.app.handle(), &c.endpoint, Some(c.exe.clone()))
+        let verified = fetch(c.app.handle(), &c.central.source, Some(c.exe.clone()))
             .await?
-            .expect("9.9.9 is newer than the mock app's 0.1.0");
-        assert_eq!(verified.version(), "9.9.9");
+            .expect("the central server offers 0.1.1 to this 0.1.0 kiosk");
+        assert_eq!(verified.version(), "0.1.1");
         verified.install()
     }
 
     #[tokio::test]
-    async fn a_correctly_signed_newer_version_is_installed() {
+    async fn the_central_server_updates_a_kiosk_from_0_1_0_to_0_1_1() {
         let release = keys();
-        let new = elf("borne-kiosk 9.9.9");
-        let c = case(&release, &release, new.clone(), &new, "9.9.9");
+        let new = elf("borne-kiosk 0.1.1");
+        let c = case(&release, &release, new.clone(), &new, "0.1.1").await;
         try_update(&c).await.unwrap();
         assert_eq!(
             std::fs::read(&c.exe).unwrap(),
@@ -263,23 +349,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_tampered_artifact_or_a_wrong_signature_is_refused_and_nothing_changes() {
+    async fn a_kiosk_outside_the_rollout_or_without_a_token_gets_nothing() {
         let release = keys();
-        let genuine = elf("borne-kiosk 9.9.9");
+        let new = elf("borne-kiosk 0.1.1");
+        let app = app(&pubkey(&release));
+        let c = central(
+            new.clone(),
+            sign(&release, &new, "0.1.1"),
+            Rollout::Group("pilot".into()),
+        )
+        .await;
+        assert!(fetch(app.handle(), &c.source, None)
+            .await
+            .unwrap()
+            .is_none());
+        let stranger = UpdateSource::new(
+            c.source.endpoint().split("/v1/").next().unwrap(),
+            SecretString::from("not-a-token".to_owned()),
+        );
+        assert!(fetch(app.handle(), &stranger, None).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_tampered_file_or_a_wrong_signature_is_refused_and_nothing_changes() {
+        let release = keys();
+        let genuine = elf("borne-kiosk 0.1.1");
         let mut tampered = genuine.clone();
         tampered[100] ^= 0xff;
         let cases = [
             (
-                "tampered artifact",
-                case(&release, &release, tampered, &genuine, "9.9.9"),
+                "tampered file",
+                case(&release, &release, tampered, &genuine, "0.1.1").await,
             ),
             (
                 "signed by another key",
-                case(&release, &keys(), genuine.clone(), &genuine, "9.9.9"),
+                case(&release, &keys(), genuine.clone(), &genuine, "0.1.1").await,
             ),
             (
                 "signature of another version",
-                case(&release, &release, genuine.clone(), &genuine, "9.9.8"),
+                case(&release, &release, genuine.clone(), &genuine, "0.1.2").await,
             ),
         ];
         for (what, c) in cases {
@@ -298,7 +406,7 @@ mod tests {
                 "{what}: the installed version is untouched"
             );
             // The app goes on: the next check looks again and refuses again.
-            let again = fetch(c.app.handle(), &c.endpoint, Some(c.exe.clone())).await;
+            let again = fetch(c.app.handle(), &c.central.source, Some(c.exe.clone())).await;
             assert!(again.is_err(), "{what}: refused at the next check too");
         }
     }

@@ -29,6 +29,7 @@ mod kiosks;
 mod pacing;
 mod profiles;
 mod registrations;
+mod releases;
 mod residents;
 mod retention;
 mod sessions;
@@ -42,6 +43,7 @@ pub use kiosks::{KioskAuth, KioskRecord};
 pub use registrations::{
     IngestPolicy, Ingested, NewRegistration, Outcome, PendingChangeState, StoredPendingChange,
 };
+pub use releases::{AddReleaseError, NewRelease, ReleaseRecord};
 pub use residents::{DeletionBy, DeletionRecord, ExportContact, ExportRow};
 pub use retention::{Purged, WalCheckpoint};
 pub use sessions::{LoginDelay, LoginScope, SessionLimits};

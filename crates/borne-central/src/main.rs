@@ -3,7 +3,7 @@ use std::io::Write;
 
 use borne_central::access::{AccessAction, Accessor};
 use borne_central::db::{self, Store};
-use borne_central::{staff, Application, Config};
+use borne_central::{releases, staff, Application, Config};
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 use tracing_subscriber::EnvFilter;
@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         action: ResidentAction,
     },
+    /// Signed kiosk releases the server offers to kiosks (staged rollout).
+    Release {
+        #[command(subcommand)]
+        action: ReleaseAction,
+    },
     /// Staff accounts of the administration console (`/admin`).
     Staff {
         #[command(subcommand)]
@@ -51,6 +56,67 @@ enum Command {
         #[command(subcommand)]
         action: ConfirmationsAction,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReleaseAction {
+    /// Store a signed kiosk build; kiosks offered it update at their next
+    /// check (while nobody uses them).
+    Add {
+        /// linux-x86_64, linux-aarch64, windows-x86_64, darwin-aarch64 or darwin-x86_64.
+        #[arg(long)]
+        target: String,
+        /// Its version (semver), the one its signature binds.
+        #[arg(long)]
+        version: String,
+        /// The file kiosks install (the kiosk executable on Linux).
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// The `.sig` file `tauri signer sign --app-version` wrote beside it.
+        #[arg(long)]
+        signature: std::path::PathBuf,
+        /// The release public key (`.pub` file, as in `plugins.updater.pubkey`):
+        /// the signature must verify with it.
+        #[arg(long)]
+        pubkey: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "")]
+        notes: String,
+        #[command(flatten)]
+        rollout: RolloutArgs,
+    },
+    /// Every release: target, version, size, SHA-256, who is offered it.
+    List,
+    /// Change who is offered a release (0 % stops offering it).
+    Rollout {
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        version: String,
+        #[command(flatten)]
+        rollout: RolloutArgs,
+    },
+}
+
+/// Who is offered a release: a percentage of kiosks, or one group.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+struct RolloutArgs {
+    /// This share of kiosks (0–100); the same kiosks go first every time.
+    #[arg(long)]
+    percent: Option<u8>,
+    /// Only the kiosks of this group (`kiosk group`).
+    #[arg(long)]
+    group: Option<String>,
+}
+
+impl RolloutArgs {
+    fn rollout(&self) -> anyhow::Result<releases::Rollout> {
+        Ok(match (&self.group, self.percent) {
+            (Some(g), _) => releases::Rollout::group(g)?,
+            (None, Some(p)) => releases::Rollout::percent(p)?,
+            (None, None) => anyhow::bail!("--percent or --group"),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +194,16 @@ enum KioskAction {
     },
     /// Every kiosk with its state and last heartbeat; silent ones are flagged.
     List,
+    /// Put a kiosk (by id, or every kiosk of that name) in a rollout group.
+    Group {
+        /// The kiosk's id (from `kiosk list`) or name.
+        kiosk: String,
+        /// The group (letters, digits, - or _); `--none` takes it out.
+        #[arg(required_unless_present = "none")]
+        group: Option<String>,
+        #[arg(long, conflicts_with = "group")]
+        none: bool,
+    },
     /// Refuse a kiosk's token from now on (by id, or every kiosk of that name).
     Revoke {
         /// The kiosk's id (from `kiosk list`) or name.
@@ -188,6 +264,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Kiosk { action } => kiosk_command(action, lookup).await,
+        Command::Release { action } => release_command(action, lookup).await,
         Command::Staff { action } => {
             let config = Config::from_lookup(&lookup).context("configuration")?;
             let store = Store::connect(config.database_url.expose_secret()).await?;
@@ -417,7 +494,7 @@ async fn kiosk_command(
             let kiosks = store.list_kiosks().await?;
             writeln!(
                 out,
-                "{:<36}  {:<24}  {:<8}  {:<10}  {:<7}  {:>5}  {:>8}  {:>9}  {:<20}  VERSION",
+                "{:<36}  {:<24}  {:<8}  {:<10}  {:<7}  {:>5}  {:>8}  {:>9}  {:<20}  {:<10}  GROUP",
                 "ID",
                 "NAME",
                 "STATE",
@@ -426,7 +503,8 @@ async fn kiosk_command(
                 "QUEUE",
                 "REJECTED",
                 "OLDEST",
-                "LAST SYNC"
+                "LAST SYNC",
+                "VERSION"
             )?;
             for k in &kiosks {
                 let seen = match k.last_seen_at {
@@ -441,7 +519,7 @@ async fn kiosk_command(
                 let num = |n: Option<i64>| n.map_or("-".into(), |n| n.to_string());
                 writeln!(
                     out,
-                    "{:<36}  {:<24}  {:<8}  {:<10}  {:<7}  {:>5}  {:>8}  {:>9}  {:<20}  {}",
+                    "{:<36}  {:<24}  {:<8}  {:<10}  {:<7}  {:>5}  {:>8}  {:>9}  {:<20}  {:<10}  {}",
                     k.id,
                     k.name,
                     state,
@@ -453,6 +531,7 @@ async fn kiosk_command(
                         .map_or("-".into(), |s| format!("{s}s")),
                     k.last_sync_at.as_deref().unwrap_or("-"),
                     k.app_version.as_deref().unwrap_or("-"),
+                    k.update_group.as_deref().unwrap_or("-"),
                 )?;
             }
             let silent = kiosks
@@ -465,6 +544,21 @@ async fn kiosk_command(
                 kiosks.len()
             )?;
         }
+        KioskAction::Group { kiosk, group, .. } => {
+            if let Some(g) = &group {
+                releases::check_group(g)?;
+            }
+            let n = store
+                .set_kiosk_group(kiosk.trim(), group.as_deref())
+                .await?;
+            if n == 0 {
+                anyhow::bail!("no kiosk with id or name `{kiosk}`");
+            }
+            match group {
+                Some(g) => writeln!(out, "{n} kiosk(s) in group {g}")?,
+                None => writeln!(out, "{n} kiosk(s) in no group")?,
+            }
+        }
         KioskAction::Revoke { kiosk } => {
             let n = store.revoke_kiosk(kiosk.trim(), now).await?;
             if n == 0 {
@@ -473,6 +567,113 @@ async fn kiosk_command(
             writeln!(
                 out,
                 "revoked {n} kiosk(s): their requests are refused from now on"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+async fn release_command(
+    action: ReleaseAction,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    let (_, url) = Config::database_from_lookup(&lookup);
+    let store = Store::connect(&url).await?;
+    let mut out = std::io::stdout().lock();
+    let rollout_text = |r: &releases::Rollout| match r {
+        releases::Rollout::Percent(p) => format!("{p} % of kiosks"),
+        releases::Rollout::Group(g) => format!("group {g}"),
+    };
+    match action {
+        ReleaseAction::Add {
+            target,
+            version,
+            file,
+            signature,
+            pubkey,
+            notes,
+            rollout,
+        } => {
+            let target: releases::Target = target.parse()?;
+            let version = releases::parse_version(&version)?;
+            let rollout = rollout.rollout()?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let signature = std::fs::read_to_string(&signature)
+                .with_context(|| format!("cannot read {}", signature.display()))?;
+            let pubkey = pubkey
+                .map(|p| {
+                    std::fs::read_to_string(&p)
+                        .with_context(|| format!("cannot read {}", p.display()))
+                })
+                .transpose()?;
+            releases::check_release(&version, &bytes, &signature, pubkey.as_deref())?;
+            let sha256 = releases::sha256_hex(&bytes);
+            let id = store
+                .add_release(
+                    &db::NewRelease {
+                        target,
+                        version: &version,
+                        signature: signature.trim(),
+                        notes: notes.trim(),
+                        sha256: &sha256,
+                        artifact: &bytes,
+                        rollout: &rollout,
+                    },
+                    db::now(),
+                )
+                .await?;
+            writeln!(
+                out,
+                "release {id}: {} {version}, {} bytes, sha256 {sha256}, offered to {}{}",
+                target.as_str(),
+                bytes.len(),
+                rollout_text(&rollout),
+                if pubkey.is_some() {
+                    "; signature verified"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        ReleaseAction::List => {
+            let all = store.list_releases().await?;
+            writeln!(
+                out,
+                "{:<36}  {:<15}  {:<12}  {:>10}  {:<20}  {:<18}  SHA-256",
+                "ID", "TARGET", "VERSION", "BYTES", "ADDED", "OFFERED TO"
+            )?;
+            for r in &all {
+                writeln!(
+                    out,
+                    "{:<36}  {:<15}  {:<12}  {:>10}  {:<20}  {:<18}  {}",
+                    r.id,
+                    r.target,
+                    r.version,
+                    r.size,
+                    db::rfc3339(r.created_at),
+                    rollout_text(&r.rollout),
+                    r.sha256
+                )?;
+            }
+            writeln!(out, "{} release(s)", all.len())?;
+        }
+        ReleaseAction::Rollout {
+            target,
+            version,
+            rollout,
+        } => {
+            let target: releases::Target = target.parse()?;
+            let version = releases::parse_version(&version)?;
+            let rollout = rollout.rollout()?;
+            if !store.set_rollout(target, &version, &rollout).await? {
+                anyhow::bail!("no release {version} for {}", target.as_str());
+            }
+            writeln!(
+                out,
+                "{} {version} is offered to {}",
+                target.as_str(),
+                rollout_text(&rollout)
             )?;
         }
     }

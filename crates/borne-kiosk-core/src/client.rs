@@ -87,7 +87,8 @@ impl CentralClient {
         self.token().is_some()
     }
 
-    fn token(&self) -> Option<SecretString> {
+    /// The device token, for the updater's requests to the same server.
+    pub(crate) fn token(&self) -> Option<SecretString> {
         self.kiosk_token
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -95,10 +96,14 @@ impl CentralClient {
     }
 
     /// `POST /v1/kiosks/enroll`: the one-time code for a device token.
-    pub async fn enroll(&self, code: &str) -> Result<wire::EnrollResponse, ClientError> {
+    pub async fn enroll(
+        &self,
+        code: &str,
+        app_version: &str,
+    ) -> Result<wire::EnrollResponse, ClientError> {
         let req = wire::EnrollRequest {
             code: code.to_owned(),
-            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            app_version: app_version.to_owned(),
         };
         self.call(Method::POST, "/v1/kiosks/enroll", Some(&req), As::Nobody)
             .await

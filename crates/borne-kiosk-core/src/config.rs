@@ -55,11 +55,14 @@ pub struct KioskConfig {
     /// `BORNE_KIOSK_SEND_HOURS`, default `08:00-21:00`: the central
     /// server's `BORNE_SEND_HOURS`, said on the offline confirmation.
     pub send_hours: String,
-    /// `BORNE_KIOSK_UPDATE_URL`: where signed updates are announced (a
-    /// Tauri updater `latest.json`); unset: no automatic updates.
-    pub update_url: Option<String>,
+    /// `BORNE_KIOSK_UPDATES` (`1`/`0`), default on: ask the central
+    /// server for signed updates (`GET /v1/updates/…`, device token).
+    pub updates: bool,
     /// `BORNE_KIOSK_UPDATE_CHECK_SECONDS`, default 21600 (6 h).
     pub update_check: Duration,
+    /// The kiosk app's version (the window sets it from its package; the
+    /// core's own by default), as enrollment and heartbeats report it.
+    pub app_version: String,
     /// `BORNE_KIOSK_CATEGORIES`: the optional alert categories of step 5,
     /// `id=Libellé|English label` entries separated by `;` (the same ids
     /// as the central server's `BORNE_CATEGORIES`); default: the five of
@@ -225,14 +228,13 @@ impl KioskConfig {
         if let Some(h) = &staff_pin_hash {
             crate::staff::check_pin_hash(h).map_err(|e| e.to_string())?;
         }
-        let update_url = get("BORNE_KIOSK_UPDATE_URL").filter(|u| !u.trim().is_empty());
-        if let Some(u) = &update_url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                return Err(format!(
-                    "BORNE_KIOSK_UPDATE_URL must start with https://, got `{u}`"
-                ));
+        let updates = match get("BORNE_KIOSK_UPDATES").as_deref() {
+            None | Some("1") => true,
+            Some("0") => false,
+            Some(other) => {
+                return Err(format!("BORNE_KIOSK_UPDATES must be 1 or 0, got `{other}`"))
             }
-        }
+        };
         let update_check = Duration::from_secs(u64::from(
             seconds("BORNE_KIOSK_UPDATE_CHECK_SECONDS", 21_600)?.max(60),
         ));
@@ -253,9 +255,7 @@ impl KioskConfig {
                 .map_err(|e| format!("BORNE_TOWN_DESIGNATION: {e}"))?,
             None => TownDesignation::Ville,
         };
-        let hostname = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_owned())
-            .unwrap_or_default();
+        let hostname = whoami::fallible::hostname().unwrap_or_default();
         Ok(Self {
             central_url: central_url.trim_end_matches('/').to_owned(),
             kiosk_id: get("BORNE_KIOSK_ID").unwrap_or_else(|| format!("kiosk-{hostname}")),
@@ -285,8 +285,9 @@ impl KioskConfig {
                 }
                 None => "08:00-21:00".into(),
             },
-            update_url,
+            updates,
             update_check,
+            app_version: env!("CARGO_PKG_VERSION").into(),
             categories,
             privacy_officer: one_line("BORNE_PRIVACY_OFFICER", get("BORNE_PRIVACY_OFFICER"))?,
             help: match get("BORNE_KIOSK_HELP") {

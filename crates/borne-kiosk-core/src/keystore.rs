@@ -1,17 +1,20 @@
 //! The queue key: 256 random bits made on first start, kept in the OS
-//! keyring (Secret Service on Linux) or, where the session has no keyring
-//! service, in an owner-only file.
+//! keyring (Secret Service on Linux, Credential Manager on Windows, the
+//! Keychain on macOS) or, where the session has no keyring service, in
+//! an owner-only file (`owner_only`: a Unix mode or a Windows ACL).
 //!
 //! Why a file rather than refusing to start: a kiosk that cannot start
 //! registers nobody, and the Linux kernel keyring (the one keyring that
 //! needs no daemon) forgets everything at reboot — after a power cut,
 //! exactly when registrations pile up, the queue would become unreadable.
-//! The file is created `0600` and refused if anyone else may read it; the
-//! data stays encrypted against a copy of the database alone.
+//! The file is created owner-only (`0600`, or an ACL for this account
+//! alone) and refused if anyone else may read it; the data stays
+//! encrypted against a copy of the database alone.
 
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use crate::owner_only;
 
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox};
@@ -193,32 +196,26 @@ fn keyring_write(user: &str, text: &str) -> Result<(), KeyError> {
 fn file_read(path: &Path) -> Result<Option<String>, KeyError> {
     let fail = |why: String| KeyError::File(path.to_owned(), why);
     match std::fs::metadata(path) {
-        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => Err(fail(format!(
-            "others may read it (mode {:o}); it must be 0600",
-            meta.permissions().mode() & 0o777
-        ))),
-        Ok(_) => std::fs::read_to_string(path)
-            .map(Some)
-            .map_err(|e| fail(e.to_string())),
+        Ok(_) => {
+            owner_only::check(path).map_err(fail)?;
+            std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|e| fail(e.to_string()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(fail(e.to_string())),
     }
 }
 
-/// Writes an owner-only file atomically (a 0600 temporary file, synced,
-/// renamed over the old one).
+/// Writes an owner-only file atomically (an owner-only temporary file,
+/// synced, renamed over the old one).
 fn file_write(path: &Path, text: &str) -> Result<(), KeyError> {
     let fail = |why: String| KeyError::File(path.to_owned(), why);
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| fail(e.to_string()))?;
+    let mut file = owner_only::create_new(&tmp).map_err(fail)?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| fail(e.to_string()))?;
@@ -249,13 +246,8 @@ fn keyring_key(user: &str) -> Result<QueueKey, KeyError> {
 fn file_key(path: &Path) -> Result<QueueKey, KeyError> {
     let fail = |why: String| KeyError::File(path.to_owned(), why);
     match std::fs::metadata(path) {
-        Ok(meta) => {
-            if meta.permissions().mode() & 0o077 != 0 {
-                return Err(fail(format!(
-                    "others may read it (mode {:o}); it must be 0600",
-                    meta.permissions().mode() & 0o777
-                )));
-            }
+        Ok(_) => {
+            owner_only::check(path).map_err(fail)?;
             let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
             QueueKey::from_hex(&text)
                 .ok_or_else(|| fail("malformed: 64 hex digits expected".into()))
@@ -265,12 +257,7 @@ fn file_key(path: &Path) -> Result<QueueKey, KeyError> {
                 std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
             }
             let key = QueueKey::generate();
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(|e| fail(e.to_string()))?;
+            let mut file = owner_only::create_new(path).map_err(fail)?;
             file.write_all(key.to_hex().as_bytes())
                 .and_then(|()| file.sync_all())
                 .map_err(|e| fail(e.to_string()))?;
@@ -285,9 +272,10 @@ fn file_key(path: &Path) -> Result<QueueKey, KeyError> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn the_file_key_is_made_once_owner_only_and_read_back() {

@@ -9,9 +9,11 @@ mod clock;
 mod config;
 mod keystore;
 mod kiosk;
+mod owner_only;
 pub mod queue;
 mod staff;
 mod sync;
+mod updates;
 
 pub use captcha::{Captcha, CaptchaService};
 pub use client::{CentralClient, ClientError};
@@ -25,6 +27,7 @@ pub use sync::{
     backoff, plan_failure, plan_result, told_to_wait, Connectivity, Pass, Step, SyncConfig,
     SyncWorker,
 };
+pub use updates::UpdateSource;
 
 /// Installs rustls' `ring` provider once; reqwest is built without a
 /// default provider to avoid compiling aws-lc.

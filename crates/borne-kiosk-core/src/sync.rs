@@ -85,6 +85,8 @@ pub struct SyncConfig {
     /// Registrations the central server refused are deleted this long
     /// after (`BORNE_KIOSK_REJECTED_RETENTION_DAYS`, default 30).
     pub rejected_retention: Duration,
+    /// The kiosk app's version, reported in each heartbeat.
+    pub app_version: String,
 }
 
 impl Default for SyncConfig {
@@ -96,6 +98,7 @@ impl Default for SyncConfig {
             backoff_base: Duration::from_secs(2),
             backoff_cap: Duration::from_secs(300),
             rejected_retention: Duration::from_secs(30 * 24 * 3600),
+            app_version: env!("CARGO_PKG_VERSION").into(),
         }
     }
 }
@@ -335,7 +338,7 @@ impl SyncWorker {
     async fn heartbeat(&self) {
         let Ok(s) = self.status().await else { return };
         let beat = wire::Heartbeat {
-            app_version: env!("CARGO_PKG_VERSION").into(),
+            app_version: self.config.app_version.clone(),
             mode: if s.online {
                 wire::KioskMode::Online
             } else {

@@ -544,6 +544,22 @@ pub struct Heartbeat {
     pub last_sync_at: Option<String>,
 }
 
+/// `GET /v1/updates/{target}/{current_version}` when a newer release is
+/// offered to this kiosk: the Tauri updater's answer for one platform.
+/// The kiosk checks `signature` (minisign, its trusted comment binding
+/// `version`) against the release key built into it before installing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateManifest {
+    pub version: String,
+    pub notes: String,
+    /// RFC 3339: when the release was added.
+    pub pub_date: String,
+    /// `GET /v1/updates/files/{id}` on this server (device token).
+    pub url: String,
+    /// The `.sig` file's text: base64 of the minisign signature.
+    pub signature: String,
+}
+
 /// `GET /healthz`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Health {

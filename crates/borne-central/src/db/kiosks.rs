@@ -22,6 +22,8 @@ pub struct KioskRecord {
     pub queue_rejected: Option<i64>,
     pub oldest_pending_seconds: Option<i64>,
     pub last_sync_at: Option<String>,
+    /// The rollout group (`kiosk group`), if any.
+    pub update_group: Option<String>,
 }
 
 impl KioskRecord {
@@ -152,7 +154,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, name, created_at, enrollment_expires_at, enrolled_at, revoked_at,
                     last_seen_at, app_version, mode, queue_depth, queue_rejected,
-                    oldest_pending_seconds, last_sync_at
+                    oldest_pending_seconds, last_sync_at, update_group
                FROM kiosks ORDER BY created_at, id",
         )
         .fetch_all(&self.pool)
@@ -173,6 +175,7 @@ impl Store {
                 queue_rejected: r.get("queue_rejected"),
                 oldest_pending_seconds: r.get("oldest_pending_seconds"),
                 last_sync_at: r.get("last_sync_at"),
+                update_group: r.get("update_group"),
             })
             .collect())
     }

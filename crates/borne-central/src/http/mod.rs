@@ -15,6 +15,7 @@ mod residents;
 mod signup;
 mod transport;
 mod twilio;
+mod updates;
 
 use std::sync::Arc;
 
@@ -86,6 +87,8 @@ pub fn public_router(state: AppState) -> Router {
             post(registrations::decide_pending_change),
         )
         .route("/kiosks/heartbeat", post(kiosks::heartbeat))
+        .route("/updates/{target}/{current_version}", get(updates::check))
+        .route("/updates/files/{id}", get(updates::file))
         .route("/me", get(residents::my_data).delete(residents::delete_me))
         .route("/session", delete(signup::end_session))
         .layer(middleware::from_fn_with_state(body, transport::read_body))

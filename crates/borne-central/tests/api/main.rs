@@ -21,3 +21,4 @@ mod sessions;
 mod signup;
 mod twilio;
 mod twilio_provider;
+mod updates;

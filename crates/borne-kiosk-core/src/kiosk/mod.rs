@@ -100,7 +100,10 @@ impl Kiosk {
         let sync = SyncWorker::new(
             queue.clone(),
             client.clone(),
-            config.sync.clone(),
+            crate::SyncConfig {
+                app_version: config.app_version.clone(),
+                ..config.sync.clone()
+            },
             clock.clone(),
         );
         Ok(Self {
@@ -138,7 +141,7 @@ impl Kiosk {
             town_designation: self.config.town_designation,
             english_enabled: self.config.english_enabled,
             consent_text_version: CONSENT_TEXT_VERSION.into(),
-            app_version: env!("CARGO_PKG_VERSION").into(),
+            app_version: self.config.app_version.clone(),
             idle_seconds: self.config.idle_seconds,
             idle_warning_seconds: self.config.idle_warning_seconds,
             staff_enabled: self.config.staff_pin_hash.is_some(),
@@ -153,6 +156,16 @@ impl Kiosk {
 
     /// Nobody is using the kiosk: no resident session, no staff (updates
     /// are fetched and installed only then).
+    /// Where to ask for updates, once enrolled and unless
+    /// `BORNE_KIOSK_UPDATES=0`.
+    pub fn update_source(&self) -> Option<crate::UpdateSource> {
+        if !self.config.updates {
+            return None;
+        }
+        let token = self.client.token()?;
+        Some(crate::UpdateSource::new(&self.config.central_url, token))
+    }
+
     pub fn is_idle(&self) -> bool {
         !self.staff.load(Ordering::SeqCst)
             && self.session().is_idle()

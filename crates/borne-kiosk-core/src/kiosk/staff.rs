@@ -126,10 +126,14 @@ impl Kiosk {
         if code.is_empty() || code.len() > 64 {
             return Err(KioskError::EnrollInvalidCode.into());
         }
-        let got = self.client.enroll(code).await.map_err(|e| match e {
-            ClientError::Unreachable(_) => KioskError::EnrollUnreachable,
-            other => other.into(),
-        })?;
+        let got = self
+            .client
+            .enroll(code, &self.config.app_version)
+            .await
+            .map_err(|e| match e {
+                ClientError::Unreachable(_) => KioskError::EnrollUnreachable,
+                other => other.into(),
+            })?;
         let credential = crate::DeviceCredential {
             kiosk_id: got.kiosk_id,
             kiosk_name: got.kiosk_name,
