@@ -443,7 +443,7 @@ async fn main() -> Result<()> {
         }));
     }
     let drained = loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let mut left = 0;
         for q in &queues {
             let c = q.counts().await?;

@@ -75,7 +75,9 @@ fn seconds(d: Duration) -> i64 {
 }
 
 impl Worker {
-    /// Runs until `shutdown` turns true; finishes the delivery in hand first.
+    /// Runs until `shutdown` turns true; finishes the deliveries in hand
+    /// first. One lane per sender (SMS, calls), so each keeps its own
+    /// pace: a call waiting for its slot never holds an SMS back.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("delivery worker started");
         match self.store.reconsider_confirmations(self.clock.now()).await {
@@ -85,11 +87,41 @@ impl Worker {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox unavailable"),
         }
+        let mut lanes = Vec::new();
+        let mut wakes = Vec::new();
+        for channel in [Channel::Sms, Channel::Voice] {
+            let wake = Arc::new(Notify::new());
+            wakes.push(wake.clone());
+            lanes.push(tokio::spawn(self.clone().lane(
+                channel,
+                wake,
+                shutdown.clone(),
+            )));
+        }
+        // A commit wakes every lane (a switch to voice moves a delivery
+        // from one lane to the other).
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => wakes.iter().for_each(|w| w.notify_one()),
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        for lane in lanes {
+            let _ = lane.await;
+        }
+        tracing::info!("delivery worker stopped");
+    }
+
+    /// One sender's deliveries, until `shutdown` turns true.
+    async fn lane(self, channel: Channel, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let pause = match self.deliver_due().await {
+            let pause = match self.deliver_due_on(Some(channel)).await {
                 Ok(()) => self.sleep_until_next_due().await,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox unavailable");
@@ -97,17 +129,22 @@ impl Worker {
                 }
             };
             tokio::select! {
-                _ = self.wake.notified() => {}
+                _ = wake.notified() => {}
                 _ = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => {}
             }
         }
-        tracing::info!("delivery worker stopped");
     }
 
     /// Queues the reminders that have come due, then delivers everything
-    /// currently due.
+    /// currently due, whatever its channel.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
+        self.deliver_due_on(None).await
+    }
+
+    /// Queues the reminders that have come due, then delivers what is
+    /// currently due on `channel` (`None`: on every channel).
+    async fn deliver_due_on(&self, channel: Option<Channel>) -> Result<(), StoreError> {
         let now = self.clock.now();
         let reminders = self
             .store
@@ -125,7 +162,7 @@ impl Worker {
                 return Ok(());
             }
             let now = self.clock.now();
-            let Some(job) = self.store.claim_delivery(now, LEASE).await? else {
+            let Some(job) = self.store.claim_delivery(now, LEASE, channel).await? else {
                 return Ok(());
             };
             let outcome = match self.message_for(&job, now).await? {
