@@ -671,13 +671,16 @@ mod tests {
             elapsed >= Duration::from_millis(300),
             "paced: {elapsed:?} for 7 sends at 20/s"
         );
-        // The pace is the sender's, kept in the database: another worker
-        // (another instance) sending now waits for the next slot.
-        let slot = store
-            .take_send_slot(Channel::Sms, wall_us(), 50_000)
-            .await
-            .unwrap();
-        assert!(slot > wall_us(), "the next slot is in the future");
+        // The pace is the sender's, kept in the database: two workers
+        // (two instances) asking at the same moment get slots one
+        // interval apart; the other sender's slots are its own.
+        let now = wall_us() + 10_000_000;
+        let first = store.take_send_slot(Channel::Sms, now, 50_000).await;
+        let second = store.take_send_slot(Channel::Sms, now, 50_000).await;
+        let call = store.take_send_slot(Channel::Voice, now, 50_000).await;
+        assert_eq!(first.unwrap(), now);
+        assert_eq!(second.unwrap(), now + 50_000);
+        assert_eq!(call.unwrap(), now);
     }
 
     #[tokio::test]
