@@ -20,6 +20,9 @@ use borne_domain::Channel;
 
 /// How long a worker holds a claimed delivery before another may take it.
 const LEASE: Duration = Duration::from_secs(60);
+/// Deliveries of one sender in hand at once, on each instance (the pace
+/// is kept across all of them by the shared slots).
+const LANES_PER_SENDER: usize = 2;
 /// Longest sleep between looks at the outbox when nothing is due.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 const BACKOFF_BASE_SECONDS: u64 = 2;
@@ -76,8 +79,10 @@ fn seconds(d: Duration) -> i64 {
 
 impl Worker {
     /// Runs until `shutdown` turns true; finishes the deliveries in hand
-    /// first. One lane per sender (SMS, calls), so each keeps its own
-    /// pace: a call waiting for its slot never holds an SMS back.
+    /// first. Lanes per sender (SMS, calls), so each keeps its own pace (a
+    /// call waiting for its slot never holds an SMS back), and
+    /// [`LANES_PER_SENDER`] of them, so one send's bookkeeping (the
+    /// claim, the outcome: a commit each) overlaps the next one's slot.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("delivery worker started");
         match self.store.reconsider_confirmations(self.clock.now()).await {
@@ -90,13 +95,12 @@ impl Worker {
         let mut lanes = Vec::new();
         let mut wakes = Vec::new();
         for channel in [Channel::Sms, Channel::Voice] {
-            let wake = Arc::new(Notify::new());
-            wakes.push(wake.clone());
-            lanes.push(tokio::spawn(self.clone().lane(
-                channel,
-                wake,
-                shutdown.clone(),
-            )));
+            for _ in 0..LANES_PER_SENDER {
+                let wake = Arc::new(Notify::new());
+                wakes.push(wake.clone());
+                let lane = self.clone().lane(channel, wake, shutdown.clone());
+                lanes.push(tokio::spawn(lane));
+            }
         }
         // A commit wakes every lane (a switch to voice moves a delivery
         // from one lane to the other).
