@@ -105,6 +105,8 @@ struct Phone {
     codes: HashMap<String, (String, Instant)>,
     /// When it saw each confirmation message, by channel.
     confirmations: Vec<(String, Instant)>,
+    /// When it saw each message (codes too), by channel: the sender's pace.
+    sends: Vec<(String, Instant)>,
 }
 
 /// Reads the lines appended to the shared console outbox every 20 ms.
@@ -137,6 +139,7 @@ fn watch_outbox(path: PathBuf, phone: Arc<Mutex<Phone>>) -> tokio::task::JoinHan
                 let (Some(to), Some(channel)) = (m["to"].as_str(), m["channel"].as_str()) else {
                     continue;
                 };
+                p.sends.push((channel.to_owned(), seen));
                 if m["asks_confirmation"].as_bool() == Some(true) {
                     p.confirmations.push((channel.to_owned(), seen));
                 } else if let Some(code) = m["text"].as_str().and_then(|t| {
@@ -443,7 +446,7 @@ async fn main() -> Result<()> {
         }));
     }
     let drained = loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let mut left = 0;
         for q in &queues {
             let c = q.counts().await?;
@@ -539,6 +542,8 @@ async fn main() -> Result<()> {
         .count();
     let (rate_sms, rate_voice) = {
         let p = phone.lock().unwrap_or_else(|e| e.into_inner());
+        // Every message of the sender (the live codes share its slots)
+        // from its first confirmation to its last.
         let rate = |channel: &str| -> (usize, f64) {
             let times: Vec<Instant> = p
                 .confirmations
@@ -547,10 +552,17 @@ async fn main() -> Result<()> {
                 .map(|(_, t)| *t)
                 .collect();
             match (times.first(), times.last()) {
-                (Some(a), Some(b)) if times.len() > 1 && b > a => (
-                    times.len(),
-                    (times.len() - 1) as f64 / b.duration_since(*a).as_secs_f64(),
-                ),
+                (Some(a), Some(b)) if times.len() > 1 && b > a => {
+                    let all = p
+                        .sends
+                        .iter()
+                        .filter(|(c, t)| c == channel && t >= a && t <= b)
+                        .count();
+                    (
+                        times.len(),
+                        (all - 1) as f64 / b.duration_since(*a).as_secs_f64(),
+                    )
+                }
                 _ => (times.len(), 0.0),
             }
         };
@@ -604,7 +616,7 @@ async fn main() -> Result<()> {
         spread(codes(&after))
     );
     println!(
-        "  confirmations sent: {} SMS at {:.1} /s, {} calls at {:.1} /s (pace {per_second} /s each: {:+.1} %, {:+.1} %); \
+        "  confirmations sent: {} SMS, the SMS sender (codes too) at {:.1} /s; {} calls at {:.1} /s (pace {per_second} /s each: {:+.1} %, {:+.1} %); \
          all {total} out {:.1} s after the reconnect",
         rate_sms.0,
         rate_sms.1,

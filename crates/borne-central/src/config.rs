@@ -217,7 +217,7 @@ pub struct SyncIntake {
     /// parses or stores at once (the store takes them one at a time);
     /// more get 429.
     pub concurrency: usize,
-    /// `BORNE_SYNC_RETRY_AFTER_MAX_SECONDS`, default 10: a turned-away
+    /// `BORNE_SYNC_RETRY_AFTER_MAX_SECONDS`, default 5: a turned-away
     /// kiosk is told to come back after 1 to this many seconds, at random.
     pub retry_after_max: Duration,
 }
@@ -226,7 +226,7 @@ impl Default for SyncIntake {
     fn default() -> Self {
         Self {
             concurrency: 2,
-            retry_after_max: Duration::from_secs(10),
+            retry_after_max: Duration::from_secs(5),
         }
     }
 }
@@ -780,6 +780,8 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.admin_listen.to_string(), "127.0.0.1:8081");
         assert_eq!(c.http, HttpLimits::default());
+        assert_eq!(c.sync_intake, SyncIntake::default());
+        assert_eq!(c.pacing, Pacing::default());
         assert_eq!(c.limits.number_per_day, 5);
         assert!(matches!(c.telephony, TelephonyKind::Console));
         let e = parse_file("limt_number_per_day = 5")

@@ -20,6 +20,9 @@ use borne_domain::Channel;
 
 /// How long a worker holds a claimed delivery before another may take it.
 const LEASE: Duration = Duration::from_secs(60);
+/// Deliveries of one sender in hand at once, on each instance (the pace
+/// is kept across all of them by the shared slots).
+const LANES_PER_SENDER: usize = 2;
 /// Longest sleep between looks at the outbox when nothing is due.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 const BACKOFF_BASE_SECONDS: u64 = 2;
@@ -75,7 +78,11 @@ fn seconds(d: Duration) -> i64 {
 }
 
 impl Worker {
-    /// Runs until `shutdown` turns true; finishes the delivery in hand first.
+    /// Runs until `shutdown` turns true; finishes the deliveries in hand
+    /// first. Lanes per sender (SMS, calls), so each keeps its own pace (a
+    /// call waiting for its slot never holds an SMS back), and
+    /// [`LANES_PER_SENDER`] of them, so one send's bookkeeping (the
+    /// claim, the outcome: a commit each) overlaps the next one's slot.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("delivery worker started");
         match self.store.reconsider_confirmations(self.clock.now()).await {
@@ -85,11 +92,40 @@ impl Worker {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox unavailable"),
         }
+        let mut lanes = Vec::new();
+        let mut wakes = Vec::new();
+        for channel in [Channel::Sms, Channel::Voice] {
+            for _ in 0..LANES_PER_SENDER {
+                let wake = Arc::new(Notify::new());
+                wakes.push(wake.clone());
+                let lane = self.clone().lane(channel, wake, shutdown.clone());
+                lanes.push(tokio::spawn(lane));
+            }
+        }
+        // A commit wakes every lane (a switch to voice moves a delivery
+        // from one lane to the other).
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => wakes.iter().for_each(|w| w.notify_one()),
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        for lane in lanes {
+            let _ = lane.await;
+        }
+        tracing::info!("delivery worker stopped");
+    }
+
+    /// One sender's deliveries, until `shutdown` turns true.
+    async fn lane(self, channel: Channel, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let pause = match self.deliver_due().await {
+            let pause = match self.deliver_due_on(Some(channel)).await {
                 Ok(()) => self.sleep_until_next_due().await,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox unavailable");
@@ -97,17 +133,22 @@ impl Worker {
                 }
             };
             tokio::select! {
-                _ = self.wake.notified() => {}
+                _ = wake.notified() => {}
                 _ = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => {}
             }
         }
-        tracing::info!("delivery worker stopped");
     }
 
     /// Queues the reminders that have come due, then delivers everything
-    /// currently due.
+    /// currently due, whatever its channel.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
+        self.deliver_due_on(None).await
+    }
+
+    /// Queues the reminders that have come due, then delivers what is
+    /// currently due on `channel` (`None`: on every channel).
+    async fn deliver_due_on(&self, channel: Option<Channel>) -> Result<(), StoreError> {
         let now = self.clock.now();
         let reminders = self
             .store
@@ -125,7 +166,7 @@ impl Worker {
                 return Ok(());
             }
             let now = self.clock.now();
-            let Some(job) = self.store.claim_delivery(now, LEASE).await? else {
+            let Some(job) = self.store.claim_delivery(now, LEASE, channel).await? else {
                 return Ok(());
             };
             let outcome = match self.message_for(&job, now).await? {
@@ -634,13 +675,16 @@ mod tests {
             elapsed >= Duration::from_millis(300),
             "paced: {elapsed:?} for 7 sends at 20/s"
         );
-        // The pace is the sender's, kept in the database: another worker
-        // (another instance) sending now waits for the next slot.
-        let slot = store
-            .take_send_slot(Channel::Sms, wall_us(), 50_000)
-            .await
-            .unwrap();
-        assert!(slot > wall_us(), "the next slot is in the future");
+        // The pace is the sender's, kept in the database: two workers
+        // (two instances) asking at the same moment get slots one
+        // interval apart; the other sender's slots are its own.
+        let now = wall_us() + 10_000_000;
+        let first = store.take_send_slot(Channel::Sms, now, 50_000).await;
+        let second = store.take_send_slot(Channel::Sms, now, 50_000).await;
+        let call = store.take_send_slot(Channel::Voice, now, 50_000).await;
+        assert_eq!(first.unwrap(), now);
+        assert_eq!(second.unwrap(), now + 50_000);
+        assert_eq!(call.unwrap(), now);
     }
 
     #[tokio::test]

@@ -133,20 +133,32 @@ impl Store {
     /// race for a row (PostgreSQL re-checks the condition once the winner
     /// commits) gets nothing this time, and PostgreSQL's workers skip rows
     /// another one is claiming.
+    ///
+    /// `channel`: only a delivery of that channel (one worker lane per
+    /// sender), or of any channel.
     pub async fn claim_delivery(
         &self,
         now: Timestamp,
         lease: Duration,
+        channel: Option<Channel>,
     ) -> Result<Option<DeliveryJob>, StoreError> {
-        for kind in ["AND registration_id IS NULL", ""] {
-            if let Some(job) = self.claim_delivery_where(kind, now, lease).await? {
+        let on = match channel {
+            Some(Channel::Sms) => " AND channel = 'sms'",
+            Some(Channel::Voice) => " AND channel = 'voice'",
+            None => "",
+        };
+        for kind in [" AND registration_id IS NULL", ""] {
+            if let Some(job) = self
+                .claim_delivery_where(&format!("{kind}{on}"), now, lease)
+                .await?
+            {
                 return Ok(Some(job));
             }
         }
         Ok(None)
     }
 
-    /// [`Store::claim_delivery`] among the due deliveries `kind` (an `AND …`) keeps.
+    /// [`Store::claim_delivery`] among the due deliveries `kind` (`AND …`) keeps.
     async fn claim_delivery_where(
         &self,
         kind: &str,
@@ -157,7 +169,7 @@ impl Store {
         let sql = format!(
             "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1, updated_at = $2
              WHERE id = (SELECT id FROM deliveries
-                         WHERE state = 'pending' {kind} AND next_attempt_at <= $3
+                         WHERE state = 'pending'{kind} AND next_attempt_at <= $3
                            AND (lease_until IS NULL OR lease_until <= $4)
                          ORDER BY next_attempt_at LIMIT 1{})
                AND state = 'pending' AND (lease_until IS NULL OR lease_until <= $5)

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{consent, spawn_app, TestApp};
+use crate::helpers::{consent, spawn_app, spawn_app_with, TestApp};
 
 pub(crate) fn registration(id: &str, phone: &str, name: &str) -> Value {
     json!({
@@ -246,4 +246,52 @@ async fn an_offline_registrations_optional_choices_are_recorded_with_its_consent
             ("newsletter", borne_domain::OPTIONS_TEXT_VERSION, None),
         ]
     );
+}
+
+/// Back-pressure: past the batches an instance takes at once, a sync is
+/// turned away at once with 429 and a jittered `Retry-After`, nothing of
+/// it read or stored; live signups go on meanwhile (SQLite: once the
+/// batch in hand is stored).
+#[tokio::test]
+async fn a_sync_past_the_intake_is_told_to_come_back_later() {
+    let app = spawn_app_with(|c| {
+        c.sync_intake.concurrency = 1;
+        c.sync_intake.retry_after_max = std::time::Duration::from_secs(3);
+    })
+    .await;
+    let held = json!({ "registrations": [registration(&id(), "514 555-0157", "Gagnon")] });
+    let turned_away = json!({ "registrations": [registration(&id(), "514 555-0158", "Roy")] });
+    // The first batch waits inside its transaction, holding the one turn.
+    let mut blocker = app.hold_database().await;
+    let first = tokio::spawn(app.post("/v1/registrations", &held).send());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for _ in 0..5 {
+        let r = app
+            .post("/v1/registrations", &turned_away)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+        let wait: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=3).contains(&wait), "Retry-After {wait}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "rate_limited");
+        assert_eq!(body["retry_after_seconds"], wait);
+    }
+    sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
+    let first: Value = first.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(first["results"][0]["outcome"], "accepted");
+    // Nothing of the turned-away batch was stored; sent again, it is.
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    let again = sync(&app, &turned_away).await;
+    assert_eq!(again["results"][0]["outcome"], "accepted");
+    app.stop().await;
 }
