@@ -11,6 +11,9 @@
 //! Marked `#[ignore]` (it needs `chromium` and `chromium-driver`);
 //! `scripts/test.sh` runs it with the rest.
 
+#[path = "axe.rs"]
+mod axe;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -100,22 +103,10 @@ impl Pages {
         // the page's and run all the same.
         c.execute(&format!("{}\nreturn true;", self.axe), vec![])
             .await?;
-        let found = c
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { runOnly: { type: 'tag',
-                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-                   .then(r => done(r.passes.length === 0 ? ['no rule passed: nothing audited']
-                       : r.violations.map(v => v.id + ' (' + v.impact + ') on '
-                       + v.nodes.map(n => n.target.join(' ')).slice(0, 4).join(', '))),
-                         e => done(['axe failed: ' + e]));",
-                vec![],
-            )
-            .await?;
+        let found = axe::violations(c).await?;
         self.audited += 1;
-        for v in found.as_array().into_iter().flatten() {
-            self.violations
-                .push(format!("{name}: {}", v.as_str().unwrap_or_default()));
+        for v in found {
+            self.violations.push(format!("{name}: {v}"));
         }
         Ok(())
     }

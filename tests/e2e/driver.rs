@@ -102,22 +102,10 @@ impl Shots {
                 "axe-core does not run in the page: {probe}"
             );
         }
-        let found = c
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { runOnly: { type: 'tag',
-                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-                   .then(r => done(r.passes.length === 0 ? ['no rule passed: nothing audited']
-                       : r.violations.map(v => v.id + ' (' + v.impact + ') on '
-                       + v.nodes.map(n => n.target.join(' ')).slice(0, 4).join(', '))),
-                         e => done(['axe failed: ' + e]));",
-                vec![],
-            )
-            .await?;
+        let found = crate::axe::violations(c).await?;
         self.audited += 1;
-        for v in found.as_array().into_iter().flatten() {
-            self.violations
-                .push(format!("{name}: {}", v.as_str().unwrap_or_default()));
+        for v in found {
+            self.violations.push(format!("{name}: {v}"));
         }
         Ok(())
     }

@@ -12,6 +12,8 @@
 //! the window, `online`, `offline` and `staff` are the residents' and
 //! staff's paths, `outbox` reads what was texted, `checks` what is left.
 
+#[path = "../axe.rs"]
+mod axe;
 mod checks;
 mod driver;
 mod manage;

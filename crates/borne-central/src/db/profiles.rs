@@ -299,41 +299,8 @@ impl Store {
         kiosk_id: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_account(account_id).await?;
-        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !exists {
-            return Ok(false);
-        }
-        write_profile(&mut tx, account_id, p, now, false).await?;
-        let staff_assisted: Option<i64> = sqlx::query_scalar(
-            "SELECT staff_assisted FROM consents
-              WHERE account_id = $1 AND kiosk_id = $2 AND purpose = 'emergency'
-              ORDER BY recorded_at DESC LIMIT 1",
-        )
-        .bind(account_id)
-        .bind(kiosk_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let given = ConsentRecord {
-            text_version: OPTIONS_TEXT_VERSION.into(),
-            language: p.language(),
-            accepted_at: time::OffsetDateTime::from_unix_timestamp(now)
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-            kiosk_id: kiosk_id.into(),
-            staff_assisted: staff_assisted == Some(1),
-        };
-        insert_consents(
-            &mut tx,
-            &NewConsent::options(account_id, &given, None, p),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        self.replace_profile(account_id, p, Some(kiosk_id), now)
+            .await
     }
 
     /// A correction by the town's privacy officer (the administration
@@ -347,6 +314,18 @@ impl Store {
         p: &Profile,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        self.replace_profile(account_id, p, None, now).await
+    }
+
+    /// The profile replaced; with `given_at` (the resident's own save, at
+    /// that kiosk) its optional choices recorded as consents.
+    async fn replace_profile(
+        &self,
+        account_id: &str,
+        p: &Profile,
+        given_at: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_account(account_id).await?;
         let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1")
             .bind(account_id)
@@ -357,6 +336,31 @@ impl Store {
             return Ok(false);
         }
         write_profile(&mut tx, account_id, p, now, false).await?;
+        if let Some(kiosk_id) = given_at {
+            let staff_assisted: Option<i64> = sqlx::query_scalar(
+                "SELECT staff_assisted FROM consents
+                  WHERE account_id = $1 AND kiosk_id = $2 AND purpose = 'emergency'
+                  ORDER BY recorded_at DESC LIMIT 1",
+            )
+            .bind(account_id)
+            .bind(kiosk_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let given = ConsentRecord {
+                text_version: OPTIONS_TEXT_VERSION.into(),
+                language: p.language(),
+                accepted_at: time::OffsetDateTime::from_unix_timestamp(now)
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                kiosk_id: kiosk_id.into(),
+                staff_assisted: staff_assisted == Some(1),
+            };
+            insert_consents(
+                &mut tx,
+                &NewConsent::options(account_id, &given, None, p),
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

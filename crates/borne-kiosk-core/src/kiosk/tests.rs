@@ -343,6 +343,19 @@ async fn registrations_the_central_server_refused_are_deleted_after_the_retentio
     assert!(k.queue.get(&registration.id).await.unwrap().is_none());
 }
 
+/// Whether a DELETE (a session ended in the background) reaches `central`
+/// within 10 s.
+async fn a_delete_arrives(central: &MockServer) -> bool {
+    for _ in 0..500 {
+        let requests = central.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.method.as_str() == "DELETE") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
 #[tokio::test]
 async fn a_wiped_session_is_ended_on_the_central_server_without_waiting() {
     let central = MockServer::start().await;
@@ -385,16 +398,10 @@ async fn a_wiped_session_is_ended_on_the_central_server_without_waiting() {
         "wiped at once"
     );
     // The DELETE goes out in the background; wait for it to arrive.
-    let mut ended = false;
-    for _ in 0..500 {
-        let requests = central.received_requests().await.unwrap_or_default();
-        if requests.iter().any(|r| r.method.as_str() == "DELETE") {
-            ended = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(ended, "DELETE /v1/session never came");
+    assert!(
+        a_delete_arrives(&central).await,
+        "DELETE /v1/session never came"
+    );
     k.reset();
     // `expect(1)` is checked here: one DELETE, with the session and the
     // device token, and no other.
@@ -438,16 +445,10 @@ async fn a_session_replaced_by_another_login_is_ended_on_the_central_server() {
         .await
         .unwrap();
     }
-    let mut ended = false;
-    for _ in 0..500 {
-        let requests = central.received_requests().await.unwrap_or_default();
-        if requests.iter().any(|r| r.method.as_str() == "DELETE") {
-            ended = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(ended, "the replaced session was never ended");
+    assert!(
+        a_delete_arrives(&central).await,
+        "the replaced session was never ended"
+    );
     assert!(k.session().token().is_some(), "the new session stays");
     // `expect(1)`: session-0 ended, session-1 not.
 }
