@@ -23,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use borne_protocol::Language;
 
 /// The longest utterance taken (a screen's title and instructions fit).
-pub const MAX_UTTERANCE: usize = 2_000;
+const MAX_UTTERANCE: usize = 2_000;
 
 enum Order {
     Say { text: String, language: Language },

@@ -11,7 +11,6 @@ export interface Confirmation {
   readonly element: HTMLElement;
   /** Shows the question and moves the focus to it; resolves true for « yes », false for « no » or the wipe. */
   ask(): Promise<boolean>;
-  isOpen(): boolean;
   clear(): void;
 }
 
@@ -59,7 +58,6 @@ export function createConfirmation(id: string, texts: ConfirmationTexts): Confir
         answer = resolve;
       });
     },
-    isOpen: () => !element.hidden,
     clear(): void {
       close(false);
     },

@@ -5,12 +5,12 @@
 // - the control that takes the focus: its label, required or optional, its help and its error;
 // and the arrow keys of a physical keyboard or keypad move from one control to the next (Tab also does).
 // What the resident typed is never spoken: the kiosk stands in a public hall.
-import type { Language } from './bindings';
+import type { Api } from './context';
 import { h } from './dom';
 import { currentLanguage, t } from './i18n';
 
 /** Physical keys that turn guidance on or off on the attract screen. */
-export const VOICE_KEYS: ReadonlySet<string> = new Set(['F1', '*']);
+const VOICE_KEYS: ReadonlySet<string> = new Set(['F1', '*']);
 
 /** What the screen says first: its title, then these, in document order (visible ones only). */
 const INSTRUCTIONS = 'h1, .subtitle, .intro, .lead, .notice, .attract-pitch';
@@ -19,7 +19,7 @@ const INSTRUCTIONS = 'h1, .subtitle, .intro, .lead, .notice, .attract-pitch';
 const FOCUSABLE = 'button, input, select, textarea, [href], [tabindex]:not([tabindex="-1"])';
 
 export interface VoiceContext {
-  api: { speak(text: string, language: Language): Promise<null>; speechStop(): Promise<null> };
+  api: Pick<Api, 'speak' | 'speechStop'>;
   /** The attract screen is shown (the physical key works there only). */
   onAttract(): boolean;
   /** The attract screen's way on, focused when guidance turns on. */
@@ -29,8 +29,6 @@ export interface VoiceContext {
 export interface VoiceGuide {
   /** « Guidage vocal », on the attract screen (aria-pressed says whether it is on). */
   readonly button: HTMLButtonElement;
-  isOn(): boolean;
-  setOn(on: boolean): void;
   /** A screen was just shown: its title and instructions are spoken. */
   screenShown(screen: HTMLElement): void;
   /** The wipe: guidance off, silence. */
@@ -65,7 +63,7 @@ function nameOf(control: HTMLElement): string {
 }
 
 /** What is said when `control` takes the focus: name, role, required or optional, help and error. */
-export function describeControl(control: HTMLElement): string {
+function describeControl(control: HTMLElement): string {
   const parts = [nameOf(control)];
   if (control instanceof HTMLButtonElement) parts.push(t('voice.button'));
   else if (control instanceof HTMLInputElement && (control.type === 'checkbox' || control.type === 'radio')) {
@@ -83,7 +81,7 @@ export function describeControl(control: HTMLElement): string {
 }
 
 /** What is said when `screen` is shown: its title and its instructions, as they read. */
-export function describeScreen(screen: HTMLElement): string {
+function describeScreen(screen: HTMLElement): string {
   return sentences(
     Array.from(screen.querySelectorAll(INSTRUCTIONS))
       .filter((el) => visible(el))
@@ -154,8 +152,6 @@ export function createVoiceGuide(root: HTMLElement, ctx: VoiceContext): VoiceGui
 
   return {
     button,
-    isOn: () => on,
-    setOn,
     screenShown(screen: HTMLElement): void {
       say(describeScreen(screen));
     },

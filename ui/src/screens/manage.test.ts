@@ -20,10 +20,10 @@ const registered: LoginOutcome = {
   pending_change: null,
 };
 
-/** Home → « Déjà inscrit? » → steps 1 to 4 → step 5 with what the login answered. */
-async function toProfile(m: Mounted): Promise<void> {
+/** Home → `entry` → step 1 filled and sent → step 3 with the password typed, « Continuer » pressed: step 4. */
+async function toLogin(m: Mounted, entry: '#btn-manage' | '#btn-new-user'): Promise<void> {
   m.$('#btn-start').click();
-  m.$('#btn-manage').click();
+  m.$(entry).click();
   await flush();
   type(m.$<HTMLInputElement>('#phone'), '514 555-0100');
   m.$<HTMLInputElement>('#channel-sms').click();
@@ -33,6 +33,11 @@ async function toProfile(m: Mounted): Promise<void> {
   await flush();
   type(m.$<HTMLInputElement>('#code'), '123456');
   m.$('#btn-code-submit').click();
+}
+
+/** Home → « Déjà inscrit? » → steps 1 to 4 → step 5 with what the login answered. */
+async function toProfile(m: Mounted): Promise<void> {
+  await toLogin(m, '#btn-manage');
   m.$('#btn-login').click();
   await flush();
 }
@@ -205,17 +210,7 @@ describe('« Annuler » and « Retour »', () => {
 
   it('goes back from step 4 to step 3 with the password typed', async () => {
     const m = await mount(happyPath);
-    m.$('#btn-start').click();
-    m.$('#btn-new-user').click();
-    await flush();
-    type(m.$<HTMLInputElement>('#phone'), '514 555-0100');
-    m.$<HTMLInputElement>('#channel-sms').click();
-    type(m.$<HTMLInputElement>('#captcha-answer'), 'QWER');
-    m.$<HTMLInputElement>('#consent').click();
-    m.$('#btn-request-submit').click();
-    await flush();
-    type(m.$<HTMLInputElement>('#code'), '123456');
-    m.$('#btn-code-submit').click();
+    await toLogin(m, '#btn-new-user');
     expect(visibleScreen(m.root)).toBe('screen-login');
     m.$('#btn-back-login').click();
     await flush();

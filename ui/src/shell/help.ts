@@ -12,9 +12,6 @@ export interface Help {
   readonly button: HTMLButtonElement;
   /** The panel, first in the page area. */
   readonly panel: HTMLElement;
-  isOpen(): boolean;
-  open(): void;
-  close(): void;
   /** kiosk_info answered, or the language changed: the town's text follows. */
   render(): void;
   /** The wipe: closed. */
@@ -77,13 +74,6 @@ export function createHelp(ctx: HelpContext): Help {
   return {
     button: helpButton,
     panel,
-    isOpen: () => !panel.hidden,
-    open: () => {
-      if (panel.hidden) helpButton.click();
-    },
-    close: () => {
-      setOpen(false);
-    },
     render,
     clear(): void {
       setOpen(false);

@@ -105,11 +105,6 @@ function createExitConfirm(staffOpen: () => boolean, confirmed: (btn: HTMLButton
 }
 
 /** The queue's figures; a dash for each while there are none. */
-/** A reason or an error from the queue, in the staff's language (a code the UI knows, else the generic text). */
-function staffReason(code: string): string {
-  return errorMessage(code);
-}
-
 /**
  * The registrations the central server refused, newest first: the reference the resident was given, when it was
  * taken and refused, and why — no personal data (the panel itself is behind the PIN).
@@ -136,7 +131,7 @@ function renderRejected(list: HTMLElement, q: QueueStatus | null): void {
           h('td', { class: 'reference' }, [r.reference]),
           h('td', {}, [formatDateTime(r.captured_at, lang)]),
           h('td', {}, [formatDateTime(r.rejected_at, lang)]),
-          h('td', {}, [staffReason(r.reason)]),
+          h('td', {}, [errorMessage(r.reason)]),
         ]),
       ),
     ),
@@ -152,7 +147,8 @@ function renderFigures(figures: ReturnType<typeof buildStatus>['figures'], q: Qu
   figures.rejected.classList.toggle('staff-attention', (q?.rejected ?? 0) > 0);
   figures.oldest.textContent = q?.oldest_pending_seconds != null ? formatAge(q.oldest_pending_seconds) : dash;
   figures.lastSync.textContent = q ? (q.last_sync_at ? formatDateTime(q.last_sync_at, currentLanguage()) : t('staff.never')) : dash;
-  figures.lastError.textContent = q ? (q.last_error === null ? t('staff.no_error') : staffReason(q.last_error)) : dash;
+  // In the staff's language: codes the UI knows, others as the generic text (never raw).
+  figures.lastError.textContent = q ? (q.last_error === null ? t('staff.no_error') : errorMessage(q.last_error)) : dash;
   figures.lastError.classList.toggle('staff-attention', Boolean(q?.last_error));
   figures.online.textContent = q ? t(q.online ? 'staff.reachable' : 'staff.unreachable') : dash;
   figures.online.classList.toggle('staff-attention', q !== null && !q.online);
