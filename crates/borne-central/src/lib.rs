@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod profile;
 pub mod quiet_hours;
+pub mod release_files;
 pub mod releases;
 pub mod signup;
 pub mod staff;

@@ -83,6 +83,7 @@ impl Application {
             in_flight: Arc::default(),
             hashes,
             intake,
+            release_files: Arc::default(),
         };
         Ok(Self {
             listener,

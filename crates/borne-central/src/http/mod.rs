@@ -58,6 +58,8 @@ pub struct AppState {
     pub hashes: HashGate,
     /// Kiosk syncs admitted at once; the others get 429.
     pub intake: crate::ingest::Intake,
+    /// Release files being downloaded: one copy each, however many kiosks.
+    pub release_files: Arc<crate::release_files::ReleaseFiles>,
 }
 
 /// The enrolled kiosk behind a request (its device token).

@@ -1,7 +1,8 @@
 //! Kiosk updates from the central server they already trust:
 //! `GET /v1/updates/{target}/{current_version}` answers the Tauri
 //! updater's JSON for the newest release offered to this kiosk (its
-//! staged rollout), or 204; `GET /v1/updates/files/{id}` serves the file.
+//! staged rollout), or 204; `GET /v1/updates/files/{id}` serves the file
+//! (one copy in memory for every download of it: `release_files`).
 //! Both need the device token. Which release: `releases::choose`.
 
 use axum::extract::{Extension, State};
@@ -95,8 +96,8 @@ pub(super) async fn file(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let bytes = state
-        .store
-        .release_artifact(&id)
+        .release_files
+        .open(&state.store, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
     tracing::info!(kiosk = %kiosk.id, release = %id, bytes = bytes.len(), "update downloaded");
