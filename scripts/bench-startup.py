@@ -41,7 +41,7 @@ HELLO_DIR = REPO / "bench" / "hello-tauri"
 
 # Targets from the issue.
 STARTUP_RATIO_MAX = 1.1
-PSS_RATIO_MAX = 1.2
+PSS_RATIO_MAX = 1.15  # issue 18 (was 1.2)
 KIOSK_BINARY_MAX_MB = 15.0
 
 
