@@ -208,7 +208,7 @@ mod tests {
 
         rustix::fs::mknodat(
             rustix::fs::CWD,
-            &dir.path().join(DEB),
+            dir.path().join(DEB),
             FileType::Fifo,
             Mode::from_raw_mode(0o600),
             0,
