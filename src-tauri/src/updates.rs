@@ -67,9 +67,27 @@ impl Verified {
             self.source.deliver(&self.bytes, &self.update.signature)?;
             return Ok(Installed::Spooled);
         }
+        if is_from_a_package() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "installed from a package without BORNE_KIOSK_UPDATE_SPOOL (its unit sets it)",
+            )
+            .into());
+        }
         self.update.install(&self.bytes)?;
         Ok(Installed::Replaced)
     }
+}
+
+/// The bundler marked this executable as installed from a `.deb` or
+/// `.rpm`: the plugin's own install would ask for a password (pkexec,
+/// zenity, sudo) on the kiosk's screen.
+fn is_from_a_package() -> bool {
+    use tauri::utils::config::BundleType;
+    matches!(
+        tauri::utils::platform::bundle_type(),
+        Some(BundleType::Deb | BundleType::Rpm)
+    )
 }
 
 /// The update waiting for the attract screen.

@@ -540,6 +540,31 @@ mod tests {
     }
 
     #[test]
+    fn a_packaged_kiosk_names_an_absolute_update_spool() {
+        let with = |spool: Option<&str>| {
+            let spool = spool.map(str::to_owned);
+            KioskConfig::from_lookup(
+                move |k| {
+                    (k == "BORNE_KIOSK_UPDATE_SPOOL")
+                        .then(|| spool.clone())
+                        .flatten()
+                },
+                std::env::temp_dir().join("k"),
+            )
+        };
+        assert_eq!(with(None).unwrap().update_spool, None);
+        assert_eq!(with(Some("")).unwrap().update_spool, None);
+        assert_eq!(
+            with(Some("/var/lib/borne-kiosk/updates"))
+                .unwrap()
+                .update_spool,
+            Some(PathBuf::from("/var/lib/borne-kiosk/updates"))
+        );
+        let e = with(Some("updates")).unwrap_err();
+        assert!(e.contains("BORNE_KIOSK_UPDATE_SPOOL"), "{e}");
+    }
+
+    #[test]
     fn the_town_designation_is_one_of_a_closed_set() {
         let with = |value: Option<&str>| {
             KioskConfig::from_lookup(
