@@ -47,9 +47,11 @@ mkdir -p "$out"
 if [ "$deb" = 1 ]; then
     target="$target-deb"
     if [ "$build" = 1 ]; then
-        # tauri build builds the UI first (beforeBuildCommand), then the
-        # release kiosk and its root installer, then the package.
-        (cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb --ci)
+        # The release kiosk and its root installer (both bins of the
+        # crate), then the bundler packages them.
+        npm --prefix ui run build
+        cargo build --release -p borne-kiosk --features custom-protocol
+        (cd src-tauri && ../ui/node_modules/.bin/tauri bundle --bundles deb --ci)
         binary=$(ls "$target_dir"/release/bundle/deb/borne-kiosk_"$version"_*.deb)
     else
         binary="${BORNE_RELEASE_DEB:?--no-build --deb: the .deb to release in BORNE_RELEASE_DEB}"
