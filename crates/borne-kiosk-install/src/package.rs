@@ -116,6 +116,9 @@ pub fn install(deb: &Path) -> Result<(), Refusal> {
             "--yes",
             "--no-remove",
             "--no-install-recommends",
+            // unattended-upgrades may hold dpkg's lock: wait for it.
+            "-o",
+            "DPkg::Lock::Timeout=600",
             "-o",
             "Dpkg::Options::=--force-confdef",
             "-o",
