@@ -2,14 +2,17 @@
 # Builds, signs and registers a kiosk release with the central server,
 # which then offers it to kiosks (README « Updates »):
 #   TAURI_SIGNING_PRIVATE_KEY=~/.borne/release.key TAURI_SIGNING_PRIVATE_KEY_PASSWORD=… \
-#   scripts/release.sh [--percent N | --group NAME] [--notes TEXT] [--no-build] [--pubkey FILE]
+#   scripts/release.sh [--percent N | --group NAME] [--notes TEXT] [--no-build] [--pubkey FILE] [--deb]
 # The version is tauri.conf.json's (raise it there and in src-tauri/Cargo.toml
 # first). The private key comes from the environment only, never from the
 # repository. Registering runs `$BORNE_CENTRAL_ADMIN release add …`: by
 # default `sudo borne-central-admin` (the central server's package, on its
 # machine); set BORNE_CENTRAL_ADMIN=borne-central with BORNE_DATABASE_URL /
-# BORNE_CONFIG to reach the database otherwise. Today it releases the Linux
-# x86_64 kiosk executable (the platform this script builds on).
+# BORNE_CONFIG to reach the database otherwise. It releases the Linux
+# kiosk of the machine it runs on: the executable (target linux-<arch>,
+# for kiosks that replace their own), or with --deb the .deb (target
+# linux-<arch>-deb, for kiosks installed from it, whose root installer
+# takes it; with --no-build the .deb is BORNE_RELEASE_DEB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,7 @@ rollout=(--percent 100)
 notes=""
 build=1
 pubkey=""
+deb=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --percent) rollout=(--percent "$2"); shift 2 ;;
@@ -24,6 +28,7 @@ while [ $# -gt 0 ]; do
         --notes) notes=$2; shift 2 ;;
         --no-build) build=0; shift ;;
         --pubkey) pubkey=$2; shift 2 ;;
+        --deb) deb=1; shift ;;
         *) echo "release.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -39,14 +44,31 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 out="$target_dir/releases/$version"
 mkdir -p "$out"
 
-if [ "$build" = 1 ]; then
+if [ "$deb" = 1 ]; then
+    target="$target-deb"
+    if [ "$build" = 1 ]; then
+        # The release kiosk and its root installer (both bins of the
+        # crate), then the bundler packages them.
+        npm --prefix ui run build
+        cargo build --release -p borne-kiosk --features custom-protocol
+        (cd src-tauri && ../ui/node_modules/.bin/tauri bundle --bundles deb --ci)
+        binary=$(ls "$target_dir"/release/bundle/deb/borne-kiosk_"$version"_*.deb)
+    else
+        binary="${BORNE_RELEASE_DEB:?--no-build --deb: the .deb to release in BORNE_RELEASE_DEB}"
+    fi
+    # The root installer refuses a package whose version is not the signed one.
+    deb_version=$(dpkg-deb -f "$binary" Version)
+    [ "$deb_version" = "$version" ] || { echo "$binary is version $deb_version, not $version" >&2; exit 1; }
+    file="$out/borne-kiosk_${version}_$(dpkg-deb -f "$binary" Architecture).deb"
+elif [ "$build" = 1 ]; then
     npm --prefix ui run build
     cargo build --release -p borne-kiosk --features custom-protocol
     binary="$target_dir/release/borne-kiosk"
+    file="$out/borne-kiosk-$version-$target"
 else
     binary="${BORNE_RELEASE_BINARY:?--no-build: the executable to release in BORNE_RELEASE_BINARY}"
+    file="$out/borne-kiosk-$version-$target"
 fi
-file="$out/borne-kiosk-$version-$target"
 install -m 0644 "$binary" "$file"
 
 # The signature binds the version: a kiosk refuses it for any other.

@@ -4,7 +4,11 @@
 #             and lintian checked, installed, its unit checked, the unit's
 #             command run as the unit runs it (its user, its environment,
 #             /etc/borne/kiosk.env) under cage's headless backend until the
-#             kiosk's log says the first screen is interactive, then purged;
+#             kiosk's log says the first screen is interactive; its update
+#             installer run as its unit runs it on releases the kiosk user
+#             drops into the spool (one signed 0.1.1 installed; tampered,
+#             foreign-key, older, other-package, version-mismatched and
+#             symlinked ones refused); then purged;
 #   central — built (scripts/package-central.sh), checked, installed, the
 #             server started as its unit starts it until /readyz answers
 #             200, the administration commands run, then purged.
@@ -67,12 +71,16 @@ say "kiosk: bundling the .deb from the debug build"
 # none), in a target directory of its own.
 t=$(ms)
 mkdir -p "$work/target/debug"
-objcopy --strip-debug "$target_dir/debug/borne-kiosk" "$work/target/debug/borne-kiosk"
+for bin in borne-kiosk borne-kiosk-install-update; do
+    objcopy --strip-debug "$target_dir/debug/$bin" "$work/target/debug/$bin"
+done
 (cd src-tauri && CARGO_TARGET_DIR="$work/target" ../ui/node_modules/.bin/tauri bundle --debug --bundles deb --ci) \
     > "$work/bundle.log" 2>&1 || { cat "$work/bundle.log"; fail "tauri bundle"; }
 kiosk_deb=$(ls "$work"/target/debug/bundle/deb/*.deb)
 say "built $(basename "$kiosk_deb") in $(( $(ms) - t )) ms: $(du -h "$kiosk_deb" | cut -f1)"
 check_contents "$kiosk_deb" /usr/bin/borne-kiosk /lib/systemd/system/borne-kiosk.service \
+    /usr/bin/borne-kiosk-install-update /lib/systemd/system/borne-kiosk-update.path \
+    /lib/systemd/system/borne-kiosk-update.service \
     /usr/share/borne-kiosk/kiosk.env /usr/share/doc/borne-kiosk/copyright
 depends=$(dpkg-deb -f "$kiosk_deb" Depends)
 for d in cage xwayland adduser libwebkit2gtk-4.1-0 libgtk-3-0; do
@@ -104,6 +112,16 @@ unit=/lib/systemd/system/borne-kiosk.service
 grep -q '^Restart=on-failure$' "$unit" || fail "the unit does not restart on failure"
 grep -q '^TTYPath=/dev/tty1$' "$unit" || fail "the unit is not on tty1"
 systemd-analyze verify "$unit" || fail "systemd-analyze verify refuses the kiosk unit"
+update_unit=/lib/systemd/system/borne-kiosk-update.service
+update_path=/lib/systemd/system/borne-kiosk-update.path
+systemd-analyze verify "$update_path" "$update_unit" || fail "systemd-analyze verify refuses the update units"
+[ -L /etc/systemd/system/paths.target.wants/borne-kiosk-update.path ] || fail "the update watch is not enabled"
+for hardening in NoNewPrivileges=yes ProtectHome=yes PrivateDevices=yes RestrictSUIDSGID=yes; do
+    grep -q "^$hardening\$" "$update_unit" || fail "the update unit lacks $hardening"
+done
+spool=$(dirname "$(unit_values "$update_path" PathExists)")
+[ "$(stat -c %U:%a "$spool")" = borne-kiosk:700 ] || fail "$spool is not the kiosk's alone"
+grep -q "^Environment=BORNE_KIOSK_UPDATE_SPOOL=$spool\$" "$unit" || fail "the kiosk unit does not name the spool $spool"
 
 say "kiosk: the unit's command, as its user, under cage's headless backend"
 # As an administrator would: the central server (none here: the kiosk
@@ -144,12 +162,83 @@ for f in queue.sqlite queue.key; do
         || fail "/var/lib/borne-kiosk/$f is not the kiosk user's alone"
 done
 
+say "kiosk: updates through the spool, the kiosk user as the attacker"
+# Releases made from this package: unpacked, fields edited, rebuilt
+# (uncompressed: quick), signed with a throwaway key the installer is
+# told to trust through the administrator's override.
+ui/node_modules/.bin/tauri signer generate --ci -p throwaway -w "$work/update.key" >/dev/null
+ui/node_modules/.bin/tauri signer generate --ci -p throwaway -w "$work/other.key" >/dev/null
+install -m 0644 "$work/update.key.pub" /etc/borne/kiosk-release.pub
+repack() { # version package out
+    rm -rf "$work/repack"
+    dpkg-deb -R "$kiosk_deb" "$work/repack"
+    sed -i "s/^Version: .*/Version: $1/; s/^Package: .*/Package: $2/" "$work/repack/DEBIAN/control"
+    dpkg-deb -Znone -b "$work/repack" "$3" >/dev/null
+    rm -rf "$work/repack"
+}
+sign() { # file version [key]
+    env -u TAURI_SIGNING_PRIVATE_KEY ui/node_modules/.bin/tauri signer sign -f "${3:-$work/update.key}" \
+        -p throwaway --app-version "$2" "$1" >/dev/null
+    chmod 0644 "$1.sig"
+}
+# As the kiosk does: the .deb, then its signature, each renamed into place.
+drop() { # deb sig
+    runuser -u borne-kiosk -- install -m 0600 "$1" "$spool/.part" && runuser -u borne-kiosk -- mv "$spool/.part" "$spool/borne-kiosk.deb"
+    runuser -u borne-kiosk -- install -m 0600 "$2" "$spool/.part" && runuser -u borne-kiosk -- mv "$spool/.part" "$spool/borne-kiosk.deb.sig"
+}
+read -r -a installer <<<"$(unit_values "$update_unit" ExecStart)"
+# The service's way: root, a clean environment.
+install_update() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${installer[@]}" > "$work/installer.log" 2>&1; }
+installed() { dpkg-query -W -f='${Version}' borne-kiosk; }
+refused() { # what expected-reason
+    if install_update; then cat "$work/installer.log"; fail "$1 was installed"; fi
+    grep -q "refused: .*$2" "$work/installer.log" || { cat "$work/installer.log"; fail "$1: not refused for $2"; }
+    [ "$(installed)" = "$3" ] || fail "$1 changed the installed version to $(installed)"
+    [ -z "$(ls -A "$spool")" ] || fail "$1 left files in the spool: $(ls -A "$spool")"
+    say "refused $1: $(sed -n 's/.*refused: //p' "$work/installer.log")"
+}
+mkdir -m 0755 "$work/rel"
+repack 0.1.1 borne-kiosk "$work/rel/0.1.1.deb" && sign "$work/rel/0.1.1.deb" 0.1.1
+repack 0.1.2 borne-kiosk "$work/rel/0.1.2.deb" && sign "$work/rel/0.1.2.deb" 0.1.2
+repack 0.1.2 borne-kiosk-evil "$work/rel/evil.deb" && sign "$work/rel/evil.deb" 0.1.2
+cp "$kiosk_deb" "$work/rel/0.1.0.deb" && sign "$work/rel/0.1.0.deb" 0.1.0
+cp "$work/rel/0.1.2.deb" "$work/rel/foreign.deb" && sign "$work/rel/foreign.deb" 0.1.2 "$work/other.key"
+cp "$work/rel/0.1.2.deb" "$work/rel/mislabel.deb" && sign "$work/rel/mislabel.deb" 0.1.3
+cp "$work/rel/0.1.2.deb" "$work/rel/tampered.deb" && cp "$work/rel/0.1.2.deb.sig" "$work/rel/tampered.deb.sig"
+python3 -c 'import sys; f=open(sys.argv[1],"r+b"); f.seek(-600,2); b=f.read(1); f.seek(-600,2); f.write(bytes([b[0]^1]))' "$work/rel/tampered.deb"
+chmod 0644 "$work"/rel/*
+
+install_update && grep -q "nothing in the spool" "$work/installer.log" || { cat "$work/installer.log"; fail "an empty spool"; }
+drop "$work/rel/0.1.1.deb" "$work/rel/0.1.1.deb.sig"
+t=$(ms)
+install_update || { cat "$work/installer.log"; fail "the signed 0.1.1 was not installed"; }
+[ "$(installed)" = 0.1.1 ] || fail "dpkg-query says $(installed), not 0.1.1"
+[ -z "$(ls -A "$spool")" ] || fail "the spool was not emptied"
+say "signed 0.1.1 installed from the spool in $(( $(ms) - t )) ms: $(cat "$work/installer.log")"
+
+drop "$work/rel/tampered.deb" "$work/rel/tampered.deb.sig"; refused "a tampered .deb" "signature" 0.1.1
+drop "$work/rel/foreign.deb" "$work/rel/foreign.deb.sig"; refused "a .deb signed by another key" "signature" 0.1.1
+drop "$work/rel/0.1.0.deb" "$work/rel/0.1.0.deb.sig"; refused "an older signed version" "not newer" 0.1.1
+drop "$work/rel/evil.deb" "$work/rel/evil.deb.sig"; refused "another package" "not borne-kiosk" 0.1.1
+drop "$work/rel/mislabel.deb" "$work/rel/mislabel.deb.sig"; refused "a signature of another version" "binds 0.1.3" 0.1.1
+runuser -u borne-kiosk -- ln -s "$work/rel/0.1.2.deb" "$spool/borne-kiosk.deb"
+runuser -u borne-kiosk -- install -m 0600 "$work/rel/0.1.2.deb.sig" "$spool/borne-kiosk.deb.sig"
+refused "a symbolic link in the spool" "symbolic link" 0.1.1
+[ -e "$work/rel/0.1.2.deb" ] || fail "the link's target was removed"
+# The same 0.1.2, dropped as the kiosk drops it: installed.
+drop "$work/rel/0.1.2.deb" "$work/rel/0.1.2.deb.sig"
+install_update || { cat "$work/installer.log"; fail "the signed 0.1.2 was not installed"; }
+[ "$(installed)" = 0.1.2 ] || fail "dpkg-query says $(installed), not 0.1.2"
+rm -f /etc/borne/kiosk-release.pub
+
 say "kiosk: dpkg --purge"
 t=$(ms)
 dpkg --purge borne-kiosk > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg --purge"; }
 say "purged in $(( $(ms) - t )) ms"
-for gone in /usr/bin/borne-kiosk "$unit" /etc/borne/kiosk.env /var/lib/borne-kiosk \
-    /etc/systemd/system/graphical.target.wants/borne-kiosk.service; do
+for gone in /usr/bin/borne-kiosk /usr/bin/borne-kiosk-install-update "$unit" "$update_unit" "$update_path" \
+    /etc/borne/kiosk.env /var/lib/borne-kiosk /var/cache/borne-kiosk-update \
+    /etc/systemd/system/graphical.target.wants/borne-kiosk.service \
+    /etc/systemd/system/paths.target.wants/borne-kiosk-update.path; do
     [ ! -e "$gone" ] || fail "$gone is left after the purge"
 done
 
@@ -221,13 +310,20 @@ ui/node_modules/.bin/tauri signer generate --ci -p throwaway -w "$work/release.k
 db="sqlite://$work/release-central.sqlite"
 register() {
     TAURI_SIGNING_PRIVATE_KEY="$work/release.key" TAURI_SIGNING_PRIVATE_KEY_PASSWORD=throwaway \
-    BORNE_RELEASE_BINARY="$work/target/debug/borne-kiosk" BORNE_CENTRAL_ADMIN="$target_dir/debug/borne-central" \
+    BORNE_RELEASE_BINARY="$work/target/debug/borne-kiosk" BORNE_RELEASE_DEB="$kiosk_deb" \
+    BORNE_CENTRAL_ADMIN="$target_dir/debug/borne-central" \
     BORNE_DATABASE_URL="$db" BORNE_LOG=warn scripts/release.sh --no-build --group pilot "$@"
 }
 register --pubkey "$work/release.key.pub" | tee "$work/release.txt"
 grep -q "signature verified" "$work/release.txt" || fail "release.sh did not register a verified release"
 out=$(BORNE_DATABASE_URL="$db" BORNE_LOG=warn "$target_dir/debug/borne-central" release list)
 grep -Eq "linux-x86_64 +$version " <<<"$out" || fail "release list does not show the release"
+# The kiosk's .deb, for kiosks installed from it.
+register --deb --pubkey "$work/release.key.pub" > "$work/release.txt" 2>&1 \
+    || { cat "$work/release.txt"; fail "release.sh --deb"; }
+grep -q "linux-x86_64-deb $version.*signature verified" "$work/release.txt" || { cat "$work/release.txt"; fail "release.sh --deb did not register the .deb"; }
+out=$(BORNE_DATABASE_URL="$db" BORNE_LOG=warn "$target_dir/debug/borne-central" release list)
+grep -Eq "linux-x86_64-deb +$version " <<<"$out" || fail "release list does not show the .deb release"
 # Signed with a key kiosks do not trust (the repository's): refused.
 if register > "$work/release.txt" 2>&1; then fail "release.sh registered a release kiosks would refuse"; fi
 grep -q "does not verify" "$work/release.txt" || { cat "$work/release.txt"; fail "unexpected refusal"; }

@@ -9,7 +9,7 @@ use borne_protocol::{Channel, DeliveryStatus, ErrorBody, Language, Profile};
 use tauri::{AppHandle, Runtime, State, Webview};
 
 use crate::speech::Speech;
-use crate::updates::Updates;
+use crate::updates::{Installed, Updates};
 use crate::KioskSlot;
 
 #[tauri::command]
@@ -121,9 +121,16 @@ pub async fn install_update<R: Runtime>(
         return Err(ErrorBody::new("update.none", "no update is waiting"));
     };
     match verified.install() {
-        Ok(()) => {
+        Ok(Installed::Replaced) => {
             tracing::info!(version = verified.version(), "update installed; restarting");
             app.restart();
+        }
+        Ok(Installed::Spooled) => {
+            tracing::info!(
+                version = verified.version(),
+                "update handed to the root installer; it restarts the kiosk once installed"
+            );
+            Ok(())
         }
         Err(e) => {
             tracing::error!(error = %e, "update not installed; this version keeps running");

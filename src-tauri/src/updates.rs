@@ -9,6 +9,13 @@
 //! installed only when the UI says the attract screen is showing; then
 //! the kiosk restarts. A refused update is logged and the kiosk keeps
 //! running its version.
+//!
+//! A kiosk installed from the `.deb` (`BORNE_KIOSK_UPDATE_SPOOL`, set by
+//! its unit) cannot replace its root-owned executable: it asks for the
+//! `.deb` releases and, at the attract screen, drops the verified `.deb`
+//! and its signature into its spool; the root installer
+//! (`borne-kiosk-install-update`, started by `borne-kiosk-update.path`)
+//! checks them again on its own, installs them and restarts the kiosk.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -23,6 +30,17 @@ use tauri_plugin_updater::{Update, UpdaterExt};
 pub struct Verified {
     update: Update,
     bytes: Vec<u8>,
+    source: UpdateSource,
+}
+
+/// What [`Verified::install`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Installed {
+    /// The executable was replaced: restart into it.
+    Replaced,
+    /// Handed to the root installer through the spool: it restarts the
+    /// kiosk once installed.
+    Spooled,
 }
 
 impl std::fmt::Debug for Verified {
@@ -41,10 +59,35 @@ impl Verified {
 
     /// Replaces the kiosk's executable (`$APPIMAGE`, else the running
     /// binary, unless `executable` was given to [`fetch`]); the signature
-    /// is checked once more first.
-    pub fn install(&self) -> Result<(), tauri_plugin_updater::Error> {
-        self.update.install(&self.bytes)
+    /// is checked once more first. A packaged kiosk drops the `.deb` into
+    /// its spool instead (never the plugin's own `.deb` install, which
+    /// asks for a password through pkexec, zenity or sudo).
+    pub fn install(&self) -> Result<Installed, tauri_plugin_updater::Error> {
+        if self.source.spool().is_some() {
+            self.source.deliver(&self.bytes, &self.update.signature)?;
+            return Ok(Installed::Spooled);
+        }
+        if is_from_a_package() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "installed from a package without BORNE_KIOSK_UPDATE_SPOOL (its unit sets it)",
+            )
+            .into());
+        }
+        self.update.install(&self.bytes)?;
+        Ok(Installed::Replaced)
     }
+}
+
+/// The bundler marked this executable as installed from a `.deb` or
+/// `.rpm`: the plugin's own install would ask for a password (pkexec,
+/// zenity, sudo) on the kiosk's screen.
+fn is_from_a_package() -> bool {
+    use tauri::utils::config::BundleType;
+    matches!(
+        tauri::utils::platform::bundle_type(),
+        Some(BundleType::Deb | BundleType::Rpm)
+    )
 }
 
 /// The update waiting for the attract screen.
@@ -105,7 +148,11 @@ pub async fn fetch<R: Runtime>(
         .and_then(|url| url.parse().ok())
         .ok_or(tauri_plugin_updater::Error::InvalidUpdaterFormat)?;
     let bytes = update.download(|_, _| {}, || {}).await?;
-    Ok(Some(Verified { update, bytes }))
+    Ok(Some(Verified {
+        update,
+        bytes,
+        source: source.clone(),
+    }))
 }
 
 /// Checks every `every` while the kiosk is idle and enrolled; keeps a
@@ -237,6 +284,15 @@ mod tests {
     }
 
     async fn central(served: Vec<u8>, signature: String, rollout: Rollout) -> Central {
+        central_for(this_target(), served, signature, rollout).await
+    }
+
+    async fn central_for(
+        target: Target,
+        served: Vec<u8>,
+        signature: String,
+        rollout: Rollout,
+    ) -> Central {
         borne_kiosk_core::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("central.sqlite").display());
@@ -283,7 +339,7 @@ mod tests {
         store
             .add_release(
                 &NewRelease {
-                    target: this_target(),
+                    target,
                     version: &version,
                     signature: &signature,
                     notes: "",
@@ -327,7 +383,7 @@ mod tests {
         }
     }
 
-    async fn try_update(c: &Case) -> Result<(), tauri_plugin_updater::Error> {
+    async fn try_update(c: &Case) -> Result<Installed, tauri_plugin_updater::Error> {
         let verified = fetch(c.app.handle(), &c.central.source, Some(c.exe.clone()))
             .await?
             .expect("the central server offers 0.1.1 to this 0.1.0 kiosk");
@@ -340,7 +396,7 @@ mod tests {
         let release = keys();
         let new = elf("borne-kiosk 0.1.1");
         let c = case(&release, &release, new.clone(), &new, "0.1.1").await;
-        try_update(&c).await.unwrap();
+        assert_eq!(try_update(&c).await.unwrap(), Installed::Replaced);
         assert_eq!(
             std::fs::read(&c.exe).unwrap(),
             new,
@@ -409,5 +465,77 @@ mod tests {
             let again = fetch(c.app.handle(), &c.central.source, Some(c.exe.clone())).await;
             assert!(again.is_err(), "{what}: refused at the next check too");
         }
+    }
+
+    /// A Debian package, as far as the bytes go (`ar`, `debian-binary`).
+    #[cfg(target_os = "linux")]
+    fn deb(tag: &str) -> Vec<u8> {
+        let mut b =
+            b"!<arch>\ndebian-binary   0           0     0     100644  4         `\n2.0\n".to_vec();
+        b.extend_from_slice(tag.as_bytes());
+        b
+    }
+
+    #[tokio::test]
+    #[cfg(target_os = "linux")]
+    async fn a_packaged_kiosk_gets_the_deb_and_hands_it_to_the_root_installer() {
+        let release = keys();
+        let app = app(&pubkey(&release));
+        let dir = tempfile::tempdir().unwrap();
+        let spool = dir.path().join("updates");
+        let deb_target: Target = format!("{}-deb", this_target().as_str()).parse().unwrap();
+
+        // A central server with only the executable: nothing for it.
+        let exe = elf("borne-kiosk 0.1.1");
+        let plain = central(
+            exe.clone(),
+            sign(&release, &exe, "0.1.1"),
+            Rollout::Percent(100),
+        )
+        .await;
+        let packaged = plain.source.clone().packaged(spool.clone());
+        assert!(fetch(app.handle(), &packaged, None)
+            .await
+            .unwrap()
+            .is_none());
+
+        // The .deb release: downloaded, verified, dropped into the spool.
+        let new = deb("borne-kiosk 0.1.1");
+        let c = central_for(
+            deb_target,
+            new.clone(),
+            sign(&release, &new, "0.1.1"),
+            Rollout::Percent(100),
+        )
+        .await;
+        let packaged = c.source.clone().packaged(spool.clone());
+        let verified = fetch(app.handle(), &packaged, None)
+            .await
+            .unwrap()
+            .expect("the .deb is offered to a packaged 0.1.0 kiosk");
+        assert_eq!(verified.install().unwrap(), Installed::Spooled);
+        assert_eq!(std::fs::read(spool.join("borne-kiosk.deb")).unwrap(), new);
+        // What root will check: the central server's signature, with the
+        // release key, binding 0.1.1.
+        let signature = std::fs::read_to_string(spool.join("borne-kiosk.deb.sig")).unwrap();
+        assert_eq!(
+            borne_kiosk_install::signature::verify(&new, &signature, &pubkey(&release)).unwrap(),
+            "0.1.1"
+        );
+
+        // A tampered .deb is refused by the kiosk: nothing reaches the spool.
+        std::fs::remove_dir_all(&spool).unwrap();
+        let mut tampered = new.clone();
+        *tampered.last_mut().unwrap() ^= 1;
+        let c = central_for(
+            deb_target,
+            tampered,
+            sign(&release, &new, "0.1.1"),
+            Rollout::Percent(100),
+        )
+        .await;
+        let packaged = c.source.clone().packaged(spool.clone());
+        assert!(fetch(app.handle(), &packaged, None).await.is_err());
+        assert!(!spool.exists(), "nothing handed to root");
     }
 }

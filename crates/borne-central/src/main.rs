@@ -63,7 +63,9 @@ enum ReleaseAction {
     /// Store a signed kiosk build; kiosks offered it update at their next
     /// check (while nobody uses them).
     Add {
-        /// linux-x86_64, linux-aarch64, windows-x86_64, darwin-aarch64 or darwin-x86_64.
+        /// linux-x86_64, linux-aarch64, linux-x86_64-deb, linux-aarch64-deb
+        /// (the .deb, for kiosks installed from it), windows-x86_64,
+        /// darwin-aarch64 or darwin-x86_64.
         #[arg(long)]
         target: String,
         /// Its version (semver), the one its signature binds.
@@ -608,6 +610,7 @@ async fn release_command(
                 })
                 .transpose()?;
             releases::check_release(&version, &bytes, &signature, pubkey.as_deref())?;
+            releases::check_artifact(target, &bytes)?;
             let sha256 = releases::sha256_hex(&bytes);
             let id = store
                 .add_release(

@@ -16,20 +16,26 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 /// The platforms kiosks run on, named as the Tauri updater names them
-/// (`{os}-{arch}`).
+/// (`{os}-{arch}`, and `{os}-{arch}-deb` for a kiosk installed from the
+/// `.deb`, which is offered the `.deb` and hands it to its root
+/// installer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     LinuxX86_64,
     LinuxAarch64,
+    LinuxX86_64Deb,
+    LinuxAarch64Deb,
     WindowsX86_64,
     DarwinAarch64,
     DarwinX86_64,
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 7] = [
         Target::LinuxX86_64,
         Target::LinuxAarch64,
+        Target::LinuxX86_64Deb,
+        Target::LinuxAarch64Deb,
         Target::WindowsX86_64,
         Target::DarwinAarch64,
         Target::DarwinX86_64,
@@ -39,10 +45,17 @@ impl Target {
         match self {
             Target::LinuxX86_64 => "linux-x86_64",
             Target::LinuxAarch64 => "linux-aarch64",
+            Target::LinuxX86_64Deb => "linux-x86_64-deb",
+            Target::LinuxAarch64Deb => "linux-aarch64-deb",
             Target::WindowsX86_64 => "windows-x86_64",
             Target::DarwinAarch64 => "darwin-aarch64",
             Target::DarwinX86_64 => "darwin-x86_64",
         }
+    }
+
+    /// Its releases are Debian packages.
+    pub fn is_deb(self) -> bool {
+        matches!(self, Target::LinuxX86_64Deb | Target::LinuxAarch64Deb)
     }
 }
 
@@ -135,7 +148,7 @@ pub fn choose<'a>(
 /// kiosk's question).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReleaseError {
-    #[error("unknown target `{0}`: one of linux-x86_64, linux-aarch64, windows-x86_64, darwin-aarch64, darwin-x86_64")]
+    #[error("unknown target `{0}`: one of linux-x86_64, linux-aarch64, linux-x86_64-deb, linux-aarch64-deb, windows-x86_64, darwin-aarch64, darwin-x86_64")]
     UnknownTarget(String),
     #[error("`{0}` is not a version like 1.2.3")]
     Version(String),
@@ -155,6 +168,8 @@ pub enum ReleaseError {
     Verification(String),
     #[error("the file is empty or over {max} bytes")]
     Size { max: usize },
+    #[error("a {target} release is a Debian package (.deb), and this file is not one")]
+    NotADebianPackage { target: &'static str },
 }
 
 /// The largest release file kept (a release kiosk executable is ~15 MiB).
@@ -215,6 +230,18 @@ pub fn check_release(
     Ok(())
 }
 
+/// A `-deb` target's file is a Debian package (an `ar` archive whose
+/// first member is `debian-binary`): packaged kiosks would hand anything
+/// else to their root installer only to see it refused.
+pub fn check_artifact(target: Target, file: &[u8]) -> Result<(), ReleaseError> {
+    if target.is_deb() && !file.starts_with(b"!<arch>\ndebian-binary") {
+        return Err(ReleaseError::NotADebianPackage {
+            target: target.as_str(),
+        });
+    }
+    Ok(())
+}
+
 /// The SHA-256 of a release file, as `release list` shows it.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -244,6 +271,19 @@ mod tests {
             "linux".parse::<Target>(),
             Err(ReleaseError::UnknownTarget(_))
         ));
+    }
+
+    #[test]
+    fn a_deb_target_takes_debian_packages_only() {
+        let deb = b"!<arch>\ndebian-binary   1733300000  0     0     100644  4         `\n2.0\n";
+        let elf = b"\x7fELF\x02\x01\x01\x00";
+        check_artifact(Target::LinuxX86_64Deb, deb).unwrap();
+        check_artifact(Target::LinuxX86_64, elf).unwrap();
+        assert!(matches!(
+            check_artifact(Target::LinuxX86_64Deb, elf),
+            Err(ReleaseError::NotADebianPackage { .. })
+        ));
+        assert!(Target::LinuxAarch64Deb.is_deb() && !Target::LinuxAarch64.is_deb());
     }
 
     #[test]

@@ -60,6 +60,11 @@ pub struct KioskConfig {
     pub updates: bool,
     /// `BORNE_KIOSK_UPDATE_CHECK_SECONDS`, default 21600 (6 h).
     pub update_check: Duration,
+    /// `BORNE_KIOSK_UPDATE_SPOOL`, an absolute directory: the kiosk was
+    /// installed from the `.deb` (its unit sets it). It asks for the
+    /// `.deb` releases and hands a verified one to the root installer
+    /// through this spool instead of replacing its own executable.
+    pub update_spool: Option<PathBuf>,
     /// The kiosk app's version (the window sets it from its package; the
     /// core's own by default), as enrollment and heartbeats report it.
     pub app_version: String,
@@ -238,6 +243,15 @@ impl KioskConfig {
         let update_check = Duration::from_secs(u64::from(
             seconds("BORNE_KIOSK_UPDATE_CHECK_SECONDS", 21_600)?.max(60),
         ));
+        let update_spool = match get("BORNE_KIOSK_UPDATE_SPOOL").filter(|p| !p.is_empty()) {
+            Some(p) if std::path::Path::new(&p).is_absolute() => Some(PathBuf::from(p)),
+            Some(p) => {
+                return Err(format!(
+                    "BORNE_KIOSK_UPDATE_SPOOL must be an absolute directory, got `{p}`"
+                ))
+            }
+            None => None,
+        };
         let categories = match get("BORNE_KIOSK_CATEGORIES") {
             Some(text) => parse_categories(&text)?,
             None => borne_domain::DEFAULT_CATEGORIES
@@ -287,6 +301,7 @@ impl KioskConfig {
             },
             updates,
             update_check,
+            update_spool,
             app_version: env!("CARGO_PKG_VERSION").into(),
             categories,
             privacy_officer: one_line("BORNE_PRIVACY_OFFICER", get("BORNE_PRIVACY_OFFICER"))?,
@@ -522,6 +537,31 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn a_packaged_kiosk_names_an_absolute_update_spool() {
+        let with = |spool: Option<&str>| {
+            let spool = spool.map(str::to_owned);
+            KioskConfig::from_lookup(
+                move |k| {
+                    (k == "BORNE_KIOSK_UPDATE_SPOOL")
+                        .then(|| spool.clone())
+                        .flatten()
+                },
+                std::env::temp_dir().join("k"),
+            )
+        };
+        assert_eq!(with(None).unwrap().update_spool, None);
+        assert_eq!(with(Some("")).unwrap().update_spool, None);
+        assert_eq!(
+            with(Some("/var/lib/borne-kiosk/updates"))
+                .unwrap()
+                .update_spool,
+            Some(PathBuf::from("/var/lib/borne-kiosk/updates"))
+        );
+        let e = with(Some("updates")).unwrap_err();
+        assert!(e.contains("BORNE_KIOSK_UPDATE_SPOOL"), "{e}");
     }
 
     #[test]

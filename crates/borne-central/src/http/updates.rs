@@ -21,7 +21,7 @@ use crate::releases::{self, Target};
     tag = "kiosks",
     security(("device_token" = [])),
     params(
-        ("target" = String, Path, description = "The kiosk's platform as the Tauri updater names it: `linux-x86_64`, `linux-aarch64`, `windows-x86_64`, `darwin-aarch64`, `darwin-x86_64`"),
+        ("target" = String, Path, description = "The kiosk's platform as the Tauri updater names it: `linux-x86_64`, `linux-aarch64`, `windows-x86_64`, `darwin-aarch64`, `darwin-x86_64`; `linux-x86_64-deb`, `linux-aarch64-deb` for a kiosk installed from the `.deb` (offered the `.deb`)"),
         ("current_version" = String, Path, description = "The kiosk's version (semver, e.g. `0.1.0`)"),
     ),
     responses(

@@ -163,7 +163,11 @@ impl Kiosk {
             return None;
         }
         let token = self.client.token()?;
-        Some(crate::UpdateSource::new(&self.config.central_url, token))
+        let source = crate::UpdateSource::new(&self.config.central_url, token);
+        Some(match &self.config.update_spool {
+            Some(spool) => source.packaged(spool.clone()),
+            None => source,
+        })
     }
 
     pub fn is_idle(&self) -> bool {
