@@ -91,26 +91,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         ])
 }
 
-/// WebKitGTK's accelerated compositing, which the kiosk turns off unless
-/// the operator set it (`0` gives it back, for a kiosk whose GPU is worth it).
-const WEBKIT_COMPOSITING_VARIABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-
-/// The kiosk's pages paint on the CPU, without WebKit's compositing: a page
-/// of forms has nothing to animate, and composited, the page area's
-/// scrolling layer kept its tiles twice (the CPU's and the GL texture's,
-/// through Mesa's software renderer on a kiosk without a GPU driver):
-/// 107 MiB more in the web process (`scripts/bench-startup.sh`; README,
-/// *Performance*). Read by WebKit when the webview is made, so set before.
-fn paint_without_compositing() {
-    if cfg!(target_os = "linux") && std::env::var_os(WEBKIT_COMPOSITING_VARIABLE).is_none() {
-        // Before any other thread exists (`run` is main's first call).
-        std::env::set_var(WEBKIT_COMPOSITING_VARIABLE, "1");
-    }
-}
-
 /// The kiosk's entry point, called first thing by `main`.
 pub fn run() {
-    paint_without_compositing();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("BORNE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
