@@ -35,8 +35,9 @@ STAFF_PIN="246813"
 STAFF_PIN_HASH="$(printf '%s' "$STAFF_PIN" | target/debug/borne-staff-pin)"
 echo "[demo] staff PIN: $STAFF_PIN"
 # A kiosk enrolls once: its device token then lives in the OS keyring (or
-# an owner-only file next to its queue key).
-if ! BORNE_DATA_DIR="$DEMO_DIR" target/debug/borne-central kiosk list | grep -q "Démo .* enrolled "; then
+# an owner-only file next to its queue key). One that was stopped a while
+# is listed SILENT: still enrolled.
+if ! BORNE_DATA_DIR="$DEMO_DIR" target/debug/borne-central kiosk list | grep -Eq "Démo .* (enrolled|SILENT) "; then
     CODE="$(BORNE_DATA_DIR="$DEMO_DIR" target/debug/borne-central kiosk enroll --name "Démo" \
         | sed -n 's/^enrollment code: //p')"
     echo "[demo] this kiosk is not enrolled yet: touch the ⚙ corner of the attract screen,"
