@@ -91,8 +91,27 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         ])
 }
 
+/// WebKitGTK's choice of rasterizing pages on the CPU rather than through
+/// GL; `0` (set by the operator, in `/etc/borne/kiosk.env`) gives GL back.
+const WEBKIT_CPU_RENDERING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+
+/// The kiosk's pages are rasterized on the CPU. Through GL, WebKit's Skia
+/// keeps its glyphs and tiles in textures — on a kiosk without a GPU
+/// driver, in Mesa's software renderer, that is, in the web process's
+/// memory: 36 MiB more for the kiosk's text-heavy pages, 6 MiB for
+/// hello-world's (README, *Performance*). Compositing stays on (without it
+/// WebKitWebDriver cannot take a screenshot of an idle page). WebKit reads
+/// the variable when it starts its processes: set before anything else.
+fn rasterize_on_the_cpu() {
+    if cfg!(target_os = "linux") && std::env::var_os(WEBKIT_CPU_RENDERING).is_none() {
+        // `run` is main's first call: no other thread reads the environment yet.
+        std::env::set_var(WEBKIT_CPU_RENDERING, "1");
+    }
+}
+
 /// The kiosk's entry point, called first thing by `main`.
 pub fn run() {
+    rasterize_on_the_cpu();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("BORNE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
