@@ -37,7 +37,9 @@ mod staff;
 pub use breaker::{BreakerState, DeliveryFailure};
 pub use codes::{ActiveCode, IssueError, Issued, NewCode};
 pub use confirmations::{ConfirmedVia, PendingConfirmation, Refused, Unconfirmed};
-pub use deliveries::{DeliveryJob, DeliveryOutcome, DeliveryState, DeliveryView, Purpose};
+pub use deliveries::{
+    DeliveryJob, DeliveryOutcome, DeliveryState, DeliveryView, FinishedDelivery, Purpose,
+};
 pub use error::{Coded, ConstraintKind, Failure, StoreError};
 pub use kiosks::{KioskAuth, KioskRecord};
 pub use registrations::{

@@ -9,7 +9,9 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::config::{Limits, Pacing};
-use crate::db::{DeliveryJob, DeliveryOutcome, Purpose, Store, StoreError, Timestamp};
+use crate::db::{
+    DeliveryJob, DeliveryOutcome, FinishedDelivery, Purpose, Store, StoreError, Timestamp,
+};
 use crate::metrics::Metrics;
 use crate::quiet_hours::SendWindow;
 use crate::telephony::{
@@ -20,9 +22,19 @@ use borne_domain::Channel;
 
 /// How long a worker holds a claimed delivery before another may take it.
 const LEASE: Duration = Duration::from_secs(60);
-/// Deliveries of one sender in hand at once, on each instance (the pace
-/// is kept across all of them by the shared slots).
+/// Lanes of one sender on each instance: while one lane's batch waits
+/// for its slots, the next one claims the batch after it (the pace is
+/// kept across all of them by the shared slots).
 const LANES_PER_SENDER: usize = 2;
+/// A lane claims the deliveries of this much of its sender's pace at
+/// once (at 100 a second, 25): a code that comes due waits behind at
+/// most the batches already claimed, a fraction of a second each.
+const BATCH_SPAN: Duration = Duration::from_millis(250);
+/// The most deliveries a lane claims at once.
+const MAX_BATCH: usize = 50;
+/// Tries at recording a batch's outcomes before giving up on the batch
+/// (its leases then end and it goes out again).
+const RECORD_TRIES: u64 = 3;
 /// Longest sleep between looks at the outbox when nothing is due.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 const BACKOFF_BASE_SECONDS: u64 = 2;
@@ -81,8 +93,8 @@ impl Worker {
     /// Runs until `shutdown` turns true; finishes the deliveries in hand
     /// first. Lanes per sender (SMS, calls), so each keeps its own pace (a
     /// call waiting for its slot never holds an SMS back), and
-    /// [`LANES_PER_SENDER`] of them, so one send's bookkeeping (the
-    /// claim, the outcome: a commit each) overlaps the next one's slot.
+    /// [`LANES_PER_SENDER`] of them, so one batch's bookkeeping (the
+    /// claim, the outcomes: a commit each) overlaps the next one's slots.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("delivery worker started");
         match self.store.reconsider_confirmations(self.clock.now()).await {
@@ -162,79 +174,168 @@ impl Worker {
             tracing::info!(reminders, "confirmation reminders queued");
         }
         loop {
+            // Checked once a batch: a batch sends at most `MAX_BATCH` more.
             if self.check_breaker().await? == Breaker::Paused {
                 return Ok(());
             }
             let now = self.clock.now();
-            let Some(job) = self.store.claim_delivery(now, LEASE, channel).await? else {
+            let jobs = self
+                .store
+                .claim_deliveries(now, LEASE, channel, self.batch_size(channel))
+                .await?;
+            if jobs.is_empty() {
                 return Ok(());
-            };
-            let outcome = match self.message_for(&job, now).await? {
-                Ok(message) => {
-                    self.wait_for_slot(job.channel).await?;
-                    self.attempt(&job, &message, now).await
-                }
-                Err(outcome) => outcome,
-            };
-            self.metrics.delivery(match &outcome {
-                DeliveryOutcome::Sent { .. } => "sent",
-                DeliveryOutcome::SwitchToVoice { .. } => "switched_to_voice",
-                DeliveryOutcome::Retry { .. } => "retry",
-                DeliveryOutcome::Failed { .. } => "failed",
-                DeliveryOutcome::Expired => "expired",
-                DeliveryOutcome::Cancelled => "cancelled",
-            });
-            match &outcome {
-                DeliveryOutcome::SwitchToVoice { error } => {
-                    tracing::info!(delivery = %job.id, %error, "number takes no SMS: calling instead")
-                }
-                DeliveryOutcome::Sent { .. } => {
-                    tracing::info!(delivery = %job.id, attempts = job.attempts, "message handed to the provider")
-                }
-                DeliveryOutcome::Retry { error, .. } => {
-                    tracing::info!(delivery = %job.id, attempts = job.attempts, %error, "delivery will be retried")
-                }
-                DeliveryOutcome::Failed { error } => {
-                    tracing::warn!(delivery = %job.id, %error, "delivery failed")
-                }
-                DeliveryOutcome::Expired => {
-                    tracing::warn!(delivery = %job.id, "expired before delivery")
-                }
-                DeliveryOutcome::Cancelled => {
-                    tracing::info!(delivery = %job.id, "nothing to ask any more: not sent")
+            }
+            self.deliver_batch(jobs, now).await?;
+        }
+    }
+
+    /// How many deliveries a lane claims at once: [`BATCH_SPAN`] of its
+    /// sender's pace (the slowest sender's, for a pass over every
+    /// channel), at least one, at most [`MAX_BATCH`].
+    fn batch_size(&self, channel: Option<Channel>) -> usize {
+        let per_second = match channel {
+            Some(Channel::Sms) => self.pacing.sms_per_second,
+            Some(Channel::Voice) => self.pacing.calls_per_second,
+            None => self.pacing.sms_per_second.min(self.pacing.calls_per_second),
+        };
+        let n = (per_second * BATCH_SPAN.as_secs_f64()).floor();
+        if n.is_finite() && n >= 1.0 {
+            (n as usize).min(MAX_BATCH)
+        } else {
+            1
+        }
+    }
+
+    /// Sends a batch of claimed deliveries, in their order (codes first):
+    /// decides what each one sends (or why not now), takes the slots of
+    /// those that go out in one statement per sender, sends them side by
+    /// side each at its slot, then records every outcome in one
+    /// transaction.
+    async fn deliver_batch(
+        &self,
+        jobs: Vec<DeliveryJob>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut finished = Vec::with_capacity(jobs.len());
+        let mut to_send = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match self.message_for(&job, now).await? {
+                Ok(message) => to_send.push((job, message)),
+                Err(outcome) => finished.push((job, outcome)),
+            }
+        }
+        let mut slots = Vec::with_capacity(to_send.len());
+        for channel in [Channel::Sms, Channel::Voice] {
+            let count = to_send.iter().filter(|(j, _)| j.channel == channel).count();
+            if count == 0 {
+                continue;
+            }
+            let interval_us = self.interval_us(channel);
+            let first = self
+                .store
+                .take_send_slots(channel, wall_us(), interval_us, count)
+                .await?;
+            let mut at = first;
+            for (i, (job, _)) in to_send.iter().enumerate() {
+                if job.channel == channel {
+                    slots.push((i, at));
+                    at += interval_us;
                 }
             }
-            self.store.finish_delivery(&job.id, &outcome, now).await?;
-            if let (DeliveryOutcome::Sent { .. }, Purpose::Confirmation { registration_id }) =
-                (&outcome, &job.purpose)
-            {
-                self.store
-                    .confirmation_sent(registration_id, now + seconds(self.reminder_after))
-                    .await?;
+        }
+        slots.sort_unstable();
+        let sends = to_send
+            .into_iter()
+            .zip(slots)
+            .map(|((job, message), (_, at))| async move {
+                let wait = at - wall_us();
+                if wait > 0 {
+                    let wait = u64::try_from(wait).unwrap_or(0);
+                    tokio::time::sleep(Duration::from_micros(wait)).await;
+                }
+                let outcome = self.attempt(&job, &message, now).await;
+                (job, outcome)
+            });
+        finished.extend(futures_util::future::join_all(sends).await);
+
+        let remind_at = now + seconds(self.reminder_after);
+        let records: Vec<FinishedDelivery> = finished
+            .into_iter()
+            .map(|(job, outcome)| {
+                self.note(&job, &outcome);
+                let confirmation_sent = match (&outcome, job.purpose) {
+                    (DeliveryOutcome::Sent { .. }, Purpose::Confirmation { registration_id }) => {
+                        Some((registration_id, remind_at))
+                    }
+                    _ => None,
+                };
+                FinishedDelivery {
+                    id: job.id,
+                    outcome,
+                    confirmation_sent,
+                }
+            })
+            .collect();
+        // What went out must be recorded: a lost record would send it
+        // again once the lease ends. A failed commit is tried again.
+        let mut tries = 0;
+        loop {
+            match self.store.finish_deliveries(&records, now).await {
+                Ok(()) => return Ok(()),
+                Err(e) if tries < RECORD_TRIES => {
+                    tries += 1;
+                    tracing::warn!(error = %e, tries, "outcomes not recorded yet: trying again");
+                    tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+                }
+                Err(e) => return Err(e),
             }
         }
     }
 
-    /// Waits for the sender's next slot: `BORNE_SMS_PER_SECOND` or
-    /// `BORNE_CALLS_PER_SECOND` across every instance, so a backlog goes
-    /// out on the provider's schedule instead of into its 429s.
-    async fn wait_for_slot(&self, channel: Channel) -> Result<(), StoreError> {
+    /// Counts and logs how one delivery ended.
+    fn note(&self, job: &DeliveryJob, outcome: &DeliveryOutcome) {
+        self.metrics.delivery(match outcome {
+            DeliveryOutcome::Sent { .. } => "sent",
+            DeliveryOutcome::SwitchToVoice { .. } => "switched_to_voice",
+            DeliveryOutcome::Retry { .. } => "retry",
+            DeliveryOutcome::Failed { .. } => "failed",
+            DeliveryOutcome::Expired => "expired",
+            DeliveryOutcome::Cancelled => "cancelled",
+        });
+        match outcome {
+            DeliveryOutcome::SwitchToVoice { error } => {
+                tracing::info!(delivery = %job.id, %error, "number takes no SMS: calling instead")
+            }
+            DeliveryOutcome::Sent { .. } => {
+                tracing::info!(delivery = %job.id, attempts = job.attempts, "message handed to the provider")
+            }
+            DeliveryOutcome::Retry { error, .. } => {
+                tracing::info!(delivery = %job.id, attempts = job.attempts, %error, "delivery will be retried")
+            }
+            DeliveryOutcome::Failed { error } => {
+                tracing::warn!(delivery = %job.id, %error, "delivery failed")
+            }
+            DeliveryOutcome::Expired => {
+                tracing::warn!(delivery = %job.id, "expired before delivery")
+            }
+            DeliveryOutcome::Cancelled => {
+                tracing::info!(delivery = %job.id, "nothing to ask any more: not sent")
+            }
+        }
+    }
+
+    /// The time between two sends of a sender: `BORNE_SMS_PER_SECOND` or
+    /// `BORNE_CALLS_PER_SECOND`, kept across every instance by the shared
+    /// slots, so a backlog goes out on the provider's schedule instead of
+    /// into its 429s. Whole microseconds: within 0.01 % of the rate up to
+    /// 1,000 a second.
+    fn interval_us(&self, channel: Channel) -> i64 {
         let per_second = match channel {
             Channel::Sms => self.pacing.sms_per_second,
             Channel::Voice => self.pacing.calls_per_second,
         };
-        // Whole microseconds: within 0.01 % of the rate up to 1,000 a second.
-        let interval_us = (1e6 / per_second).round().max(1.0) as i64;
-        let now_us = wall_us();
-        let at = self
-            .store
-            .take_send_slot(channel, now_us, interval_us)
-            .await?;
-        if at > now_us {
-            let wait = u64::try_from(at - now_us).unwrap_or(0);
-            tokio::time::sleep(Duration::from_micros(wait)).await;
-        }
-        Ok(())
+        (1e6 / per_second).round().max(1.0) as i64
     }
 
     /// The cost breaker: compares sends in the last hour with the average
@@ -676,15 +777,146 @@ mod tests {
             "paced: {elapsed:?} for 7 sends at 20/s"
         );
         // The pace is the sender's, kept in the database: two workers
-        // (two instances) asking at the same moment get slots one
-        // interval apart; the other sender's slots are its own.
+        // (two instances) asking at the same moment, one for a batch of
+        // three, get slots one interval apart, the second worker's after
+        // the first's three; the other sender's slots are its own.
         let now = wall_us() + 10_000_000;
-        let first = store.take_send_slot(Channel::Sms, now, 50_000).await;
-        let second = store.take_send_slot(Channel::Sms, now, 50_000).await;
-        let call = store.take_send_slot(Channel::Voice, now, 50_000).await;
+        let first = store.take_send_slots(Channel::Sms, now, 50_000, 3).await;
+        let second = store.take_send_slots(Channel::Sms, now, 50_000, 1).await;
+        let call = store.take_send_slots(Channel::Voice, now, 50_000, 1).await;
         assert_eq!(first.unwrap(), now);
-        assert_eq!(second.unwrap(), now + 50_000);
+        assert_eq!(second.unwrap(), now + 3 * 50_000);
         assert_eq!(call.unwrap(), now);
+    }
+
+    /// A lane claims a batch in one statement per kind: the codes first
+    /// (oldest due first), then the confirmations, at most `limit`; two
+    /// workers claiming at once never get the same row; a claimed row is
+    /// nobody's until its lease ends.
+    #[tokio::test]
+    async fn a_batch_claim_takes_the_codes_first_and_each_row_once() {
+        let (store, _dir) = store().await;
+        let at = montreal("2026-12-10T10:00:00");
+        for i in 0..6 {
+            sync_registration(&store, &format!("514 555-01{:02}", 60 + i), at).await;
+        }
+        let mut codes = Vec::new();
+        for i in 0..3 {
+            codes.push(
+                enqueue_at(
+                    &store,
+                    &format!("514 555-01{:02}", 80 + i),
+                    at + 60 + i,
+                    600,
+                )
+                .await,
+            );
+        }
+        let now = at + 90;
+        let batch = store.claim_deliveries(now, LEASE, None, 4).await.unwrap();
+        let ids: Vec<&str> = batch.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids.len(), 4, "at most the limit");
+        assert_eq!(
+            ids[..3],
+            codes.iter().map(String::as_str).collect::<Vec<_>>()[..]
+        );
+        assert!(batch[..3].iter().all(|j| j.purpose == Purpose::Code));
+        assert!(matches!(batch[3].purpose, Purpose::Confirmation { .. }));
+        assert!(batch.iter().all(|j| j.attempts == 1));
+
+        // Two workers at once, then whatever is left: each row once.
+        let (a, b) = tokio::join!(
+            store.claim_deliveries(now, LEASE, Some(Channel::Sms), 3),
+            store.claim_deliveries(now, LEASE, Some(Channel::Sms), 3)
+        );
+        let rest = store.claim_deliveries(now, LEASE, None, 10).await.unwrap();
+        let mut all: Vec<String> = [batch, a.unwrap(), b.unwrap(), rest]
+            .concat()
+            .into_iter()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(all.len(), 9, "every due delivery claimed");
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 9, "none claimed twice");
+
+        // Leased for a minute: nothing to claim, then all again.
+        assert!(store
+            .claim_deliveries(now + 59, LEASE, None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = store
+            .claim_deliveries(now + 61, LEASE, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 9);
+        assert!(again[..3].iter().all(|j| j.purpose == Purpose::Code));
+        assert!(again.iter().all(|j| j.attempts == 2));
+        // Only deliveries of the lane's channel.
+        assert!(store
+            .claim_deliveries(now + 200, LEASE, Some(Channel::Voice), 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    /// A batch's outcomes go in one transaction: the sent ones are sent
+    /// (a confirmation counted, its reminder set), a retry waits, and a
+    /// second worker does not send them again.
+    #[tokio::test]
+    async fn a_batch_is_sent_and_recorded_once() {
+        let (store, _dir) = store().await;
+        let at = montreal("2026-12-10T10:00:00");
+        let registration = sync_registration(&store, "514 555-0170", at).await;
+        let codes = [
+            enqueue_at(&store, "514 555-0171", at + 10, 600).await,
+            enqueue_at(&store, "514 555-0172", at + 11, 600).await,
+        ];
+        let provider = Arc::new(Scripted::default());
+        let clock = Clock::fixed(at + 20);
+        // Slots 50 ms apart: the sends reach the provider in the batch's order.
+        let w = Worker {
+            clock: clock.clone(),
+            send_window: SendWindow::parse("00:00-24:00", "America/Montreal").unwrap(),
+            pacing: Pacing {
+                sms_per_second: 20.0,
+                calls_per_second: 20.0,
+            },
+            ..worker(&store, provider.clone())
+        };
+        provider.fail_next(SendError::Retryable {
+            reason: "HTTP 503".into(),
+            retry_after: Some(Duration::from_secs(30)),
+        });
+        w.deliver_due().await.unwrap();
+        w.deliver_due().await.unwrap();
+        let sent = provider.sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 3, "each once");
+        assert!(!sent[0].asks_confirmation && !sent[1].asks_confirmation);
+        assert!(
+            sent[2].asks_confirmation,
+            "the confirmation after the codes"
+        );
+        let states = [
+            store.delivery_view(&codes[0]).await.unwrap().unwrap().state,
+            store.delivery_view(&codes[1]).await.unwrap().unwrap().state,
+        ];
+        // The first send of the batch got the 503: it waits for its retry.
+        assert_eq!(states, [DeliveryState::Pending, DeliveryState::Sent]);
+        let pending = store
+            .pending_confirmation(&registration)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(pending.sends, 1, "the confirmation counted as sent");
+        clock.advance(31);
+        w.deliver_due().await.unwrap();
+        assert_eq!(provider.sent.lock().unwrap().len(), 4, "the retry");
+        assert_eq!(
+            store.delivery_view(&codes[0]).await.unwrap().unwrap().state,
+            DeliveryState::Sent
+        );
     }
 
     #[tokio::test]
