@@ -27,9 +27,12 @@ const LEASE: Duration = Duration::from_secs(60);
 /// kept across all of them by the shared slots).
 const LANES_PER_SENDER: usize = 2;
 /// A lane claims the deliveries of this much of its sender's pace at
-/// once (at 100 a second, 25): a code that comes due waits behind at
-/// most the batches already claimed, a fraction of a second each.
-const BATCH_SPAN: Duration = Duration::from_millis(250);
+/// once (at 100 a second, 20).
+const BATCH_SPAN: Duration = Duration::from_millis(200);
+/// A lane claims its next batch once the slots already taken end within
+/// this long (the time its claim takes, with room to spare): a code that
+/// comes due waits at most this and one batch's span.
+const LEAD: Duration = Duration::from_millis(100);
 /// The most deliveries a lane claims at once.
 const MAX_BATCH: usize = 50;
 /// Tries at recording a batch's outcomes before giving up on the batch
@@ -107,10 +110,14 @@ impl Worker {
         let mut lanes = Vec::new();
         let mut wakes = Vec::new();
         for channel in [Channel::Sms, Channel::Voice] {
+            // One lane of a sender at a time takes its turn to claim.
+            let turn = Arc::new(tokio::sync::Mutex::new(()));
             for _ in 0..LANES_PER_SENDER {
                 let wake = Arc::new(Notify::new());
                 wakes.push(wake.clone());
-                let lane = self.clone().lane(channel, wake, shutdown.clone());
+                let lane = self
+                    .clone()
+                    .lane(channel, turn.clone(), wake, shutdown.clone());
                 lanes.push(tokio::spawn(lane));
             }
         }
@@ -131,13 +138,20 @@ impl Worker {
         tracing::info!("delivery worker stopped");
     }
 
-    /// One sender's deliveries, until `shutdown` turns true.
-    async fn lane(self, channel: Channel, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    /// One sender's deliveries, until `shutdown` turns true. `turn`: held
+    /// by the sender's lane that is claiming a batch and taking its slots.
+    async fn lane(
+        self,
+        channel: Channel,
+        turn: Arc<tokio::sync::Mutex<()>>,
+        wake: Arc<Notify>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let pause = match self.deliver_due_on(Some(channel)).await {
+            let pause = match self.deliver_due_on(Some((channel, &turn))).await {
                 Ok(()) => self.sleep_until_next_due().await,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox unavailable");
@@ -160,7 +174,15 @@ impl Worker {
 
     /// Queues the reminders that have come due, then delivers what is
     /// currently due on `channel` (`None`: on every channel).
-    async fn deliver_due_on(&self, channel: Option<Channel>) -> Result<(), StoreError> {
+    /// A lane (`channel` and its sender's turn) claims just in time for
+    /// its slots, one lane of the sender at a time, so that its lanes do
+    /// not all claim a batch at the same moment (codes would wait behind
+    /// every batch but the first).
+    async fn deliver_due_on(
+        &self,
+        lane: Option<(Channel, &tokio::sync::Mutex<()>)>,
+    ) -> Result<(), StoreError> {
+        let channel = lane.map(|(c, _)| c);
         let now = self.clock.now();
         let reminders = self
             .store
@@ -178,6 +200,14 @@ impl Worker {
             if self.check_breaker().await? == Breaker::Paused {
                 return Ok(());
             }
+            let turn = match lane {
+                Some((channel, turn)) => {
+                    let turn = turn.lock().await;
+                    self.wait_for_lead(channel).await?;
+                    Some(turn)
+                }
+                None => None,
+            };
             let now = self.clock.now();
             let jobs = self
                 .store
@@ -186,8 +216,24 @@ impl Worker {
             if jobs.is_empty() {
                 return Ok(());
             }
-            self.deliver_batch(jobs, now).await?;
+            self.deliver_batch(jobs, now, turn).await?;
         }
+    }
+
+    /// Waits until the sender's slots already taken end within [`LEAD`]:
+    /// a lane claims its next batch just in time for its slots, so a code
+    /// that comes due meanwhile goes into that batch, ahead of the
+    /// confirmations, instead of behind batches claimed long before.
+    async fn wait_for_lead(&self, channel: Channel) -> Result<(), StoreError> {
+        let Some(next) = self.store.next_send_slot(channel).await? else {
+            return Ok(());
+        };
+        let ahead = next - wall_us() - i64::try_from(LEAD.as_micros()).unwrap_or(0);
+        if ahead > 0 {
+            let ahead = u64::try_from(ahead).unwrap_or(0);
+            tokio::time::sleep(Duration::from_micros(ahead)).await;
+        }
+        Ok(())
     }
 
     /// How many deliveries a lane claims at once: [`BATCH_SPAN`] of its
@@ -212,10 +258,12 @@ impl Worker {
     /// those that go out in one statement per sender, sends them side by
     /// side each at its slot, then records every outcome in one
     /// transaction.
+    /// `turn` (the lane's) ends once the slots are taken.
     async fn deliver_batch(
         &self,
         jobs: Vec<DeliveryJob>,
         now: Timestamp,
+        turn: Option<tokio::sync::MutexGuard<'_, ()>>,
     ) -> Result<(), StoreError> {
         let mut finished = Vec::with_capacity(jobs.len());
         let mut to_send = Vec::with_capacity(jobs.len());
@@ -244,6 +292,7 @@ impl Worker {
                 }
             }
         }
+        drop(turn);
         slots.sort_unstable();
         let sends = to_send
             .into_iter()

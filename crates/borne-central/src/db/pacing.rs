@@ -43,4 +43,14 @@ impl Store {
         .await?;
         Ok(next - span)
     }
+
+    /// When the channel's sender's next free slot is (Unix microseconds),
+    /// if it ever sent.
+    pub async fn next_send_slot(&self, channel: Channel) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT next_at_us FROM send_pacing WHERE sender = $1")
+            .bind(sender(channel))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::from)
+    }
 }
