@@ -274,6 +274,16 @@ impl Store {
             )),
             Engine::Postgres => {
                 let mut tx = self.pool.begin().await?;
+                // The batch's reads are lookups of ≤ 100 keys through
+                // unique indexes. On young tables (a town's first mass
+                // reconnect) the statistics lag the rows (autovacuum
+                // analyzes once a minute) and PostgreSQL planned them as
+                // sequential scans: 505,000 rows read to ingest 10,000
+                // (`pg_stat_user_tables`, `scripts/bench-sync.sh --engine
+                // postgres`).
+                sqlx::query("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await?;
                 let mut claimed = Vec::with_capacity(ids.len());
                 if !ids.is_empty() {
                     let values: Vec<String> =

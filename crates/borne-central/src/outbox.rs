@@ -115,9 +115,11 @@ impl Worker {
             for _ in 0..LANES_PER_SENDER {
                 let wake = Arc::new(Notify::new());
                 wakes.push(wake.clone());
-                let lane = self
-                    .clone()
-                    .lane(channel, turn.clone(), wake, shutdown.clone());
+                // The first lane queues the reminders that come due.
+                let reminders = channel == Channel::Sms && lanes.is_empty();
+                let lane =
+                    self.clone()
+                        .lane(channel, turn.clone(), reminders, wake, shutdown.clone());
                 lanes.push(tokio::spawn(lane));
             }
         }
@@ -144,14 +146,23 @@ impl Worker {
         self,
         channel: Channel,
         turn: Arc<tokio::sync::Mutex<()>>,
+        reminders: bool,
         wake: Arc<Notify>,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        // Reminders are due hours apart: looked for once a second at most,
+        // not at every commit that wakes the lane.
+        let mut reminders_looked_at: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let pause = match self.deliver_due_on(Some((channel, &turn))).await {
+            let look = reminders
+                && reminders_looked_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+            if look {
+                reminders_looked_at = Some(std::time::Instant::now());
+            }
+            let pause = match self.deliver_due_on(Some((channel, &turn)), look).await {
                 Ok(()) => self.sleep_until_next_due().await,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox unavailable");
@@ -169,11 +180,12 @@ impl Worker {
     /// Queues the reminders that have come due, then delivers everything
     /// currently due, whatever its channel.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
-        self.deliver_due_on(None).await
+        self.deliver_due_on(None, true).await
     }
 
-    /// Queues the reminders that have come due, then delivers what is
-    /// currently due on `channel` (`None`: on every channel).
+    /// Queues the reminders that have come due (`queue_reminders`), then
+    /// delivers what is currently due on the lane's channel (`None`: on
+    /// every channel).
     /// A lane (`channel` and its sender's turn) claims just in time for
     /// its slots, one lane of the sender at a time, so that its lanes do
     /// not all claim a batch at the same moment (codes would wait behind
@@ -181,19 +193,22 @@ impl Worker {
     async fn deliver_due_on(
         &self,
         lane: Option<(Channel, &tokio::sync::Mutex<()>)>,
+        queue_reminders: bool,
     ) -> Result<(), StoreError> {
         let channel = lane.map(|(c, _)| c);
         let now = self.clock.now();
-        let reminders = self
-            .store
-            .queue_due_reminders(
-                now,
-                self.send_window.next_open(now),
-                CONFIRMATION_WINDOW_SECONDS,
-            )
-            .await?;
-        if reminders > 0 {
-            tracing::info!(reminders, "confirmation reminders queued");
+        if queue_reminders {
+            let reminders = self
+                .store
+                .queue_due_reminders(
+                    now,
+                    self.send_window.next_open(now),
+                    CONFIRMATION_WINDOW_SECONDS,
+                )
+                .await?;
+            if reminders > 0 {
+                tracing::info!(reminders, "confirmation reminders queued");
+            }
         }
         loop {
             // Checked once a batch: a batch sends at most `MAX_BATCH` more.
@@ -522,7 +537,7 @@ impl Worker {
     }
 
     async fn sleep_until_next_due(&self) -> Duration {
-        match self.store.next_delivery_due().await {
+        match self.store.next_delivery_due(self.clock.now()).await {
             Ok(Some(at)) => {
                 let secs = u64::try_from((at - self.clock.now()).max(0)).unwrap_or(0);
                 Duration::from_secs(secs).clamp(Duration::from_millis(200), IDLE_POLL)
