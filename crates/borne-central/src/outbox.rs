@@ -33,8 +33,9 @@ const BATCH_SPAN: Duration = Duration::from_millis(200);
 /// this long (the time its claim takes, with room to spare): a code that
 /// comes due waits at most this and one batch's span.
 const LEAD: Duration = Duration::from_millis(100);
-/// The most deliveries a lane claims at once.
-const MAX_BATCH: usize = 50;
+/// The most deliveries a lane claims at once (the cost breaker is looked
+/// at before each batch: a lane's batch in flight is not counted yet).
+const MAX_BATCH: usize = 25;
 /// Tries at recording a batch's outcomes before giving up on the batch
 /// (its leases then end and it goes out again).
 const RECORD_TRIES: u64 = 3;
