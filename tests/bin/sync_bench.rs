@@ -139,14 +139,30 @@ async fn row_counts(pool: &AnyPool) -> Result<Vec<i64>> {
 }
 
 /// Every table holds exactly `n` rows.
-fn ensure_rows(what: &str, counts: &[i64], n: u32) -> Result<()> {
+fn ensure_rows(what: &str, counts: &[i64], n: u32, consents: i64) -> Result<()> {
     for (table, count) in TABLES.iter().zip(counts) {
+        // One consent record per registration, and one per optional
+        // choice its profile gives (newsletter, categories).
+        let expected = if *table == "consents" {
+            consents
+        } else {
+            i64::from(n)
+        };
         ensure!(
-            *count == i64::from(n),
-            "{what}: {count} rows in `{table}`, expected {n}"
+            *count == expected,
+            "{what}: {count} rows in `{table}`, expected {expected}"
         );
     }
     Ok(())
+}
+
+/// The consent records `registrations` make: the emergency consent, and
+/// one per optional choice given.
+fn consent_rows(registrations: &[wire::Registration]) -> i64 {
+    registrations
+        .iter()
+        .map(|r| 1 + i64::from(r.profile.newsletter) + i64::from(!r.profile.categories.is_empty()))
+        .sum()
 }
 
 // ------------------------------------------------------------ the baseline
@@ -165,8 +181,13 @@ async fn central_like_database(engine: Engine, dir: &Path) -> Result<AnyPool> {
 struct Rows {
     account_id: String,
     consent_id: String,
+    /// The optional choices' consent records (newsletter, categories),
+    /// when the profile gives them.
+    option_consent_ids: [String; 2],
     delivery_id: String,
     content_hash: String,
+    /// The profile's categories as the central stores them.
+    categories: String,
     /// `captured_at` and the consent's `accepted_at`, Unix seconds.
     captured_at: i64,
     accepted_at: i64,
@@ -287,7 +308,35 @@ async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize)
                 Text(KIOSK),
                 Int(i64::from(r.consent.staff_assisted)),
                 Text(&r.id),
+                Text("emergency"),
+                MaybeText(None),
             ]);
+            // Step 5's choices, recorded like the emergency consent.
+            let options = [
+                (p.newsletter, "newsletter", None),
+                (
+                    !p.categories.is_empty(),
+                    "categories",
+                    Some(x.categories.as_str()),
+                ),
+            ];
+            for ((given, purpose, choices), id) in options.into_iter().zip(&x.option_consent_ids) {
+                if given {
+                    consents.extend([
+                        Text(id),
+                        Text(&x.account_id),
+                        Text(borne_domain::OPTIONS_TEXT_VERSION),
+                        Text(language(r.consent.language)),
+                        Int(x.accepted_at),
+                        Int(now),
+                        Text(KIOSK),
+                        Int(i64::from(r.consent.staff_assisted)),
+                        Text(&r.id),
+                        Text(purpose),
+                        MaybeText(choices),
+                    ]);
+                }
+            }
             profiles.extend([
                 Text(&x.account_id),
                 Text(&p.name),
@@ -300,6 +349,7 @@ async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize)
                 MaybeText(non_empty(&p.postal_code)),
                 Int(i64::from(p.newsletter)),
                 Int(now),
+                Text(&x.categories),
             ]);
             for c in &p.contacts {
                 contacts.extend([
@@ -362,16 +412,16 @@ async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize)
         insert_rows(
             &mut tx,
             "consents (id, account_id, text_version, language, accepted_at, recorded_at,
-                       kiosk_id, staff_assisted, registration_id)",
-            9,
+                       kiosk_id, staff_assisted, registration_id, purpose, choices)",
+            11,
             consents,
         )
         .await?;
         insert_rows(
             &mut tx,
             "profiles (account_id, name, first_name, language, city, street, civic_number,
-                       apartment, postal_code, newsletter, updated_at)",
-            11,
+                       apartment, postal_code, newsletter, updated_at, categories)",
+            12,
             profiles,
         )
         .await?;
@@ -465,6 +515,7 @@ async fn main() -> Result<()> {
     };
     let direct = fixtures();
     let registrations = fixtures();
+    let consents = consent_rows(&registrations);
     let phones: HashSet<&str> = registrations.iter().map(|r| r.phone.as_str()).collect();
     ensure!(
         phones.len() == registrations.len(),
@@ -512,6 +563,7 @@ async fn main() -> Result<()> {
         "central database (ingest)",
         &central_rows(&central).await?,
         n,
+        consents,
     )?;
     println!(
         "ingest: {} requests of {batch} posted one after the other (the kiosk's HTTP client, no queue): {}",
@@ -589,10 +641,12 @@ async fn main() -> Result<()> {
         "central database (drain)",
         &central_rows(&central).await?,
         n,
+        consents,
     )?;
     let codes = central.codes_sent();
     println!(
-        "verified: central holds {n} rows in each of {}; kiosk queue: {n} acknowledged, \
+        "verified: central holds {n} rows in each of {} ({consents} consent records: the \
+         optional choices too); kiosk queue: {n} acknowledged, \
          0 with personal data; codes sent by the central meanwhile: {codes}",
         TABLES.join(", ")
     );
@@ -607,6 +661,11 @@ async fn main() -> Result<()> {
         rows.push(Rows {
             account_id: uuid::Uuid::now_v7().to_string(),
             consent_id: uuid::Uuid::now_v7().to_string(),
+            option_consent_ids: [
+                uuid::Uuid::now_v7().to_string(),
+                uuid::Uuid::now_v7().to_string(),
+            ],
+            categories: r.profile.categories.join(","),
             delivery_id: uuid::Uuid::now_v7().to_string(),
             // A SHA-256 in hex in the central; same length here.
             content_hash: format!("{:064x}", uuid::Uuid::new_v4().as_u128()),
@@ -620,7 +679,7 @@ async fn main() -> Result<()> {
     let raw = started.elapsed();
     let raw_rows = row_counts(&raw_db).await?;
     raw_db.close().await;
-    ensure_rows("baseline database", &raw_rows, n)?;
+    ensure_rows("baseline database", &raw_rows, n, consents)?;
     println!(
         "baseline: plain INSERTs into {}, {batch} registrations per transaction: {}",
         TABLES.join(", "),

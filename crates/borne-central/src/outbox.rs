@@ -9,7 +9,9 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::config::{Limits, Pacing};
-use crate::db::{DeliveryJob, DeliveryOutcome, Purpose, Store, StoreError, Timestamp};
+use crate::db::{
+    DeliveryJob, DeliveryOutcome, FinishedDelivery, Purpose, Store, StoreError, Timestamp,
+};
 use crate::metrics::Metrics;
 use crate::quiet_hours::SendWindow;
 use crate::telephony::{
@@ -20,9 +22,23 @@ use borne_domain::Channel;
 
 /// How long a worker holds a claimed delivery before another may take it.
 const LEASE: Duration = Duration::from_secs(60);
-/// Deliveries of one sender in hand at once, on each instance (the pace
-/// is kept across all of them by the shared slots).
+/// Lanes of one sender on each instance: while one lane's batch waits
+/// for its slots, the next one claims the batch after it (the pace is
+/// kept across all of them by the shared slots).
 const LANES_PER_SENDER: usize = 2;
+/// A lane claims the deliveries of this much of its sender's pace at
+/// once (at 100 a second, 20).
+const BATCH_SPAN: Duration = Duration::from_millis(200);
+/// A lane claims its next batch once the slots already taken end within
+/// this long (the time its claim takes, with room to spare): a code that
+/// comes due waits at most this and one batch's span.
+const LEAD: Duration = Duration::from_millis(100);
+/// The most deliveries a lane claims at once (the cost breaker is looked
+/// at before each batch: a lane's batch in flight is not counted yet).
+const MAX_BATCH: usize = 25;
+/// Tries at recording a batch's outcomes before giving up on the batch
+/// (its leases then end and it goes out again).
+const RECORD_TRIES: u64 = 3;
 /// Longest sleep between looks at the outbox when nothing is due.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 const BACKOFF_BASE_SECONDS: u64 = 2;
@@ -81,8 +97,8 @@ impl Worker {
     /// Runs until `shutdown` turns true; finishes the deliveries in hand
     /// first. Lanes per sender (SMS, calls), so each keeps its own pace (a
     /// call waiting for its slot never holds an SMS back), and
-    /// [`LANES_PER_SENDER`] of them, so one send's bookkeeping (the
-    /// claim, the outcome: a commit each) overlaps the next one's slot.
+    /// [`LANES_PER_SENDER`] of them, so one batch's bookkeeping (the
+    /// claim, the outcomes: a commit each) overlaps the next one's slots.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("delivery worker started");
         match self.store.reconsider_confirmations(self.clock.now()).await {
@@ -95,10 +111,16 @@ impl Worker {
         let mut lanes = Vec::new();
         let mut wakes = Vec::new();
         for channel in [Channel::Sms, Channel::Voice] {
+            // One lane of a sender at a time takes its turn to claim.
+            let turn = Arc::new(tokio::sync::Mutex::new(()));
             for _ in 0..LANES_PER_SENDER {
                 let wake = Arc::new(Notify::new());
                 wakes.push(wake.clone());
-                let lane = self.clone().lane(channel, wake, shutdown.clone());
+                // The first lane queues the reminders that come due.
+                let reminders = channel == Channel::Sms && lanes.is_empty();
+                let lane =
+                    self.clone()
+                        .lane(channel, turn.clone(), reminders, wake, shutdown.clone());
                 lanes.push(tokio::spawn(lane));
             }
         }
@@ -119,13 +141,29 @@ impl Worker {
         tracing::info!("delivery worker stopped");
     }
 
-    /// One sender's deliveries, until `shutdown` turns true.
-    async fn lane(self, channel: Channel, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    /// One sender's deliveries, until `shutdown` turns true. `turn`: held
+    /// by the sender's lane that is claiming a batch and taking its slots.
+    async fn lane(
+        self,
+        channel: Channel,
+        turn: Arc<tokio::sync::Mutex<()>>,
+        reminders: bool,
+        wake: Arc<Notify>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        // Reminders are due hours apart: looked for once a second at most,
+        // not at every commit that wakes the lane.
+        let mut reminders_looked_at: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let pause = match self.deliver_due_on(Some(channel)).await {
+            let look = reminders
+                && reminders_looked_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+            if look {
+                reminders_looked_at = Some(std::time::Instant::now());
+            }
+            let pause = match self.deliver_due_on(Some((channel, &turn)), look).await {
                 Ok(()) => self.sleep_until_next_due().await,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox unavailable");
@@ -143,98 +181,226 @@ impl Worker {
     /// Queues the reminders that have come due, then delivers everything
     /// currently due, whatever its channel.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
-        self.deliver_due_on(None).await
+        self.deliver_due_on(None, true).await
     }
 
-    /// Queues the reminders that have come due, then delivers what is
-    /// currently due on `channel` (`None`: on every channel).
-    async fn deliver_due_on(&self, channel: Option<Channel>) -> Result<(), StoreError> {
+    /// Queues the reminders that have come due (`queue_reminders`), then
+    /// delivers what is currently due on the lane's channel (`None`: on
+    /// every channel).
+    /// A lane (`channel` and its sender's turn) claims just in time for
+    /// its slots, one lane of the sender at a time, so that its lanes do
+    /// not all claim a batch at the same moment (codes would wait behind
+    /// every batch but the first).
+    async fn deliver_due_on(
+        &self,
+        lane: Option<(Channel, &tokio::sync::Mutex<()>)>,
+        queue_reminders: bool,
+    ) -> Result<(), StoreError> {
+        let channel = lane.map(|(c, _)| c);
         let now = self.clock.now();
-        let reminders = self
-            .store
-            .queue_due_reminders(
-                now,
-                self.send_window.next_open(now),
-                CONFIRMATION_WINDOW_SECONDS,
-            )
-            .await?;
-        if reminders > 0 {
-            tracing::info!(reminders, "confirmation reminders queued");
+        if queue_reminders {
+            let reminders = self
+                .store
+                .queue_due_reminders(
+                    now,
+                    self.send_window.next_open(now),
+                    CONFIRMATION_WINDOW_SECONDS,
+                )
+                .await?;
+            if reminders > 0 {
+                tracing::info!(reminders, "confirmation reminders queued");
+            }
         }
         loop {
+            // Checked once a batch: a batch sends at most `MAX_BATCH` more.
             if self.check_breaker().await? == Breaker::Paused {
                 return Ok(());
             }
+            let turn = match lane {
+                Some((channel, turn)) => {
+                    let turn = turn.lock().await;
+                    self.wait_for_lead(channel).await?;
+                    Some(turn)
+                }
+                None => None,
+            };
             let now = self.clock.now();
-            let Some(job) = self.store.claim_delivery(now, LEASE, channel).await? else {
+            let jobs = self
+                .store
+                .claim_deliveries(now, LEASE, channel, self.batch_size(channel))
+                .await?;
+            if jobs.is_empty() {
                 return Ok(());
-            };
-            let outcome = match self.message_for(&job, now).await? {
-                Ok(message) => {
-                    self.wait_for_slot(job.channel).await?;
-                    self.attempt(&job, &message, now).await
-                }
-                Err(outcome) => outcome,
-            };
-            self.metrics.delivery(match &outcome {
-                DeliveryOutcome::Sent { .. } => "sent",
-                DeliveryOutcome::SwitchToVoice { .. } => "switched_to_voice",
-                DeliveryOutcome::Retry { .. } => "retry",
-                DeliveryOutcome::Failed { .. } => "failed",
-                DeliveryOutcome::Expired => "expired",
-                DeliveryOutcome::Cancelled => "cancelled",
-            });
-            match &outcome {
-                DeliveryOutcome::SwitchToVoice { error } => {
-                    tracing::info!(delivery = %job.id, %error, "number takes no SMS: calling instead")
-                }
-                DeliveryOutcome::Sent { .. } => {
-                    tracing::info!(delivery = %job.id, attempts = job.attempts, "message handed to the provider")
-                }
-                DeliveryOutcome::Retry { error, .. } => {
-                    tracing::info!(delivery = %job.id, attempts = job.attempts, %error, "delivery will be retried")
-                }
-                DeliveryOutcome::Failed { error } => {
-                    tracing::warn!(delivery = %job.id, %error, "delivery failed")
-                }
-                DeliveryOutcome::Expired => {
-                    tracing::warn!(delivery = %job.id, "expired before delivery")
-                }
-                DeliveryOutcome::Cancelled => {
-                    tracing::info!(delivery = %job.id, "nothing to ask any more: not sent")
+            }
+            self.deliver_batch(jobs, now, turn).await?;
+        }
+    }
+
+    /// Waits until the sender's slots already taken end within [`LEAD`]:
+    /// a lane claims its next batch just in time for its slots, so a code
+    /// that comes due meanwhile goes into that batch, ahead of the
+    /// confirmations, instead of behind batches claimed long before.
+    async fn wait_for_lead(&self, channel: Channel) -> Result<(), StoreError> {
+        let Some(next) = self.store.next_send_slot(channel).await? else {
+            return Ok(());
+        };
+        let ahead = next - wall_us() - i64::try_from(LEAD.as_micros()).unwrap_or(0);
+        if ahead > 0 {
+            let ahead = u64::try_from(ahead).unwrap_or(0);
+            tokio::time::sleep(Duration::from_micros(ahead)).await;
+        }
+        Ok(())
+    }
+
+    /// How many deliveries a lane claims at once: [`BATCH_SPAN`] of its
+    /// sender's pace (the slowest sender's, for a pass over every
+    /// channel), at least one, at most [`MAX_BATCH`].
+    fn batch_size(&self, channel: Option<Channel>) -> usize {
+        let per_second = match channel {
+            Some(Channel::Sms) => self.pacing.sms_per_second,
+            Some(Channel::Voice) => self.pacing.calls_per_second,
+            None => self.pacing.sms_per_second.min(self.pacing.calls_per_second),
+        };
+        let n = (per_second * BATCH_SPAN.as_secs_f64()).floor();
+        if n.is_finite() && n >= 1.0 {
+            (n as usize).min(MAX_BATCH)
+        } else {
+            1
+        }
+    }
+
+    /// Sends a batch of claimed deliveries, in their order (codes first):
+    /// decides what each one sends (or why not now), takes the slots of
+    /// those that go out in one statement per sender, sends them side by
+    /// side each at its slot, then records every outcome in one
+    /// transaction.
+    /// `turn` (the lane's) ends once the slots are taken.
+    async fn deliver_batch(
+        &self,
+        jobs: Vec<DeliveryJob>,
+        now: Timestamp,
+        turn: Option<tokio::sync::MutexGuard<'_, ()>>,
+    ) -> Result<(), StoreError> {
+        let mut finished = Vec::with_capacity(jobs.len());
+        let mut to_send = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match self.message_for(&job, now).await? {
+                Ok(message) => to_send.push((job, message)),
+                Err(outcome) => finished.push((job, outcome)),
+            }
+        }
+        let mut slots = Vec::with_capacity(to_send.len());
+        for channel in [Channel::Sms, Channel::Voice] {
+            let count = to_send.iter().filter(|(j, _)| j.channel == channel).count();
+            if count == 0 {
+                continue;
+            }
+            let interval_us = self.interval_us(channel);
+            let first = self
+                .store
+                .take_send_slots(channel, wall_us(), interval_us, count)
+                .await?;
+            let mut at = first;
+            for (i, (job, _)) in to_send.iter().enumerate() {
+                if job.channel == channel {
+                    slots.push((i, at));
+                    at += interval_us;
                 }
             }
-            self.store.finish_delivery(&job.id, &outcome, now).await?;
-            if let (DeliveryOutcome::Sent { .. }, Purpose::Confirmation { registration_id }) =
-                (&outcome, &job.purpose)
-            {
-                self.store
-                    .confirmation_sent(registration_id, now + seconds(self.reminder_after))
-                    .await?;
+        }
+        drop(turn);
+        slots.sort_unstable();
+        let sends = to_send
+            .into_iter()
+            .zip(slots)
+            .map(|((job, message), (_, at))| async move {
+                let wait = at - wall_us();
+                if wait > 0 {
+                    let wait = u64::try_from(wait).unwrap_or(0);
+                    tokio::time::sleep(Duration::from_micros(wait)).await;
+                }
+                let outcome = self.attempt(&job, &message, now).await;
+                (job, outcome)
+            });
+        finished.extend(futures_util::future::join_all(sends).await);
+
+        let remind_at = now + seconds(self.reminder_after);
+        let records: Vec<FinishedDelivery> = finished
+            .into_iter()
+            .map(|(job, outcome)| {
+                self.note(&job, &outcome);
+                let confirmation_sent = match (&outcome, job.purpose) {
+                    (DeliveryOutcome::Sent { .. }, Purpose::Confirmation { registration_id }) => {
+                        Some((registration_id, remind_at))
+                    }
+                    _ => None,
+                };
+                FinishedDelivery {
+                    id: job.id,
+                    outcome,
+                    confirmation_sent,
+                }
+            })
+            .collect();
+        // What went out must be recorded: a lost record would send it
+        // again once the lease ends. A failed commit is tried again.
+        let mut tries = 0;
+        loop {
+            match self.store.finish_deliveries(&records, now).await {
+                Ok(()) => return Ok(()),
+                Err(e) if tries < RECORD_TRIES => {
+                    tries += 1;
+                    tracing::warn!(error = %e, tries, "outcomes not recorded yet: trying again");
+                    tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+                }
+                Err(e) => return Err(e),
             }
         }
     }
 
-    /// Waits for the sender's next slot: `BORNE_SMS_PER_SECOND` or
-    /// `BORNE_CALLS_PER_SECOND` across every instance, so a backlog goes
-    /// out on the provider's schedule instead of into its 429s.
-    async fn wait_for_slot(&self, channel: Channel) -> Result<(), StoreError> {
+    /// Counts and logs how one delivery ended.
+    fn note(&self, job: &DeliveryJob, outcome: &DeliveryOutcome) {
+        self.metrics.delivery(match outcome {
+            DeliveryOutcome::Sent { .. } => "sent",
+            DeliveryOutcome::SwitchToVoice { .. } => "switched_to_voice",
+            DeliveryOutcome::Retry { .. } => "retry",
+            DeliveryOutcome::Failed { .. } => "failed",
+            DeliveryOutcome::Expired => "expired",
+            DeliveryOutcome::Cancelled => "cancelled",
+        });
+        match outcome {
+            DeliveryOutcome::SwitchToVoice { error } => {
+                tracing::info!(delivery = %job.id, %error, "number takes no SMS: calling instead")
+            }
+            DeliveryOutcome::Sent { .. } => {
+                tracing::info!(delivery = %job.id, attempts = job.attempts, "message handed to the provider")
+            }
+            DeliveryOutcome::Retry { error, .. } => {
+                tracing::info!(delivery = %job.id, attempts = job.attempts, %error, "delivery will be retried")
+            }
+            DeliveryOutcome::Failed { error } => {
+                tracing::warn!(delivery = %job.id, %error, "delivery failed")
+            }
+            DeliveryOutcome::Expired => {
+                tracing::warn!(delivery = %job.id, "expired before delivery")
+            }
+            DeliveryOutcome::Cancelled => {
+                tracing::info!(delivery = %job.id, "nothing to ask any more: not sent")
+            }
+        }
+    }
+
+    /// The time between two sends of a sender: `BORNE_SMS_PER_SECOND` or
+    /// `BORNE_CALLS_PER_SECOND`, kept across every instance by the shared
+    /// slots, so a backlog goes out on the provider's schedule instead of
+    /// into its 429s. Whole microseconds: within 0.01 % of the rate up to
+    /// 1,000 a second.
+    fn interval_us(&self, channel: Channel) -> i64 {
         let per_second = match channel {
             Channel::Sms => self.pacing.sms_per_second,
             Channel::Voice => self.pacing.calls_per_second,
         };
-        // Whole microseconds: within 0.01 % of the rate up to 1,000 a second.
-        let interval_us = (1e6 / per_second).round().max(1.0) as i64;
-        let now_us = wall_us();
-        let at = self
-            .store
-            .take_send_slot(channel, now_us, interval_us)
-            .await?;
-        if at > now_us {
-            let wait = u64::try_from(at - now_us).unwrap_or(0);
-            tokio::time::sleep(Duration::from_micros(wait)).await;
-        }
-        Ok(())
+        (1e6 / per_second).round().max(1.0) as i64
     }
 
     /// The cost breaker: compares sends in the last hour with the average
@@ -372,7 +538,7 @@ impl Worker {
     }
 
     async fn sleep_until_next_due(&self) -> Duration {
-        match self.store.next_delivery_due().await {
+        match self.store.next_delivery_due(self.clock.now()).await {
             Ok(Some(at)) => {
                 let secs = u64::try_from((at - self.clock.now()).max(0)).unwrap_or(0);
                 Duration::from_secs(secs).clamp(Duration::from_millis(200), IDLE_POLL)
@@ -676,15 +842,146 @@ mod tests {
             "paced: {elapsed:?} for 7 sends at 20/s"
         );
         // The pace is the sender's, kept in the database: two workers
-        // (two instances) asking at the same moment get slots one
-        // interval apart; the other sender's slots are its own.
+        // (two instances) asking at the same moment, one for a batch of
+        // three, get slots one interval apart, the second worker's after
+        // the first's three; the other sender's slots are its own.
         let now = wall_us() + 10_000_000;
-        let first = store.take_send_slot(Channel::Sms, now, 50_000).await;
-        let second = store.take_send_slot(Channel::Sms, now, 50_000).await;
-        let call = store.take_send_slot(Channel::Voice, now, 50_000).await;
+        let first = store.take_send_slots(Channel::Sms, now, 50_000, 3).await;
+        let second = store.take_send_slots(Channel::Sms, now, 50_000, 1).await;
+        let call = store.take_send_slots(Channel::Voice, now, 50_000, 1).await;
         assert_eq!(first.unwrap(), now);
-        assert_eq!(second.unwrap(), now + 50_000);
+        assert_eq!(second.unwrap(), now + 3 * 50_000);
         assert_eq!(call.unwrap(), now);
+    }
+
+    /// A lane claims a batch in one statement per kind: the codes first
+    /// (oldest due first), then the confirmations, at most `limit`; two
+    /// workers claiming at once never get the same row; a claimed row is
+    /// nobody's until its lease ends.
+    #[tokio::test]
+    async fn a_batch_claim_takes_the_codes_first_and_each_row_once() {
+        let (store, _dir) = store().await;
+        let at = montreal("2026-12-10T10:00:00");
+        for i in 0..6 {
+            sync_registration(&store, &format!("514 555-01{:02}", 60 + i), at).await;
+        }
+        let mut codes = Vec::new();
+        for i in 0..3 {
+            codes.push(
+                enqueue_at(
+                    &store,
+                    &format!("514 555-01{:02}", 80 + i),
+                    at + 60 + i,
+                    600,
+                )
+                .await,
+            );
+        }
+        let now = at + 90;
+        let batch = store.claim_deliveries(now, LEASE, None, 4).await.unwrap();
+        let ids: Vec<&str> = batch.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids.len(), 4, "at most the limit");
+        assert_eq!(
+            ids[..3],
+            codes.iter().map(String::as_str).collect::<Vec<_>>()[..]
+        );
+        assert!(batch[..3].iter().all(|j| j.purpose == Purpose::Code));
+        assert!(matches!(batch[3].purpose, Purpose::Confirmation { .. }));
+        assert!(batch.iter().all(|j| j.attempts == 1));
+
+        // Two workers at once, then whatever is left: each row once.
+        let (a, b) = tokio::join!(
+            store.claim_deliveries(now, LEASE, Some(Channel::Sms), 3),
+            store.claim_deliveries(now, LEASE, Some(Channel::Sms), 3)
+        );
+        let rest = store.claim_deliveries(now, LEASE, None, 10).await.unwrap();
+        let mut all: Vec<String> = [batch, a.unwrap(), b.unwrap(), rest]
+            .concat()
+            .into_iter()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(all.len(), 9, "every due delivery claimed");
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 9, "none claimed twice");
+
+        // Leased for a minute: nothing to claim, then all again.
+        assert!(store
+            .claim_deliveries(now + 59, LEASE, None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = store
+            .claim_deliveries(now + 61, LEASE, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 9);
+        assert!(again[..3].iter().all(|j| j.purpose == Purpose::Code));
+        assert!(again.iter().all(|j| j.attempts == 2));
+        // Only deliveries of the lane's channel.
+        assert!(store
+            .claim_deliveries(now + 200, LEASE, Some(Channel::Voice), 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    /// A batch's outcomes go in one transaction: the sent ones are sent
+    /// (a confirmation counted, its reminder set), a retry waits, and a
+    /// second worker does not send them again.
+    #[tokio::test]
+    async fn a_batch_is_sent_and_recorded_once() {
+        let (store, _dir) = store().await;
+        let at = montreal("2026-12-10T10:00:00");
+        let registration = sync_registration(&store, "514 555-0170", at).await;
+        let codes = [
+            enqueue_at(&store, "514 555-0171", at + 10, 600).await,
+            enqueue_at(&store, "514 555-0172", at + 11, 600).await,
+        ];
+        let provider = Arc::new(Scripted::default());
+        let clock = Clock::fixed(at + 20);
+        // Slots 50 ms apart: the sends reach the provider in the batch's order.
+        let w = Worker {
+            clock: clock.clone(),
+            send_window: SendWindow::parse("00:00-24:00", "America/Montreal").unwrap(),
+            pacing: Pacing {
+                sms_per_second: 20.0,
+                calls_per_second: 20.0,
+            },
+            ..worker(&store, provider.clone())
+        };
+        provider.fail_next(SendError::Retryable {
+            reason: "HTTP 503".into(),
+            retry_after: Some(Duration::from_secs(30)),
+        });
+        w.deliver_due().await.unwrap();
+        w.deliver_due().await.unwrap();
+        let sent = provider.sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 3, "each once");
+        assert!(!sent[0].asks_confirmation && !sent[1].asks_confirmation);
+        assert!(
+            sent[2].asks_confirmation,
+            "the confirmation after the codes"
+        );
+        let states = [
+            store.delivery_view(&codes[0]).await.unwrap().unwrap().state,
+            store.delivery_view(&codes[1]).await.unwrap().unwrap().state,
+        ];
+        // The first send of the batch got the 503: it waits for its retry.
+        assert_eq!(states, [DeliveryState::Pending, DeliveryState::Sent]);
+        let pending = store
+            .pending_confirmation(&registration)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(pending.sends, 1, "the confirmation counted as sent");
+        clock.advance(31);
+        w.deliver_due().await.unwrap();
+        assert_eq!(provider.sent.lock().unwrap().len(), 4, "the retry");
+        assert_eq!(
+            store.delivery_view(&codes[0]).await.unwrap().unwrap().state,
+            DeliveryState::Sent
+        );
     }
 
     #[tokio::test]

@@ -461,26 +461,6 @@ impl Store {
         Ok(Some(refused))
     }
 
-    /// A confirmation message went out: counted, and the first one sets
-    /// when the one reminder is due.
-    pub async fn confirmation_sent(
-        &self,
-        registration_id: &str,
-        remind_at: Timestamp,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE confirmations SET sends = sends + 1,
-                    remind_at = CASE WHEN reminded = 0 AND remind_at IS NULL THEN $1
-                                     ELSE remind_at END
-              WHERE id = $2",
-        )
-        .bind(remind_at)
-        .bind(registration_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Queues the reminder of every pending confirmation whose time has
     /// come (once each), to go out at `send_at` (the send hours). Returns
     /// how many were queued.
@@ -579,6 +559,26 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// A confirmation message went out: counted, and the first one sets
+/// when the one reminder is due.
+pub(super) async fn confirmation_sent(
+    conn: &mut AnyConnection,
+    registration_id: &str,
+    remind_at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE confirmations SET sends = sends + 1,
+                remind_at = CASE WHEN reminded = 0 AND remind_at IS NULL THEN $1
+                                 ELSE remind_at END
+          WHERE id = $2",
+    )
+    .bind(remind_at)
+    .bind(registration_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// A login with a code verified the number: the outstanding confirmation

@@ -124,172 +124,170 @@ pub enum DeliveryOutcome {
     Cancelled,
 }
 
+/// How a claimed delivery ended, as the worker records it (a batch at a
+/// time, [`Store::finish_deliveries`]).
+#[derive(Debug, Clone)]
+pub struct FinishedDelivery {
+    pub id: String,
+    pub outcome: DeliveryOutcome,
+    /// A confirmation that went out: its registration, and when its
+    /// reminder is due (if it has not had one).
+    pub confirmation_sent: Option<(String, Timestamp)>,
+}
+
 impl Store {
-    /// Leases the next due delivery for `lease`: a code first (a resident
-    /// waits for it at a kiosk; `deliveries_codes_due` finds one without
-    /// visiting the confirmations behind it), then a confirmation or a
-    /// reminder. Several workers (several instances) may run: the
-    /// conditional UPDATE makes the claim atomic — a worker that loses the
-    /// race for a row (PostgreSQL re-checks the condition once the winner
-    /// commits) gets nothing this time, and PostgreSQL's workers skip rows
-    /// another one is claiming.
+    /// Leases up to `limit` due deliveries for `lease`, in the order they
+    /// are to go out: the codes first (a resident waits for them at a
+    /// kiosk; `deliveries_codes_due` finds them without visiting the
+    /// confirmations behind them), then confirmations and reminders, each
+    /// kind oldest due first. One statement per kind, whatever `limit`.
     ///
-    /// `channel`: only a delivery of that channel (one worker lane per
+    /// Several workers (several instances) may run: the conditional UPDATE
+    /// makes each row's claim atomic — a worker that loses the race for a
+    /// row (PostgreSQL re-checks the condition once the winner commits)
+    /// does not get it, and PostgreSQL's workers skip rows another one is
+    /// claiming. A claimed row is nobody else's until its lease ends.
+    ///
+    /// `channel`: only deliveries of that channel (one worker lane per
     /// sender), or of any channel.
-    pub async fn claim_delivery(
+    pub async fn claim_deliveries(
         &self,
         now: Timestamp,
         lease: Duration,
         channel: Option<Channel>,
-    ) -> Result<Option<DeliveryJob>, StoreError> {
+        limit: usize,
+    ) -> Result<Vec<DeliveryJob>, StoreError> {
         let on = match channel {
             Some(Channel::Sms) => " AND channel = 'sms'",
             Some(Channel::Voice) => " AND channel = 'voice'",
             None => "",
         };
-        for kind in [" AND registration_id IS NULL", ""] {
-            if let Some(job) = self
-                .claim_delivery_where(&format!("{kind}{on}"), now, lease)
-                .await?
-            {
-                return Ok(Some(job));
+        let mut jobs = Vec::new();
+        for kind in [
+            " AND registration_id IS NULL",
+            " AND registration_id IS NOT NULL",
+        ] {
+            if jobs.len() >= limit {
+                break;
             }
+            let mut claimed = self
+                .claim_deliveries_where(&format!("{kind}{on}"), now, lease, limit - jobs.len())
+                .await?;
+            // RETURNING keeps no order: the oldest due first.
+            claimed.sort_by_key(|(due, _)| *due);
+            jobs.extend(claimed.into_iter().map(|(_, job)| job));
         }
-        Ok(None)
+        Ok(jobs)
     }
 
-    /// [`Store::claim_delivery`] among the due deliveries `kind` (`AND …`) keeps.
-    async fn claim_delivery_where(
+    /// [`Store::claim_deliveries`] among the due deliveries `kind` (`AND …`)
+    /// keeps; each with the time it was due.
+    async fn claim_deliveries_where(
         &self,
         kind: &str,
         now: Timestamp,
         lease: Duration,
-    ) -> Result<Option<DeliveryJob>, StoreError> {
+        limit: usize,
+    ) -> Result<Vec<(Timestamp, DeliveryJob)>, StoreError> {
         let lease_until = now + i64::try_from(lease.as_secs()).unwrap_or(60);
+        // PostgreSQL: the candidates in an array, computed once. As an
+        // `IN (SELECT … LIMIT n)` the planner may run the subquery again
+        // while the UPDATE proceeds and take more than `n` rows.
+        let (open, close) = match self.engine {
+            Engine::Sqlite => ("IN (", ")"),
+            Engine::Postgres => ("= ANY(ARRAY(", " FOR UPDATE SKIP LOCKED))"),
+        };
         let sql = format!(
             "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1, updated_at = $2
-             WHERE id = (SELECT id FROM deliveries
-                         WHERE state = 'pending'{kind} AND next_attempt_at <= $3
-                           AND (lease_until IS NULL OR lease_until <= $4)
-                         ORDER BY next_attempt_at LIMIT 1{})
-               AND state = 'pending' AND (lease_until IS NULL OR lease_until <= $5)
+             WHERE id {open}SELECT id FROM deliveries
+                          WHERE state = 'pending'{kind} AND next_attempt_at <= $3
+                            AND (lease_until IS NULL OR lease_until <= $4)
+                          ORDER BY next_attempt_at LIMIT $5{close}
+               AND state = 'pending' AND (lease_until IS NULL OR lease_until <= $6)
              RETURNING id, to_phone, channel, language, secret, attempts, expires_at,
-                       registration_id",
-            match self.engine {
-                Engine::Sqlite => "",
-                Engine::Postgres => " FOR UPDATE SKIP LOCKED",
-            }
+                       registration_id, next_attempt_at"
         );
-        let row = sqlx::query(&sql)
+        let rows = sqlx::query(&sql)
             .bind(lease_until)
             .bind(now)
             .bind(now)
             .bind(now)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .bind(now)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?;
-        row.map(|r| {
-            Ok(DeliveryJob {
-                id: r.get("id"),
-                to_phone: r.get("to_phone"),
-                channel: parsed(
-                    "deliveries.channel",
-                    &r.get::<String, _>("channel"),
-                    Channel::parse,
-                )?,
-                language: parsed(
-                    "deliveries.language",
-                    &r.get::<String, _>("language"),
-                    Language::parse,
-                )?,
-                secret: r.get::<Option<String>, _>("secret").map(SecretString::from),
-                attempts: r.get("attempts"),
-                expires_at: r.get("expires_at"),
-                purpose: match r.get::<Option<String>, _>("registration_id") {
-                    Some(registration_id) => Purpose::Confirmation { registration_id },
-                    None => Purpose::Code,
-                },
+        rows.iter()
+            .map(|r| {
+                let job = DeliveryJob {
+                    id: r.get("id"),
+                    to_phone: r.get("to_phone"),
+                    channel: parsed(
+                        "deliveries.channel",
+                        &r.get::<String, _>("channel"),
+                        Channel::parse,
+                    )?,
+                    language: parsed(
+                        "deliveries.language",
+                        &r.get::<String, _>("language"),
+                        Language::parse,
+                    )?,
+                    secret: r.get::<Option<String>, _>("secret").map(SecretString::from),
+                    attempts: r.get("attempts"),
+                    expires_at: r.get("expires_at"),
+                    purpose: match r.get::<Option<String>, _>("registration_id") {
+                        Some(registration_id) => Purpose::Confirmation { registration_id },
+                        None => Purpose::Code,
+                    },
+                };
+                Ok((r.get("next_attempt_at"), job))
             })
-        })
-        .transpose()
+            .collect()
     }
 
-    /// Records how a delivery attempt ended. Ending states wipe the secret.
-    pub async fn finish_delivery(
+    /// Records how a batch of attempts ended, and the confirmations that
+    /// went out, in one transaction (one commit for the batch). Rows are
+    /// written in id order, so two batches never wait on each other in
+    /// opposite orders. Ending states wipe the secret.
+    pub async fn finish_deliveries(
         &self,
-        id: &str,
-        outcome: &DeliveryOutcome,
+        finished: &[FinishedDelivery],
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let (state, next, provider_id, error) = match outcome {
-            DeliveryOutcome::SwitchToVoice { error } => {
-                sqlx::query(
-                    "UPDATE deliveries SET channel = 'voice', fallback = 'sms_refused',
-                        next_attempt_at = $1, lease_until = NULL, last_error = $2, updated_at = $3
-                     WHERE id = $4 AND state = 'pending'",
-                )
-                .bind(now)
-                .bind(error)
-                .bind(now)
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-                return Ok(());
-            }
-            DeliveryOutcome::Sent { provider_id } => {
-                (DeliveryState::Sent, None, Some(provider_id.as_str()), None)
-            }
-            DeliveryOutcome::Retry { at, error } => (
-                DeliveryState::Pending,
-                Some(*at),
-                None,
-                Some(error.as_str()),
-            ),
-            DeliveryOutcome::Failed { error } => {
-                (DeliveryState::Failed, None, None, Some(error.as_str()))
-            }
-            DeliveryOutcome::Expired => (
-                DeliveryState::Expired,
-                None,
-                None,
-                Some("expired before delivery"),
-            ),
-            DeliveryOutcome::Cancelled => (DeliveryState::Superseded, None, None, None),
+        if finished.is_empty() {
+            return Ok(());
+        }
+        let mut ordered: Vec<&FinishedDelivery> = finished.iter().collect();
+        ordered.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut tx = match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
         };
-        let state = state.as_str();
-        sqlx::query(
-            "UPDATE deliveries SET
-                state = $1,
-                secret = CASE WHEN $2 = 'pending' THEN secret ELSE NULL END,
-                next_attempt_at = COALESCE($3, next_attempt_at),
-                lease_until = NULL,
-                provider_id = COALESCE($4, provider_id),
-                last_error = COALESCE($5, last_error),
-                sent_at = CASE WHEN $6 = 'sent' THEN $7 ELSE sent_at END,
-                updated_at = $8
-             WHERE id = $9 AND state = 'pending'",
-        )
-        .bind(state)
-        .bind(state)
-        .bind(next)
-        .bind(provider_id)
-        .bind(error)
-        .bind(state)
-        .bind(now)
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        for f in &ordered {
+            finish(&mut tx, &f.id, &f.outcome, now).await?;
+        }
+        let mut sent: Vec<&(String, Timestamp)> = ordered
+            .iter()
+            .filter_map(|f| f.confirmation_sent.as_ref())
+            .collect();
+        sent.sort();
+        for (registration_id, remind_at) in sent {
+            super::confirmations::confirmation_sent(&mut tx, registration_id, *remind_at).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    /// The earliest time a pending delivery is due, for the worker's sleep.
-    pub async fn next_delivery_due(&self) -> Result<Option<Timestamp>, StoreError> {
+    /// The earliest time a pending delivery no worker holds is due, for
+    /// the worker's sleep (a held one comes back when its holder records
+    /// it, or after its lease: the worker sleeps 5 s at most). One index
+    /// probe (`deliveries_due` in order, the first row): a synced backlog
+    /// holds thousands of pending rows, and every commit wakes the worker.
+    pub async fn next_delivery_due(&self, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
         sqlx::query_scalar(
-            "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until
-                             ELSE next_attempt_at END)
-             FROM deliveries WHERE state = 'pending'",
+            "SELECT MIN(next_attempt_at) FROM deliveries
+              WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= $1)",
         )
+        .bind(now)
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::from)
@@ -376,6 +374,75 @@ impl Store {
             .map(|l| parsed("accounts.language", l, Language::parse))
             .transpose()
     }
+}
+
+/// Records how one delivery attempt ended. Ending states wipe the secret.
+async fn finish(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    outcome: &DeliveryOutcome,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let (state, next, provider_id, error) = match outcome {
+        DeliveryOutcome::SwitchToVoice { error } => {
+            sqlx::query(
+                "UPDATE deliveries SET channel = 'voice', fallback = 'sms_refused',
+                    next_attempt_at = $1, lease_until = NULL, last_error = $2, updated_at = $3
+                 WHERE id = $4 AND state = 'pending'",
+            )
+            .bind(now)
+            .bind(error)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            return Ok(());
+        }
+        DeliveryOutcome::Sent { provider_id } => {
+            (DeliveryState::Sent, None, Some(provider_id.as_str()), None)
+        }
+        DeliveryOutcome::Retry { at, error } => (
+            DeliveryState::Pending,
+            Some(*at),
+            None,
+            Some(error.as_str()),
+        ),
+        DeliveryOutcome::Failed { error } => {
+            (DeliveryState::Failed, None, None, Some(error.as_str()))
+        }
+        DeliveryOutcome::Expired => (
+            DeliveryState::Expired,
+            None,
+            None,
+            Some("expired before delivery"),
+        ),
+        DeliveryOutcome::Cancelled => (DeliveryState::Superseded, None, None, None),
+    };
+    let state = state.as_str();
+    sqlx::query(
+        "UPDATE deliveries SET
+            state = $1,
+            secret = CASE WHEN $2 = 'pending' THEN secret ELSE NULL END,
+            next_attempt_at = COALESCE($3, next_attempt_at),
+            lease_until = NULL,
+            provider_id = COALESCE($4, provider_id),
+            last_error = COALESCE($5, last_error),
+            sent_at = CASE WHEN $6 = 'sent' THEN $7 ELSE sent_at END,
+            updated_at = $8
+         WHERE id = $9 AND state = 'pending'",
+    )
+    .bind(state)
+    .bind(state)
+    .bind(next)
+    .bind(provider_id)
+    .bind(error)
+    .bind(state)
+    .bind(now)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
