@@ -664,6 +664,20 @@ mod tests {
         }
     }
 
+    /// A worker that may send at any hour, at 20 SMS and 20 calls a
+    /// second, on `clock`.
+    fn paced_worker(store: &Store, provider: Arc<Scripted>, clock: &Clock) -> Worker {
+        Worker {
+            clock: clock.clone(),
+            send_window: SendWindow::parse("00:00-24:00", "America/Montreal").unwrap(),
+            pacing: Pacing {
+                sms_per_second: 20.0,
+                calls_per_second: 20.0,
+            },
+            ..worker(store, provider)
+        }
+    }
+
     /// Unix seconds of a Montréal wall-clock time.
     fn montreal(s: &str) -> Timestamp {
         s.parse::<jiff::civil::DateTime>()
@@ -820,15 +834,7 @@ mod tests {
         }
         enqueue_at(&store, "514 555-0142", at + 60, 600).await;
         let clock = Clock::fixed(at + 90);
-        let w = Worker {
-            clock: clock.clone(),
-            send_window: SendWindow::parse("00:00-24:00", "America/Montreal").unwrap(),
-            pacing: Pacing {
-                sms_per_second: 20.0,
-                calls_per_second: 20.0,
-            },
-            ..worker(&store, provider.clone())
-        };
+        let w = paced_worker(&store, provider.clone(), &clock);
         let started = std::time::Instant::now();
         w.deliver_due().await.unwrap();
         let elapsed = started.elapsed();
@@ -941,15 +947,7 @@ mod tests {
         let provider = Arc::new(Scripted::default());
         let clock = Clock::fixed(at + 20);
         // Slots 50 ms apart: the sends reach the provider in the batch's order.
-        let w = Worker {
-            clock: clock.clone(),
-            send_window: SendWindow::parse("00:00-24:00", "America/Montreal").unwrap(),
-            pacing: Pacing {
-                sms_per_second: 20.0,
-                calls_per_second: 20.0,
-            },
-            ..worker(&store, provider.clone())
-        };
+        let w = paced_worker(&store, provider.clone(), &clock);
         provider.fail_next(SendError::Retryable {
             reason: "HTTP 503".into(),
             retry_after: Some(Duration::from_secs(30)),
