@@ -386,16 +386,20 @@ def summary(args, results, sizes) -> None:
         print("ratio kiosk/hello-world start-up: n/a (an app never reached its first screen)")
         print("ratio kiosk/hello-world PSS:      n/a")
     print(f"ratio kiosk/hello-world binary:   {sizes['kiosk'] / sizes['hello']:5.2f}   (no target)")
-    print(
-        f"kiosk release binary:  {mb(sizes['kiosk']):5.2f} MB   target <= {KIOSK_BINARY_MAX_MB:g} MB   "
-        f"{verdict(size_ok)}"
-    )
+    if args.debug_builds:
+        print("kiosk binary: a debug build (the 15 MB target is a release build's)")
+    else:
+        print(
+            f"kiosk release binary:  {mb(sizes['kiosk']):5.2f} MB   target <= {KIOSK_BINARY_MAX_MB:g} MB   "
+            f"{verdict(size_ok)}"
+        )
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--kiosk", type=Path, required=True, help="release borne-kiosk binary")
     p.add_argument("--hello", type=Path, required=True, help="release hello-tauri binary")
+    p.add_argument("--debug-builds", action="store_true", help="the binaries are debug builds (no binary-size verdict)")
     p.add_argument("--runs", type=int, default=10, help="starts of each app (10)")
     p.add_argument("--warmup", type=int, default=1, help="uncounted starts of each app first (1)")
     p.add_argument("--settle", type=float, default=2.0, help="seconds between the first screen and the PSS reading (2)")

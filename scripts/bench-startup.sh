@@ -19,9 +19,11 @@ scripts/setup.sh
 # process's nearly as much as the release builds' (WebKit's code is the
 # same); their start-up is slower.
 PROFILE=release
+DEBUG_BUILDS=
 SHOWN="scripts/bench-startup.sh"
 if [ "${1:-}" = "--debug" ]; then
     PROFILE=debug
+    DEBUG_BUILDS=1
     SHOWN="$SHOWN --debug"
     shift
 fi
@@ -58,4 +60,5 @@ NO_AT_BRIDGE=1 xvfb-run -a -s "-screen 0 1280x800x24" \
     --kiosk "$KIOSK" \
     --hello "$HELLO_TARGET/$PROFILE/hello-tauri" \
     --command "$SHOWN${*:+ $*}" \
+    ${DEBUG_BUILDS:+--debug-builds} \
     "$@"

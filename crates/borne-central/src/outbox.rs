@@ -257,9 +257,10 @@ impl Worker {
     /// channel), at least one, at most [`MAX_BATCH`].
     fn batch_size(&self, channel: Option<Channel>) -> usize {
         let per_second = match channel {
-            Some(Channel::Sms) => self.pacing.sms_per_second,
-            Some(Channel::Voice) => self.pacing.calls_per_second,
-            None => self.pacing.sms_per_second.min(self.pacing.calls_per_second),
+            Some(channel) => self.per_second(channel),
+            None => self
+                .per_second(Channel::Sms)
+                .min(self.per_second(Channel::Voice)),
         };
         let n = (per_second * BATCH_SPAN.as_secs_f64()).floor();
         if n.is_finite() && n >= 1.0 {
@@ -289,31 +290,30 @@ impl Worker {
                 Err(outcome) => finished.push((job, outcome)),
             }
         }
-        let mut slots = Vec::with_capacity(to_send.len());
+        // Each send's slot, in the batch's order: its sender's next one.
+        let mut slots = vec![0; to_send.len()];
         for channel in [Channel::Sms, Channel::Voice] {
-            let count = to_send.iter().filter(|(j, _)| j.channel == channel).count();
-            if count == 0 {
+            let on_channel: Vec<usize> = (0..to_send.len())
+                .filter(|&i| to_send[i].0.channel == channel)
+                .collect();
+            if on_channel.is_empty() {
                 continue;
             }
             let interval_us = self.interval_us(channel);
-            let first = self
+            let mut at = self
                 .store
-                .take_send_slots(channel, wall_us(), interval_us, count)
+                .take_send_slots(channel, wall_us(), interval_us, on_channel.len())
                 .await?;
-            let mut at = first;
-            for (i, (job, _)) in to_send.iter().enumerate() {
-                if job.channel == channel {
-                    slots.push((i, at));
-                    at += interval_us;
-                }
+            for i in on_channel {
+                slots[i] = at;
+                at += interval_us;
             }
         }
         drop(turn);
-        slots.sort_unstable();
         let sends = to_send
             .into_iter()
             .zip(slots)
-            .map(|((job, message), (_, at))| async move {
+            .map(|((job, message), at)| async move {
                 let wait = at - wall_us();
                 if wait > 0 {
                     let wait = u64::try_from(wait).unwrap_or(0);
@@ -396,11 +396,15 @@ impl Worker {
     /// into its 429s. Whole microseconds: within 0.01 % of the rate up to
     /// 1,000 a second.
     fn interval_us(&self, channel: Channel) -> i64 {
-        let per_second = match channel {
+        (1e6 / self.per_second(channel)).round().max(1.0) as i64
+    }
+
+    /// The sender's pace: `BORNE_SMS_PER_SECOND` or `BORNE_CALLS_PER_SECOND`.
+    fn per_second(&self, channel: Channel) -> f64 {
+        match channel {
             Channel::Sms => self.pacing.sms_per_second,
             Channel::Voice => self.pacing.calls_per_second,
-        };
-        (1e6 / per_second).round().max(1.0) as i64
+        }
     }
 
     /// The cost breaker: compares sends in the last hour with the average

@@ -35,7 +35,7 @@ impl ConsoleProvider {
     }
 }
 
-fn retryable(e: &std::io::Error) -> SendError {
+fn retryable(e: &dyn std::fmt::Display) -> SendError {
     SendError::Retryable {
         reason: format!("console outbox file: {e}"),
         retry_after: None,
@@ -87,10 +87,7 @@ impl Telephony for ConsoleProvider {
                         .and_then(|f| f.sync_data())
                 })
                 .await
-                .map_err(|e| SendError::Retryable {
-                    reason: format!("console outbox file: {e}"),
-                    retry_after: None,
-                })?
+                .map_err(|e| retryable(&e))?
                 .map_err(|e| retryable(&e))?;
                 *synced = upto;
             }
