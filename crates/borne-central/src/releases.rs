@@ -144,11 +144,16 @@ pub fn choose<'a>(
         .max_by(|a, b| a.version.cmp(&b.version))
 }
 
+/// Every target's name, for a refusal.
+fn target_names() -> String {
+    Target::ALL.map(Target::as_str).join(", ")
+}
+
 /// Why a release is refused (`release add`, `release rollout`, or a
 /// kiosk's question).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReleaseError {
-    #[error("unknown target `{0}`: one of linux-x86_64, linux-aarch64, linux-x86_64-deb, linux-aarch64-deb, windows-x86_64, darwin-aarch64, darwin-x86_64")]
+    #[error("unknown target `{0}`: one of {names}", names = target_names())]
     UnknownTarget(String),
     #[error("`{0}` is not a version like 1.2.3")]
     Version(String),

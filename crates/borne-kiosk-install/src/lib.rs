@@ -50,6 +50,8 @@ pub enum Refusal {
     Architecture { package: String, machine: String },
     #[error("the package is version {package}, its signature binds {signed}")]
     VersionMismatch { signed: String, package: String },
+    #[error("version {version} is not a semver version: {reason}")]
+    NotSemver { version: String, reason: String },
     #[error("version {new} is not newer than the installed {installed}")]
     NotNewer { new: String, installed: String },
     #[error("borne-kiosk is not installed")]
@@ -105,7 +107,7 @@ pub enum Outcome {
     Installed {
         from: String,
         to: String,
-        restarted: bool,
+        restart: package::Restart,
     },
 }
 
@@ -171,11 +173,10 @@ pub fn run(settings: &Settings) -> Result<Outcome, Refusal> {
         });
     }
     package::install(&deb)?;
-    let restarted = package::restart(&settings.unit)?;
     Ok(Outcome::Installed {
         from: installed,
         to: control.version,
-        restarted,
+        restart: package::restart(&settings.unit),
     })
 }
 

@@ -88,20 +88,20 @@ pub fn installed_version(package: &str) -> Result<Option<String>, Refusal> {
     })
 }
 
-/// Whether `new` is after `installed` in Debian's order.
+/// Whether `new` comes after `installed` in semver's order: the order
+/// the central server offers releases in (`releases::choose`); the
+/// bundler writes the kiosk's semver version as the package's. Not
+/// Debian's order, which differs for pre-releases: dpkg reads
+/// `1.0.0-beta.1` as 1.0.0 with the Debian revision `beta.1`, after
+/// `1.0.0`, so a kiosk on the beta would refuse 1.0.0 at every offer.
 pub fn is_newer(new: &str, installed: &str) -> Result<bool, Refusal> {
-    let out = output(
-        command("dpkg")
-            .arg("--compare-versions")
-            .arg(new)
-            .arg("gt")
-            .arg(installed),
-    )?;
-    match out.status.code() {
-        Some(0) => Ok(true),
-        Some(1) => Ok(false),
-        _ => Err(Refusal::Dpkg(stderr_line(&out))),
-    }
+    let parse = |v: &str| {
+        semver::Version::parse(v).map_err(|e| Refusal::NotSemver {
+            version: v.to_owned(),
+            reason: e.to_string(),
+        })
+    };
+    Ok(parse(new)? > parse(installed)?)
 }
 
 /// Installs the package: through apt (which brings a new dependency and
@@ -145,19 +145,47 @@ pub fn install(deb: &Path) -> Result<(), Refusal> {
     }
 }
 
-/// Restarts `unit` if it runs (`systemctl try-restart`); `false` when
-/// systemd does not run this machine.
-pub fn restart(unit: &str) -> Result<bool, Refusal> {
+/// What became of the kiosk once its new version was installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restart {
+    /// `systemctl try-restart` restarted it (if it ran).
+    Restarted,
+    /// systemd does not run this machine: nothing to restart.
+    NoSystemd,
+    /// The restart failed: the new version runs from the next start.
+    Failed(String),
+}
+
+/// Restarts `unit` if it runs (`systemctl try-restart`).
+pub fn restart(unit: &str) -> Restart {
     if !Path::new("/run/systemd/system").exists() {
-        return Ok(false);
+        return Restart::NoSystemd;
     }
-    let out = output(command("systemctl").arg("try-restart").arg(unit))?;
-    if out.status.success() {
-        Ok(true)
-    } else {
-        Err(Refusal::Dpkg(format!(
+    match output(command("systemctl").arg("try-restart").arg(unit)) {
+        Ok(out) if out.status.success() => Restart::Restarted,
+        Ok(out) => Restart::Failed(format!(
             "systemctl try-restart {unit}: {}",
             stderr_line(&out)
-        )))
+        )),
+        Err(e) => Restart::Failed(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_is_semvers_order_the_one_releases_are_offered_in() {
+        assert!(is_newer("0.1.1", "0.1.0").unwrap());
+        assert!(!is_newer("0.1.0", "0.1.1").unwrap());
+        assert!(!is_newer("0.1.1", "0.1.1").unwrap());
+        // dpkg would say the beta is after 1.0.0 (a Debian revision).
+        assert!(is_newer("1.0.0", "1.0.0-beta.1").unwrap());
+        assert!(!is_newer("1.0.0-beta.1", "1.0.0").unwrap());
+        assert!(matches!(
+            is_newer("-1", "0.1.0"),
+            Err(Refusal::NotSemver { .. })
+        ));
     }
 }
