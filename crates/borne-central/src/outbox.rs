@@ -33,8 +33,7 @@ const BATCH_SPAN: Duration = Duration::from_millis(200);
 /// this long (the time its claim takes, with room to spare): a code that
 /// comes due waits at most this and one batch's span.
 const LEAD: Duration = Duration::from_millis(100);
-/// The most deliveries a lane claims at once (the cost breaker is looked
-/// at before each batch: a lane's batch in flight is not counted yet).
+/// The most deliveries a lane claims at once.
 const MAX_BATCH: usize = 25;
 /// Tries at recording a batch's outcomes before giving up on the batch
 /// (its leases then end and it goes out again).
@@ -72,6 +71,46 @@ pub struct Worker {
     pub clock: Clock,
     /// The provider's rate per sender.
     pub pacing: Pacing,
+    /// This instance's sends claimed and not yet recorded.
+    pub in_hand: Arc<InHand>,
+}
+
+/// The sends this instance's lanes have claimed and not yet recorded, and
+/// the turn a lane holds from its look at the cost breaker to the end of
+/// its claim: the breaker counts them with the sends already recorded, so
+/// the lanes together claim no more than it allows (another instance's
+/// batch in flight is counted once recorded: up to one batch per lane of
+/// each other instance beyond the limit).
+#[derive(Debug, Default)]
+pub struct InHand {
+    turn: tokio::sync::Mutex<()>,
+    sends: std::sync::atomic::AtomicUsize,
+}
+
+impl InHand {
+    fn count(&self) -> usize {
+        self.sends.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Counts `n` claimed sends until the guard drops (recorded, or given
+    /// up: their leases end).
+    fn hold(&self, n: usize) -> HeldSends<'_> {
+        self.sends.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        HeldSends { in_hand: self, n }
+    }
+}
+
+struct HeldSends<'a> {
+    in_hand: &'a InHand,
+    n: usize,
+}
+
+impl Drop for HeldSends<'_> {
+    fn drop(&mut self) {
+        self.in_hand
+            .sends
+            .fetch_sub(self.n, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Unix microseconds by the system's clock (the pace is real time, even
@@ -81,11 +120,17 @@ fn wall_us() -> i64 {
     i64::try_from(t).unwrap_or(i64::MAX / 2)
 }
 
-/// Where the cost breaker stands before a send.
+/// Where the cost breaker stands before a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breaker {
-    Closed,
-    Warning,
+    /// At most `room` more sends before it pauses them.
+    Closed {
+        room: usize,
+    },
+    /// Unusual, logged; at most `room` more sends before it pauses them.
+    Warning {
+        room: usize,
+    },
     Paused,
 }
 
@@ -212,10 +257,6 @@ impl Worker {
             }
         }
         loop {
-            // Checked once a batch: a batch sends at most `MAX_BATCH` more.
-            if self.check_breaker().await? == Breaker::Paused {
-                return Ok(());
-            }
             let turn = match lane {
                 Some((channel, turn)) => {
                     let turn = turn.lock().await;
@@ -224,11 +265,28 @@ impl Worker {
                 }
                 None => None,
             };
+            // The breaker looked at just before the claim, counting the
+            // other lanes' sends in hand: a batch takes only its room.
+            let breaker_turn = self.in_hand.turn.lock().await;
+            let room = match self.check_breaker().await? {
+                Breaker::Paused => return Ok(()),
+                Breaker::Closed { room } | Breaker::Warning { room } => room,
+            };
+            if room == 0 {
+                // Sends in hand take the last of the room: once recorded
+                // they pause the breaker, or (failed) leave room again.
+                drop(breaker_turn);
+                drop(turn);
+                tokio::time::sleep(BATCH_SPAN).await;
+                continue;
+            }
             let now = self.clock.now();
             let jobs = self
                 .store
-                .claim_deliveries(now, LEASE, channel, self.batch_size(channel))
+                .claim_deliveries(now, LEASE, channel, self.batch_size(channel).min(room))
                 .await?;
+            let _held = self.in_hand.hold(jobs.len());
+            drop(breaker_turn);
             if jobs.is_empty() {
                 return Ok(());
             }
@@ -407,10 +465,13 @@ impl Worker {
         }
     }
 
-    /// The cost breaker: compares sends in the last hour with the average
-    /// hour of the last 7 days (at least the configured baseline). Above
-    /// the warning ratio it logs; above the pause ratio it pauses sends
-    /// until an administrator runs `borne-central sends resume`.
+    /// The cost breaker: compares sends in the last hour (with this
+    /// instance's in hand) with the average hour of the last 7 days (at
+    /// least the configured baseline). Above the warning ratio it logs;
+    /// above the pause ratio it pauses sends until an administrator runs
+    /// `borne-central sends resume`. Below, the room: how many more sends
+    /// keep the ratio from passing it (the last one takes it past, as one
+    /// send at a time did).
     pub async fn check_breaker(&self) -> Result<Breaker, StoreError> {
         let state = self.store.breaker().await?;
         if state.paused_at.is_some() {
@@ -420,13 +481,17 @@ impl Worker {
         // Sends up to the second of a resume are forgiven (timestamps are
         // whole seconds): a resume must not trip on the sends that caused it.
         let hour_start = (now - 3_600).max(state.resumed_at.map_or(0, |r| r + 1));
-        let last_hour = self.store.sends_since(hour_start).await? as f64;
+        let last_hour =
+            (self.store.sends_since(hour_start).await? as f64) + self.in_hand.count() as f64;
         let week = self.store.sends_since(now - 7 * 86_400).await? as f64;
         let baseline = (week / 168.0)
             .max(self.limits.breaker_min_baseline_per_hour)
             .max(1.0);
         let ratio = last_hour / baseline;
         self.metrics.set_breaker_ratio(ratio);
+        let limit = (self.limits.breaker_pause_ratio * baseline).floor();
+        // `as` saturates: an unbounded ratio gives the most a batch takes.
+        let room = (limit + 1.0 - last_hour).max(0.0) as usize;
         if ratio > self.limits.breaker_pause_ratio {
             let reason = format!(
                 "{last_hour} sends in the last hour, {ratio:.1}× the average hour ({baseline:.1})"
@@ -443,9 +508,9 @@ impl Worker {
                 baseline,
                 "cost breaker: unusual number of sends"
             );
-            return Ok(Breaker::Warning);
+            return Ok(Breaker::Warning { room });
         }
-        Ok(Breaker::Closed)
+        Ok(Breaker::Closed { room })
     }
 
     /// What to send for a claimed delivery, or why not now.
@@ -665,6 +730,7 @@ mod tests {
                 sms_per_second: 1e6,
                 calls_per_second: 1e6,
             },
+            in_hand: Arc::default(),
         }
     }
 

@@ -71,6 +71,7 @@ impl Application {
             metrics: metrics.clone(),
             clock: crate::clock::Clock::system(),
             pacing: config.pacing,
+            in_hand: Arc::default(),
         };
         let hashes = HashGate::new(&config.hashing);
         let intake = crate::ingest::Intake::new(&config.sync_intake);

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::registrations::{id, registration, sync};
 
 async fn signup_as(app: &TestApp, token: &str, phone: &str) -> reqwest::Response {
     app.http
@@ -221,5 +222,27 @@ async fn cost_breaker_pauses_sends_until_resumed() {
     store.resume_sends(borne_central::db::now()).await.unwrap();
     app.signup("514 555-0199", "sms").await; // wakes the worker
     assert_eq!(app.sent_when(|s| s.len() >= 5).await.len(), 5);
+    app.stop().await;
+}
+
+/// A synced backlog goes out in batches, several lanes at once: the
+/// breaker counts the sends claimed and not yet recorded, so the backlog
+/// stops where one send at a time stopped, not a batch or more later.
+#[tokio::test]
+async fn the_cost_breaker_stops_a_synced_backlog_at_its_limit() {
+    let app = spawn_app_with(|c| {
+        c.limits.breaker_min_baseline_per_hour = 1.0;
+        c.limits.breaker_warn_ratio = 1.0;
+        c.limits.breaker_pause_ratio = 2.0;
+    })
+    .await;
+    let registrations: Vec<Value> = (0..40)
+        .map(|i| registration(&id(), &format!("514 555-01{i:02}"), "Tremblay"))
+        .collect();
+    sync(&app, &json!({ "registrations": registrations })).await;
+    app.sent_when(|s| s.len() >= 3).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(app.sent().len(), 3, "sends pause once the ratio passes 2×");
+    assert!(app.metrics().await.contains("borne_cost_breaker_paused 1"));
     app.stop().await;
 }
