@@ -94,6 +94,30 @@ impl Engine {
         }
     }
 
+    /// The engine a connection speaks to.
+    pub(crate) fn of_connection(conn: &sqlx::AnyConnection) -> Self {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Self::Sqlite
+        } else {
+            Self::Postgres
+        }
+    }
+
+    /// What follows a table's name to make a statement search it through
+    /// `index`. SQLite keeps no statistics unless told to (`ANALYZE`), so
+    /// it guesses: an equality on any index looks selective to it, and it
+    /// took `state = 'pending'` for one — walking every pending row of a
+    /// synced backlog, at every batch, instead of the index made for the
+    /// statement. There `INDEXED BY`, which fails the statement rather
+    /// than let it search otherwise; nothing on PostgreSQL, whose planner
+    /// keeps statistics.
+    pub(crate) fn searched_by(self, index: &str) -> String {
+        match self {
+            Self::Sqlite => format!("INDEXED BY {index}"),
+            Self::Postgres => String::new(),
+        }
+    }
+
     fn migrator(self) -> &'static sqlx::migrate::Migrator {
         match self {
             Self::Sqlite => &SQLITE_MIGRATIONS,

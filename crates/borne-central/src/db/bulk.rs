@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
-use super::StoreError;
+use super::{Engine, StoreError};
 
 /// A value bound in a multi-row statement.
 #[derive(Debug, Clone, Copy)]
@@ -65,10 +65,9 @@ enum Placeholders {
 
 impl Placeholders {
     fn of(conn: &AnyConnection) -> Self {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-            Self::Anonymous
-        } else {
-            Self::Numbered
+        match Engine::of_connection(conn) {
+            Engine::Sqlite => Self::Anonymous,
+            Engine::Postgres => Self::Numbered,
         }
     }
 

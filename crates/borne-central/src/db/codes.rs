@@ -169,6 +169,15 @@ async fn channel_for(
     })
 }
 
+/// The unsent delivery of an account's active code ends, found among
+/// the account's deliveries (by `account_id`: not among every pending one,
+/// thousands during a synced backlog, on every code a resident asks for).
+pub(super) const SUPERSEDE_CODE_DELIVERY: &str =
+    "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
+                           updated_at = $1
+     WHERE account_id = $2 AND state = 'pending'
+       AND code_id IN (SELECT id FROM codes WHERE account_id = $2 AND state = 'active')";
+
 /// Supersedes the account's active code and its unsent delivery, then
 /// stores a new active code (its hash). Returns the new code's id.
 async fn replace_active_code(
@@ -179,16 +188,11 @@ async fn replace_active_code(
     now: Timestamp,
     expires_at: Timestamp,
 ) -> Result<String, StoreError> {
-    sqlx::query(
-        "UPDATE deliveries SET state = 'superseded', secret = NULL, lease_until = NULL,
-                               updated_at = $1
-         WHERE state = 'pending'
-           AND code_id IN (SELECT id FROM codes WHERE account_id = $2 AND state = 'active')",
-    )
-    .bind(now)
-    .bind(account_id)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(SUPERSEDE_CODE_DELIVERY)
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("UPDATE codes SET state = 'superseded' WHERE account_id = $1 AND state = 'active'")
         .bind(account_id)
         .execute(&mut *conn)
@@ -399,5 +403,35 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::super::{scratch_database, Engine, Store};
+    use super::SUPERSEDE_CODE_DELIVERY;
+
+    /// SQLite's plan (no statistics: its guesses) goes through the
+    /// account's deliveries, not through every pending one.
+    #[tokio::test]
+    async fn a_codes_unsent_delivery_is_looked_for_among_its_accounts() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = scratch_database(Engine::Sqlite, dir.path()).await.unwrap();
+        let store = Store::connect(&url).await.unwrap();
+        let plan: Vec<String> =
+            sqlx::query(&format!("EXPLAIN QUERY PLAN {SUPERSEDE_CODE_DELIVERY}"))
+                .fetch_all(&store.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get("detail"))
+                .collect();
+        assert!(
+            plan.first()
+                .is_some_and(|step| step.contains("USING INDEX deliveries_account")),
+            "{plan:?}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use super::bulk::{self, Param};
 use super::error::parsed;
 use super::registrations::IngestPolicy;
 use super::residents::{erase_account, record_deletion, Erasable};
-use super::{flag, new_id, write_profile, DeletionBy, Store, StoreError, Timestamp};
+use super::{flag, new_id, write_profile, DeletionBy, Engine, Store, StoreError, Timestamp};
 
 /// How the phone confirmed (the consent ledger records it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,7 +243,10 @@ pub(super) async fn ask_all(
     let phones: Vec<&str> = asks.iter().map(|c| c.phone).collect();
     let outstanding: Vec<String> = bulk::with_keys(
         conn,
-        "SELECT id FROM confirmations WHERE state = 'pending' AND phone IN ({})",
+        &format!(
+            "SELECT id FROM confirmations {} WHERE state = 'pending' AND phone IN ({{}})",
+            Engine::of_connection(conn).searched_by("confirmations_one_pending")
+        ),
         &[],
         &phones,
     )

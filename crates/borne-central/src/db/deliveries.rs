@@ -163,15 +163,23 @@ impl Store {
             None => "",
         };
         let mut jobs = Vec::new();
-        for kind in [
-            " AND registration_id IS NULL",
-            " AND registration_id IS NOT NULL",
+        // Codes through their own index: never a walk past the backlog of
+        // confirmations due before them.
+        for (kind, index) in [
+            (" AND registration_id IS NULL", "deliveries_codes_due"),
+            (" AND registration_id IS NOT NULL", "deliveries_due"),
         ] {
             if jobs.len() >= limit {
                 break;
             }
             let mut claimed = self
-                .claim_deliveries_where(&format!("{kind}{on}"), now, lease, limit - jobs.len())
+                .claim_deliveries_where(
+                    &format!("{kind}{on}"),
+                    index,
+                    now,
+                    lease,
+                    limit - jobs.len(),
+                )
                 .await?;
             // RETURNING keeps no order: the oldest due first.
             claimed.sort_by_key(|(due, _)| *due);
@@ -181,10 +189,11 @@ impl Store {
     }
 
     /// [`Store::claim_deliveries`] among the due deliveries `kind` (`AND …`)
-    /// keeps; each with the time it was due.
+    /// keeps, searched through `index`; each with the time it was due.
     async fn claim_deliveries_where(
         &self,
         kind: &str,
+        index: &str,
         now: Timestamp,
         lease: Duration,
         limit: usize,
@@ -197,9 +206,10 @@ impl Store {
             Engine::Sqlite => ("IN (", ")"),
             Engine::Postgres => ("= ANY(ARRAY(", " FOR UPDATE SKIP LOCKED))"),
         };
+        let searched_by = self.engine.searched_by(index);
         let sql = format!(
             "UPDATE deliveries SET lease_until = $1, attempts = attempts + 1, updated_at = $2
-             WHERE id {open}SELECT id FROM deliveries
+             WHERE id {open}SELECT id FROM deliveries {searched_by}
                           WHERE state = 'pending'{kind} AND next_attempt_at <= $3
                             AND (lease_until IS NULL OR lease_until <= $4)
                           ORDER BY next_attempt_at LIMIT $5{close}
