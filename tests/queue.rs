@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use borne_e2e::{central_bin, free_port, CentralProcess};
 use borne_kiosk_core::queue::now_ms;
-use borne_kiosk_core::{CentralClient, Clock, KeyStore, Queue, SyncConfig, SyncWorker};
+use borne_kiosk_core::{CentralClient, Clock, KeyStore, Pass, Queue, SyncConfig, SyncWorker};
 use rand::Rng;
 use secrecy::SecretString;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -435,6 +435,58 @@ async fn assert_end_state(queue: &Queue, dir: &Path, central: &CentralProcess) -
     );
     queue.close().await;
     assert_no_personal_data_in_files(dir)?;
+    Ok(())
+}
+
+/// A drain takes the next batch while one is out. When the server asks
+/// to wait (here: the kiosk's hourly share is used up, so the second batch
+/// is refused whole with 429), the batch taken meanwhile goes back as it
+/// was: pending, due, no attempt counted; nothing stays `sending`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_taken_while_the_last_was_out_goes_back_untouched_when_told_to_wait() -> Result<()>
+{
+    let _serial = SERIAL.lock().await;
+    let kiosk = tempfile::tempdir()?;
+    let work = tempfile::tempdir()?;
+    let mut central = CentralProcess::start_with(
+        &central_bin(),
+        work.path(),
+        free_port(),
+        &[("BORNE_LIMIT_KIOSK_REGISTRATIONS_PER_HOUR", "100")],
+    )?;
+    central.wait_ready().await?;
+    let token = central.enroll_kiosk("Kiosque de charge").await?.token;
+    let queue = open_queue(kiosk.path()).await?;
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        let id = uuid::Uuid::now_v7().to_string();
+        queue
+            .enqueue(&borne_e2e::registration(i, &id), now_ms())
+            .await?;
+        ids.push(id);
+    }
+    let sync = worker(&queue, central.port, 100, &token)?;
+    ensure!(sync.pass().await? == Pass::Held);
+    let c = queue.counts().await?;
+    ensure!(
+        (c.acknowledged, c.pending, c.sending) == (100, 200, 0),
+        "{c:?}"
+    );
+    // Due now: only the third batch (the second waits for the share).
+    let due = queue.take_due(now_ms(), 300).await?;
+    let due_ids: Vec<&str> = due.iter().map(|t| t.registration.id.as_str()).collect();
+    ensure!(
+        due_ids == ids[200..],
+        "due again: {} registrations",
+        due.len()
+    );
+    ensure!(
+        due.iter().all(|t| t.attempts == 0),
+        "an attempt was counted"
+    );
+    let (_, registrations, _, _) = central_counts(&central).await?;
+    ensure!(registrations == 100, "{registrations} stored");
+    queue.close().await;
     Ok(())
 }
 

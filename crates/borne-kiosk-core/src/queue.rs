@@ -238,18 +238,62 @@ impl Queue {
     /// Up to `limit` due entries, oldest first, marked `sending` and
     /// decrypted. An entry that cannot be decrypted is marked rejected.
     pub async fn take_due(&self, now: Millis, limit: u32) -> Result<Vec<Taken>, QueueError> {
+        self.acknowledge_and_take(&[], now, limit).await
+    }
+
+    /// The central server stored them: only the id, state and times remain.
+    pub async fn acknowledge(
+        &self,
+        acks: &[(String, String)],
+        now: Millis,
+    ) -> Result<(), QueueError> {
+        if acks.is_empty() {
+            return Ok(());
+        }
+        self.acknowledge_and_take(acks, now, 0).await.map(drop)
+    }
+
+    /// [`Queue::acknowledge`] then [`Queue::take_due`] in one transaction:
+    /// a sync records a batch's answer and takes the next one with one
+    /// commit (one fsync) instead of two.
+    pub async fn acknowledge_and_take(
+        &self,
+        acks: &[(String, String)],
+        now: Millis,
+        limit: u32,
+    ) -> Result<Vec<Taken>, QueueError> {
+        if acks.is_empty() && limit == 0 {
+            return Ok(Vec::new());
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let rows = sqlx::query(
-            "UPDATE queue SET state = 'sending', updated_at = ?
-             WHERE id IN (SELECT id FROM queue WHERE state = 'pending' AND next_attempt_at <= ?
-                          ORDER BY next_attempt_at, id LIMIT ?)
-             RETURNING id, attempts, nonce, payload",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+        for (id, outcome) in acks {
+            sqlx::query(
+                "UPDATE queue SET state = 'acknowledged', outcome = ?, acknowledged_at = ?,
+                                  updated_at = ?, nonce = NULL, payload = NULL, last_error = NULL
+                 WHERE id = ?",
+            )
+            .bind(outcome)
+            .bind(now)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let rows = if limit == 0 {
+            Vec::new()
+        } else {
+            sqlx::query(
+                "UPDATE queue SET state = 'sending', updated_at = ?
+                 WHERE id IN (SELECT id FROM queue WHERE state = 'pending' AND next_attempt_at <= ?
+                              ORDER BY next_attempt_at, id LIMIT ?)
+                 RETURNING id, attempts, nonce, payload",
+            )
+            .bind(now)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?
+        };
         tx.commit().await?;
         let mut taken = Vec::with_capacity(rows.len());
         for row in rows {
@@ -276,24 +320,17 @@ impl Queue {
         Ok(taken)
     }
 
-    /// The central server stored it: only the id, state and times remain.
-    pub async fn acknowledge(
-        &self,
-        acks: &[(String, String)],
-        now: Millis,
-    ) -> Result<(), QueueError> {
-        if acks.is_empty() {
+    /// Taken entries not sent after all go back to `pending` as they were
+    /// (no attempt counted, due as before).
+    pub async fn release(&self, ids: &[&str], now: Millis) -> Result<(), QueueError> {
+        if ids.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for (id, outcome) in acks {
+        for id in ids {
             sqlx::query(
-                "UPDATE queue SET state = 'acknowledged', outcome = ?, acknowledged_at = ?,
-                                  updated_at = ?, nonce = NULL, payload = NULL, last_error = NULL
-                 WHERE id = ?",
+                "UPDATE queue SET state = 'pending', updated_at = ? WHERE id = ? AND state = 'sending'",
             )
-            .bind(outcome)
-            .bind(now)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)

@@ -112,6 +112,9 @@ pub fn backoff(config: &SyncConfig, attempts: i64) -> Duration {
 /// translates; the detail goes to the log): the server out of reach,
 /// speaking another API version, or answering what the kiosk cannot use.
 /// A refusal keeps the central server's own code.
+/// A long drain logs the queue's figures this often (and once at its end).
+const STATUS_LOG_EVERY: Duration = Duration::from_secs(10);
+
 pub const UNREACHABLE: &str = "central.unreachable";
 pub const INCOMPATIBLE: &str = "central.incompatible";
 pub const UNREADABLE: &str = "central.error";
@@ -365,40 +368,73 @@ impl SyncWorker {
 
     /// Sends every due registration, batch after batch, until none is due
     /// or the server stops answering. « Envoyer maintenant » for staff.
+    /// While a batch is out, the previous one's acknowledgements are
+    /// recorded and the next batch taken, in one transaction: the kiosk's
+    /// disk works while the server does (`scripts/bench-sync.sh`).
     pub async fn pass(&self) -> Result<Pass, QueueError> {
         let _one = self.pass_lock.lock().await;
-        loop {
+        let limit = self.config.batch_size.min(100);
+        let mut logged = std::time::Instant::now();
+        // A batch's acknowledgements wait for the next batch's take: one
+        // commit for both, made while that batch is out.
+        let mut acks: Vec<(String, String)> = Vec::new();
+        let mut next = None;
+        let pass = loop {
             if self.held_until() > self.clock.now() {
-                return Ok(Pass::Held);
+                break Pass::Held;
             }
-            let batch = self
-                .queue
-                .take_due(self.clock.now(), self.config.batch_size.min(100))
-                .await?;
+            let batch = match next.take() {
+                Some(batch) => batch,
+                None => self.queue.take_due(self.clock.now(), limit).await?,
+            };
             if batch.is_empty() {
-                return Ok(Pass::Drained);
+                break Pass::Drained;
             }
-            let sent = self.send(batch).await?;
+            let request = wire::RegistrationBatch {
+                registrations: batch.iter().map(|t| t.registration.clone()).collect(),
+            };
+            let settled = std::mem::take(&mut acks);
+            let (answer, taken) = tokio::join!(
+                self.client.send_registrations(&request),
+                self.queue
+                    .acknowledge_and_take(&settled, self.clock.now(), limit),
+            );
+            let (sent, answered) = self.settle(&batch, answer).await?;
+            acks = answered;
+            next = Some(taken?);
             if sent != Pass::Drained {
-                self.log_status().await;
-                return Ok(sent);
+                break sent;
             }
-            self.log_status().await;
+            if logged.elapsed() >= STATUS_LOG_EVERY {
+                logged = std::time::Instant::now();
+                self.log_status().await;
+            }
+        };
+        let now = self.clock.now();
+        self.queue.acknowledge(&acks, now).await?;
+        // Taken while the last batch was out, not sent: back as they were.
+        if let Some(unsent) = next {
+            let ids: Vec<&str> = unsent.iter().map(|t| t.registration.id.as_str()).collect();
+            self.queue.release(&ids, now).await?;
         }
+        self.log_status().await;
+        Ok(pass)
     }
 
-    async fn send(&self, batch: Vec<Taken>) -> Result<Pass, QueueError> {
-        let request = wire::RegistrationBatch {
-            registrations: batch.iter().map(|t| t.registration.clone()).collect(),
-        };
-        let answer = self.client.send_registrations(&request).await;
+    /// Records what became of a batch (rejections, retries) and answers
+    /// whether the pass goes on, with the registrations to acknowledge.
+    async fn settle(
+        &self,
+        batch: &[Taken],
+        answer: Result<wire::RegistrationBatchResult, ClientError>,
+    ) -> Result<(Pass, Vec<(String, String)>), QueueError> {
         let now = self.clock.now();
         let mut acks = Vec::new();
         let mut pass = Pass::Drained;
         match answer {
             Ok(answer) => {
                 self.record(now, None);
-                for t in &batch {
+                for t in batch {
                     let id = &t.registration.id;
                     let step = match answer.results.iter().find(|r| &r.id == id) {
                         Some(r) => plan_result(&self.config, r, t.attempts),
@@ -452,7 +488,7 @@ impl SyncWorker {
                     );
                     pass = Pass::Held;
                 }
-                for t in &batch {
+                for t in batch {
                     if let Step::Retry {
                         after,
                         error,
@@ -472,8 +508,7 @@ impl SyncWorker {
                 }
             }
         }
-        self.queue.acknowledge(&acks, now).await?;
-        Ok(pass)
+        Ok((pass, acks))
     }
 
     /// When the next batch may go out (0: now).
