@@ -120,6 +120,15 @@ fn wall_us() -> i64 {
     i64::try_from(t).unwrap_or(i64::MAX / 2)
 }
 
+/// Why a lane stopped claiming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Looked {
+    /// Everything due went out (or is in hand).
+    NothingDue,
+    /// The cost breaker pauses sends.
+    Paused,
+}
+
 /// Where the cost breaker stands before a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Breaker {
@@ -199,20 +208,40 @@ impl Worker {
         // Reminders are due hours apart: looked for once a second at most,
         // not at every commit that wakes the lane.
         let mut reminders_looked_at: Option<std::time::Instant> = None;
+        let mut paused = false;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let look = reminders
-                && reminders_looked_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
-            if look {
-                reminders_looked_at = Some(std::time::Instant::now());
-            }
-            let pause = match self.deliver_due_on(Some((channel, &turn)), look).await {
-                Ok(()) => self.sleep_until_next_due().await,
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox unavailable");
-                    IDLE_POLL
+            // Paused: each wake (every commit of a sync or a signup) looks
+            // at the stored state only, not a whole pass.
+            let still_paused = paused
+                && self
+                    .store
+                    .breaker()
+                    .await
+                    .is_ok_and(|b| b.paused_at.is_some());
+            let pause = if still_paused {
+                IDLE_POLL
+            } else {
+                let look = reminders
+                    && reminders_looked_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+                if look {
+                    reminders_looked_at = Some(std::time::Instant::now());
+                }
+                match self.deliver_due_on(Some((channel, &turn)), look).await {
+                    Ok(looked) => {
+                        paused = looked == Looked::Paused;
+                        if paused {
+                            IDLE_POLL
+                        } else {
+                            self.sleep_until_next_due().await
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "outbox unavailable");
+                        IDLE_POLL
+                    }
                 }
             };
             tokio::select! {
@@ -226,7 +255,7 @@ impl Worker {
     /// Queues the reminders that have come due, then delivers everything
     /// currently due, whatever its channel.
     pub async fn deliver_due(&self) -> Result<(), StoreError> {
-        self.deliver_due_on(None, true).await
+        self.deliver_due_on(None, true).await.map(drop)
     }
 
     /// Queues the reminders that have come due (`queue_reminders`), then
@@ -240,7 +269,7 @@ impl Worker {
         &self,
         lane: Option<(Channel, &tokio::sync::Mutex<()>)>,
         queue_reminders: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Looked, StoreError> {
         let channel = lane.map(|(c, _)| c);
         let now = self.clock.now();
         if queue_reminders {
@@ -269,7 +298,7 @@ impl Worker {
             // other lanes' sends in hand: a batch takes only its room.
             let breaker_turn = self.in_hand.turn.lock().await;
             let room = match self.check_breaker().await? {
-                Breaker::Paused => return Ok(()),
+                Breaker::Paused => return Ok(Looked::Paused),
                 Breaker::Closed { room } | Breaker::Warning { room } => room,
             };
             if room == 0 {
@@ -288,7 +317,7 @@ impl Worker {
             let _held = self.in_hand.hold(jobs.len());
             drop(breaker_turn);
             if jobs.is_empty() {
-                return Ok(());
+                return Ok(Looked::NothingDue);
             }
             self.deliver_batch(jobs, now, turn).await?;
         }
