@@ -77,10 +77,10 @@ pub struct Worker {
 
 /// The sends this instance's lanes have claimed and not yet recorded, and
 /// the turn a lane holds from its look at the cost breaker to the end of
-/// its claim: the breaker counts them with the sends already recorded, so
-/// the lanes together claim no more than it allows (another instance's
-/// batch in flight is counted once recorded: up to one batch per lane of
-/// each other instance beyond the limit).
+/// its claim: the breaker's room counts them with the sends already
+/// recorded, so the lanes together claim no more than it allows (another
+/// instance's batch in flight is counted once recorded: up to one batch
+/// per lane of each other instance beyond the limit).
 #[derive(Debug, Default)]
 pub struct InHand {
     turn: tokio::sync::Mutex<()>,
@@ -494,13 +494,14 @@ impl Worker {
         }
     }
 
-    /// The cost breaker: compares sends in the last hour (with this
-    /// instance's in hand) with the average hour of the last 7 days (at
-    /// least the configured baseline). Above the warning ratio it logs;
-    /// above the pause ratio it pauses sends until an administrator runs
-    /// `borne-central sends resume`. Below, the room: how many more sends
-    /// keep the ratio from passing it (the last one takes it past, as one
-    /// send at a time did).
+    /// The cost breaker: compares sends in the last hour with the average
+    /// hour of the last 7 days (at least the configured baseline). Above
+    /// the warning ratio it logs; above the pause ratio it pauses sends
+    /// until an administrator runs `borne-central sends resume`. Below, the
+    /// room: how many more sends, counting this instance's in hand, keep
+    /// the ratio from passing it (the last one takes it past, as one send
+    /// at a time did). Only sends made pause it: sends in hand that fail
+    /// give their room back.
     pub async fn check_breaker(&self) -> Result<Breaker, StoreError> {
         let state = self.store.breaker().await?;
         if state.paused_at.is_some() {
@@ -510,8 +511,7 @@ impl Worker {
         // Sends up to the second of a resume are forgiven (timestamps are
         // whole seconds): a resume must not trip on the sends that caused it.
         let hour_start = (now - 3_600).max(state.resumed_at.map_or(0, |r| r + 1));
-        let last_hour =
-            (self.store.sends_since(hour_start).await? as f64) + self.in_hand.count() as f64;
+        let last_hour = self.store.sends_since(hour_start).await? as f64;
         let week = self.store.sends_since(now - 7 * 86_400).await? as f64;
         let baseline = (week / 168.0)
             .max(self.limits.breaker_min_baseline_per_hour)
@@ -519,8 +519,9 @@ impl Worker {
         let ratio = last_hour / baseline;
         self.metrics.set_breaker_ratio(ratio);
         let limit = (self.limits.breaker_pause_ratio * baseline).floor();
+        let in_hand = self.in_hand.count() as f64;
         // `as` saturates: an unbounded ratio gives the most a batch takes.
-        let room = (limit + 1.0 - last_hour).max(0.0) as usize;
+        let room = (limit + 1.0 - last_hour - in_hand).max(0.0) as usize;
         if ratio > self.limits.breaker_pause_ratio {
             let reason = format!(
                 "{last_hour} sends in the last hour, {ratio:.1}× the average hour ({baseline:.1})"
