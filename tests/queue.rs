@@ -487,6 +487,11 @@ async fn a_batch_taken_while_the_last_was_out_goes_back_untouched_when_told_to_w
     let (_, registrations, _, _) = central_counts(&central).await?;
     ensure!(registrations == 100, "{registrations} stored");
     queue.close().await;
+    // Its log, written to a file as journald gets it: plain lines, no
+    // colour codes (journalctl shows a line holding them as « blob data »).
+    let log = std::fs::read_to_string(work.path().join("central.log"))?;
+    ensure!(log.contains("offline registration stored"), "{log}");
+    ensure!(!log.contains('\x1b'), "escape codes in the log");
     Ok(())
 }
 

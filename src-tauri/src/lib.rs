@@ -116,6 +116,9 @@ pub fn run() {
         .with_env_filter(
             EnvFilter::try_from_env("BORNE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        // Colours only on a terminal: journald shows a line holding
+        // escape codes as « blob data ».
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     borne_kiosk_core::install_crypto_provider();

@@ -227,8 +227,11 @@ async fn main() -> anyhow::Result<()> {
     let lookup = borne_central::config::layered_lookup().context("configuration")?;
     let filter = EnvFilter::try_new(lookup("BORNE_LOG").unwrap_or_else(|| "info".into()))
         .context("BORNE_LOG is not a valid log filter")?;
+    // Colours only on a terminal: journald shows a line holding escape
+    // codes as « blob data ».
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match lookup("BORNE_LOG_FORMAT").as_deref() {
         None | Some("text") => logs.init(),
