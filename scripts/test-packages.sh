@@ -8,7 +8,8 @@
 #             installer run as its unit runs it on releases the kiosk user
 #             drops into the spool (one signed 0.1.1 installed; tampered,
 #             foreign-key, older, other-package, version-mismatched and
-#             symlinked ones refused); then purged;
+#             symlinked ones refused, a spool it cannot empty moved aside);
+#             then purged;
 #   central — built (scripts/package-central.sh), checked, installed, the
 #             server started as its unit starts it until /readyz answers
 #             200, the administration commands run, then purged.
@@ -225,6 +226,15 @@ runuser -u borne-kiosk -- ln -s "$work/rel/0.1.2.deb" "$spool/borne-kiosk.deb"
 runuser -u borne-kiosk -- install -m 0600 "$work/rel/0.1.2.deb.sig" "$spool/borne-kiosk.deb.sig"
 refused "a symbolic link in the spool" "symbolic link" 0.1.1
 [ -e "$work/rel/0.1.2.deb" ] || fail "the link's target was removed"
+# A spool root cannot empty (the signature's name made a non-empty
+# directory) goes aside: left, it would keep the path unit firing until
+# systemd stops watching, and updates would stop.
+runuser -u borne-kiosk -- mkdir -p "$spool/borne-kiosk.deb.sig/full"
+if install_update; then cat "$work/installer.log"; fail "a spool that cannot be emptied was accepted"; fi
+grep -q "moved aside to $(basename "$spool").refused-" "$work/installer.log" || { cat "$work/installer.log"; fail "the spool was not moved aside"; }
+[ ! -e "$spool" ] || fail "the spool is still at $spool"
+say "refused a spool it cannot empty: $(sed -n 's/.*refused: //p' "$work/installer.log")"
+runuser -u borne-kiosk -- mkdir -m 0700 "$spool" # as the kiosk's next drop does
 # The same 0.1.2, dropped as the kiosk drops it: installed.
 drop "$work/rel/0.1.2.deb" "$work/rel/0.1.2.deb.sig"
 install_update || { cat "$work/installer.log"; fail "the signed 0.1.2 was not installed"; }

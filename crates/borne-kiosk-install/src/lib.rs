@@ -34,6 +34,9 @@ pub enum Refusal {
     NotRoot,
     #[error("spool: {0}")]
     Spool(String),
+    /// The spool could not be opened or emptied, so it was moved aside.
+    #[error("{why}; the spool moved aside to {to}")]
+    SpoolMovedAside { why: Box<Refusal>, to: String },
     #[error("the file is over {max} bytes")]
     TooBig { max: u64 },
     #[error("the release key: {0}")]
@@ -121,13 +124,25 @@ pub fn run(settings: &Settings) -> Result<Outcome, Refusal> {
     // One run at a time (the .path unit may fire while one runs).
     rustix::fs::flock(&work, rustix::fs::FlockOperation::LockExclusive)
         .map_err(|e| Refusal::Io(format!("lock: {e}")))?;
-    let Some(spool) = spool::Spool::open(&settings.spool)? else {
-        return Ok(Outcome::Nothing);
+    // A spool that cannot be opened or emptied goes aside: its signature's
+    // path would keep the `.path` unit firing until systemd stops it.
+    let aside = |refusal: Refusal| match spool::move_aside(&settings.spool) {
+        Ok(to) => Refusal::SpoolMovedAside {
+            why: Box::new(refusal),
+            to,
+        },
+        Err(e) => Refusal::Spool(format!("{refusal}; and {e}")),
+    };
+    let spool = match spool::Spool::open(&settings.spool) {
+        Ok(Some(spool)) => spool,
+        Ok(None) => return Ok(Outcome::Nothing),
+        Err(refusal) => return Err(aside(refusal)),
     };
     let taken = spool.take(settings.max_bytes);
-    let cleared = spool.clear();
+    if let Err(refusal) = spool.clear() {
+        return Err(aside(refusal));
+    }
     let taken = taken?;
-    cleared?;
     let Some(taken) = taken else {
         return Ok(Outcome::Nothing);
     };

@@ -161,6 +161,29 @@ impl Spool {
     }
 }
 
+/// A spool root cannot open or empty (the spool itself a link, or a name
+/// made a non-empty directory) is renamed aside in its parent directory,
+/// `<name>.refused-<unix seconds>`, so the signature's path the `.path`
+/// unit watches is gone (it would fire again and again, then stop
+/// watching at systemd's start limit, and updates would stop). Renaming
+/// moves the name, never what a link names; the kiosk makes a new spool
+/// at its next drop. Answers the new name.
+pub fn move_aside(path: &Path) -> Result<String, Refusal> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(Refusal::Spool(format!("{} has no parent", path.display())));
+    };
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let dir = rustix::fs::open(parent, flags, Mode::empty())
+        .map_err(|e| Refusal::Spool(format!("{}: {e}", parent.display())))?;
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let aside = format!("{}.refused-{seconds}", name.to_string_lossy());
+    rustix::fs::renameat(&dir, name, &dir, aside.as_str())
+        .map_err(|e| Refusal::Spool(format!("cannot move {} aside: {e}", path.display())))?;
+    Ok(aside)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,12 +256,44 @@ mod tests {
     }
 
     #[test]
-    fn a_spool_that_is_a_link_is_refused() {
+    fn a_spool_that_is_a_link_is_refused_and_moved_aside() {
         let real = tempfile::tempdir().unwrap();
+        std::fs::write(real.path().join(SIGNATURE), "sig").unwrap();
         let parent = tempfile::tempdir().unwrap();
         let link = parent.path().join("updates");
         std::os::unix::fs::symlink(real.path(), &link).unwrap();
         assert!(matches!(Spool::open(&link), Err(Refusal::Spool(_))));
         assert!(Spool::open(&parent.path().join("none")).unwrap().is_none());
+
+        let aside = move_aside(&link).unwrap();
+        assert!(aside.starts_with("updates.refused-"), "{aside}");
+        assert!(
+            std::fs::symlink_metadata(&link).is_err(),
+            "the name is free"
+        );
+        let moved = std::fs::symlink_metadata(parent.path().join(&aside)).unwrap();
+        assert!(
+            moved.file_type().is_symlink(),
+            "the link moved, not its target"
+        );
+        assert!(real.path().join(SIGNATURE).exists());
+        // The kiosk's next drop makes a new spool.
+        deliver(&link, b"the deb", "sig").unwrap();
+        assert!(Spool::open(&link).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_spool_root_cannot_empty_is_moved_aside() {
+        let parent = tempfile::tempdir().unwrap();
+        let path = parent.path().join("updates");
+        deliver(&path, b"the deb", "sig").unwrap();
+        std::fs::remove_file(path.join(SIGNATURE)).unwrap();
+        std::fs::create_dir_all(path.join(SIGNATURE).join("full")).unwrap();
+        let spool = Spool::open(&path).unwrap().unwrap();
+        assert!(spool.take(1024).is_err());
+        assert!(spool.clear().is_err(), "a non-empty directory stays");
+        let aside = move_aside(&path).unwrap();
+        assert!(!path.exists(), "the watched signature's path is gone");
+        assert!(parent.path().join(aside).join(SIGNATURE).is_dir());
     }
 }
