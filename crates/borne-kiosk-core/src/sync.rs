@@ -108,13 +108,13 @@ pub fn backoff(config: &SyncConfig, attempts: i64) -> Duration {
     wire::retry::full_jitter(config.backoff_base, config.backoff_cap, attempts)
 }
 
+/// A long drain logs the queue's figures this often (and once at its end).
+const STATUS_LOG_EVERY: Duration = Duration::from_secs(10);
+
 /// Why an attempt failed, as staff read it (the error codes the UI
 /// translates; the detail goes to the log): the server out of reach,
 /// speaking another API version, or answering what the kiosk cannot use.
 /// A refusal keeps the central server's own code.
-/// A long drain logs the queue's figures this often (and once at its end).
-const STATUS_LOG_EVERY: Duration = Duration::from_secs(10);
-
 pub const UNREACHABLE: &str = "central.unreachable";
 pub const INCOMPATIBLE: &str = "central.incompatible";
 pub const UNREADABLE: &str = "central.error";
