@@ -108,7 +108,8 @@ pub fn backoff(config: &SyncConfig, attempts: i64) -> Duration {
     wire::retry::full_jitter(config.backoff_base, config.backoff_cap, attempts)
 }
 
-/// A long drain logs the queue's figures this often (and once at its end).
+/// A long drain logs the queue's figures this often (and once at its end;
+/// a pass that sent nothing logs nothing).
 const STATUS_LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// Why an attempt failed, as staff read it (the error codes the UI
@@ -379,6 +380,7 @@ impl SyncWorker {
         // commit for both, made while that batch is out.
         let mut acks: Vec<(String, String)> = Vec::new();
         let mut next = None;
+        let mut sent_any = false;
         let pass = loop {
             if self.held_until() > self.clock.now() {
                 break Pass::Held;
@@ -390,6 +392,7 @@ impl SyncWorker {
             if batch.is_empty() {
                 break Pass::Drained;
             }
+            sent_any = true;
             let request = wire::RegistrationBatch {
                 registrations: batch.iter().map(|t| t.registration.clone()).collect(),
             };
@@ -417,7 +420,10 @@ impl SyncWorker {
             let ids: Vec<&str> = unsent.iter().map(|t| t.registration.id.as_str()).collect();
             self.queue.release(&ids, now).await?;
         }
-        self.log_status().await;
+        // A pass that found nothing to send says nothing.
+        if sent_any {
+            self.log_status().await;
+        }
         Ok(pass)
     }
 
