@@ -374,6 +374,14 @@ fn parse_categories(text: &str) -> Result<Vec<borne_protocol::ipc::Category>, St
 mod tests {
     use super::*;
 
+    /// The configuration with one variable set (`None`: unset).
+    fn with_var(name: &str, value: Option<&str>) -> Result<KioskConfig, String> {
+        KioskConfig::from_lookup(
+            |k| (k == name).then(|| value.map(str::to_owned)).flatten(),
+            std::env::temp_dir().join("k"),
+        )
+    }
+
     #[test]
     fn send_hours_are_checked() {
         for ok in ["08:00-21:00", "00:00-24:00", " 09:30-17:00 "] {
@@ -492,12 +500,7 @@ mod tests {
         .hash_password(b"482913", &SaltString::encode_b64(&[3u8; 16]).unwrap())
         .unwrap()
         .to_string();
-        let start = |hash: String| {
-            KioskConfig::from_lookup(
-                move |k| (k == "BORNE_KIOSK_STAFF_PIN_HASH").then(|| hash.clone()),
-                std::env::temp_dir().join("k"),
-            )
-        };
+        let start = |hash: String| with_var("BORNE_KIOSK_STAFF_PIN_HASH", Some(&hash));
         let e = start(weak).unwrap_err();
         assert!(
             e.contains("BORNE_KIOSK_STAFF_PIN_HASH")
@@ -516,17 +519,7 @@ mod tests {
 
     #[test]
     fn rejected_registrations_are_kept_30_days_unless_told() {
-        let with = |days: Option<&str>| {
-            let days = days.map(str::to_owned);
-            KioskConfig::from_lookup(
-                move |k| {
-                    (k == "BORNE_KIOSK_REJECTED_RETENTION_DAYS")
-                        .then(|| days.clone())
-                        .flatten()
-                },
-                std::env::temp_dir().join("k"),
-            )
-        };
+        let with = |days| with_var("BORNE_KIOSK_REJECTED_RETENTION_DAYS", days);
         let day = Duration::from_secs(86_400);
         assert_eq!(with(None).unwrap().sync.rejected_retention, 30 * day);
         assert_eq!(with(Some("7")).unwrap().sync.rejected_retention, 7 * day);
@@ -541,17 +534,7 @@ mod tests {
 
     #[test]
     fn a_packaged_kiosk_names_an_absolute_update_spool() {
-        let with = |spool: Option<&str>| {
-            let spool = spool.map(str::to_owned);
-            KioskConfig::from_lookup(
-                move |k| {
-                    (k == "BORNE_KIOSK_UPDATE_SPOOL")
-                        .then(|| spool.clone())
-                        .flatten()
-                },
-                std::env::temp_dir().join("k"),
-            )
-        };
+        let with = |spool| with_var("BORNE_KIOSK_UPDATE_SPOOL", spool);
         assert_eq!(with(None).unwrap().update_spool, None);
         assert_eq!(with(Some("")).unwrap().update_spool, None);
         assert_eq!(
@@ -566,15 +549,7 @@ mod tests {
 
     #[test]
     fn the_town_designation_is_one_of_a_closed_set() {
-        let with = |value: Option<&str>| {
-            KioskConfig::from_lookup(
-                |k| match k {
-                    "BORNE_TOWN_DESIGNATION" => value.map(str::to_owned),
-                    _ => None,
-                },
-                std::env::temp_dir().join("k"),
-            )
-        };
+        let with = |value| with_var("BORNE_TOWN_DESIGNATION", value);
         assert_eq!(with(None).unwrap().town_designation, TownDesignation::Ville);
         assert_eq!(
             with(Some("municipalite")).unwrap().town_designation,
@@ -594,12 +569,7 @@ mod tests {
 
     #[test]
     fn the_towns_texts_are_one_line_and_the_help_has_both_languages() {
-        let with = |name: &'static str, value: &'static str| {
-            KioskConfig::from_lookup(
-                move |k| (k == name).then(|| value.to_owned()),
-                std::env::temp_dir().join("k"),
-            )
-        };
+        let with = |name, value| with_var(name, Some(value));
         let c = with("BORNE_PRIVACY_OFFICER", " Greffière, 450 555-0100 ").unwrap();
         assert_eq!(
             c.privacy_officer.as_deref(),
