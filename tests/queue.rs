@@ -490,7 +490,7 @@ async fn a_batch_taken_while_the_last_was_out_goes_back_untouched_when_told_to_w
     // Its log, written to a file as journald gets it: plain lines, no
     // colour codes (journalctl shows a line holding them as « blob data »).
     let log = std::fs::read_to_string(work.path().join("central.log"))?;
-    ensure!(log.contains("offline registration stored"), "{log}");
+    ensure!(log.contains("offline registrations stored"), "{log}");
     ensure!(!log.contains('\x1b'), "escape codes in the log");
     Ok(())
 }

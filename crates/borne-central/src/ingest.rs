@@ -17,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::codes;
 use crate::config::SyncIntake;
 use crate::db::{now, IngestPolicy, Ingested, NewRegistration, Store};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, INGESTS};
 use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
 use crate::Config;
 
@@ -85,6 +85,43 @@ pub enum IngestError {
     TooMany,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// What became of a batch's registrations, counted for the metrics and
+/// logged once per batch: a region's reconnect is tens of thousands of
+/// registrations, and a line each drowned the server's log (and cost the
+/// batch 100 writes to it). Each one's line is at `debug`.
+#[derive(Debug, Default)]
+struct Tally([u32; INGESTS.len()]);
+
+impl Tally {
+    fn count(&mut self, metrics: &Metrics, result: &str) {
+        metrics.registration(result);
+        if let Some(i) = INGESTS.iter().position(|o| *o == result) {
+            self.0[i] += 1;
+        }
+    }
+
+    fn of(&self, result: &str) -> u32 {
+        INGESTS
+            .iter()
+            .position(|o| *o == result)
+            .map_or(0, |i| self.0[i])
+    }
+
+    fn log(&self, kiosk_id: &str) {
+        tracing::info!(
+            kiosk = %kiosk_id,
+            created = self.of("created"),
+            updated = self.of("updated"),
+            pending_change = self.of("pending_change"),
+            repeated = self.of("repeated"),
+            rejected = self.of("rejected"),
+            in_progress = self.of("in_progress"),
+            limited = self.of("limited"),
+            "offline registrations stored"
+        );
+    }
 }
 
 /// Removes a request's ids from the in-flight set when it ends, however
@@ -181,6 +218,7 @@ pub async fn ingest(
         set: ctx.in_flight,
         ids: Vec::new(),
     };
+    let mut tally = Tally::default();
     let mut to_store = Vec::new();
     let mut positions = Vec::new();
     {
@@ -188,13 +226,13 @@ pub async fn ingest(
         for (i, r) in registrations.iter().enumerate() {
             match parse(r, kiosk_id, ctx.config) {
                 Err(errors) => {
-                    ctx.metrics.registration("rejected");
+                    tally.count(ctx.metrics, "rejected");
                     results[i] = Some(Received::Invalid(errors));
                 }
                 Ok(parsed) => {
                     let mine = guard.ids.contains(&r.id);
                     if !mine && !set.insert(r.id.clone()) {
-                        ctx.metrics.registration("in_progress");
+                        tally.count(ctx.metrics, "in_progress");
                         results[i] = Some(Received::InProgress);
                         continue;
                     }
@@ -223,31 +261,32 @@ pub async fn ingest(
         let id = &registrations[i].id;
         results[i] = Some(match done {
             Ingested::Stored(o) => {
-                ctx.metrics.registration(o.as_str());
-                tracing::info!(registration = %id, outcome = o.as_str(), "offline registration stored");
+                tally.count(ctx.metrics, o.as_str());
+                tracing::debug!(registration = %id, outcome = o.as_str(), "offline registration stored");
                 Received::Accepted
             }
             Ingested::Repeated => {
-                ctx.metrics.registration("repeated");
-                tracing::info!(registration = %id, "offline registration received again");
+                tally.count(ctx.metrics, "repeated");
+                tracing::debug!(registration = %id, "offline registration received again");
                 Received::Accepted
             }
             Ingested::Limited(retry_after) => {
-                ctx.metrics.registration("limited");
+                tally.count(ctx.metrics, "limited");
                 Received::Limited(retry_after)
             }
             Ingested::InProgress => {
-                ctx.metrics.registration("in_progress");
+                tally.count(ctx.metrics, "in_progress");
                 Received::InProgress
             }
             Ingested::ContentMismatch => {
-                ctx.metrics.registration("rejected");
+                tally.count(ctx.metrics, "rejected");
                 tracing::warn!(registration = %id, "registration id reused with other content");
                 Received::ContentMismatch
             }
         });
     }
     drop(guard);
+    tally.log(kiosk_id);
     Ok(results.into_iter().flatten().collect())
 }
 

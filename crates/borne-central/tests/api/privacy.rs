@@ -270,7 +270,7 @@ async fn a_signup_racing_an_ingest_logs_no_number() {
     drop(guard);
 
     let lines = logs.lines();
-    for expected in ["code issued", "offline registration stored"] {
+    for expected in ["code issued", "offline registrations stored"] {
         assert!(
             lines.iter().any(|l| l.contains(expected)),
             "the capture holds the servers' lines ({expected})"
