@@ -21,7 +21,9 @@
 //! It prints each rate, ingest / raw (target ≥ 80 %), sync / raw (target
 //! ≥ 60 %) and on PostgreSQL the ingest rate (target ≥ 5,000 /s).
 //!
-//! Usage: sync-bench [--count N] [--engine sqlite|postgres]   (default 10000, sqlite)
+//! Usage: sync-bench [--count N] [--engine sqlite|postgres] [--kiosks K]
+//! (default 10000, sqlite, 1: `--kiosks 2` posts the ingest's batches from
+//! two kiosks at once, the server's default `BORNE_SYNC_CONCURRENCY`)
 //!
 //! `BORNE_CENTRAL_BIN` names the central server binary; default:
 //! `target/debug/borne-central`, or `target/release/borne-central` when
@@ -62,15 +64,25 @@ const TABLES: [&str; 7] = [
 
 fn usage() -> String {
     format!(
-        "usage: sync-bench [--count N] [--engine sqlite|postgres]   (N registrations, default {DEFAULT_COUNT}, at most {MAX_COUNT})\n\
+        "usage: sync-bench [--count N] [--engine sqlite|postgres] [--kiosks K]   (N registrations, default {DEFAULT_COUNT}, at most {MAX_COUNT})\n\
+         --kiosks K: the ingest's batches posted by K kiosks at once, 1 to 8 (default 1, one after the other)\n\
          --engine postgres: databases on the server BORNE_TEST_POSTGRES_URL names (scripts/postgres.sh)\n\
          BORNE_CENTRAL_BIN: the borne-central binary (default: target/<this build's profile>/borne-central)"
     )
 }
 
-fn parse_args() -> Result<(u32, Engine)> {
+/// What to run.
+struct Args {
+    count: u32,
+    engine: Engine,
+    /// Kiosks posting the ingest's batches at once (1: one after the other).
+    kiosks: usize,
+}
+
+fn parse_args() -> Result<Args> {
     let mut count = DEFAULT_COUNT;
     let mut engine = Engine::Sqlite;
+    let mut kiosks = 1;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
@@ -84,6 +96,14 @@ fn parse_args() -> Result<(u32, Engine)> {
                     Some("postgres") => Engine::Postgres,
                     _ => bail!("--engine: sqlite or postgres\n{}", usage()),
                 };
+                continue;
+            }
+            "--kiosks" => {
+                kiosks = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|k| (1..=8).contains(k))
+                    .with_context(|| format!("--kiosks: 1 to 8\n{}", usage()))?;
                 continue;
             }
             "--count" => args.next().with_context(usage)?,
@@ -100,7 +120,11 @@ fn parse_args() -> Result<(u32, Engine)> {
         (1..=MAX_COUNT).contains(&count),
         "--count must be between 1 and {MAX_COUNT}"
     );
-    Ok((count, engine))
+    Ok(Args {
+        count,
+        engine,
+        kiosks,
+    })
 }
 
 fn engine_words(engine: Engine) -> &'static str {
@@ -465,15 +489,25 @@ async fn raw_insert(engine: Engine, pool: &AnyPool, rows: &[Rows], batch: usize)
 }
 
 /// A central server on a fresh database of `engine` in `work`, listening,
-/// with one enrolled kiosk.
+/// with one enrolled kiosk; it takes `kiosks` syncs at once (at least its
+/// default, 2).
 async fn start_central(
     bin: &Path,
     engine: Engine,
     work: &Path,
+    kiosks: usize,
 ) -> Result<(CentralProcess, DeviceCredential)> {
     let url = borne_central::db::scratch_database(engine, work).await?;
-    let mut central =
-        CentralProcess::start_with(bin, work, free_port(), &[("BORNE_DATABASE_URL", &url)])?;
+    let intake = kiosks.max(2).to_string();
+    let mut central = CentralProcess::start_with(
+        bin,
+        work,
+        free_port(),
+        &[
+            ("BORNE_DATABASE_URL", &url),
+            ("BORNE_SYNC_CONCURRENCY", &intake),
+        ],
+    )?;
     central.wait_ready().await?;
     let enrolled = central.enroll_kiosk("Kiosque de banc d'essai").await?;
     Ok((central, enrolled))
@@ -493,7 +527,11 @@ async fn central_rows(central: &CentralProcess) -> Result<Vec<i64>> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let (n, engine) = parse_args()?;
+    let Args {
+        count: n,
+        engine,
+        kiosks,
+    } = parse_args()?;
     sqlx::any::install_default_drivers();
     let cores = std::thread::available_parallelism().map_or(0, |c| c.get());
     let batch = u32::try_from(wire::REGISTRATION_BATCH_MAX)?;
@@ -533,7 +571,7 @@ async fn main() -> Result<()> {
 
     // 1. Ingest: the batches posted straight to the central server.
     let work = tempfile::tempdir()?;
-    let (mut central, enrolled) = start_central(&bin, engine, work.path()).await?;
+    let (mut central, enrolled) = start_central(&bin, engine, work.path(), kiosks).await?;
     let client = CentralClient::new(
         &format!("http://127.0.0.1:{}", central.port),
         Some(SecretString::from(enrolled.token.clone())),
@@ -546,17 +584,29 @@ async fn main() -> Result<()> {
             registrations: c.to_vec(),
         })
         .collect();
+    // Each kiosk posts every `kiosks`-th batch, one after the other.
+    let batches = Arc::new(batches);
     let started = Instant::now();
-    for b in &batches {
-        let answer = client
-            .send_registrations(b)
-            .await
-            .map_err(|e| anyhow::anyhow!("ingest: {e}"))?;
-        ensure!(
-            answer.results.iter().all(|r| r.status == 200),
-            "ingest: a registration was not accepted: {:?}",
-            answer.results.iter().find(|r| r.status != 200)
-        );
+    let mut posting = tokio::task::JoinSet::new();
+    for k in 0..kiosks {
+        let (client, batches) = (client.clone(), Arc::clone(&batches));
+        posting.spawn(async move {
+            for b in batches.iter().skip(k).step_by(kiosks) {
+                let answer = client
+                    .send_registrations(b)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("ingest: {e}"))?;
+                ensure!(
+                    answer.results.iter().all(|r| r.status == 200),
+                    "ingest: a registration was not accepted: {:?}",
+                    answer.results.iter().find(|r| r.status != 200)
+                );
+            }
+            Ok(())
+        });
+    }
+    while let Some(posted) = posting.join_next().await {
+        posted??;
     }
     let ingest = started.elapsed();
     ensure_rows(
@@ -566,7 +616,7 @@ async fn main() -> Result<()> {
         consents,
     )?;
     println!(
-        "ingest: {} requests of {batch} posted one after the other (the kiosk's HTTP client, no queue): {}",
+        "ingest: {} requests of {batch} posted one after the other by {kiosks} kiosk(s) at once (the kiosk's HTTP client, no queue): {}",
         batches.len(),
         timing(n, ingest)
     );
@@ -575,7 +625,7 @@ async fn main() -> Result<()> {
 
     // The central server of the drain.
     let work = tempfile::tempdir()?;
-    let (mut central, enrolled) = start_central(&bin, engine, work.path()).await?;
+    let (mut central, enrolled) = start_central(&bin, engine, work.path(), kiosks).await?;
 
     // 2. Fill the kiosk queue.
     let kiosk = tempfile::tempdir()?;
@@ -700,7 +750,7 @@ async fn main() -> Result<()> {
         drain,
     );
     line(
-        &format!("ingest (HTTP -> central, batches of {batch}):"),
+        &format!("ingest (HTTP -> central, {kiosks} kiosk(s) at once):"),
         ingest,
     );
     line("raw batched insert, same rows, same engine:", raw);

@@ -130,6 +130,8 @@ impl Engine {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// Where every statement that writes runs ([`Store::writes`]).
+    writer: AnyPool,
 }
 
 /// The variable naming the PostgreSQL server tests and benchmarks use
@@ -223,41 +225,41 @@ impl Store {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let engine = Engine::of_url(url)?;
-        let pool = match engine {
-            Engine::Sqlite => {
-                let in_memory = url.contains(":memory:");
-                let url = if in_memory || url.contains("mode=") {
-                    url.to_owned()
-                } else {
-                    format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
-                };
-                AnyPoolOptions::new()
-                    .max_connections(if in_memory { 1 } else { 8 })
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // secure_delete: deleted rows are overwritten with
-                            // zeros, not left in free pages (a resident's
-                            // deletion deletes; the retention job then
-                            // truncates the WAL that held the old pages).
-                            // temp_store: a multi-row statement's journal
-                            // (its undo, should it fail halfway: residents'
-                            // rows) stays in memory, not in a temporary
-                            // file; ingest and the raw insert ~15 % faster
-                            // (`scripts/bench-sync.sh`).
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+        let in_memory = url.contains(":memory:");
+        let sqlite_url = if in_memory || url.contains("mode=") {
+            url.to_owned()
+        } else {
+            format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+        };
+        let sqlite = |connections: u32| {
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // secure_delete: deleted rows are overwritten with
+                        // zeros, not left in free pages (a resident's
+                        // deletion deletes; the retention job then
+                        // truncates the WAL that held the old pages).
+                        // temp_store: a multi-row statement's journal
+                        // (its undo, should it fail halfway: residents'
+                        // rows) stays in memory, not in a temporary
+                        // file; ingest and the raw insert ~15 % faster
+                        // (`scripts/bench-sync.sh`).
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
                                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;
                                  PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
-                            )
-                            .await
-                            .map(|_| ())
-                        })
+                        )
+                        .await
+                        .map(|_| ())
                     })
-                    .connect(&url)
-                    .await
-            }
+                })
+                .connect(&sqlite_url)
+        };
+        let pool = match engine {
+            Engine::Sqlite => sqlite(if in_memory { 1 } else { 8 }).await,
             Engine::Postgres => AnyPoolOptions::new().max_connections(8).connect(url).await,
         }
         .map_err(|e| {
@@ -270,7 +272,28 @@ impl Store {
             anyhow::Error::new(Failure::from(&e))
                 .context("cannot apply the central database migrations")
         })?;
-        Ok(Self { pool, engine })
+        // SQLite has one writer at a time. A connection that finds the
+        // write lock taken sleeps in its busy handler (1, 2, 5, 10 … 100
+        // ms) and tries again: two syncs at once made each other wait up
+        // to 179 ms for a 6 ms transaction (`scripts/bench-sync.sh`, two
+        // kiosks at once), and a live signup waited behind them the same
+        // way. Every write of this process goes through one connection
+        // instead (the pool hands it over in order, as soon as the last
+        // writer is done); reads keep the others (WAL: they never wait
+        // for a writer). The busy timeout still covers another process.
+        // In memory, the one connection is the database.
+        let writer = match engine {
+            Engine::Sqlite if !in_memory => sqlite(1).await.map_err(|e| {
+                anyhow::Error::new(Failure::from(&e))
+                    .context("cannot open the central database (sqlite)")
+            })?,
+            _ => pool.clone(),
+        };
+        Ok(Self {
+            pool,
+            engine,
+            writer,
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -281,6 +304,22 @@ impl Store {
     /// for the sync benchmark's raw-insert baseline (`tests/bin/sync_bench.rs`).
     pub fn pool_for_benchmarks(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Where a statement that writes outside a transaction runs: on
+    /// SQLite the one writing connection (see [`Store::connect`]).
+    fn writes(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Starts a transaction that writes: on SQLite on the writing
+    /// connection, `BEGIN IMMEDIATE` (the write lock at once); on
+    /// PostgreSQL a plain `BEGIN`.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.writer.begin().await,
+        }
     }
 
     /// Starts a batch ingest's transaction, holding the lock concurrent
@@ -297,12 +336,9 @@ impl Store {
         ids: &[&str],
     ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Vec<bool>), sqlx::Error> {
         match self.engine {
-            Engine::Sqlite => Ok((
-                self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                vec![true; ids.len()],
-            )),
+            Engine::Sqlite => Ok((self.begin_write().await?, vec![true; ids.len()])),
             Engine::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // The batch's reads are lookups of ≤ 100 keys through
                 // unique indexes. On young tables (a town's first mass
                 // reconnect) the statistics lag the rows (autovacuum
@@ -348,17 +384,14 @@ impl Store {
         &self,
         account_id: &str,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Engine::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-                    .bind(account_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
+        let mut tx = self.begin_write().await?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         }
+        Ok(tx)
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

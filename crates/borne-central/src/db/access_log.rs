@@ -41,7 +41,7 @@ impl Store {
         detail: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writes().acquire().await?;
         append(&mut conn, who, action, account_id, detail, now).await
     }
 
@@ -81,7 +81,7 @@ impl Store {
     pub async fn purge_access_log(&self, before: Timestamp) -> Result<u64, StoreError> {
         Ok(sqlx::query("DELETE FROM access_log WHERE at < $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?
             .rows_affected())
     }

@@ -32,7 +32,7 @@ impl Store {
         )
         .bind(now)
         .bind(reason)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -43,7 +43,7 @@ impl Store {
             "UPDATE cost_breaker SET paused_at = NULL, reason = NULL, resumed_at = $1 WHERE id = 1",
         )
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(())
     }

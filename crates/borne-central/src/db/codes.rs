@@ -218,12 +218,13 @@ impl Store {
     /// the new code (superseding any earlier one, and its undelivered
     /// message), and the delivery in the outbox. Returns the delivery id.
     ///
-    /// The caps are checked inside the same transaction, after its first
-    /// write: SQLite then holds the write lock (PostgreSQL: the kiosk's
-    /// advisory lock and the account's row lock), so two concurrent
-    /// requests cannot both pass a cap that only one of them fits under.
+    /// The caps are checked inside the same transaction, which holds
+    /// SQLite's write lock from its start (PostgreSQL: the kiosk's
+    /// advisory lock and, after its first write, the account's row lock),
+    /// so two concurrent requests cannot both pass a cap that only one of
+    /// them fits under.
     pub async fn issue_code(&self, c: NewCode<'_>, caps: &Limits) -> Result<Issued, IssueError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let phone = c.phone.e164();
         if self.engine == Engine::Postgres {
             // Row locks take the place of SQLite's database lock: one
@@ -360,7 +361,7 @@ impl Store {
         )
         .bind(max_attempts)
         .bind(code_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writes())
         .await?;
         Ok(attempts.map_or(0, |a| (max_attempts - a).max(0)))
     }
@@ -374,7 +375,7 @@ impl Store {
         session_token_hash: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let used = sqlx::query(
             "UPDATE codes SET state = 'used' WHERE id = $1 AND state = 'active' AND expires_at > $2",
         )

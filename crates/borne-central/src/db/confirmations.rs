@@ -529,7 +529,7 @@ impl Store {
         )
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?
         .rows_affected())
     }

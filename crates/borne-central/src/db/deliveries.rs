@@ -224,7 +224,7 @@ impl Store {
             .bind(now)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .bind(now)
-            .fetch_all(&self.pool)
+            .fetch_all(self.writes())
             .await?;
         rows.iter()
             .map(|r| {
@@ -268,10 +268,7 @@ impl Store {
         }
         let mut ordered: Vec<&FinishedDelivery> = finished.iter().collect();
         ordered.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut tx = match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.pool.begin().await?,
-        };
+        let mut tx = self.begin_write().await?;
         for f in &ordered {
             finish(&mut tx, &f.id, &f.outcome, now).await?;
         }
@@ -346,7 +343,7 @@ impl Store {
         .bind(error)
         .bind(now)
         .bind(provider_id)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -368,7 +365,7 @@ impl Store {
         .bind(flag(opted_out))
         .bind(keyword)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(())
     }

@@ -72,7 +72,7 @@ impl Store {
         .bind(now)
         .bind(code_hash)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(id)
     }
@@ -100,7 +100,7 @@ impl Store {
         .bind(app_version)
         .bind(code_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writes())
         .await?;
         Ok(row.map(|r| (r.get("id"), r.get("name"))))
     }
@@ -144,7 +144,7 @@ impl Store {
         .bind(beat.oldest_pending_seconds.map(i64::from))
         .bind(&beat.last_sync_at)
         .bind(kiosk_id)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(())
     }
@@ -190,7 +190,7 @@ impl Store {
         .bind(now)
         .bind(id_or_name)
         .bind(id_or_name)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(done.rows_affected())
     }
@@ -203,7 +203,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(done.rows_affected())
     }

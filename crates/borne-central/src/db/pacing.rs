@@ -39,7 +39,7 @@ impl Store {
         .bind(now_us)
         .bind(now_us)
         .bind(span)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writes())
         .await?;
         Ok(next - span)
     }

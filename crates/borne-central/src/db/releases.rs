@@ -103,7 +103,7 @@ impl Store {
         .bind(percent)
         .bind(group)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await
         .map_err(StoreError::from)?;
         if done.rows_affected() == 0 {
@@ -182,7 +182,7 @@ impl Store {
         .bind(group)
         .bind(target.as_str())
         .bind(version.to_string())
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -198,7 +198,7 @@ impl Store {
             .bind(group)
             .bind(id_or_name)
             .bind(id_or_name)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
         Ok(done.rows_affected())
     }

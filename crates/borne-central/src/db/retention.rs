@@ -83,7 +83,7 @@ impl Store {
               WHERE code_hash != '' AND (state != 'active' OR expires_at <= $1)",
         )
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?
         .rows_affected();
         let delivery_secrets = sqlx::query(
@@ -92,21 +92,21 @@ impl Store {
                 AND (state IN ('delivered', 'failed', 'expired', 'superseded') OR expires_at <= $1)",
         )
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?
         .rows_affected();
         let sessions =
             sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
                 .bind(sessions.seen_after(now))
                 .bind(sessions.opened_after(now))
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?
                 .rows_affected();
         // A delay lasts at most as long as failures are remembered, so
         // none of these is in force.
         let login_failures = sqlx::query("DELETE FROM login_failures WHERE last_at < $1")
             .bind(now - LOGIN_FAILURES_FORGOTTEN_AFTER)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?
             .rows_affected();
         Ok(Purged {
@@ -127,7 +127,7 @@ impl Store {
             return Ok(WalCheckpoint::NotApplicable);
         }
         let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_one(&self.pool)
+            .fetch_one(self.writes())
             .await?;
         // (busy, frames in the log, frames checkpointed)
         Ok(if row.try_get::<i64, _>(0)? == 0 {

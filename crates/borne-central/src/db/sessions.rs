@@ -75,7 +75,7 @@ impl Store {
         .bind(token_hash)
         .bind(limits.seen_after(now))
         .bind(limits.opened_after(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writes())
         .await
         .map_err(StoreError::from)
     }
@@ -87,7 +87,7 @@ impl Store {
     pub async fn end_session(&self, token_hash: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -141,7 +141,7 @@ impl Store {
         .bind(now)
         .bind(now - LOGIN_FAILURES_FORGOTTEN_AFTER)
         .bind(now - LOGIN_FAILURES_FORGOTTEN_AFTER)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writes())
         .await?;
         let over = failures - i64::from(threshold);
         if threshold == 0 || over < 0 {
@@ -155,7 +155,7 @@ impl Store {
             .bind(now + delay)
             .bind(scope.as_str())
             .bind(key)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
         Ok(())
     }
@@ -165,7 +165,7 @@ impl Store {
     pub async fn clear_login_failures(&self, phone: &PhoneNumber) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_failures WHERE scope = 'phone' AND key = $1")
             .bind(phone.e164())
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
         Ok(())
     }

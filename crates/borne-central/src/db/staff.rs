@@ -91,7 +91,7 @@ impl Store {
         .bind(setup_token_hash)
         .bind(setup_expires_at)
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(id)
     }
@@ -147,7 +147,7 @@ impl Store {
         totp_secret: Option<&str>,
         now: Timestamp,
     ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: Option<String> = sqlx::query_scalar(
             "UPDATE staff SET password_hash = $1, totp_secret = $2, totp_last_step = NULL,
                     setup_token_hash = NULL, setup_expires_at = NULL,
@@ -179,7 +179,7 @@ impl Store {
         setup_token_hash: &str,
         setup_expires_at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE staff SET password_hash = NULL, totp_secret = NULL, setup_token_hash = $1,
                     setup_expires_at = $2
@@ -201,7 +201,7 @@ impl Store {
     /// Disables an account and ends its sessions; the row stays, so the
     /// access log keeps naming who did what.
     pub async fn disable_staff(&self, staff_id: &str, now: Timestamp) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE staff SET disabled_at = $1, password_hash = NULL, setup_token_hash = NULL
               WHERE id = $2 AND disabled_at IS NULL",
@@ -239,13 +239,13 @@ impl Store {
         .bind(now - lock_seconds)
         .bind(now)
         .bind(staff_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writes())
         .await?;
         if failures.is_some_and(|n| n >= threshold) {
             sqlx::query("UPDATE staff SET locked_until = $1, failed_logins = 0 WHERE id = $2")
                 .bind(now + lock_seconds)
                 .bind(staff_id)
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?;
         }
         Ok(())
@@ -257,7 +257,7 @@ impl Store {
               WHERE id = $1",
         )
         .bind(staff_id)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(())
     }
@@ -272,7 +272,7 @@ impl Store {
         .bind(step)
         .bind(staff_id)
         .bind(step)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -297,7 +297,7 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(flag(awaiting_totp))
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(())
     }
@@ -320,7 +320,7 @@ impl Store {
         .bind(token_hash)
         .bind(limits.seen_after(now))
         .bind(limits.opened_after(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writes())
         .await?;
         if touched.is_none() {
             return Ok(None);
@@ -349,7 +349,7 @@ impl Store {
     pub async fn end_staff_session(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(self.writes())
             .await?;
         Ok(())
     }
@@ -366,13 +366,13 @@ impl Store {
               WHERE setup_expires_at <= $1",
         )
         .bind(now)
-        .execute(&self.pool)
+        .execute(self.writes())
         .await?;
         Ok(
             sqlx::query("DELETE FROM staff_sessions WHERE last_seen_at <= $1 OR created_at <= $2")
                 .bind(limits.seen_after(now))
                 .bind(limits.opened_after(now))
-                .execute(&self.pool)
+                .execute(self.writes())
                 .await?
                 .rows_affected(),
         )
