@@ -249,8 +249,8 @@ impl Store {
                         // (`scripts/bench-sync.sh`).
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;
-                                 PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;
+                             PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
                         )
                         .await
                         .map(|_| ())
@@ -258,11 +258,33 @@ impl Store {
                 })
                 .connect(&sqlite_url)
         };
-        let pool = match engine {
-            Engine::Sqlite => sqlite(if in_memory { 1 } else { 8 }).await,
-            Engine::Postgres => AnyPoolOptions::new().max_connections(8).connect(url).await,
-        }
-        .map_err(|e| {
+        // SQLite has one writer at a time. A connection that finds the
+        // write lock taken sleeps in its busy handler (1, 2, 5, 10 … 100
+        // ms) and tries again: two syncs at once made each other wait up
+        // to 179 ms for a 6 ms transaction (`scripts/bench-sync.sh`, two
+        // kiosks at once), and a live signup waited behind them the same
+        // way. Every write of this process goes through one connection
+        // instead (`writer`: the pool hands it over in order, as soon as
+        // the last writer is done); reads keep the others (WAL: they never
+        // wait for a writer). The busy timeout still covers another
+        // process. In memory, the one connection is the database.
+        let opened = async {
+            match engine {
+                Engine::Sqlite if in_memory => {
+                    let pool = sqlite(1).await?;
+                    Ok((pool.clone(), pool))
+                }
+                Engine::Sqlite => Ok((sqlite(8).await?, sqlite(1).await?)),
+                Engine::Postgres => {
+                    let pool = AnyPoolOptions::new()
+                        .max_connections(8)
+                        .connect(url)
+                        .await?;
+                    Ok((pool.clone(), pool))
+                }
+            }
+        };
+        let (pool, writer) = opened.await.map_err(|e: sqlx::Error| {
             anyhow::Error::new(Failure::from(&e)).context(format!(
                 "cannot open the central database ({})",
                 engine.as_str()
@@ -272,23 +294,6 @@ impl Store {
             anyhow::Error::new(Failure::from(&e))
                 .context("cannot apply the central database migrations")
         })?;
-        // SQLite has one writer at a time. A connection that finds the
-        // write lock taken sleeps in its busy handler (1, 2, 5, 10 … 100
-        // ms) and tries again: two syncs at once made each other wait up
-        // to 179 ms for a 6 ms transaction (`scripts/bench-sync.sh`, two
-        // kiosks at once), and a live signup waited behind them the same
-        // way. Every write of this process goes through one connection
-        // instead (the pool hands it over in order, as soon as the last
-        // writer is done); reads keep the others (WAL: they never wait
-        // for a writer). The busy timeout still covers another process.
-        // In memory, the one connection is the database.
-        let writer = match engine {
-            Engine::Sqlite if !in_memory => sqlite(1).await.map_err(|e| {
-                anyhow::Error::new(Failure::from(&e))
-                    .context("cannot open the central database (sqlite)")
-            })?,
-            _ => pool.clone(),
-        };
         Ok(Self {
             pool,
             engine,

@@ -17,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::codes;
 use crate::config::SyncIntake;
 use crate::db::{now, IngestPolicy, Ingested, NewRegistration, Store};
-use crate::metrics::{Metrics, INGESTS};
+use crate::metrics::{ingest_slot, Metrics, INGESTS};
 use crate::outbox::CONFIRMATION_WINDOW_SECONDS;
 use crate::Config;
 
@@ -97,16 +97,13 @@ struct Tally([u32; INGESTS.len()]);
 impl Tally {
     fn count(&mut self, metrics: &Metrics, result: &str) {
         metrics.registration(result);
-        if let Some(i) = INGESTS.iter().position(|o| *o == result) {
+        if let Some(i) = ingest_slot(result) {
             self.0[i] += 1;
         }
     }
 
     fn of(&self, result: &str) -> u32 {
-        INGESTS
-            .iter()
-            .position(|o| *o == result)
-            .map_or(0, |i| self.0[i])
+        ingest_slot(result).map_or(0, |i| self.0[i])
     }
 
     fn log(&self, kiosk_id: &str) {

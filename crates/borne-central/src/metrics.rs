@@ -37,6 +37,11 @@ pub const INGESTS: [&str; 7] = [
     "limited",
 ];
 
+/// Where an ingest result is counted in [`INGESTS`] (`None`: not one).
+pub fn ingest_slot(result: &str) -> Option<usize> {
+    INGESTS.iter().position(|o| *o == result)
+}
+
 /// What the retention job purged.
 pub const PURGES: [&str; 5] = [
     "unverified_accounts",
@@ -77,7 +82,7 @@ impl Metrics {
     }
 
     pub fn registration(&self, result: &str) {
-        if let Some(i) = INGESTS.iter().position(|o| *o == result) {
+        if let Some(i) = ingest_slot(result) {
             self.registrations[i].fetch_add(1, Ordering::Relaxed);
         }
     }
